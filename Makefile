@@ -1,0 +1,159 @@
+# warroom — build, run, test, install.
+# Every library comes through pkg-config. `run` and `test` first install what is
+# missing (tools/deps.sh), then re-enter make so the flags are read afresh.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := ncursesw libcurl jansson libgit2
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
+CSTD    := -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+CFLAGS  ?=
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lm
+
+# Sanitizer build: same sources, own object tree.
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC   := $(wildcard ui/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+BENCH_SRC:= $(wildcard tests/bench/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+GEN_SRC  := build/gen/builtin.c
+
+define objs
+$(patsubst %.c,$(1)/%.o,$(2))
+endef
+
+all: build/warroom build/.builtins-ok
+
+# ---- built-in defaults: the same text a user would write, compiled in ----
+BUILTIN_FILES := docs/policy.json $(wildcard docs/templates/*.md) $(wildcard themes/*.theme)
+build/gen/builtin.c: tools/embed.sh $(BUILTIN_FILES)
+	@mkdir -p $(@D)
+	tools/embed.sh $(BUILTIN_FILES) > $@.tmp && mv $@.tmp $@
+
+# A default that does not parse fails the build, not the user.
+build/.builtins-ok: build/warroom
+	build/warroom policy --builtin > /dev/null
+	@touch $@
+
+# ---- normal build ----
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/libwarroom.a: $(call objs,build/obj,$(CORE_SRC) $(GEN_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+build/warroom: $(call objs,build/obj,src/main.c $(UI_SRC)) build/libwarroom.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/test/%: build/obj/tests/unit/%.o build/libwarroom.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+build/tools/%: build/obj/tests/tools/%.o build/libwarroom.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/bench/%: build/obj/tests/bench/%.o build/libwarroom.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/obj/tests/unit/%.o: CFLAGS += $(CMOCKA_CFLAGS)
+
+UNIT_BINS  := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
+TOOL_BINS  := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
+BENCH_BINS := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
+
+# ---- sanitizer build ----
+build/san/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+
+build/san/obj/tests/unit/%.o: CFLAGS += $(CMOCKA_CFLAGS)
+
+build/san/libwarroom.a: $(call objs,build/san/obj,$(CORE_SRC) $(GEN_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+build/san/warroom: $(call objs,build/san/obj,src/main.c $(UI_SRC)) build/san/libwarroom.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/san/test/%: build/san/obj/tests/unit/%.o build/san/libwarroom.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+build/san/tools/%: build/san/obj/tests/tools/%.o build/san/libwarroom.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+SAN_UNIT_BINS := $(patsubst tests/unit/%.c,build/san/test/%,$(UNIT_SRC))
+SAN_TOOL_BINS := $(patsubst tests/tools/%.c,build/san/tools/%,$(TOOL_SRC))
+
+# ---- fuzzing (clang's libFuzzer) ----
+FUZZ_CFLAGS := $(CSTD) -g -O1 -Iinclude -Ibuild/gen $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(GEN_SRC)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+FUZZ_SECONDS ?= 30
+fuzz: deps-check $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+	    n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build/fuzz/corpus-$$n tests/fuzz/seeds/$$n \
+	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
+	    tail -1 build/fuzz/$$n.log; \
+	done
+
+# ---- entry points ----
+deps:
+	tools/deps.sh
+
+deps-check:
+	@tools/deps.sh --check || tools/deps.sh
+
+run: deps-check
+	@$(MAKE) --no-print-directory all
+	tools/demo.sh
+
+build-tests: all $(UNIT_BINS) $(TOOL_BINS) build/san/warroom $(SAN_UNIT_BINS) $(SAN_TOOL_BINS)
+
+test: deps-check
+	@$(MAKE) --no-print-directory build-tests
+	tests/run.sh
+
+bench: deps-check
+	@$(MAKE) --no-print-directory all $(TOOL_BINS) $(BENCH_BINS)
+	tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/warroom/themes $(DESTDIR)$(PREFIX)/share/warroom/templates
+	install -m 0755 build/warroom $(DESTDIR)$(PREFIX)/bin/warroom
+	install -m 0644 docs/warroom.1 $(DESTDIR)$(PREFIX)/share/man/man1/warroom.1
+	install -m 0644 docs/policy.json $(DESTDIR)$(PREFIX)/share/warroom/policy.json
+	for f in themes/*.theme; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/themes/; done
+	for f in docs/templates/*.md; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/templates/; done
+
+clean:
+	rm -rf build
+
+.PHONY: all deps deps-check run test build-tests bench fuzz install clean
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+-include $(shell find build -name '*.d' 2>/dev/null)

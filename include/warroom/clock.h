@@ -1,0 +1,44 @@
+/* clock — the deadlines of an incident, computed, never stored.
+ * clock_compute is a pure function of (incident, policy, now): the acknowledge
+ * deadline and the escalation steps behind it, the next status update (its
+ * cadence set by the severity, restarted by every update), the mitigation
+ * target, the other escalation rules and the postmortem due date. A clock runs
+ * out AT its deadline: one millisecond before it is pending, at it overdue. */
+#ifndef WARROOM_CLOCK_H
+#define WARROOM_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/incident.h"
+#include "warroom/policy.h"
+
+enum clock_kind { CLOCK_ACK, CLOCK_UPDATE, CLOCK_MITIGATE, CLOCK_ESCALATION, CLOCK_POSTMORTEM };
+enum clock_state { CLOCK_PENDING, CLOCK_MET, CLOCK_OVERDUE };
+
+#define CLOCK_MAX (8 + POLICY_RULES_MAX)
+
+struct clock {
+    enum clock_kind kind;
+    enum clock_state state;
+    char label[64];          /* "acknowledge", "next status update", ... */
+    char action[128];        /* what happens when it runs out: "page secondary on-call" */
+    int64_t deadline;        /* ms, UTC */
+    int64_t met_at;          /* STAMP_NONE unless met */
+    const struct escalation_rule *rule; /* escalation clocks: the rule, owned by the policy */
+    bool fired;              /* escalation: the step is already in the log */
+};
+
+const char *clock_kind_name(enum clock_kind k);
+const char *clock_state_name(enum clock_state s);
+
+/* Fills OUT (room for CLOCK_MAX) with every clock of INC, soonest first:
+ * pending and overdue ones by deadline, then the met ones. Returns the count. */
+size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out);
+
+/* The deterministic id of the escalate event that records RULE firing for
+ * incident INC_ID: two consoles firing the same step write the same id. */
+void clock_escalation_id(char *out, size_t size, const char *inc_id, const struct escalation_rule *rule);
+
+#endif

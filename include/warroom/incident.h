@@ -1,0 +1,118 @@
+/* incident — the state of one incident, replayed from its log.
+ * Everything here is derived: incident_load reads the log and replays it;
+ * incident_follow reads what other processes appended since and replays again.
+ * Events are ordered by when they happened (at, then ts, then id); a repeated
+ * id counts once; an edit changes what the timeline shows while both the edit
+ * and the original stay in `events` (the audit trail). The incident owns every
+ * pointer it hands out; they stay valid until the next follow or free. */
+#ifndef WARROOM_INCIDENT_H
+#define WARROOM_INCIDENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/event.h"
+#include "warroom/log.h"
+
+enum incident_status {
+    STATUS_NONE,           /* nothing declared yet */
+    STATUS_INVESTIGATING,
+    STATUS_IDENTIFIED,
+    STATUS_MONITORING,
+    STATUS_RESOLVED,
+    STATUS_REOPENED,
+};
+
+const char *incident_status_name(enum incident_status s);
+/* The status an update STATE names, or STATUS_NONE when it names none. */
+enum incident_status incident_status_from_state(const char *state);
+
+/* The roles of DESIGN.md; SMEs can be several, the others are held by one. */
+enum role_kind { ROLE_IC, ROLE_COMMS, ROLE_OPS, ROLE_SCRIBE, ROLE_SME, ROLE_COUNT };
+const char *incident_role_name(enum role_kind role);
+int incident_role_from_name(const char *name);   /* -1 when unknown */
+
+struct timeline_entry {
+    const struct event *ev;
+    int64_t at;            /* after edits */
+    const char *text;      /* after edits; "" when none */
+    unsigned edits;        /* how many edit events changed it */
+};
+
+struct role_change {
+    enum role_kind role;
+    const char *name;      /* "" when the role was cleared */
+    int64_t at;
+    const char *by;
+};
+
+struct sev_change {
+    int sev;
+    int64_t at;
+    const char *by;
+    const char *why;       /* may be NULL */
+};
+
+struct action_item {
+    const char *item;      /* "A1", "A2", ... */
+    const char *text, *owner, *due, *priority, *kind, *status; /* "" when unset */
+    int64_t created;
+};
+
+struct incident {
+    char *id;
+    char *log_path;
+    struct log_reader reader;
+
+    /* every event read, repeated ids dropped, in file order */
+    struct event **events;
+    size_t nevents, events_cap;
+    struct id_set *ids;
+
+    /* derived by replay */
+    struct timeline_entry *timeline;
+    size_t ntimeline;
+    const char *title, *impact;
+    const char *declared_by;
+    int sev;                        /* 0 before declaration */
+    enum incident_status status;
+    bool data_exposed;
+    int64_t declared_at, impact_at, detected_at, acked_at, mitigated_at, resolved_at,
+        last_update_at, reopened_at;  /* STAMP_NONE when it has not happened */
+    struct sev_change *sevs;
+    size_t nsevs;
+    struct role_change *roles;      /* hand-off history, in order */
+    size_t nroles;
+    const char *holder[ROLE_COUNT]; /* current holder ("" none); for SMEs the last added */
+    const char **smes;
+    size_t nsmes;
+    struct action_item *actions;
+    size_t nactions;
+    const struct event **updates;
+    size_t nupdates;
+    const char **fired;             /* escalation rule ids already recorded */
+    size_t nfired;
+    const struct event *postmortem; /* the last postmortem event, or NULL */
+};
+
+/* Loads the incident ID whose log is at LOG_PATH: a full replay. A torn last
+ * line is set aside and listed in reader.warnings; damage is an error. */
+int incident_load(struct incident **out, const char *id, const char *log_path);
+
+/* Reads what was appended since and replays. *CHANGED tells whether anything
+ * new arrived. */
+int incident_follow(struct incident *inc, bool *changed);
+
+void incident_free(struct incident *inc);
+
+/* The event with id ID, or NULL. */
+const struct event *incident_find(const struct incident *inc, const char *id);
+
+/* The action item with id ITEM, or NULL; and the id the next item gets. */
+const struct action_item *incident_action(const struct incident *inc, const char *item);
+void incident_next_action_id(const struct incident *inc, char *out, size_t size);
+
+bool incident_is_open(const struct incident *inc);
+
+#endif

@@ -1,0 +1,69 @@
+/* log — an incident's append-only event log on disk.
+ * Appends are atomic and durable: an exclusive flock, one write of the whole
+ * record, fdatasync, and only then success. Reads never take the writers' lock
+ * except to tell a torn last line (a writer died mid-record) from one still
+ * being written. A torn tail is reported and set aside: the next append closes
+ * it with a newline and a "torn" record naming where it began, so replay can
+ * tell it from damage in the middle of the log, which is an error naming its
+ * line. Nothing is ever rewritten. */
+#ifndef WARROOM_LOG_H
+#define WARROOM_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "warroom/buf.h"
+#include "warroom/event.h"
+
+struct incident_log {
+    char *path;
+    int fd;
+};
+
+/* Opens PATH for appending, creating it 0600 when absent. */
+int log_open(struct incident_log *log, const char *path);
+void log_close(struct incident_log *log);
+
+/* Appends D: fills in its id (random) and ts (now) when unset, encodes it
+ * (cleaning every string), and returns 0 only once the record is on disk.
+ * ID_OUT, when not NULL, receives the id written. */
+int log_append(struct incident_log *log, struct event_draft *d);
+
+/* Called for each record read, in file order. Returning < 0 stops the read
+ * with that result. The event and its strings live in the reader's arena. */
+typedef int (*log_event_fn)(void *ctx, struct event *ev);
+
+struct log_reader {
+    char *path;
+    int fd;
+    off_t offset;        /* bytes consumed: everything before it was handled */
+    unsigned line;       /* lines consumed */
+    struct arena *arena; /* owns every event handed out; freed with the reader */
+    struct buf chunk;    /* bytes read past offset, not yet a complete line */
+    struct {             /* unparseable lines that a "torn" record may yet explain */
+        off_t offset;
+        unsigned line;
+        size_t bytes;
+        char message[160];
+    } held[8];
+    unsigned nheld;
+    char **warnings;     /* what was set aside, for people to read */
+    size_t nwarnings;
+};
+
+int log_reader_open(struct log_reader *r, const char *path);
+void log_reader_close(struct log_reader *r);
+
+enum log_read_mode {
+    LOG_FOLLOW,  /* more may come: an incomplete last line is left for next time */
+    LOG_REPLAY,  /* a full read: an incomplete last line that no writer is busy
+                    with is torn; it is reported in warnings and set aside */
+};
+
+/* Reads every complete record after the last one read, handing each to FN.
+ * Returns 0, or < 0 when the log is damaged (the message names the line) or
+ * cannot be read. */
+int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, void *ctx);
+
+#endif

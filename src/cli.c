@@ -1,0 +1,1108 @@
+#include "warroom/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <strings.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/buf.h"
+#include "warroom/clock.h"
+#include "warroom/config.h"
+#include "warroom/error.h"
+#include "warroom/event.h"
+#include "warroom/incident.h"
+#include "warroom/log.h"
+#include "warroom/policy.h"
+#include "warroom/stamp.h"
+#include "warroom/store.h"
+#include "warroom/text.h"
+
+#define EXIT_USAGE 2
+#define NAME_MAX_LEN 64
+#define TITLE_MAX_LEN 200
+
+/* ---- options ---- */
+
+enum verb {
+    VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
+    VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
+    VERB_COUNT
+};
+
+static const char *const verb_names[VERB_COUNT] = {
+    "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
+    "edit", "show", "list", "policy", "help",
+};
+
+#define V(x) (1u << VERB_##x)
+/* verbs that record an event take --at and --as */
+#define RECORDING (V(OPEN) | V(LOG) | V(SEV) | V(ROLE) | V(ACK) | V(UPDATE) | V(PAGE) | V(MITIGATE) | \
+                   V(RESOLVE) | V(REOPEN) | V(ACTION) | V(EDIT))
+
+struct options {
+    const char *dir, *incident, *repo, *config, *as, *at;
+    const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
+    bool json, data_exposed, builtin;
+    const char *args[64];
+    int nargs;
+};
+
+struct option_spec {
+    const char *name;
+    size_t offset;      /* of the const char * (value) or bool (flag) in struct options */
+    bool flag;
+    unsigned verbs;     /* 0: global */
+};
+
+#define OPT(field) offsetof(struct options, field)
+static const struct option_spec option_specs[] = {
+    {"--dir", OPT(dir), false, 0},
+    {"--incident", OPT(incident), false, 0},
+    {"--repo", OPT(repo), false, 0},
+    {"--config", OPT(config), false, 0},
+    {"--as", OPT(as), false, RECORDING},
+    {"--at", OPT(at), false, RECORDING},
+    {"--sev", OPT(sev), false, V(OPEN)},
+    {"--title", OPT(title), false, V(OPEN)},
+    {"--impact", OPT(impact), false, V(OPEN)},
+    {"--data-exposed", OPT(data_exposed), true, V(OPEN) | V(SEV)},
+    {"--type", OPT(type), false, V(LOG)},
+    {"--why", OPT(why), false, V(SEV) | V(PAGE)},
+    {"--owner", OPT(owner), false, V(ACTION)},
+    {"--due", OPT(due), false, V(ACTION)},
+    {"--priority", OPT(priority), false, V(ACTION)},
+    {"--kind", OPT(kind), false, V(ACTION)},
+    {"--status", OPT(status), false, V(ACTION)},
+    {"--text", OPT(text), false, V(ACTION) | V(EDIT)},
+    {"--time", OPT(time), false, V(EDIT)},
+    {"--json", OPT(json), true, V(SHOW) | V(LIST) | V(POLICY)},
+    {"--builtin", OPT(builtin), true, V(POLICY)},
+};
+
+static const char usage_text[] =
+    "usage: warroom [options] VERB [args]\n"
+    "\n"
+    "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n"
+    "  log [--type note|alert|impact] TEXT     a timeline entry\n"
+    "  sev N [--why TEXT] [--data-exposed]     change the severity\n"
+    "  role ROLE NAME                          ROLE: ic comms ops scribe sme (sme -NAME removes)\n"
+    "  ack                                     acknowledge\n"
+    "  update STATE TEXT                       STATE: investigating identified monitoring resolved\n"
+    "  page TARGET [--why TEXT]                page someone\n"
+    "  mitigate [TEXT]                         the impact is stopped\n"
+    "  resolve [TEXT]                          the incident is over\n"
+    "  reopen [TEXT]                           it is not over after all\n"
+    "  action add TEXT --owner NAME --due DATE [--priority P1|P2|P3] [--kind mitigate|prevent]\n"
+    "  action set ID [--status open|done|wontfix] [--owner ..] [--due ..] [--priority ..] [--text ..]\n"
+    "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept)\n"
+    "  show [--json]                           the replayed state and its clocks\n"
+    "  list [--json]                           incidents, open first\n"
+    "  policy [--builtin] [FILE]               check and print the policy in force\n"
+    "\n"
+    "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
+    "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
+    "        --config FILE (WARROOM_CONFIG). See warroom(1).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("warroom: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nRun 'warroom help' for the verbs and options.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int fail(void)
+{
+    fprintf(stderr, "warroom: %s\n", error_last());
+    return EXIT_FAILURE;
+}
+
+static enum verb verb_from_name(const char *name)
+{
+    for (int v = 1; v < VERB_COUNT; v++)
+        if (strcmp(name, verb_names[v]) == 0)
+            return (enum verb)v;
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        return VERB_HELP;
+    return VERB_NONE;
+}
+
+static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
+{
+    bool only_args = false;
+    *verb = VERB_NONE;
+    /* first pass: find the verb, so options can be checked against it */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0) {
+            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
+                if (strcmp(a, option_specs[k].name) == 0 && !option_specs[k].flag)
+                    i++;
+            continue;
+        }
+        *verb = verb_from_name(a);
+        if (*verb == VERB_NONE)
+            return usage_error("unknown verb \"%.40s\"", a);
+        break;
+    }
+    bool verb_seen = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_args && strcmp(a, "--") == 0) {
+            only_args = true;
+            continue;
+        }
+        if (!only_args && a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0) {
+            const struct option_spec *spec = NULL;
+            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
+                if (strcmp(a, option_specs[k].name) == 0)
+                    spec = &option_specs[k];
+            if (!spec)
+                return usage_error("unknown option %.40s", a);
+            if (spec->verbs && !(spec->verbs & (1u << *verb)))
+                return usage_error("%s does not go with '%s'", a, *verb ? verb_names[*verb] : "(no verb)");
+            if (spec->flag) {
+                *(bool *)((char *)o + spec->offset) = true;
+            } else {
+                if (i + 1 >= argc)
+                    return usage_error("%s needs a value", a);
+                *(const char **)((char *)o + spec->offset) = argv[++i];
+            }
+            continue;
+        }
+        if (!verb_seen && *verb != VERB_NONE) {
+            verb_seen = true;             /* the verb itself */
+            continue;
+        }
+        if (o->nargs == (int)(sizeof o->args / sizeof *o->args))
+            return usage_error("too many arguments");
+        o->args[o->nargs++] = a;
+    }
+    return 0;
+}
+
+/* All remaining arguments from FROM on, joined by spaces: `warroom log deploy
+ * #4521 pushed` needs no quotes. */
+static char *join_args(const struct options *o, int from)
+{
+    struct buf b = BUF_INIT;
+    for (int i = from; i < o->nargs; i++) {
+        if (i > from)
+            buf_addc(&b, ' ');
+        buf_adds(&b, o->args[i]);
+    }
+    return buf_detach(&b);
+}
+
+/* ---- context: config, store, policy, the incident ---- */
+
+struct context {
+    struct options *opts;
+    struct config config;
+    struct store store;
+    struct policy policy;
+    bool have_policy;
+    char by[NAME_MAX_LEN + 1];
+    int64_t now;
+};
+
+static void context_free(struct context *c)
+{
+    config_free(&c->config);
+    store_close(&c->store);
+    if (c->have_policy)
+        policy_free(&c->policy);
+}
+
+static const char *env_or(const char *value, const char *env)
+{
+    if (value)
+        return value;
+    const char *e = getenv(env);
+    return e && *e ? e : NULL;
+}
+
+/* A person's name: one line, clean, bounded. */
+static int clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *what)
+{
+    struct buf b = BUF_INIT;
+    text_clean(&b, name, strlen(name), 0);
+    size_t start = 0, end = b.len;
+    while (start < end && b.data[start] == ' ')
+        start++;
+    while (end > start && b.data[end - 1] == ' ')
+        end--;
+    int rc = 0;
+    if (end == start)
+        rc = error_set("%s is empty", what);
+    else if (end - start > NAME_MAX_LEN)
+        rc = error_set("%s is longer than %d bytes", what, NAME_MAX_LEN);
+    else
+        snprintf(out, NAME_MAX_LEN + 1, "%.*s", (int)(end - start), b.data + start);
+    buf_free(&b);
+    return rc;
+}
+
+static int who_am_i(struct context *c)
+{
+    const char *name = c->opts->as;
+    if (!name)
+        name = config_string(&c->config, "name");
+    if (!name) {
+        const char *user = getenv("USER");
+        struct passwd *pw = getpwuid(getuid());
+        name = user && *user ? user : pw ? pw->pw_name : "unknown";
+    }
+    return clean_name(c->by, name, "the name (--as)");
+}
+
+static int read_file(struct buf *out, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return error_set_errno("cannot read %s", path);
+    char chunk[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        buf_add(out, chunk, n);
+        if (out->len > max) {
+            rc = error_set("%s is larger than %zu KiB", path, max / 1024);
+            break;
+        }
+    }
+    if (ferror(f))
+        rc = error_set_errno("cannot read %s", path);
+    fclose(f);
+    return rc;
+}
+
+/* The platform repo's top: --repo, WARROOM_REPO, or the git work tree around
+ * the working directory. NULL when there is none (that is fine: defaults). */
+static char *find_repo(const struct options *o)
+{
+    const char *given = env_or(o->repo, "WARROOM_REPO");
+    if (given)
+        return xstrdup(given);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    for (;;) {
+        struct buf probe = BUF_INIT;
+        struct stat st;
+        buf_printf(&probe, "%s/.git", cwd);
+        bool found = stat(probe.data, &st) == 0;
+        buf_free(&probe);
+        if (found)
+            return xstrdup(cwd);
+        char *slash = strrchr(cwd, '/');
+        if (!slash || slash == cwd)
+            return NULL;
+        *slash = '\0';
+    }
+}
+
+/* The policy in force: the config's "policy" (an object, or a file path), else
+ * the platform repo's .warroom/policy.json, else the built-in ladder. */
+static int load_policy(struct context *c)
+{
+    struct buf text = BUF_INIT;
+    char *repo = NULL;
+    int rc;
+    json_t *inline_policy = config_value(&c->config, "policy");
+    if (json_is_object(inline_policy)) {
+        char *dump = json_dumps(inline_policy, JSON_COMPACT);
+        struct buf src = BUF_INIT;
+        buf_printf(&src, "%s: policy", c->config.path);
+        rc = policy_parse(&c->policy, dump, strlen(dump), src.data);
+        free(dump);
+        buf_free(&src);
+    } else if (json_is_string(inline_policy)) {
+        const char *path = json_string_value(inline_policy);
+        rc = read_file(&text, path, 1024 * 1024);
+        if (rc == 0)
+            rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
+    } else if ((repo = find_repo(c->opts)) != NULL) {
+        struct buf path = BUF_INIT;
+        buf_printf(&path, "%s/.warroom/policy.json", repo);
+        if (access(path.data, F_OK) == 0) {
+            rc = read_file(&text, path.data, 1024 * 1024);
+            if (rc == 0)
+                rc = policy_parse(&c->policy, buf_str(&text), text.len, path.data);
+        } else {
+            rc = policy_builtin(&c->policy);
+        }
+        buf_free(&path);
+    } else {
+        rc = policy_builtin(&c->policy);
+    }
+    free(repo);
+    buf_free(&text);
+    c->have_policy = rc == 0;
+    return rc;
+}
+
+static int context_open(struct context *c, struct options *o, bool need_store)
+{
+    memset(c, 0, sizeof *c);
+    c->opts = o;
+    c->now = stamp_now();
+    if (config_load(&c->config, env_or(o->config, "WARROOM_CONFIG")) < 0)
+        return -1;
+    if (c->config.exposed && (config_value(&c->config, "sinks") || config_value(&c->config, "secrets")))
+        fprintf(stderr, "warroom: warning: %s holds secrets and is readable by others; run: chmod 600 %s\n",
+                c->config.path, c->config.path);
+    if (need_store && store_open(&c->store, o->dir) < 0)
+        return -1;
+    return 0;
+}
+
+/* Loads INC_ID, or the one open incident when none is named. */
+static int pick_incident(struct context *c, struct incident **out)
+{
+    const char *id = env_or(c->opts->incident, "WARROOM_INCIDENT");
+    *out = NULL;
+    if (id) {
+        if (!store_valid_id(id))
+            return error_set("\"%.80s\" is not an incident id (they look like inc-20250315-checkout-down); "
+                             "'warroom list' shows them",
+                             id);
+        char *path = store_log_path(&c->store, id);
+        int rc = access(path, F_OK) == 0 ? incident_load(out, id, path)
+                                         : error_set("no incident %s in %s; 'warroom list' shows them", id,
+                                                     c->store.dir);
+        free(path);
+        return rc;
+    }
+    char **ids;
+    size_t n;
+    if (store_list(&c->store, &ids, &n) < 0)
+        return -1;
+    struct incident **open = xcalloc(n ? n : 1, sizeof *open);
+    size_t nopen = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *path = store_log_path(&c->store, ids[i]);
+        struct incident *inc;
+        if (incident_load(&inc, ids[i], path) < 0) {
+            fprintf(stderr, "warroom: warning: skipping %s: %s\n", ids[i], error_last());
+        } else if (incident_is_open(inc)) {
+            open[nopen++] = inc;
+        } else {
+            incident_free(inc);
+        }
+        free(path);
+    }
+    if (nopen == 1) {
+        *out = open[0];
+    } else if (nopen == 0) {
+        rc = error_set("no open incident in %s: declare one with: warroom open --sev N --title TEXT "
+                       "(or name one with --incident ID)",
+                       c->store.dir);
+    } else {
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "%zu incidents are open; name one with --incident ID (or WARROOM_INCIDENT):", nopen);
+        for (size_t i = 0; i < nopen; i++)
+            buf_printf(&b, "\n  %-52s SEV%d  %s", open[i]->id, open[i]->sev, open[i]->title);
+        rc = error_set("%s", buf_str(&b));
+        buf_free(&b);
+    }
+    for (size_t i = 0; i < nopen; i++)
+        if (open[i] != *out)
+            incident_free(open[i]);
+    free(open);
+    store_list_free(ids, n);
+    return rc;
+}
+
+/* ---- recording ---- */
+
+static int parse_when(const struct context *c, int64_t *at)
+{
+    *at = STAMP_NONE;
+    if (!c->opts->at)
+        return 0;
+    if (stamp_parse_user(at, c->opts->at, c->now) < 0)
+        return -1;
+    if (*at > c->now + STAMP_MINUTE)
+        return error_set("--at %s is in the future; the timeline records what has happened", c->opts->at);
+    return 0;
+}
+
+static int record(struct context *c, const char *id, struct event_draft *d)
+{
+    struct incident_log log;
+    char *path = store_log_path(&c->store, id);
+    int rc = log_open(&log, path);
+    free(path);
+    if (rc < 0)
+        return -1;
+    rc = log_append(&log, d);
+    log_close(&log);
+    return rc;
+}
+
+static int check_sev(const struct context *c, const char *text, int *sev)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if ((text[0] == 'S' || text[0] == 's') && strncasecmp(text, "sev", 3) == 0)
+        v = strtol(text + 3, &end, 10);
+    if (*end || !policy_level(&c->policy, (int)v)) {
+        return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->policy.source,
+                         c->policy.nlevels);
+    }
+    *sev = (int)v;
+    return 0;
+}
+
+static int bounded_text(const char *text, size_t max, const char *what)
+{
+    if (strlen(text) > max)
+        return error_set("%s is %zu bytes, over the limit of %zu", what, strlen(text), max);
+    return 0;
+}
+
+static int verb_open(struct context *c)
+{
+    struct options *o = c->opts;
+    struct event_draft d;
+    char id[STORE_ID_MAX + 1];
+    int sev, rc = EXIT_FAILURE;
+    int64_t at;
+    if (!o->sev || !o->title)
+        return usage_error("open needs --sev N and --title TEXT");
+    if (o->nargs)
+        return usage_error("open takes no arguments (quote the title: --title \"...\")");
+    if (load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || who_am_i(c) < 0 || parse_when(c, &at) < 0 ||
+        bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0)
+        return fail();
+    struct buf title = BUF_INIT;
+    text_clean(&title, o->title, strlen(o->title), 0);
+    if (store_create(&c->store, title.data ? title.data : "", at == STAMP_NONE ? c->now : at, id) < 0) {
+        buf_free(&title);
+        return fail();
+    }
+    event_draft_init(&d, EVENT_DECLARE, c->by);
+    d.at = at;
+    event_draft_str(&d, "title", buf_str(&title));
+    event_draft_int(&d, "sev", sev);
+    event_draft_str(&d, "impact", o->impact);
+    if (o->data_exposed)
+        event_draft_bool(&d, "data_exposed", true);
+    if (record(c, id, &d) < 0) {
+        fail();
+    } else {
+        printf("%s\n", id);
+        rc = 0;
+    }
+    event_draft_free(&d);
+    buf_free(&title);
+    return rc;
+}
+
+/* The common path of every verb that appends one event to the current incident. */
+static int append_to_incident(struct context *c, struct incident *inc, struct event_draft *d)
+{
+    int64_t at;
+    if (parse_when(c, &at) < 0)
+        return fail();
+    d->at = at;
+    if (record(c, inc->id, d) < 0)
+        return fail();
+    return 0;
+}
+
+static int verb_record(struct context *c, enum verb verb)
+{
+    struct options *o = c->opts;
+    struct incident *inc = NULL;
+    struct event_draft d;
+    char *text = NULL;
+    int rc = EXIT_FAILURE;
+    bool drafted = false;
+
+    /* usage first: a mistake in the command line costs no disk access */
+    switch (verb) {
+    case VERB_LOG:
+        if (o->nargs < 1)
+            return usage_error("log needs the text of the entry");
+        if (o->type && strcmp(o->type, "note") && strcmp(o->type, "alert") && strcmp(o->type, "impact"))
+            return usage_error("--type is note, alert or impact, not \"%.20s\"", o->type);
+        break;
+    case VERB_SEV:
+        if (o->nargs != 1)
+            return usage_error("sev needs one level, e.g. 'warroom sev 1 --why \"checkout down\"'");
+        break;
+    case VERB_ROLE:
+        if (o->nargs < 2)
+            return usage_error("role needs ROLE and NAME, e.g. 'warroom role ic carol'");
+        if (incident_role_from_name(o->args[0]) < 0)
+            return usage_error("ROLE is ic, comms, ops, scribe or sme, not \"%.20s\"", o->args[0]);
+        break;
+    case VERB_ACK:
+        if (o->nargs)
+            return usage_error("ack takes no arguments");
+        break;
+    case VERB_UPDATE:
+        if (o->nargs < 2)
+            return usage_error("update needs STATE and TEXT");
+        if (incident_status_from_state(o->args[0]) == STATUS_NONE)
+            return usage_error("STATE is investigating, identified, monitoring or resolved, not \"%.20s\"",
+                               o->args[0]);
+        break;
+    case VERB_PAGE:
+        if (o->nargs < 1)
+            return usage_error("page needs a TARGET (a person, a team or a rotation)");
+        break;
+    case VERB_EDIT:
+        if (o->nargs != 1 || (!o->text && !o->time))
+            return usage_error("edit needs an EVENT-ID and --text TEXT and/or --time TIME");
+        break;
+    default:
+        break;
+    }
+    if (load_policy(c) < 0 || who_am_i(c) < 0 || pick_incident(c, &inc) < 0)
+        goto failed;
+
+    static const enum event_type types[VERB_COUNT] = {
+        [VERB_LOG] = EVENT_NOTE, [VERB_SEV] = EVENT_SEV, [VERB_ROLE] = EVENT_ROLE, [VERB_ACK] = EVENT_ACK,
+        [VERB_UPDATE] = EVENT_UPDATE, [VERB_PAGE] = EVENT_PAGE, [VERB_MITIGATE] = EVENT_MITIGATE,
+        [VERB_RESOLVE] = EVENT_RESOLVE, [VERB_REOPEN] = EVENT_REOPEN, [VERB_EDIT] = EVENT_EDIT,
+    };
+    enum event_type type = types[verb];
+    if (verb == VERB_LOG && o->type)
+        type = event_type_from_name(o->type);
+    event_draft_init(&d, type, c->by);
+    drafted = true;
+
+    switch (verb) {
+    case VERB_LOG:
+        text = join_args(o, 0);
+        event_draft_str(&d, "text", text);
+        break;
+    case VERB_SEV: {
+        int sev;
+        if (check_sev(c, o->args[0], &sev) < 0)
+            goto failed;
+        event_draft_int(&d, "sev", sev);
+        event_draft_str(&d, "why", o->why);
+        if (o->data_exposed)
+            event_draft_bool(&d, "data_exposed", true);
+        break;
+    }
+    case VERB_ROLE: {
+        char name[NAME_MAX_LEN + 1];
+        text = join_args(o, 1);
+        if (clean_name(name, text, "the name") < 0)
+            goto failed;
+        event_draft_str(&d, "role", o->args[0]);
+        event_draft_str(&d, "name", name);
+        break;
+    }
+    case VERB_UPDATE:
+        text = join_args(o, 1);
+        event_draft_str(&d, "state", o->args[0]);
+        event_draft_str(&d, "text", text);
+        break;
+    case VERB_PAGE:
+        text = join_args(o, 0);
+        event_draft_str(&d, "target", text);
+        event_draft_str(&d, "reason", o->why);
+        break;
+    case VERB_MITIGATE:
+    case VERB_RESOLVE:
+    case VERB_REOPEN:
+        if (verb == VERB_RESOLVE && inc->status == STATUS_RESOLVED) {
+            error_set("%s is already resolved; 'warroom reopen' if it is not over", inc->id);
+            goto failed;
+        }
+        if (verb == VERB_REOPEN && inc->status != STATUS_RESOLVED) {
+            error_set("%s is not resolved, so there is nothing to reopen", inc->id);
+            goto failed;
+        }
+        if (o->nargs) {
+            text = join_args(o, 0);
+            event_draft_str(&d, "text", text);
+        }
+        break;
+    case VERB_EDIT: {
+        const struct event *target = incident_find(inc, o->args[0]);
+        if (!target) {
+            error_set("no event %.80s in %s ('warroom show --json' lists the ids)", o->args[0], inc->id);
+            goto failed;
+        }
+        event_draft_str(&d, "target", target->id);
+        if (o->text)
+            event_draft_str(&d, "set.text", o->text);
+        if (o->time) {
+            int64_t when;
+            char iso[STAMP_TEXT_MAX];
+            if (stamp_parse_user(&when, o->time, c->now) < 0)
+                goto failed;
+            event_draft_str(&d, "set.at", stamp_format_iso_s(iso, when));
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    rc = append_to_incident(c, inc, &d);
+    goto done;
+failed:
+    rc = fail();
+done:
+    if (drafted)
+        event_draft_free(&d);
+    free(text);
+    incident_free(inc);
+    return rc;
+}
+
+static int verb_action(struct context *c)
+{
+    struct options *o = c->opts;
+    struct incident *inc = NULL;
+    struct event_draft d;
+    char *text = NULL;
+    int rc;
+    if (o->nargs < 1 || (strcmp(o->args[0], "add") && strcmp(o->args[0], "set")))
+        return usage_error("action add TEXT --owner NAME --due DATE, or action set ID [--status ..]");
+    bool add = strcmp(o->args[0], "add") == 0;
+    if (add && o->nargs < 2)
+        return usage_error("action add needs the TEXT of the action item");
+    if (!add && o->nargs != 2)
+        return usage_error("action set needs the item's ID (A1, A2, ...)");
+    if (o->priority && strcmp(o->priority, "P1") && strcmp(o->priority, "P2") && strcmp(o->priority, "P3"))
+        return usage_error("--priority is P1, P2 or P3");
+    if (o->kind && strcmp(o->kind, "mitigate") && strcmp(o->kind, "prevent"))
+        return usage_error("--kind is mitigate or prevent");
+    if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
+        return usage_error("--status is open, done or wontfix");
+    if (who_am_i(c) < 0 || pick_incident(c, &inc) < 0)
+        return fail();
+    char item[16];
+    if (add) {
+        incident_next_action_id(inc, item, sizeof item);
+    } else if (!incident_action(inc, o->args[1])) {
+        error_set("no action item %.20s in %s", o->args[1], inc->id);
+        incident_free(inc);
+        return fail();
+    } else {
+        snprintf(item, sizeof item, "%s", o->args[1]);
+    }
+    if (o->due) {
+        int64_t due;
+        struct buf iso = BUF_INIT;
+        buf_printf(&iso, "%sT00:00:00Z", o->due);
+        if (strlen(o->due) != 10 || stamp_parse_iso(&due, iso.data) < 0) {
+            buf_free(&iso);
+            incident_free(inc);
+            return usage_error("--due is a date like 2025-03-22");
+        }
+        buf_free(&iso);
+    }
+    event_draft_init(&d, EVENT_ACTION, c->by);
+    event_draft_str(&d, "item", item);
+    if (add) {
+        text = join_args(o, 1);
+        event_draft_str(&d, "text", text);
+        event_draft_str(&d, "kind", o->kind ? o->kind : "prevent");
+        event_draft_str(&d, "priority", o->priority ? o->priority : "P2");
+        event_draft_str(&d, "status", o->status ? o->status : "open");
+    } else {
+        event_draft_str(&d, "text", o->text);
+        event_draft_str(&d, "kind", o->kind);
+        event_draft_str(&d, "priority", o->priority);
+        event_draft_str(&d, "status", o->status);
+    }
+    event_draft_str(&d, "owner", o->owner);
+    event_draft_str(&d, "due", o->due);
+    rc = append_to_incident(c, inc, &d);
+    if (rc == 0 && add)
+        printf("%s\n", item);
+    if (rc == 0 && add && (!o->owner || !o->due))
+        fprintf(stderr, "warroom: warning: %s has no %s yet; the postmortem needs both "
+                        "(warroom action set %s --owner NAME --due DATE)\n",
+                item, !o->owner ? "owner" : "due date", item);
+    event_draft_free(&d);
+    free(text);
+    incident_free(inc);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static json_t *stamp_json(int64_t t)
+{
+    char iso[STAMP_TEXT_MAX];
+    return t == STAMP_NONE ? json_null() : json_string(stamp_format_iso_s(iso, t));
+}
+
+static json_t *nullable(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static const char *sev_name(const struct policy *p, int sev, char *buf, size_t size)
+{
+    const struct severity_level *l = policy_level(p, sev);
+    if (l)
+        return l->name;
+    snprintf(buf, size, "SEV%d", sev);
+    return buf;
+}
+
+static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline)
+{
+    char name[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(inc->id));
+    json_object_set_new(o, "title", nullable(inc->title));
+    json_object_set_new(o, "sev", json_integer(inc->sev));
+    json_object_set_new(o, "sev_name", json_string(sev_name(p, inc->sev, name, sizeof name)));
+    json_object_set_new(o, "status", json_string(incident_status_name(inc->status)));
+    json_object_set_new(o, "impact", nullable(inc->impact));
+    json_object_set_new(o, "data_exposed", json_boolean(inc->data_exposed));
+    json_object_set_new(o, "declared_by", nullable(inc->declared_by));
+    json_object_set_new(o, "declared_at", stamp_json(inc->declared_at));
+    json_object_set_new(o, "impact_at", stamp_json(inc->impact_at));
+    json_object_set_new(o, "detected_at", stamp_json(inc->detected_at));
+    json_object_set_new(o, "acked_at", stamp_json(inc->acked_at));
+    json_object_set_new(o, "mitigated_at", stamp_json(inc->mitigated_at));
+    json_object_set_new(o, "resolved_at", stamp_json(inc->resolved_at));
+    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
+    json_object_set_new(o, "elapsed_s",
+                        inc->declared_at == STAMP_NONE ? json_null() : json_integer((end - inc->declared_at) / 1000));
+    if (!timeline)
+        return o;
+
+    json_t *roles = json_object(), *smes = json_array(), *history = json_array();
+    for (int r = 0; r < ROLE_SME; r++)
+        json_object_set_new(roles, incident_role_name((enum role_kind)r), nullable(inc->holder[r]));
+    for (size_t i = 0; i < inc->nsmes; i++)
+        json_array_append_new(smes, json_string(inc->smes[i]));
+    json_object_set_new(roles, "sme", smes);
+    for (size_t i = 0; i < inc->nroles; i++)
+        json_array_append_new(history, json_pack("{s:s, s:s, s:o, s:s}", "role",
+                                                 incident_role_name(inc->roles[i].role), "name", inc->roles[i].name,
+                                                 "at", stamp_json(inc->roles[i].at), "by", inc->roles[i].by));
+    json_object_set_new(o, "roles", roles);
+    json_object_set_new(o, "role_history", history);
+
+    json_t *sevs = json_array();
+    for (size_t i = 0; i < inc->nsevs; i++)
+        json_array_append_new(sevs, json_pack("{s:i, s:o, s:s, s:o}", "sev", inc->sevs[i].sev, "at",
+                                              stamp_json(inc->sevs[i].at), "by", inc->sevs[i].by, "why",
+                                              nullable(inc->sevs[i].why)));
+    json_object_set_new(o, "severity_history", sevs);
+
+    json_t *actions = json_array();
+    for (size_t i = 0; i < inc->nactions; i++) {
+        const struct action_item *a = &inc->actions[i];
+        json_array_append_new(actions, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", a->item, "text",
+                                                 a->text, "owner", nullable(a->owner), "due", nullable(a->due),
+                                                 "priority", a->priority, "kind", a->kind, "status", a->status));
+    }
+    json_object_set_new(o, "actions", actions);
+
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, p, now, clocks);
+    json_t *cj = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *k = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "kind", clock_kind_name(clocks[i].kind), "label",
+                              clocks[i].label, "state", clock_state_name(clocks[i].state), "deadline",
+                              stamp_json(clocks[i].deadline), "seconds_left",
+                              (json_int_t)((clocks[i].deadline - now) / 1000), "action", clocks[i].action);
+        if (clocks[i].rule) {
+            json_object_set_new(k, "rule", json_string(clocks[i].rule->id));
+            json_object_set_new(k, "fired", json_boolean(clocks[i].fired));
+        }
+        if (clocks[i].met_at != STAMP_NONE)
+            json_object_set_new(k, "met_at", stamp_json(clocks[i].met_at));
+        json_array_append_new(cj, k);
+    }
+    json_object_set_new(o, "clocks", cj);
+
+    json_t *tl = json_array();
+    for (size_t i = 0; i < inc->ntimeline; i++) {
+        const struct timeline_entry *e = &inc->timeline[i];
+        json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
+                                  stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
+        for (unsigned f = 0; f < e->ev->nfields; f++) {
+            const struct event_field *fld = &e->ev->fields[f];
+            if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
+                continue;
+            json_object_set_new(entry, fld->key,
+                                fld->kind == FIELD_STRING   ? json_string(fld->value)
+                                : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
+                                : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
+                                                            : json_null());
+        }
+        if (e->edits)
+            json_object_set_new(entry, "edits", json_integer(e->edits));
+        json_array_append_new(tl, entry);
+    }
+    json_object_set_new(o, "timeline", tl);
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < inc->reader.nwarnings; i++)
+        json_array_append_new(warnings, json_string(inc->reader.warnings[i]));
+    json_object_set_new(o, "warnings", warnings);
+    return o;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+static void print_time(char *out, size_t size, int64_t t)
+{
+    int y, mo, d, h, mi, s;
+    stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
+    snprintf(out, size, "%02d:%02d:%02d", h, mi, s);
+}
+
+static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
+{
+    char name[16], t[STAMP_TEXT_MAX], span[32];
+    const struct severity_level *l = policy_level(p, inc->sev);
+    printf("%s  %s%s%s  %s\n", inc->id, sev_name(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
+           l && l->label ? l->label : "", incident_status_name(inc->status));
+    printf("  %s\n", inc->title ? inc->title : "(not declared)");
+    if (inc->impact)
+        printf("  impact: %s\n", inc->impact);
+    if (inc->declared_at != STAMP_NONE) {
+        int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
+        printf("  declared %s by %s, %s %s\n", stamp_format_iso_s(t, inc->declared_at), inc->declared_by,
+               inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
+               stamp_format_span(span, sizeof span, end - inc->declared_at));
+    }
+    printf("\nroles\n");
+    for (int r = 0; r < ROLE_SME; r++)
+        printf("  %-7s %s\n", incident_role_name((enum role_kind)r),
+               *inc->holder[r] ? inc->holder[r] : (r == ROLE_IC ? "(unassigned!)" : "-"));
+    printf("  %-7s ", "sme");
+    for (size_t i = 0; i < inc->nsmes; i++)
+        printf("%s%s", i ? ", " : "", inc->smes[i]);
+    printf("%s\n", inc->nsmes ? "" : "-");
+
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, p, now, clocks);
+    printf("\nclocks\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct clock *k = &clocks[i];
+        const char *state = k->state == CLOCK_OVERDUE ? "OVERDUE" : clock_state_name(k->state);
+        if (k->state == CLOCK_MET)
+            snprintf(span, sizeof span, "met");
+        else if (k->state == CLOCK_OVERDUE)
+            stamp_format_span(span + 1, sizeof span - 1, now - k->deadline), span[0] = '+';
+        else
+            stamp_format_span(span, sizeof span, k->deadline - now);
+        printf("  %-8s %-20s %-9s %s%s\n", state, k->label, span, k->action, k->fired ? " (done)" : "");
+    }
+    for (size_t i = 0; i < inc->nactions; i++) {
+        if (i == 0)
+            printf("\naction items\n");
+        const struct action_item *a = &inc->actions[i];
+        printf("  %-4s %-7s %-3s %-8s %-12s %-10s %s\n", a->item, a->status, a->priority, a->kind,
+               *a->owner ? a->owner : "(no owner)", *a->due ? a->due : "(no due)", a->text);
+    }
+    printf("\ntimeline\n");
+    for (size_t i = 0; i < inc->ntimeline; i++) {
+        const struct timeline_entry *e = &inc->timeline[i];
+        print_time(t, sizeof t, e->at);
+        struct buf line = BUF_INIT;
+        const struct event *ev = e->ev;
+        const char *why = event_str(ev, "why"), *reason = event_str(ev, "reason");
+        long long v;
+        switch (ev->type) {
+        case EVENT_DECLARE:
+            buf_printf(&line, "declared SEV%lld: %s", event_int(ev, "sev", &v) ? v : 0, or_empty(event_str(ev, "title")));
+            break;
+        case EVENT_SEV:
+            buf_printf(&line, "severity SEV%lld%s%s", event_int(ev, "sev", &v) ? v : 0, why ? ": " : "", or_empty(why));
+            break;
+        case EVENT_ROLE: {
+            const char *who = event_str(ev, "name");
+            buf_printf(&line, "%s: %s", or_empty(event_str(ev, "role")), who && *who ? who : "(cleared)");
+            break;
+        }
+        case EVENT_UPDATE:
+            buf_printf(&line, "[%s] %s", or_empty(event_str(ev, "state")), e->text);
+            break;
+        case EVENT_PAGE:
+            buf_printf(&line, "paged %s%s%s", or_empty(event_str(ev, "target")), reason ? ": " : "", or_empty(reason));
+            break;
+        case EVENT_ESCALATE:
+            buf_printf(&line, "%s", event_str(ev, "label") ? event_str(ev, "label") : "escalated");
+            break;
+        case EVENT_ACTION:
+            buf_printf(&line, "%s %s", or_empty(event_str(ev, "item")), e->text);
+            break;
+        default:
+            buf_adds(&line, e->text);
+        }
+        /* multi-line text continues indented, so the time column stays readable */
+        for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
+            *nl = '\x1f';
+        printf("  %s  %-10.10s %-10s ", t, ev->by, ev->type_name);
+        for (const char *q = buf_str(&line); *q; q++) {
+            if (*q == '\x1f')
+                printf("\n%36s", "");
+            else
+                putchar(*q);
+        }
+        printf("%s\n", e->edits ? " (edited)" : "");
+        buf_free(&line);
+    }
+    for (size_t i = 0; i < inc->reader.nwarnings; i++)
+        fprintf(stderr, "warroom: warning: %s\n", inc->reader.warnings[i]);
+}
+
+static int print_json(json_t *j)
+{
+    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : -1;
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc;
+}
+
+static int verb_show(struct context *c)
+{
+    struct incident *inc;
+    if (c->opts->nargs)
+        return usage_error("show takes no arguments (name the incident with --incident ID)");
+    if (load_policy(c) < 0 || pick_incident(c, &inc) < 0)
+        return fail();
+    if (c->opts->json)
+        print_json(incident_json(inc, &c->policy, c->now, true));
+    else
+        show_text(inc, &c->policy, c->now);
+    incident_free(inc);
+    return 0;
+}
+
+static int verb_list(struct context *c)
+{
+    char **ids;
+    size_t n;
+    if (c->opts->nargs)
+        return usage_error("list takes no arguments");
+    if (load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
+        return fail();
+    json_t *open = json_array(), *closed = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char *path = store_log_path(&c->store, ids[i]);
+        struct incident *inc;
+        if (incident_load(&inc, ids[i], path) < 0) {
+            fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
+        } else {
+            json_array_append_new(incident_is_open(inc) ? open : closed,
+                                  incident_json(inc, &c->policy, c->now, false));
+            incident_free(inc);
+        }
+        free(path);
+    }
+    json_array_extend(open, closed);
+    json_decref(closed);
+    store_list_free(ids, n);
+    if (c->opts->json)
+        return print_json(open) < 0 ? EXIT_FAILURE : 0;
+    size_t i;
+    json_t *o;
+    if (json_array_size(open) == 0)
+        printf("no incidents in %s\n", c->store.dir);
+    json_array_foreach(open, i, o) {
+        printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
+               json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
+               json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
+    }
+    json_decref(open);
+    return 0;
+}
+
+static int verb_policy(struct context *c)
+{
+    struct options *o = c->opts;
+    int rc;
+    if (o->nargs > 1)
+        return usage_error("policy takes at most one FILE");
+    if (o->builtin) {
+        rc = policy_builtin(&c->policy);
+    } else if (o->nargs == 1) {
+        struct buf text = BUF_INIT;
+        rc = read_file(&text, o->args[0], 1024 * 1024);
+        if (rc == 0)
+            rc = policy_parse(&c->policy, buf_str(&text), text.len, o->args[0]);
+        buf_free(&text);
+    } else {
+        rc = load_policy(c);
+    }
+    if (rc < 0)
+        return fail();
+    c->have_policy = true;
+    if (o->json)
+        return print_json(policy_to_json(&c->policy)) < 0 ? EXIT_FAILURE : 0;
+    printf("policy: %s\n", c->policy.source);
+    for (size_t i = 0; i < c->policy.nlevels; i++) {
+        const struct severity_level *l = &c->policy.levels[i];
+        char a[32], u[32], m[32];
+        printf("  %-6s %-10s ack %-7s update %-7s mitigate %s\n", l->name, l->label ? l->label : "",
+               l->ack_within ? stamp_format_span(a, sizeof a, l->ack_within) : "-",
+               l->update_every ? stamp_format_span(u, sizeof u, l->update_every) : "-",
+               l->mitigate_within ? stamp_format_span(m, sizeof m, l->mitigate_within) : "-");
+    }
+    for (size_t i = 0; i < c->policy.nrules; i++)
+        printf("  rule %-18s %s\n", c->policy.rules[i].id, c->policy.rules[i].label);
+    return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+    struct options o = {0};
+    enum verb verb;
+    struct context c;
+    int rc = parse_args(&o, &verb, argc, argv);
+    if (rc)
+        return rc;
+    if (verb == VERB_HELP) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (verb == VERB_NONE)
+        verb = VERB_SHOW;                 /* the console takes this place once it exists */
+    bool need_store = verb != VERB_POLICY;
+    if (context_open(&c, &o, need_store) < 0) {
+        rc = fail();
+        context_free(&c);
+        return rc;
+    }
+    switch (verb) {
+    case VERB_OPEN: rc = verb_open(&c); break;
+    case VERB_ACTION: rc = verb_action(&c); break;
+    case VERB_SHOW: rc = verb_show(&c); break;
+    case VERB_LIST: rc = verb_list(&c); break;
+    case VERB_POLICY: rc = verb_policy(&c); break;
+    default: rc = verb_record(&c, verb); break;
+    }
+    context_free(&c);
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "warroom: cannot write the output: %s\n", strerror(errno));
+        rc = EXIT_FAILURE;
+    }
+    return rc;
+}

@@ -1,0 +1,146 @@
+#include "warroom/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/stamp.h"
+
+const char *clock_kind_name(enum clock_kind k)
+{
+    static const char *const names[] = {"ack", "update", "mitigate", "escalation", "postmortem"};
+    return names[k];
+}
+
+const char *clock_state_name(enum clock_state s)
+{
+    static const char *const names[] = {"pending", "met", "overdue"};
+    return names[s];
+}
+
+/* A clock that is met at MET (STAMP_NONE: not yet) and otherwise runs out at
+ * DEADLINE. Met counts only when it came before now; a met event recorded
+ * back-dated into the future of NOW does not count yet. */
+static void settle(struct clock *c, int64_t deadline, int64_t met, int64_t now)
+{
+    c->deadline = deadline;
+    c->met_at = STAMP_NONE;
+    if (met != STAMP_NONE && met <= now) {
+        c->state = CLOCK_MET;
+        c->met_at = met;
+    } else {
+        c->state = now >= deadline ? CLOCK_OVERDUE : CLOCK_PENDING;
+    }
+}
+
+static bool rule_fired(const struct incident *inc, const char *id)
+{
+    for (size_t i = 0; i < inc->nfired; i++)
+        if (strcmp(inc->fired[i], id) == 0)
+            return true;
+    return false;
+}
+
+static int compare_clocks(const void *pa, const void *pb)
+{
+    const struct clock *a = pa, *b = pb;
+    bool am = a->state == CLOCK_MET, bm = b->state == CLOCK_MET;
+    if (am != bm)
+        return am ? 1 : -1;
+    if (a->deadline != b->deadline)
+        return a->deadline < b->deadline ? -1 : 1;
+    return strcmp(a->label, b->label);
+}
+
+size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out)
+{
+    size_t n = 0;
+    if (inc->declared_at == STAMP_NONE)
+        return 0;
+    const struct severity_level *lvl = policy_level(policy, inc->sev);
+    /* a level the ladder does not have (a policy changed mid-incident) is held
+     * to the least severe level's clocks rather than to none */
+    if (!lvl)
+        lvl = policy_level(policy, (int)policy->nlevels);
+    int64_t start = inc->declared_at;
+    bool resolved = inc->status == STATUS_RESOLVED;
+    int64_t settled = resolved ? inc->resolved_at : STAMP_NONE;
+
+    if (lvl->ack_within) {
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_ACK;
+        snprintf(c->label, sizeof c->label, "acknowledge");
+        snprintf(c->action, sizeof c->action, "escalate");
+        int64_t met = inc->acked_at != STAMP_NONE ? inc->acked_at : settled;
+        settle(c, start + lvl->ack_within, met, now);
+    }
+    if (lvl->update_every && !resolved) {
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_UPDATE;
+        snprintf(c->label, sizeof c->label, "next status update");
+        snprintf(c->action, sizeof c->action, "status update overdue");
+        int64_t base = inc->last_update_at != STAMP_NONE && inc->last_update_at > start ? inc->last_update_at : start;
+        if (inc->reopened_at != STAMP_NONE && inc->reopened_at > base)
+            base = inc->reopened_at;
+        settle(c, base + lvl->update_every, STAMP_NONE, now);
+    }
+    if (lvl->mitigate_within) {
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_MITIGATE;
+        snprintf(c->label, sizeof c->label, "mitigate");
+        snprintf(c->action, sizeof c->action, "mitigation target missed");
+        settle(c, start + lvl->mitigate_within, inc->mitigated_at, now);
+    }
+    for (size_t i = 0; i < policy->nrules; i++) {
+        const struct escalation_rule *r = &policy->rules[i];
+        if (r->severities && !(r->severities & (1u << inc->sev)))
+            continue;
+        int64_t met;
+        switch (r->when) {
+        case RULE_UNACKNOWLEDGED:
+            met = inc->acked_at != STAMP_NONE ? inc->acked_at : settled;
+            break;
+        case RULE_UNMITIGATED:
+            met = inc->mitigated_at;
+            break;
+        case RULE_DATA_EXPOSED:
+            if (!inc->data_exposed)
+                continue;
+            met = STAMP_NONE;
+            break;
+        case RULE_DECLARED:
+        default:
+            met = STAMP_NONE;
+            break;
+        }
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_ESCALATION;
+        c->rule = r;
+        snprintf(c->label, sizeof c->label, "%s", r->when == RULE_UNACKNOWLEDGED ? "unacknowledged"
+                                                  : r->when == RULE_UNMITIGATED  ? "unmitigated"
+                                                  : r->when == RULE_DATA_EXPOSED ? "data exposed"
+                                                                                 : "declared");
+        snprintf(c->action, sizeof c->action, "%s", r->label);
+        settle(c, start + r->after, met, now);
+        c->fired = rule_fired(inc, r->id);
+    }
+    if (lvl->postmortem_due && resolved) {
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_POSTMORTEM;
+        snprintf(c->label, sizeof c->label, "postmortem due");
+        snprintf(c->action, sizeof c->action, "postmortem overdue");
+        settle(c, inc->resolved_at + lvl->postmortem_due, inc->postmortem ? inc->postmortem->at : STAMP_NONE, now);
+    }
+    qsort(out, n, sizeof *out, compare_clocks);
+    return n;
+}
+
+void clock_escalation_id(char *out, size_t size, const char *inc_id, const struct escalation_rule *rule)
+{
+    snprintf(out, size, "escalate:%s:%s", inc_id, rule->id);
+}

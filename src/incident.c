@@ -1,0 +1,444 @@
+#include "warroom/incident.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+
+/* ---- a set of event ids (open addressing; ids point into the arena) ---- */
+
+struct id_set {
+    const struct event **slots;
+    size_t cap, count;
+};
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static const struct event **id_slot(const struct id_set *set, const char *id)
+{
+    size_t mask = set->cap - 1;
+    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask)
+        if (!set->slots[i] || strcmp(set->slots[i]->id, id) == 0)
+            return &set->slots[i];
+}
+
+/* Adds EV unless its id is there already; returns false for a repeat. */
+static bool id_set_add(struct id_set *set, const struct event *ev)
+{
+    if ((set->count + 1) * 2 > set->cap) {
+        struct id_set bigger = {xcalloc(set->cap ? set->cap * 2 : 1024, sizeof(void *)),
+                                set->cap ? set->cap * 2 : 1024, set->count};
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slots[i])
+                *id_slot(&bigger, set->slots[i]->id) = set->slots[i];
+        free(set->slots);
+        *set = bigger;
+    }
+    const struct event **slot = id_slot(set, ev->id);
+    if (*slot)
+        return false;
+    *slot = ev;
+    set->count++;
+    return true;
+}
+
+const struct event *incident_find(const struct incident *inc, const char *id)
+{
+    if (!inc->ids->cap)
+        return NULL;
+    return *id_slot(inc->ids, id);
+}
+
+/* ---- names ---- */
+
+static const char *const status_names[] = {"none", "investigating", "identified", "monitoring", "resolved",
+                                           "reopened"};
+
+const char *incident_status_name(enum incident_status s)
+{
+    return status_names[s];
+}
+
+enum incident_status incident_status_from_state(const char *state)
+{
+    if (!state)
+        return STATUS_NONE;
+    for (int s = STATUS_INVESTIGATING; s <= STATUS_RESOLVED; s++)
+        if (strcmp(state, status_names[s]) == 0)
+            return (enum incident_status)s;
+    return STATUS_NONE;
+}
+
+static const char *const role_names[ROLE_COUNT] = {"ic", "comms", "ops", "scribe", "sme"};
+
+const char *incident_role_name(enum role_kind role)
+{
+    return role_names[role];
+}
+
+int incident_role_from_name(const char *name)
+{
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (strcmp(name, role_names[r]) == 0)
+            return r;
+    return -1;
+}
+
+/* ---- replay ---- */
+
+static int collect(void *ctx, struct event *ev)
+{
+    struct incident *inc = ctx;
+    struct event *copy = arena_alloc(inc->reader.arena, sizeof *copy);
+    *copy = *ev;
+    if (!id_set_add(inc->ids, copy))
+        return 0;                         /* a repeated id counts once */
+    if (inc->nevents == inc->events_cap) {
+        inc->events_cap = inc->events_cap ? inc->events_cap * 2 : 256;
+        inc->events = xrealloc(inc->events, sizeof(struct event *) * inc->events_cap);
+    }
+    inc->events[inc->nevents++] = copy;
+    return 0;
+}
+
+static bool on_timeline(enum event_type t)
+{
+    return t != EVENT_EDIT && t != EVENT_DELIVERY && t != EVENT_TORN && t != EVENT_UNKNOWN;
+}
+
+static int compare_entries(const void *pa, const void *pb)
+{
+    const struct timeline_entry *a = pa, *b = pb;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->ev->ts != b->ev->ts)
+        return a->ev->ts < b->ev->ts ? -1 : 1;
+    return strcmp(a->ev->id, b->ev->id);
+}
+
+static void reset_derived(struct incident *inc)
+{
+    free(inc->timeline);
+    free(inc->sevs);
+    free(inc->roles);
+    free(inc->smes);
+    free(inc->actions);
+    free(inc->updates);
+    free(inc->fired);
+    inc->timeline = NULL;
+    inc->sevs = NULL;
+    inc->roles = NULL;
+    inc->smes = NULL;
+    inc->actions = NULL;
+    inc->updates = NULL;
+    inc->fired = NULL;
+    inc->ntimeline = inc->nsevs = inc->nroles = inc->nsmes = inc->nactions = inc->nupdates = inc->nfired = 0;
+    inc->title = inc->impact = inc->declared_by = NULL;
+    inc->sev = 0;
+    inc->status = STATUS_NONE;
+    inc->data_exposed = false;
+    inc->declared_at = inc->impact_at = inc->detected_at = inc->acked_at = inc->mitigated_at = STAMP_NONE;
+    inc->resolved_at = inc->last_update_at = inc->reopened_at = STAMP_NONE;
+    for (int r = 0; r < ROLE_COUNT; r++)
+        inc->holder[r] = "";
+    inc->postmortem = NULL;
+}
+
+#define PUSH(arr, n, value)                                          \
+    do {                                                             \
+        (arr) = xrealloc((arr), sizeof(*(arr)) * ((n) + 1));         \
+        (arr)[(n)++] = (value);                                      \
+    } while (0)
+
+static const char *str_or_empty(const struct event *ev, const char *key)
+{
+    const char *s = event_str(ev, key);
+    return s ? s : "";
+}
+
+static void apply_action(struct incident *inc, const struct event *ev, int64_t at)
+{
+    const char *item = event_str(ev, "item");
+    if (!item || !*item)
+        return;
+    struct action_item *a = NULL;
+    for (size_t i = 0; i < inc->nactions; i++)
+        if (strcmp(inc->actions[i].item, item) == 0)
+            a = &inc->actions[i];
+    if (!a) {
+        struct action_item fresh = {item, "", "", "", "", "", "open", at};
+        PUSH(inc->actions, inc->nactions, fresh);
+        a = &inc->actions[inc->nactions - 1];
+    }
+    /* a later action event with the same item changes only the fields it names */
+    const char *v;
+    if ((v = event_str(ev, "text")))
+        a->text = v;
+    if ((v = event_str(ev, "owner")))
+        a->owner = v;
+    if ((v = event_str(ev, "due")))
+        a->due = v;
+    if ((v = event_str(ev, "priority")))
+        a->priority = v;
+    if ((v = event_str(ev, "kind")))
+        a->kind = v;
+    if ((v = event_str(ev, "status")))
+        a->status = v;
+}
+
+static void apply_role(struct incident *inc, const struct event *ev, int64_t at)
+{
+    const char *role = event_str(ev, "role");
+    int r = role ? incident_role_from_name(role) : -1;
+    if (r < 0)
+        return;
+    const char *name = str_or_empty(ev, "name");
+    bool removing = r == ROLE_SME && name[0] == '-';
+    struct role_change change = {(enum role_kind)r, name, at, ev->by};
+    PUSH(inc->roles, inc->nroles, change);
+    if (r != ROLE_SME) {
+        inc->holder[r] = name;
+        return;
+    }
+    const char *who = removing ? name + 1 : name;
+    for (size_t i = 0; i < inc->nsmes; i++) {
+        if (strcmp(inc->smes[i], who) == 0) {
+            if (removing)
+                inc->smes[i] = inc->smes[--inc->nsmes];
+            return;
+        }
+    }
+    if (!removing && *who)
+        PUSH(inc->smes, inc->nsmes, who);
+    inc->holder[ROLE_SME] = inc->nsmes ? inc->smes[inc->nsmes - 1] : "";
+}
+
+static void apply(struct incident *inc, const struct timeline_entry *e)
+{
+    const struct event *ev = e->ev;
+    long long n;
+    switch (ev->type) {
+    case EVENT_DECLARE:
+        if (inc->declared_at != STAMP_NONE)
+            break;                        /* declared once; later ones are kept, not applied */
+        inc->declared_at = e->at;
+        inc->declared_by = ev->by;
+        inc->title = str_or_empty(ev, "title");
+        inc->impact = event_str(ev, "impact");
+        inc->status = STATUS_INVESTIGATING;
+        inc->data_exposed = event_bool(ev, "data_exposed");
+        if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
+            inc->sev = (int)n;
+            struct sev_change c = {(int)n, e->at, ev->by, NULL};
+            PUSH(inc->sevs, inc->nsevs, c);
+        }
+        break;
+    case EVENT_SEV:
+        if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
+            inc->sev = (int)n;
+            struct sev_change c = {(int)n, e->at, ev->by, event_str(ev, "why")};
+            PUSH(inc->sevs, inc->nsevs, c);
+        }
+        if (event_bool(ev, "data_exposed"))
+            inc->data_exposed = true;
+        break;
+    case EVENT_ROLE:
+        apply_role(inc, ev, e->at);
+        break;
+    case EVENT_ACK:
+        if (inc->acked_at == STAMP_NONE)
+            inc->acked_at = e->at;
+        break;
+    case EVENT_ALERT:
+        if (inc->detected_at == STAMP_NONE)
+            inc->detected_at = e->at;
+        break;
+    case EVENT_IMPACT:
+        if (inc->impact_at == STAMP_NONE)
+            inc->impact_at = e->at;
+        break;
+    case EVENT_UPDATE: {
+        enum incident_status s = incident_status_from_state(event_str(ev, "state"));
+        PUSH(inc->updates, inc->nupdates, ev);
+        inc->last_update_at = e->at;
+        if (s != STATUS_NONE)
+            inc->status = s;
+        if (s == STATUS_RESOLVED && inc->resolved_at == STAMP_NONE)
+            inc->resolved_at = e->at;
+        break;
+    }
+    case EVENT_ESCALATE: {
+        const char *rule = event_str(ev, "rule");
+        if (rule)
+            PUSH(inc->fired, inc->nfired, rule);
+        break;
+    }
+    case EVENT_MITIGATE:
+        if (inc->mitigated_at == STAMP_NONE)
+            inc->mitigated_at = e->at;
+        break;
+    case EVENT_RESOLVE:
+        inc->status = STATUS_RESOLVED;
+        inc->resolved_at = e->at;
+        if (inc->mitigated_at == STAMP_NONE)
+            inc->mitigated_at = e->at;    /* resolved implies the impact was stopped */
+        break;
+    case EVENT_REOPEN:
+        inc->status = STATUS_REOPENED;
+        inc->reopened_at = e->at;
+        inc->resolved_at = STAMP_NONE;
+        inc->last_update_at = e->at;
+        break;
+    case EVENT_ACTION:
+        apply_action(inc, ev, e->at);
+        break;
+    case EVENT_POSTMORTEM:
+        inc->postmortem = ev;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Replays every event: edits first (they change what and when), then the
+ * ordered timeline, folded into state. */
+static void derive(struct incident *inc)
+{
+    reset_derived(inc);
+    inc->timeline = xmalloc(sizeof(struct timeline_entry) * (inc->nevents ? inc->nevents : 1));
+    /* index of each event's timeline entry, by position in events[] */
+    size_t *slot_of = xmalloc(sizeof(size_t) * (inc->nevents ? inc->nevents : 1));
+    for (size_t i = 0; i < inc->nevents; i++) {
+        const struct event *ev = inc->events[i];
+        slot_of[i] = (size_t)-1;
+        if (!on_timeline(ev->type))
+            continue;
+        slot_of[i] = inc->ntimeline;
+        struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
+        e->ev = ev;
+        e->at = ev->at;
+        e->text = str_or_empty(ev, "text");
+        e->edits = 0;
+    }
+    /* edits apply in the order they were recorded (ts, then id) */
+    const struct event **edits = NULL;
+    size_t nedits = 0;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (inc->events[i]->type == EVENT_EDIT)
+            PUSH(edits, nedits, inc->events[i]);
+    for (size_t i = 1; i < nedits; i++) {
+        for (size_t j = i; j > 0 && (edits[j - 1]->ts > edits[j]->ts ||
+                                     (edits[j - 1]->ts == edits[j]->ts && strcmp(edits[j - 1]->id, edits[j]->id) > 0));
+             j--) {
+            const struct event *t = edits[j];
+            edits[j] = edits[j - 1];
+            edits[j - 1] = t;
+        }
+    }
+    for (size_t k = 0; k < nedits; k++) {
+        const char *target = event_str(edits[k], "target");
+        const struct event *t = target ? incident_find(inc, target) : NULL;
+        if (!t || !on_timeline(t->type))
+            continue;
+        size_t i = 0;
+        while (inc->events[i] != t)
+            i++;
+        struct timeline_entry *e = &inc->timeline[slot_of[i]];
+        const char *text = event_str(edits[k], "set.text"), *at = event_str(edits[k], "set.at");
+        int64_t when;
+        if (text)
+            e->text = text;
+        if (at && stamp_parse_iso(&when, at) == 0)
+            e->at = when;
+        e->edits++;
+    }
+    free(edits);
+    free(slot_of);
+    qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
+    for (size_t i = 0; i < inc->ntimeline; i++)
+        apply(inc, &inc->timeline[i]);
+    /* impact began at the declaration unless an earlier moment was marked */
+    if (inc->declared_at != STAMP_NONE && (inc->impact_at == STAMP_NONE || inc->impact_at > inc->declared_at))
+        inc->impact_at = inc->declared_at;
+    if (inc->detected_at == STAMP_NONE)
+        inc->detected_at = inc->declared_at;
+}
+
+int incident_load(struct incident **out, const char *id, const char *log_path)
+{
+    struct incident *inc = xcalloc(1, sizeof *inc);
+    inc->ids = xcalloc(1, sizeof(struct id_set));
+    inc->id = xstrdup(id);
+    inc->log_path = xstrdup(log_path);
+    inc->reader.fd = -1;
+    if (log_reader_open(&inc->reader, log_path) < 0 || log_read(&inc->reader, LOG_REPLAY, collect, inc) < 0) {
+        incident_free(inc);
+        *out = NULL;
+        return -1;
+    }
+    derive(inc);
+    *out = inc;
+    return 0;
+}
+
+int incident_follow(struct incident *inc, bool *changed)
+{
+    size_t before = inc->nevents;
+    size_t warnings = inc->reader.nwarnings;
+    if (log_read(&inc->reader, LOG_FOLLOW, collect, inc) < 0)
+        return -1;
+    *changed = inc->nevents != before || inc->reader.nwarnings != warnings;
+    if (inc->nevents != before)
+        derive(inc);
+    return 0;
+}
+
+void incident_free(struct incident *inc)
+{
+    if (!inc)
+        return;
+    reset_derived(inc);
+    log_reader_close(&inc->reader);
+    free(inc->events);
+    if (inc->ids)
+        free(inc->ids->slots);
+    free(inc->ids);
+    free(inc->id);
+    free(inc->log_path);
+    free(inc);
+}
+
+const struct action_item *incident_action(const struct incident *inc, const char *item)
+{
+    for (size_t i = 0; i < inc->nactions; i++)
+        if (strcmp(inc->actions[i].item, item) == 0)
+            return &inc->actions[i];
+    return NULL;
+}
+
+void incident_next_action_id(const struct incident *inc, char *out, size_t size)
+{
+    long max = 0;
+    for (size_t i = 0; i < inc->nactions; i++) {
+        const char *s = inc->actions[i].item;
+        if (s[0] == 'A' && s[1] >= '0' && s[1] <= '9') {
+            long v = strtol(s + 1, NULL, 10);
+            if (v > max)
+                max = v;
+        }
+    }
+    snprintf(out, size, "A%ld", max + 1);
+}
+
+bool incident_is_open(const struct incident *inc)
+{
+    return inc->declared_at != STAMP_NONE && inc->status != STATUS_RESOLVED;
+}

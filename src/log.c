@@ -1,0 +1,311 @@
+#include "warroom/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+
+#define TORN_SCAN_MAX (4 * EVENT_RECORD_MAX) /* how far back an append looks for a torn region */
+#define READ_CHUNK (1024 * 1024)
+
+static int lock(int fd, int how)
+{
+    while (flock(fd, how) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
+int log_open(struct incident_log *log, const char *path)
+{
+    log->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (log->fd < 0) {
+        log->path = NULL;
+        return error_set_errno("cannot open the incident log %s", path);
+    }
+    log->path = xstrdup(path);
+    return 0;
+}
+
+void log_close(struct incident_log *log)
+{
+    if (log->fd >= 0)
+        close(log->fd);
+    log->fd = -1;
+    free(log->path);
+    log->path = NULL;
+}
+
+static int read_at(int fd, char *out, size_t len, off_t at)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, out + got, len - got, at + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Where the torn region at the end of the log begins: the start of the
+ * incomplete last line, moved back over complete lines just before it that do
+ * not parse either (a crash while a torn line was being closed). */
+static off_t torn_region_start(int fd, off_t size)
+{
+    off_t from = size > TORN_SCAN_MAX ? size - TORN_SCAN_MAX : 0;
+    size_t len = (size_t)(size - from);
+    char *tail = xmalloc(len + 1);
+    off_t start = size;
+    if (read_at(fd, tail, len, from) < 0)
+        goto done;
+    size_t end = len;                     /* the incomplete line runs [line_start, len) */
+    size_t line_start = end;
+    while (line_start > 0 && tail[line_start - 1] != '\n')
+        line_start--;
+    start = from + (off_t)line_start;
+    struct arena *a = arena_new();
+    for (int back = 0; back < 8 && line_start > 0; back++) {
+        size_t prev_end = line_start - 1; /* the '\n' ending the previous line */
+        size_t prev_start = prev_end;
+        while (prev_start > 0 && tail[prev_start - 1] != '\n')
+            prev_start--;
+        if (prev_start == 0 && from > 0)
+            break;                        /* that line may start before what we read */
+        struct event ev;
+        if (prev_end > prev_start && event_parse(&ev, a, tail + prev_start, prev_end - prev_start) == 0)
+            break;
+        line_start = prev_start;
+        start = from + (off_t)line_start;
+    }
+    arena_free(a);
+done:
+    free(tail);
+    return start;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int log_append(struct incident_log *log, struct event_draft *d)
+{
+    struct buf rec = BUF_INIT;
+    int rc = -1;
+    bool locked = false;
+
+    if (!d->id[0] && event_new_id(d->id) < 0)
+        return -1;
+    if (d->ts == STAMP_NONE)
+        d->ts = stamp_now();
+    if (lock(log->fd, LOCK_EX) < 0) {
+        error_set_errno("cannot lock the incident log %s", log->path);
+        goto done;
+    }
+    locked = true;
+    struct stat st;
+    if (fstat(log->fd, &st) < 0) {
+        error_set_errno("cannot read the incident log %s", log->path);
+        goto done;
+    }
+    if (st.st_size > 0) {
+        char last;
+        if (read_at(log->fd, &last, 1, st.st_size - 1) < 0) {
+            error_set_errno("cannot read the incident log %s", log->path);
+            goto done;
+        }
+        if (last != '\n') {
+            /* A writer died mid-record. Close its line and say where the torn
+             * region began, so replay sets it aside rather than calling it damage. */
+            off_t start = torn_region_start(log->fd, st.st_size);
+            struct event_draft torn;
+            event_draft_init(&torn, EVENT_TORN, d->by);
+            torn.ts = d->ts;
+            event_draft_int(&torn, "offset", (long long)start);
+            event_draft_int(&torn, "bytes", (long long)(st.st_size - start));
+            buf_addc(&rec, '\n');
+            int erc = event_new_id(torn.id) < 0 ? -1 : event_encode(&rec, &torn);
+            event_draft_free(&torn);
+            if (erc < 0)
+                goto done;
+        }
+    }
+    if (event_encode(&rec, d) < 0)
+        goto done;
+    if (write_all(log->fd, rec.data, rec.len) < 0) {
+        error_set_errno("the event was not saved: writing %s failed", log->path);
+        goto done;
+    }
+    if (fdatasync(log->fd) < 0) {
+        error_set_errno("the event may not be saved: flushing %s to disk failed", log->path);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (locked)
+        lock(log->fd, LOCK_UN);
+    buf_free(&rec);
+    return rc;
+}
+
+int log_reader_open(struct log_reader *r, const char *path)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return error_set_errno("cannot open the incident log %s", path);
+    r->path = xstrdup(path);
+    r->arena = arena_new();
+    return 0;
+}
+
+void log_reader_close(struct log_reader *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    free(r->path);
+    arena_free(r->arena);
+    buf_free(&r->chunk);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}
+
+static void warn(struct log_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct log_reader *r, const char *fmt, ...)
+{
+    struct buf b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    r->warnings = xrealloc(r->warnings, sizeof(char *) * (r->nwarnings + 1));
+    r->warnings[r->nwarnings++] = buf_detach(&b);
+}
+
+static int damaged(struct log_reader *r, unsigned line, const char *why)
+{
+    return error_set("%s:%u: damaged record (%s); the log was not changed: repair or remove "
+                     "that line by hand, then retry",
+                     r->path, line, why);
+}
+
+/* Handles one complete line (without its newline) that starts at OFFSET. */
+static int take_line(struct log_reader *r, const char *s, size_t len, off_t offset, log_event_fn fn, void *ctx)
+{
+    unsigned line = ++r->line;
+    if (len == 0)
+        return 0;                         /* an empty line is left by closing a torn one at offset 0 */
+    struct event ev;
+    if (event_parse(&ev, r->arena, s, len) < 0) {
+        if (r->nheld == sizeof r->held / sizeof r->held[0])
+            return damaged(r, r->held[0].line, r->held[0].message);
+        r->held[r->nheld].offset = offset;
+        r->held[r->nheld].line = line;
+        r->held[r->nheld].bytes = len;
+        snprintf(r->held[r->nheld].message, sizeof r->held[0].message, "%s", error_last());
+        r->nheld++;
+        return 0;
+    }
+    if (r->nheld) {
+        long long from;
+        if (ev.type != EVENT_TORN || !event_int(&ev, "offset", &from) || from > (long long)r->held[0].offset)
+            return damaged(r, r->held[0].line, r->held[0].message);
+        for (unsigned i = 0; i < r->nheld; i++)
+            warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
+                 r->held[i].line, r->held[i].bytes);
+        r->nheld = 0;
+    }
+    ev.line = line;
+    return fn ? fn(ctx, &ev) : 0;
+}
+
+int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, void *ctx)
+{
+    for (;;) {
+        /* chunk holds bytes from offset on; read more after them */
+        buf_grow(&r->chunk, READ_CHUNK);
+        ssize_t n = pread(r->fd, r->chunk.data + r->chunk.len, READ_CHUNK, r->offset + (off_t)r->chunk.len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return error_set_errno("cannot read the incident log %s", r->path);
+        }
+        r->chunk.len += (size_t)n;
+        r->chunk.data[r->chunk.len] = '\0';
+        size_t pos = 0;
+        for (;;) {
+            char *nl = memchr(r->chunk.data + pos, '\n', r->chunk.len - pos);
+            if (!nl)
+                break;
+            size_t len = (size_t)(nl - (r->chunk.data + pos));
+            int rc = take_line(r, r->chunk.data + pos, len, r->offset + (off_t)pos, fn, ctx);
+            if (rc < 0)
+                return rc;
+            pos += len + 1;
+        }
+        if (pos) {
+            memmove(r->chunk.data, r->chunk.data + pos, r->chunk.len - pos);
+            r->chunk.len -= pos;
+            r->offset += (off_t)pos;
+        }
+        if (r->chunk.len > EVENT_RECORD_MAX + 1) {
+            /* a line longer than any record we write: never from a writer of ours */
+            return damaged(r, r->line + 1, "the line is longer than any record");
+        }
+        if (n > 0)
+            continue;
+        break;                            /* end of file */
+    }
+    if (mode == LOG_FOLLOW)
+        return 0;
+    if (r->chunk.len > 0) {
+        /* An incomplete last line is either being written right now or torn.
+         * A writer holds the exclusive lock for the whole write: wait for it. */
+        if (flock(r->fd, LOCK_SH | LOCK_NB) < 0) {
+            if (lock(r->fd, LOCK_SH) == 0)
+                lock(r->fd, LOCK_UN);
+            return log_read(r, mode, fn, ctx);
+        }
+        lock(r->fd, LOCK_UN);
+        struct stat st;
+        if (fstat(r->fd, &st) == 0 && st.st_size > r->offset + (off_t)r->chunk.len)
+            return log_read(r, mode, fn, ctx);  /* it grew meanwhile */
+        for (unsigned i = 0; i < r->nheld; i++)
+            warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
+                 r->held[i].line, r->held[i].bytes);
+        r->nheld = 0;
+        warn(r, "line %u: the last record is torn (%zu bytes, its writer stopped mid-write); "
+                "it was set aside and the next entry starts on a fresh line",
+             r->line + 1, r->chunk.len);
+        /* leave it in chunk: a follower re-reads once the next append closes it */
+        return 0;
+    }
+    if (r->nheld)
+        return damaged(r, r->held[0].line, r->held[0].message);
+    return 0;
+}

@@ -1,0 +1,197 @@
+#include "warroom/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/buf.h"
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+
+#define LOG_NAME "events.jsonl"
+
+static int mkdir_p(const char *path)
+{
+    char *copy = xstrdup(path);
+    int rc = 0;
+    for (char *p = copy + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+                rc = error_set_errno("cannot create the data directory %s", copy);
+                break;
+            }
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+int store_open(struct store *s, const char *dir)
+{
+    struct buf path = BUF_INIT;
+    s->dir = NULL;
+    if (dir && *dir) {
+        buf_adds(&path, dir);
+    } else if ((dir = getenv("WARROOM_DIR")) && *dir) {
+        buf_adds(&path, dir);
+    } else if ((dir = getenv("XDG_STATE_HOME")) && *dir) {
+        buf_printf(&path, "%s/warroom", dir);
+    } else if ((dir = getenv("HOME")) && *dir) {
+        buf_printf(&path, "%s/.local/state/warroom", dir);
+    } else {
+        return error_set("no data directory: set WARROOM_DIR or use --dir");
+    }
+    while (path.len > 1 && path.data[path.len - 1] == '/')
+        path.data[--path.len] = '\0';
+    if (mkdir_p(path.data) < 0) {
+        buf_free(&path);
+        return -1;
+    }
+    struct stat st;
+    if (stat(path.data, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        error_set("the data directory %s is not a directory", path.data);
+        buf_free(&path);
+        return -1;
+    }
+    s->dir = buf_detach(&path);
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    free(s->dir);
+    s->dir = NULL;
+}
+
+void store_slug(char *out, size_t max, const char *title)
+{
+    size_t n = 0;
+    bool dash = false;
+    for (const unsigned char *p = (const unsigned char *)title; *p && n < max; p++) {
+        unsigned char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && n > 0 && n + 1 < max)
+                out[n++] = '-';
+            dash = false;
+            if (n < max)
+                out[n++] = (char)c;
+        } else {
+            dash = true;
+        }
+    }
+    while (n > 0 && out[n - 1] == '-')
+        n--;
+    if (n == 0)
+        n = (size_t)snprintf(out, max + 1, "incident");
+    out[n] = '\0';
+}
+
+bool store_valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 5 || n > STORE_ID_MAX || strncmp(id, "inc-", 4) != 0)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return false;
+    return true;
+}
+
+/* Makes the new directory durable: its entry lives in the parent. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int store_create(struct store *s, const char *title, int64_t at, char id[STORE_ID_MAX + 1])
+{
+    int y, mo, d, h, mi, sec;
+    char slug[48];
+    stamp_to_utc(at, &y, &mo, &d, &h, &mi, &sec);
+    store_slug(slug, 40, title);
+    for (int n = 1; n < 1000; n++) {
+        if (n == 1)
+            snprintf(id, STORE_ID_MAX + 1, "inc-%04d%02d%02d-%s", y, mo, d, slug);
+        else
+            snprintf(id, STORE_ID_MAX + 1, "inc-%04d%02d%02d-%s-%d", y, mo, d, slug, n);
+        char *dir = store_incident_file(s, id, NULL);
+        int rc = mkdir(dir, 0700);     /* mkdir is the atomic claim on the id */
+        int saved = errno;
+        free(dir);
+        if (rc == 0) {
+            sync_dir(s->dir);
+            return 0;
+        }
+        if (saved != EEXIST) {
+            errno = saved;
+            return error_set_errno("cannot create the incident directory in %s", s->dir);
+        }
+    }
+    return error_set("too many incidents named \"%s\" on that day", slug);
+}
+
+char *store_incident_file(const struct store *s, const char *id, const char *name)
+{
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s/%s", s->dir, id);
+    if (name)
+        buf_printf(&b, "/%s", name);
+    return buf_detach(&b);
+}
+
+char *store_log_path(const struct store *s, const char *id)
+{
+    return store_incident_file(s, id, LOG_NAME);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)b, *(const char *const *)a);
+}
+
+int store_list(const struct store *s, char ***ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    DIR *d = opendir(s->dir);
+    if (!d)
+        return error_set_errno("cannot list the data directory %s", s->dir);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!store_valid_id(e->d_name))
+            continue;
+        char *log = store_log_path(s, e->d_name);
+        bool has_log = access(log, F_OK) == 0;
+        free(log);
+        if (!has_log)
+            continue;                     /* a declaration still being written, or debris */
+        *ids = xrealloc(*ids, sizeof(char *) * (*n + 1));
+        (*ids)[(*n)++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    qsort(*ids, *n, sizeof(char *), newest_first);
+    return 0;
+}
+
+void store_list_free(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs what warroom needs to build and test, and nothing that is already there.
+# On Debian it uses apt-get (through sudo when not root); elsewhere it prints the
+# package names, because guessing another system's package manager does more harm
+# than telling the user what is missing.
+#   tools/deps.sh          install what is missing
+#   tools/deps.sh --check  exit 0 when everything is present, 1 otherwise
+set -u
+
+libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev"
+tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind"
+
+missing=""
+command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
+for pair in $libs; do
+    lib=${pair%%:*}; pkg=${pair#*:}
+    pkg-config --exists "$lib" 2>/dev/null || missing="$missing $pkg"
+done
+for pair in $tools; do
+    cmd=${pair%%:*}; pkg=${pair#*:}
+    command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+# libFuzzer and the sanitizers' runtimes come with clang's compiler-rt.
+if command -v clang >/dev/null 2>&1; then
+    rt=$(clang -print-resource-dir 2>/dev/null)
+    ls "$rt"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || missing="$missing libclang-rt-dev"
+fi
+# The publishing tests validate payloads with Debian's jsonschema module.
+/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
+missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
+
+[ -z "$missing" ] && exit 0
+[ "${1:-}" = "--check" ] && exit 1
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "warroom needs these (Debian package names; install your system's equivalents):" >&2
+    echo "  $missing" >&2
+    exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: $missing" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
