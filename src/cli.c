@@ -90,7 +90,7 @@ static const char usage_text[] =
     "usage: warroom [options] VERB [args]\n"
     "\n"
     "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n"
-    "  log [--type note|alert|impact] TEXT     a timeline entry\n"
+    "  log [--type note|alert|impact] TEXT     a timeline entry (TEXT \"-\": read standard input)\n"
     "  sev N [--why TEXT] [--data-exposed]     change the severity\n"
     "  role ROLE NAME                          ROLE: ic comms ops scribe sme (sme -NAME removes)\n"
     "  ack                                     acknowledge\n"
@@ -199,6 +199,17 @@ static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
 static char *join_args(const struct options *o, int from)
 {
     struct buf b = BUF_INIT;
+    if (o->nargs == from + 1 && strcmp(o->args[from], "-") == 0) {
+        /* "-": the text comes from standard input (command output, a file);
+         * read a little past the record limit so the limit can say no. */
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && b.len <= 2 * EVENT_RECORD_MAX)
+            buf_add(&b, chunk, n);
+        while (b.len && b.data[b.len - 1] == '\n')
+            b.data[--b.len] = '\0';
+        return buf_detach(&b);
+    }
     for (int i = from; i < o->nargs; i++) {
         if (i > from)
             buf_addc(&b, ' ');
@@ -371,7 +382,28 @@ static int context_open(struct context *c, struct options *o, bool need_store)
 }
 
 /* Loads INC_ID, or the one open incident when none is named. */
-static int pick_incident(struct context *c, struct incident **out)
+/* The id of the incident declared last (ids sort by date, then by name; the
+ * time of day needs a look inside). */
+static const char *latest_id(struct context *c, char **ids, size_t n)
+{
+    const char *best = ids[0];
+    int64_t best_at = STAMP_NONE;
+    for (size_t i = 0; i < n; i++) {
+        char *path = store_log_path(&c->store, ids[i]);
+        struct incident *inc;
+        if (incident_load(&inc, ids[i], path) == 0) {
+            if (inc->declared_at != STAMP_NONE && inc->declared_at >= best_at) {
+                best_at = inc->declared_at;
+                best = ids[i];
+            }
+            incident_free(inc);
+        }
+        free(path);
+    }
+    return best;
+}
+
+static int pick_incident(struct context *c, struct incident **out, bool fallback_latest)
 {
     const char *id = env_or(c->opts->incident, "WARROOM_INCIDENT");
     *out = NULL;
@@ -408,6 +440,11 @@ static int pick_incident(struct context *c, struct incident **out)
     }
     if (nopen == 1) {
         *out = open[0];
+    } else if (nopen == 0 && fallback_latest && n > 0) {
+        /* nothing open: looking back (show, reopen) means the latest one */
+        char *path = store_log_path(&c->store, latest_id(c, ids, n));
+        rc = incident_load(out, latest_id(c, ids, n), path);
+        free(path);
     } else if (nopen == 0) {
         rc = error_set("no open incident in %s: declare one with: warroom open --sev N --title TEXT "
                        "(or name one with --incident ID)",
@@ -575,7 +612,7 @@ static int verb_record(struct context *c, enum verb verb)
     default:
         break;
     }
-    if (load_policy(c) < 0 || who_am_i(c) < 0 || pick_incident(c, &inc) < 0)
+    if (load_policy(c) < 0 || who_am_i(c) < 0 || pick_incident(c, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0)
         goto failed;
 
     static const enum event_type types[VERB_COUNT] = {
@@ -692,7 +729,7 @@ static int verb_action(struct context *c)
         return usage_error("--kind is mitigate or prevent");
     if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
         return usage_error("--status is open, done or wontfix");
-    if (who_am_i(c) < 0 || pick_incident(c, &inc) < 0)
+    if (who_am_i(c) < 0 || pick_incident(c, &inc, false) < 0)
         return fail();
     char item[16];
     if (add) {
@@ -986,7 +1023,7 @@ static int verb_show(struct context *c)
     struct incident *inc;
     if (c->opts->nargs)
         return usage_error("show takes no arguments (name the incident with --incident ID)");
-    if (load_policy(c) < 0 || pick_incident(c, &inc) < 0)
+    if (load_policy(c) < 0 || pick_incident(c, &inc, true) < 0)
         return fail();
     if (c->opts->json)
         print_json(incident_json(inc, &c->policy, c->now, true));
@@ -1082,6 +1119,11 @@ int cli_main(int argc, char **argv)
     if (verb == VERB_HELP) {
         fputs(usage_text, stdout);
         return 0;
+    }
+    if (o.at) {
+        int64_t at;
+        if (stamp_parse_user(&at, o.at, stamp_now()) < 0)
+            return usage_error("--at: %s", error_last());
     }
     if (verb == VERB_NONE)
         verb = VERB_SHOW;                 /* the console takes this place once it exists */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #define TORN_SCAN_MAX (4 * EVENT_RECORD_MAX) /* how far back an append looks for a torn region */
 #define READ_CHUNK (1024 * 1024)
+#define TAIL_PEEK 4096            /* enough for the last record of nearly every log */
 
 static int lock(int fd, int how)
 {
@@ -95,6 +97,30 @@ done:
     return start;
 }
 
+/* The ts of the last record in TAIL (the log's last bytes, ending in a newline),
+ * or STAMP_NONE when the record is longer than what was read. */
+static int64_t last_ts(const char *tail, size_t n)
+{
+    size_t start = n - 1;
+    while (start > 0 && tail[start - 1] != '\n')
+        start--;
+    if (start == 0 && n == TAIL_PEEK)
+        return STAMP_NONE;
+    static const char key[] = "\"ts\":\"";
+    const char *p = memmem(tail + start, n - start, key, sizeof key - 1);
+    if (!p)
+        return STAMP_NONE;
+    p += sizeof key - 1;
+    const char *q = memchr(p, '"', (size_t)(tail + n - p));
+    char text[STAMP_TEXT_MAX];
+    int64_t t;
+    if (!q || q - p >= (ptrdiff_t)sizeof text)
+        return STAMP_NONE;
+    memcpy(text, p, (size_t)(q - p));
+    text[q - p] = '\0';
+    return stamp_parse_iso(&t, text) == 0 ? t : STAMP_NONE;
+}
+
 static int write_all(int fd, const char *data, size_t len)
 {
     size_t done = 0;
@@ -130,12 +156,21 @@ int log_append(struct incident_log *log, struct event_draft *d)
         goto done;
     }
     if (st.st_size > 0) {
-        char last;
-        if (read_at(log->fd, &last, 1, st.st_size - 1) < 0) {
+        char tail[TAIL_PEEK];
+        size_t n = st.st_size < (off_t)sizeof tail ? (size_t)st.st_size : sizeof tail;
+        if (read_at(log->fd, tail, n, st.st_size - (off_t)n) < 0) {
             error_set_errno("cannot read the incident log %s", log->path);
             goto done;
         }
-        if (last != '\n') {
+        char last = tail[n - 1];
+        if (last == '\n') {
+            /* Recording times only move forward within a log, even when the
+             * system clock steps back (or is fixed by WARROOM_NOW): one machine's
+             * records then keep their order wherever logs are merged. */
+            int64_t prev = last_ts(tail, n);
+            if (prev != STAMP_NONE && d->ts <= prev)
+                d->ts = prev + 1;
+        } else {
             /* A writer died mid-record. Close its line and say where the torn
              * region began, so replay sets it aside rather than calling it damage. */
             off_t start = torn_region_start(log->fd, st.st_size);
