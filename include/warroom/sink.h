@@ -1,0 +1,243 @@
+/* sink — what each outside system (Slack, PagerDuty, Statuspage, a generic
+ * webhook) receives, and how to read what it answers.
+ * Pure functions over plain structs: no network, no clock, no randomness of their
+ * own, so the outbox, the composer's preview and the tests get identical bytes.
+ * Every string taken in is cleaned (text_clean) and bounded; secrets go only into
+ * the request field the provider needs and never into a message produced here.
+ * Everything returned is owned by the caller (free with the matching *_free). */
+#ifndef WARROOM_SINK_H
+#define WARROOM_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/buf.h"
+#include "warroom/deliver.h"
+
+enum sink_type {
+    SINK_SLACK,
+    SINK_PAGERDUTY,
+    SINK_STATUSPAGE,
+    SINK_WEBHOOK,
+};
+
+/* What happened in the incident that is being published. */
+enum publish_kind {
+    PUBLISH_DECLARE,
+    PUBLISH_SEV,
+    PUBLISH_ROLE,
+    PUBLISH_UPDATE,
+    PUBLISH_PAGE,
+    PUBLISH_ACK,
+    PUBLISH_ESCALATE,
+    PUBLISH_RESOLVE,
+};
+
+/* The public status of the incident, as Statuspage names it. */
+enum publish_state {
+    PUBLISH_STATE_NONE,          /* not given: the sink uses what the kind implies */
+    PUBLISH_STATE_INVESTIGATING,
+    PUBLISH_STATE_IDENTIFIED,
+    PUBLISH_STATE_MONITORING,
+    PUBLISH_STATE_RESOLVED,
+};
+
+/* One thing to publish, described with borrowed strings: the builders only read
+ * them during the call and copy what they keep. NULL means absent. None of these
+ * may hold a secret; secrets live in struct sink_target. */
+struct publish_item {
+    enum publish_kind kind;
+    enum publish_state state;
+    const char *incident_id;   /* required; PagerDuty's dedup_key */
+    const char *title;         /* required */
+    int sev;                   /* 1 is the most severe; 0 when unknown */
+    const char *sev_name;      /* "SEV1"; NULL: "SEV<sev>" */
+    const char *status;        /* incident status in words, e.g. "investigating" */
+    const char *ic;            /* incident commander */
+    const char *comms;         /* comms lead */
+    const char *text;          /* the message: update text, page reason, note */
+    const char *runbook_url;   /* http(s) only; anything else is left out */
+    const char *dashboard_url;
+    int64_t at_ms;             /* when it happened, Unix ms UTC; <= 0: not sent */
+    const char *event_json;    /* the log event as JSON (generic webhook only) */
+};
+
+/* Where and as whom to publish. url, secret and page_id are secrets or carry one:
+ * they go only into the request's URL, body or header. */
+struct sink_target {
+    enum sink_type type;
+    const char *url;     /* slack/webhook: the hook URL; pagerduty: events endpoint
+                          * (NULL: SINK_PAGERDUTY_URL); statuspage: API base
+                          * (NULL: SINK_STATUSPAGE_URL) */
+    const char *secret;  /* pagerduty: routing key; statuspage: API key */
+    const char *page_id; /* statuspage */
+    const char *source;  /* pagerduty payload.source: config, else the host name */
+};
+
+#define SINK_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
+#define SINK_STATUSPAGE_URL "https://api.statuspage.io"
+
+/* Bounds, in characters unless said otherwise. */
+#define SINK_TEXT_MAX_BYTES (256 * 1024)  /* any input string is cut here first */
+#define SINK_PD_SUMMARY_MAX 1024
+#define SINK_SLACK_HEADER_MAX 150
+#define SINK_SLACK_SECTION_MAX 3000
+#define SINK_SLACK_FIELD_MAX 2000
+#define SINK_SLACK_BLOCKS_MAX 50
+#define SINK_SLACK_FALLBACK_MAX 3000
+#define SINK_STATUSPAGE_NAME_MAX 255
+#define SINK_STATUSPAGE_BODY_MAX 10000
+#define SINK_URL_MAX 2048
+#define SINK_REMOTE_ID_MAX 64
+#define SINK_REASON_MAX 300
+#define SINK_EVENT_JSON_MAX (64 * 1024)
+
+/* Shown at the end of a Slack message cut short for lack of blocks. */
+#define SINK_SLACK_CUT_MARKER "\xe2\x80\xa6 _(message cut: too long for Slack)_"
+
+/* A request ready for the delivery engine; every member owned by the request. */
+struct sink_request {
+    const char *method;   /* static string: "POST" or "PATCH" */
+    char *url;            /* secret for slack and webhook */
+    char *headers[2];     /* "Name: value"; Authorization holds the API key */
+    size_t n_headers;
+    char *body;
+    size_t body_len;
+};
+
+void sink_request_free(struct sink_request *r);
+
+/* Points REQ (headers included) at R's members, for deliver_add; REQ borrows
+ * from R and must not outlive it. Timeouts and tag are left to the caller. */
+void sink_request_view(struct deliver_request *req, const struct sink_request *r);
+
+/* Parses "slack", "pagerduty", ... Returns 0, or < 0 with an error set. */
+int sink_type_from_name(enum sink_type *out, const char *name);
+const char *sink_type_name(enum sink_type type);
+int publish_kind_from_name(enum publish_kind *out, const char *name);
+const char *publish_kind_name(enum publish_kind kind);
+int publish_state_from_name(enum publish_state *out, const char *name);
+const char *publish_state_name(enum publish_state state); /* "" for NONE */
+
+/* Whether a sink publishes this kind of thing at all. */
+bool sink_takes(enum sink_type type, enum publish_kind kind);
+
+/* Builds the whole request for T. REMOTE_ID is Statuspage's id of the incident
+ * once created (NULL: this request creates it); other sinks ignore it.
+ * Returns 1 with OUT filled, 0 when the sink does not take this kind (OUT left
+ * empty), < 0 with an error set (never naming a secret). */
+int sink_build_request(struct sink_request *out, const struct sink_target *t,
+                       const struct publish_item *item, const char *remote_id);
+
+/* The JSON bodies alone (compact, keys in a fixed order), appended to OUT.
+ * Return 0, or < 0 with an error set. The preview in the composer passes a
+ * placeholder instead of the real routing key. */
+int sink_build_slack(struct buf *out, const struct publish_item *item);
+int sink_build_pagerduty(struct buf *out, const char *routing_key, const char *source,
+                         const struct publish_item *item);
+int sink_build_statuspage(struct buf *out, const struct publish_item *item, bool create);
+int sink_build_webhook(struct buf *out, const struct publish_item *item);
+
+/* PagerDuty's event_action for KIND ("trigger", "acknowledge", "resolve"), or
+ * NULL when PagerDuty does not take it. */
+const char *sink_pagerduty_action(enum publish_kind kind);
+const char *sink_pagerduty_severity(int sev);   /* critical, error, warning, info */
+const char *sink_statuspage_impact(int sev);    /* critical, major, minor, none */
+
+/* Appends TEXT (LEN bytes) escaped for Slack mrkdwn: & < > become entities, so
+ * nothing in it can mention, notify or link. */
+void sink_slack_escape(struct buf *out, const char *text, size_t len);
+
+/* Reads the created incident's id from Statuspage's reply. *OUT (caller frees)
+ * is 1..SINK_REMOTE_ID_MAX characters from [A-Za-z0-9_-]. 0, or < 0. */
+int sink_statuspage_incident_id(char **out, const char *body, size_t len);
+
+/* URL for display: scheme, host and port kept, at most one short, word-like
+ * first path segment kept, everything else (user info, the rest of the path,
+ * query, fragment) shown as "•••". Never NULL; caller frees. */
+char *sink_mask_url(const char *url);
+
+/* Where the part of URL that sink_mask_url hides starts (NULL when it hides
+ * nothing after the host): what must never be printed. */
+const char *sink_url_secret(const char *url);
+
+/* Appends TEXT with every occurrence of each of the NULL-terminated SECRETS
+ * (those shorter than 4 bytes are ignored) replaced by "•••". */
+void sink_scrub(struct buf *out, const char *text, const char *const *secrets);
+
+/* ---- retries ---- */
+
+enum sink_outcome {
+    SINK_DELIVERED,
+    SINK_RETRY,     /* try again later: timeout, network, 408, 425, 429, 420, 5xx */
+    SINK_FAILED,    /* will not succeed as it is: other 4xx, a refused request */
+};
+
+const char *sink_outcome_name(enum sink_outcome outcome);
+
+#define SINK_RETRY_AFTER_MAX_S 3600
+
+/* Parses a Retry-After value: delta-seconds, or an HTTP-date (IMF-fixdate, and
+ * the obsolete RFC 850 and asctime forms) taken relative to NOW_S (Unix s).
+ * *DELAY_S gets 0..SINK_RETRY_AFTER_MAX_S (a date in the past gives 0).
+ * Returns 0, or < 0 with an error set for anything else. */
+int sink_retry_after_parse(int64_t *delay_s, const char *value, int64_t now_s);
+
+struct sink_backoff {
+    int64_t base_ms;  /* first retry waits between base/2 and base */
+    int64_t cap_ms;   /* no wait longer than this (Retry-After aside) */
+};
+
+#define SINK_BACKOFF_DEFAULT { 2000, 5 * 60 * 1000 }
+
+/* Capped exponential backoff with "equal jitter": for ATTEMPT n >= 1 (the attempt
+ * that just failed), d = min(cap, base * 2^(n-1)) and the result lies in
+ * [d/2, d], placed by RANDOM (any 32-bit value; the caller's random source). */
+int64_t sink_backoff_ms(const struct sink_backoff *policy, unsigned attempt, uint32_t random);
+
+/* The wait before the next attempt: the backoff, but never less than what the
+ * provider asked for in RETRY_AFTER (raw header value or NULL; unparseable
+ * values are ignored). */
+int64_t sink_retry_delay_ms(const struct sink_backoff *policy, unsigned attempt,
+                            uint32_t random, const char *retry_after, int64_t now_s);
+
+/* Classifies a finished transfer. For anything but SINK_DELIVERED, REASON gets
+ * one clean line of at most SINK_REASON_MAX bytes: the HTTP status and the
+ * provider's own error text (Slack's plain text, PagerDuty's message and errors,
+ * Statuspage's error), or the transport failure, with each of the
+ * NULL-terminated SECRETS (may be NULL) scrubbed out. */
+enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result *r,
+                                const char *const *secrets, struct buf *reason);
+
+/* ---- shared by the sink_*.c builders (and handy to callers) ---- */
+
+/* Length of S[0..LEN) in UTF-16 code units: how providers count characters. */
+size_t sink_units(const char *s, size_t len);
+
+/* The largest index <= AT that does not fall inside a UTF-8 character. */
+size_t sink_utf8_boundary(const char *s, size_t len, size_t at);
+
+/* Cuts B's text from byte START on to at most MAX_UNITS units, MARKER (may be
+ * NULL) included, when it is longer; never inside a character. */
+void sink_cut(struct buf *b, size_t start, size_t max_units, const char *marker);
+
+/* Appends S (NULL: nothing) cleaned with text_clean FLAGS and cut to MAX_UNITS
+ * units with "…"; sink_clean_line makes one line of it. */
+void sink_clean(struct buf *out, const char *s, size_t max_units, unsigned flags);
+void sink_clean_line(struct buf *out, const char *s, size_t max_units);
+
+/* An http(s) URL of at most SINK_URL_MAX bytes, printable ASCII, with a host. */
+bool sink_is_web_url(const char *url);
+
+/* 1..MAX characters, all from [A-Za-z0-9_-]: safe in a URL path or header. */
+bool sink_is_token(const char *s, size_t max);
+
+/* "SEV1": the item's sev_name cleaned, else SEV<sev>, else "SEV?". */
+void sink_sev_label(struct buf *out, const struct publish_item *item);
+
+/* Appends DOC as compact JSON, keys in insertion order. 0 or < 0. */
+struct json_t;
+int sink_json_dump(struct buf *out, struct json_t *doc);
+
+#endif

@@ -1,0 +1,752 @@
+/* sink — the shared parts: names, cleaning and bounding, requests, URL masking
+ * and the retry policy. The per-provider bodies are in sink_*.c. */
+#include "warroom/sink.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "warroom/error.h"
+#include "warroom/text.h"
+
+static const char *const type_names[] = {
+    [SINK_SLACK] = "slack",
+    [SINK_PAGERDUTY] = "pagerduty",
+    [SINK_STATUSPAGE] = "statuspage",
+    [SINK_WEBHOOK] = "webhook",
+};
+
+static const char *const kind_names[] = {
+    [PUBLISH_DECLARE] = "declare", [PUBLISH_SEV] = "sev",
+    [PUBLISH_ROLE] = "role",       [PUBLISH_UPDATE] = "update",
+    [PUBLISH_PAGE] = "page",       [PUBLISH_ACK] = "ack",
+    [PUBLISH_ESCALATE] = "escalate", [PUBLISH_RESOLVE] = "resolve",
+};
+
+static const char *const state_names[] = {
+    [PUBLISH_STATE_NONE] = "",
+    [PUBLISH_STATE_INVESTIGATING] = "investigating",
+    [PUBLISH_STATE_IDENTIFIED] = "identified",
+    [PUBLISH_STATE_MONITORING] = "monitoring",
+    [PUBLISH_STATE_RESOLVED] = "resolved",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int lookup(const char *const *names, size_t n, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (names[i][0] && strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int sink_type_from_name(enum sink_type *out, const char *name)
+{
+    int i = lookup(type_names, COUNT(type_names), name);
+    if (i < 0)
+        return error_set("unknown sink (expected slack, pagerduty, statuspage or webhook)");
+    *out = (enum sink_type)i;
+    return 0;
+}
+
+const char *sink_type_name(enum sink_type type)
+{
+    return (size_t)type < COUNT(type_names) ? type_names[type] : "?";
+}
+
+int publish_kind_from_name(enum publish_kind *out, const char *name)
+{
+    int i = lookup(kind_names, COUNT(kind_names), name);
+    if (i < 0)
+        return error_set("unknown kind of publication");
+    *out = (enum publish_kind)i;
+    return 0;
+}
+
+const char *publish_kind_name(enum publish_kind kind)
+{
+    return (size_t)kind < COUNT(kind_names) ? kind_names[kind] : "?";
+}
+
+int publish_state_from_name(enum publish_state *out, const char *name)
+{
+    int i = lookup(state_names, COUNT(state_names), name);
+    if (i < 0)
+        return error_set("unknown status (expected investigating, identified, monitoring or resolved)");
+    *out = (enum publish_state)i;
+    return 0;
+}
+
+const char *publish_state_name(enum publish_state state)
+{
+    return (size_t)state < COUNT(state_names) ? state_names[state] : "";
+}
+
+bool sink_takes(enum sink_type type, enum publish_kind kind)
+{
+    switch (type) {
+    case SINK_SLACK:
+        return kind != PUBLISH_ACK && kind != PUBLISH_PAGE;
+    case SINK_PAGERDUTY:
+        return sink_pagerduty_action(kind) != NULL;
+    case SINK_STATUSPAGE:
+        return kind == PUBLISH_UPDATE || kind == PUBLISH_RESOLVE;
+    case SINK_WEBHOOK:
+        return true;
+    }
+    return false;
+}
+
+const char *sink_outcome_name(enum sink_outcome outcome)
+{
+    switch (outcome) {
+    case SINK_DELIVERED:
+        return "delivered";
+    case SINK_RETRY:
+        return "retry";
+    case SINK_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
+/* ---- cleaning and bounding ---- */
+
+/* Providers count characters in UTF-16 code units (JavaScript and Java
+ * backends); counting that way never exceeds their limit, whichever they use. */
+size_t sink_units(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) != 0x80)
+            n += c >= 0xF0 ? 2 : 1;
+    }
+    return n;
+}
+
+size_t sink_utf8_boundary(const char *s, size_t len, size_t at)
+{
+    if (at >= len)
+        return len;
+    while (at > 0 && ((unsigned char)s[at] & 0xC0) == 0x80)
+        at--;
+    return at;
+}
+
+void sink_cut(struct buf *b, size_t start, size_t max_units, const char *marker)
+{
+    const char *s = b->data ? b->data + start : "";
+    size_t len = b->len - start;
+    if (sink_units(s, len) <= max_units)
+        return;
+    size_t mu = marker ? sink_units(marker, strlen(marker)) : 0;
+    size_t budget = max_units > mu ? max_units - mu : 0;
+    size_t i = 0, used = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        size_t u = c >= 0xF0 ? 2 : 1;
+        if (used + u > budget || i + n > len)
+            break;
+        used += u;
+        i += n;
+    }
+    b->len = start + i;
+    b->data[b->len] = '\0';
+    if (marker && mu <= max_units)
+        buf_adds(b, marker);
+}
+
+void sink_clean(struct buf *out, const char *s, size_t max_units, unsigned flags)
+{
+    if (!s)
+        return;
+    size_t len = strlen(s);
+    /* Cut oversized input before cleaning so hostile sizes cost nothing. */
+    if (len > SINK_TEXT_MAX_BYTES)
+        len = sink_utf8_boundary(s, len, SINK_TEXT_MAX_BYTES);
+    size_t start = out->len;
+    text_clean(out, s, len, flags);
+    sink_cut(out, start, max_units, "\xe2\x80\xa6");
+}
+
+void sink_clean_line(struct buf *out, const char *s, size_t max_units)
+{
+    sink_clean(out, s, max_units, 0);
+}
+
+bool sink_is_web_url(const char *url)
+{
+    if (!url)
+        return false;
+    size_t len = strlen(url);
+    if (len == 0 || len > SINK_URL_MAX)
+        return false;
+    if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+        return false;
+    const char *host = strstr(url, "://") + 3;
+    if (!*host || *host == '/')
+        return false;
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7F)
+            return false;
+    return true;
+}
+
+bool sink_is_token(const char *s, size_t max)
+{
+    if (!s)
+        return false;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (n >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return n > 0;
+}
+
+void sink_sev_label(struct buf *out, const struct publish_item *item)
+{
+    if (item->sev_name && *item->sev_name)
+        sink_clean_line(out, item->sev_name, 16);
+    else if (item->sev > 0)
+        buf_printf(out, "SEV%d", item->sev);
+    else
+        buf_adds(out, "SEV?");
+}
+
+int sink_json_dump(struct buf *out, struct json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!s)
+        return error_set("could not encode the request body");
+    buf_adds(out, s);
+    free(s);
+    return 0;
+}
+
+/* ---- requests ---- */
+
+void sink_request_free(struct sink_request *r)
+{
+    free(r->url);
+    for (size_t i = 0; i < r->n_headers; i++)
+        free(r->headers[i]);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+void sink_request_view(struct deliver_request *req, const struct sink_request *r)
+{
+    memset(req, 0, sizeof *req);
+    req->method = r->method;
+    req->url = r->url;
+    req->headers = (const char *const *)r->headers;
+    req->n_headers = r->n_headers;
+    req->body = r->body;
+    req->body_len = r->body_len;
+}
+
+static int build_statuspage_url(struct buf *url, const struct sink_target *t, const char *remote_id)
+{
+    const char *base = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
+    if (!sink_is_web_url(base))
+        return error_set("statuspage: the API URL must be an http(s) URL");
+    if (!sink_is_token(t->page_id, SINK_REMOTE_ID_MAX))
+        return error_set("statuspage: the page id is missing or malformed");
+    if (remote_id && !sink_is_token(remote_id, SINK_REMOTE_ID_MAX))
+        return error_set("statuspage: the recorded incident id is malformed");
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    buf_add(url, base, n);
+    buf_printf(url, "/v1/pages/%s/incidents", t->page_id);
+    if (remote_id)
+        buf_printf(url, "/%s", remote_id);
+    return 0;
+}
+
+int sink_build_request(struct sink_request *out, const struct sink_target *t,
+                       const struct publish_item *item, const char *remote_id)
+{
+    struct buf url = BUF_INIT, body = BUF_INIT, auth = BUF_INIT;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (!sink_takes(t->type, item->kind))
+        return 0;
+    out->method = "POST";
+    switch (t->type) {
+    case SINK_SLACK:
+    case SINK_WEBHOOK:
+        if (!sink_is_web_url(t->url)) {
+            rc = error_set("%s: the URL is missing or not an http(s) URL", sink_type_name(t->type));
+            goto done;
+        }
+        buf_adds(&url, t->url);
+        rc = t->type == SINK_SLACK ? sink_build_slack(&body, item) : sink_build_webhook(&body, item);
+        break;
+    case SINK_PAGERDUTY: {
+        const char *endpoint = t->url && *t->url ? t->url : SINK_PAGERDUTY_URL;
+        if (!sink_is_web_url(endpoint)) {
+            rc = error_set("pagerduty: the events URL must be an http(s) URL");
+            goto done;
+        }
+        buf_adds(&url, endpoint);
+        rc = sink_build_pagerduty(&body, t->secret, t->source, item);
+        break;
+    }
+    case SINK_STATUSPAGE:
+        if (!sink_is_token(t->secret, 256)) {
+            rc = error_set("statuspage: the API key is missing or malformed");
+            goto done;
+        }
+        rc = build_statuspage_url(&url, t, remote_id);
+        if (rc < 0)
+            goto done;
+        if (remote_id)
+            out->method = "PATCH";
+        buf_printf(&auth, "Authorization: OAuth %s", t->secret);
+        rc = sink_build_statuspage(&body, item, remote_id == NULL);
+        break;
+    default:
+        rc = error_set("unknown sink");
+        break;
+    }
+    if (rc < 0)
+        goto done;
+
+    out->headers[out->n_headers++] = xstrdup("Content-Type: application/json");
+    if (auth.len)
+        out->headers[out->n_headers++] = buf_detach(&auth);
+    out->url = buf_detach(&url);
+    out->body_len = body.len;
+    out->body = buf_detach(&body);
+    rc = 1;
+done:
+    if (rc < 0)
+        sink_request_free(out);
+    buf_free(&url);
+    buf_free(&body);
+    /* The key was in here: wipe before giving the memory back. */
+    if (auth.data)
+        memset(auth.data, 0, auth.cap);
+    buf_free(&auth);
+    return rc;
+}
+
+/* ---- URLs and secrets ---- */
+
+#define MASK "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  /* ••• */
+
+/* Splits URL into the parts sink_mask_url keeps. Returns false for anything
+ * that is not scheme://authority[...]. */
+struct url_parts {
+    size_t scheme_end;   /* index of ':' in "://" */
+    size_t host;         /* after the user info */
+    size_t host_end;     /* end of authority */
+    size_t keep_end;     /* end of what is shown (host_end, or after a first segment) */
+};
+
+static bool url_split(const char *url, struct url_parts *p)
+{
+    const char *sep = strstr(url, "://");
+    if (!sep || sep == url)
+        return false;
+    for (const char *c = url; c < sep; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (c > url && ((*c >= '0' && *c <= '9') || *c == '+' || *c == '-' || *c == '.'))))
+            return false;
+    p->scheme_end = (size_t)(sep - url);
+    size_t auth = p->scheme_end + 3;
+    size_t end = auth + strcspn(url + auth, "/?#");
+    p->host = auth;
+    for (size_t i = auth; i < end; i++)
+        if (url[i] == '@')
+            p->host = i + 1;
+    p->host_end = end;
+    p->keep_end = end;
+    if (p->host == end)
+        return false;
+
+    /* A short, lower-case, word-like first segment ("services", "v2", "hooks")
+     * is shown; anything that could be a token is not. */
+    if (url[end] == '/') {
+        size_t seg = end + 1, n = strcspn(url + seg, "/?#"), digits = 0;
+        bool word = n > 0 && n <= 16;
+        for (size_t i = 0; word && i < n; i++) {
+            char c = url[seg + i];
+            if (c >= '0' && c <= '9')
+                digits++;
+            else if (!((c >= 'a' && c <= 'z') || c == '-' || c == '_' || c == '.'))
+                word = false;
+        }
+        if (word && digits <= 2)
+            p->keep_end = seg + n;
+    }
+    return true;
+}
+
+char *sink_mask_url(const char *url)
+{
+    struct url_parts p;
+    struct buf out = BUF_INIT;
+    if (!url || !url_split(url, &p))
+        return xstrdup(MASK);
+    text_clean(&out, url, p.scheme_end + 3, 0);
+    if (p.host != p.scheme_end + 3)
+        buf_adds(&out, MASK "@");
+    text_clean(&out, url + p.host, p.keep_end - p.host, 0);
+    if (url[p.keep_end]) {
+        char c = url[p.keep_end];
+        buf_addc(&out, c == '?' || c == '#' ? c : '/');
+        buf_adds(&out, MASK);
+    }
+    return buf_detach(&out);
+}
+
+const char *sink_url_secret(const char *url)
+{
+    struct url_parts p;
+    if (!url || !url_split(url, &p))
+        return url;
+    if (p.host != p.scheme_end + 3)
+        return url + p.scheme_end + 3;
+    return url[p.keep_end] ? url + p.keep_end : NULL;
+}
+
+void sink_scrub(struct buf *out, const char *text, const char *const *secrets)
+{
+    size_t i = 0, len = strlen(text);
+    while (i < len) {
+        size_t hit = 0;
+        for (size_t k = 0; secrets && secrets[k]; k++) {
+            size_t n = strlen(secrets[k]);
+            if (n >= 4 && n <= len - i && memcmp(text + i, secrets[k], n) == 0 && n > hit)
+                hit = n;
+        }
+        if (hit) {
+            buf_adds(out, MASK);
+            i += hit;
+        } else {
+            buf_addc(out, text[i++]);
+        }
+    }
+    buf_add(out, "", 0);  /* a valid string even when TEXT was empty */
+}
+
+/* ---- retries ---- */
+
+static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                     "jul", "aug", "sep", "oct", "nov", "dec"};
+static const char *const days_short[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+static const char *const days_long[] = {"monday", "tuesday", "wednesday", "thursday",
+                                        "friday", "saturday", "sunday"};
+
+/* Matches one of NAMES (case-insensitively) at *P and moves past it. */
+static int take_name(const char **p, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (strncasecmp(*p, names[i], len) == 0) {
+            *p += len;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static bool take_char(const char **p, char c)
+{
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* Exactly N digits. */
+static bool take_digits(const char **p, int n, int *value)
+{
+    *value = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        *value = *value * 10 + (c - '0');
+    }
+    *p += n;
+    return true;
+}
+
+static bool take_time(const char **p, int *h, int *m, int *s)
+{
+    return take_digits(p, 2, h) && take_char(p, ':') && take_digits(p, 2, m) &&
+           take_char(p, ':') && take_digits(p, 2, s) && *h <= 23 && *m <= 59 && *s <= 60;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm),
+ * so no time zone or locale is involved. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool date_valid(int y, int mon, int d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mon < 1 || mon > 12 || d < 1 || d > mdays[mon - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(mon == 2 && d == 29 && !leap);
+}
+
+/* The three forms RFC 9110 section 5.6.7 lets a recipient accept:
+ *   Sun, 06 Nov 1994 08:49:37 GMT   (IMF-fixdate, the one senders use)
+ *   Sunday, 06-Nov-94 08:49:37 GMT  (obsolete RFC 850)
+ *   Sun Nov  6 08:49:37 1994        (obsolete asctime) */
+static bool parse_http_date(const char *s, int64_t *out)
+{
+    const char *p = s;
+    int y = 0, mon, d = 0, h, mi, sec;
+
+    if (take_name(&p, days_long, 7) >= 0) {
+        if (!take_char(&p, ',') || !take_char(&p, ' ') || !take_digits(&p, 2, &d) ||
+            !take_char(&p, '-') || (mon = take_name(&p, months, 12)) < 0 || !take_char(&p, '-') ||
+            !take_digits(&p, 2, &y) || !take_char(&p, ' ') || !take_time(&p, &h, &mi, &sec) ||
+            strcmp(p, " GMT") != 0)
+            return false;
+        /* Two-digit years: the nearest century that is not in the far future. */
+        y += y < 70 ? 2000 : 1900;
+    } else if (take_name(&p, days_short, 7) >= 0) {
+        if (take_char(&p, ',')) {
+            if (!take_char(&p, ' ') || !take_digits(&p, 2, &d) || !take_char(&p, ' ') ||
+                (mon = take_name(&p, months, 12)) < 0 || !take_char(&p, ' ') ||
+                !take_digits(&p, 4, &y) || !take_char(&p, ' ') || !take_time(&p, &h, &mi, &sec) ||
+                strcmp(p, " GMT") != 0)
+                return false;
+        } else {
+            if (!take_char(&p, ' ') || (mon = take_name(&p, months, 12)) < 0 || !take_char(&p, ' '))
+                return false;
+            if (*p == ' ') {
+                p++;
+                if (!take_digits(&p, 1, &d))
+                    return false;
+            } else if (!take_digits(&p, 2, &d)) {
+                return false;
+            }
+            if (!take_char(&p, ' ') || !take_time(&p, &h, &mi, &sec) || !take_char(&p, ' ') ||
+                !take_digits(&p, 4, &y) || *p)
+                return false;
+        }
+    } else {
+        return false;
+    }
+    mon += 1;
+    if (!date_valid(y, mon, d))
+        return false;
+    *out = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + sec;
+    return true;
+}
+
+int sink_retry_after_parse(int64_t *delay_s, const char *value, int64_t now_s)
+{
+    if (!value)
+        return error_set("no Retry-After value");
+    size_t len = strlen(value);
+    while (len && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+        len--;
+    while (len && (*value == ' ' || *value == '\t')) {
+        value++;
+        len--;
+    }
+    if (len == 0 || len > 64)
+        return error_set("Retry-After is empty or too long");
+
+    char text[65];
+    memcpy(text, value, len);
+    text[len] = '\0';
+
+    if (text[0] >= '0' && text[0] <= '9') {
+        int64_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (text[i] < '0' || text[i] > '9')
+                return error_set("Retry-After is neither seconds nor an HTTP date");
+            if (n <= SINK_RETRY_AFTER_MAX_S)
+                n = n * 10 + (text[i] - '0');
+        }
+        *delay_s = n > SINK_RETRY_AFTER_MAX_S ? SINK_RETRY_AFTER_MAX_S : n;
+        return 0;
+    }
+    int64_t when;
+    if (!parse_http_date(text, &when))
+        return error_set("Retry-After is neither seconds nor an HTTP date");
+    int64_t d = when - now_s;
+    *delay_s = d < 0 ? 0 : d > SINK_RETRY_AFTER_MAX_S ? SINK_RETRY_AFTER_MAX_S : d;
+    return 0;
+}
+
+int64_t sink_backoff_ms(const struct sink_backoff *policy, unsigned attempt, uint32_t random)
+{
+    int64_t base = policy->base_ms > 0 ? policy->base_ms : 1;
+    int64_t cap = policy->cap_ms >= base ? policy->cap_ms : base;
+    int64_t d = base;
+    for (unsigned i = 1; i < attempt && d < cap; i++)
+        d = d > cap / 2 ? cap : d * 2;
+    if (d > cap)
+        d = cap;
+    int64_t half = d / 2;
+    return half + (int64_t)(random % (uint64_t)(d - half + 1));
+}
+
+int64_t sink_retry_delay_ms(const struct sink_backoff *policy, unsigned attempt,
+                            uint32_t random, const char *retry_after, int64_t now_s)
+{
+    int64_t d = sink_backoff_ms(policy, attempt, random), asked;
+    if (retry_after && sink_retry_after_parse(&asked, retry_after, now_s) == 0 && asked * 1000 > d)
+        d = asked * 1000;
+    return d;
+}
+
+/* Squeezes S into one line: runs of blanks become one space, ends trimmed. */
+static void squeeze_line(struct buf *out, const char *s, size_t len)
+{
+    struct buf clean = BUF_INIT;
+    size_t start = out->len;
+    text_clean(&clean, s, len, 0);
+    bool space = false;
+    for (size_t i = 0; i < clean.len; i++) {
+        char c = clean.data[i];
+        if (c == ' ') {
+            space = out->len > start;
+            continue;
+        }
+        if (space)
+            buf_addc(out, ' ');
+        space = false;
+        buf_addc(out, c);
+    }
+    buf_free(&clean);
+}
+
+static void add_strings(struct buf *out, json_t *v, const char *sep)
+{
+    if (json_is_string(v)) {
+        if (out->len)
+            buf_adds(out, sep);
+        buf_add(out, json_string_value(v), json_string_length(v));
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) add_strings(out, e, sep);
+    } else if (json_is_object(v)) {
+        add_strings(out, json_object_get(v, "message"), sep);
+    }
+}
+
+/* The provider's own words from an error reply: PagerDuty's
+ * {"status","message","errors"}, Statuspage's {"error": ...}, or text as is
+ * (Slack answers "invalid_payload" in plain text). */
+static void provider_text(struct buf *out, enum sink_type type, const char *body, size_t len)
+{
+    struct buf words = BUF_INIT, extra = BUF_INIT;
+    json_t *doc = NULL;
+    if (type != SINK_SLACK && len && (body[0] == '{' || body[0] == '[')) {
+        json_error_t jerr;
+        doc = json_loadb(body, len, 0, &jerr);
+    }
+    if (json_is_object(doc)) {
+        const char *status = json_string_value(json_object_get(doc, "status"));
+        add_strings(&words, json_object_get(doc, "message"), "; ");
+        add_strings(&words, json_object_get(doc, "error"), "; ");
+        if (status && (!words.len || strcmp(status, buf_str(&words)) != 0)) {
+            struct buf both = BUF_INIT;
+            buf_adds(&both, status);
+            if (words.len)
+                buf_printf(&both, ": %s", buf_str(&words));
+            buf_free(&words);
+            words = both;
+        }
+        add_strings(&extra, json_object_get(doc, "errors"), "; ");
+        if (extra.len)
+            buf_printf(&words, " (%s)", buf_str(&extra));
+        if (!words.len)
+            buf_add(&words, body, len);
+    } else {
+        buf_add(&words, body, len);
+    }
+    squeeze_line(out, buf_str(&words), words.len);
+    json_decref(doc);
+    buf_free(&words);
+    buf_free(&extra);
+}
+
+static const char *transport_words(enum deliver_error e)
+{
+    switch (e) {
+    case DELIVER_TIMEOUT:
+        return "timed out";
+    case DELIVER_CONNECT:
+        return "could not connect";
+    case DELIVER_NETWORK:
+        return "connection broke off";
+    case DELIVER_REFUSED:
+        return "request refused";
+    case DELIVER_OK:
+        break;
+    }
+    return "failed";
+}
+
+enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result *r,
+                                const char *const *secrets, struct buf *reason)
+{
+    enum sink_outcome outcome;
+    struct buf raw = BUF_INIT;
+    long st = r->http_status;
+
+    if (r->error != DELIVER_OK) {
+        outcome = r->error == DELIVER_REFUSED ? SINK_FAILED : SINK_RETRY;
+        buf_adds(&raw, transport_words(r->error));
+        if (r->error_text && *r->error_text) {
+            buf_adds(&raw, ": ");
+            squeeze_line(&raw, r->error_text, strlen(r->error_text));
+        }
+    } else if (st >= 200 && st <= 299) {
+        return SINK_DELIVERED;
+    } else {
+        /* 420 is Statuspage's (and others') "slow down"; 425 "too early" is
+         * safe to repeat by definition. */
+        bool again = st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
+        outcome = again ? SINK_RETRY : SINK_FAILED;
+        buf_printf(&raw, "HTTP %ld", st);
+        if (st >= 300 && st <= 399)
+            buf_adds(&raw, " (redirects are not followed)");
+        struct buf words = BUF_INIT;
+        provider_text(&words, type, r->body ? r->body : "", r->body ? r->body_len : 0);
+        if (words.len)
+            buf_printf(&raw, ": %s", buf_str(&words));
+        buf_free(&words);
+    }
+    size_t start = reason->len;
+    sink_scrub(reason, buf_str(&raw), secrets);
+    sink_cut(reason, start, SINK_REASON_MAX, "\xe2\x80\xa6");
+    while (reason->len - start > SINK_REASON_MAX) {  /* units, then bytes */
+        reason->len = start + sink_utf8_boundary(reason->data + start, reason->len - start,
+                                                 SINK_REASON_MAX);
+        reason->data[reason->len] = '\0';
+    }
+    buf_free(&raw);
+    return outcome;
+}
