@@ -20,6 +20,7 @@
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/policy.h"
+#include "warroom/repo.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
 #include "warroom/text.h"
@@ -301,67 +302,50 @@ static int read_file(struct buf *out, const char *path, size_t max)
     return rc;
 }
 
-/* The platform repo's top: --repo, WARROOM_REPO, or the git work tree around
- * the working directory. NULL when there is none (that is fine: defaults). */
-static char *find_repo(const struct options *o)
-{
-    const char *given = env_or(o->repo, "WARROOM_REPO");
-    if (given)
-        return xstrdup(given);
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd))
-        return NULL;
-    for (;;) {
-        struct buf probe = BUF_INIT;
-        struct stat st;
-        buf_printf(&probe, "%s/.git", cwd);
-        bool found = stat(probe.data, &st) == 0;
-        buf_free(&probe);
-        if (found)
-            return xstrdup(cwd);
-        char *slash = strrchr(cwd, '/');
-        if (!slash || slash == cwd)
-            return NULL;
-        *slash = '\0';
-    }
-}
-
 /* The policy in force: the config's "policy" (an object, or a file path), else
- * the platform repo's .warroom/policy.json, else the built-in ladder. */
+ * the platform repo's .warroom/policy.json (the working tree's copy, so a team
+ * can try a change before committing it; else the branch's, so a bare repo
+ * works too), else the built-in ladder. */
 static int load_policy(struct context *c)
 {
-    struct buf text = BUF_INIT;
-    char *repo = NULL;
+    static const char repo_policy[] = ".warroom/policy.json";
+    struct buf text = BUF_INIT, source = BUF_INIT;
+    struct repo *repo = NULL;
     int rc;
     json_t *inline_policy = config_value(&c->config, "policy");
+    const char *repo_path = env_or(c->opts->repo, "WARROOM_REPO");
     if (json_is_object(inline_policy)) {
         char *dump = json_dumps(inline_policy, JSON_COMPACT);
-        struct buf src = BUF_INIT;
-        buf_printf(&src, "%s: policy", c->config.path);
-        rc = policy_parse(&c->policy, dump, strlen(dump), src.data);
+        buf_printf(&source, "%s: policy", c->config.path);
+        rc = policy_parse(&c->policy, dump, strlen(dump), source.data);
         free(dump);
-        buf_free(&src);
     } else if (json_is_string(inline_policy)) {
         const char *path = json_string_value(inline_policy);
         rc = read_file(&text, path, 1024 * 1024);
         if (rc == 0)
             rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
-    } else if ((repo = find_repo(c->opts)) != NULL) {
-        struct buf path = BUF_INIT;
-        buf_printf(&path, "%s/.warroom/policy.json", repo);
-        if (access(path.data, F_OK) == 0) {
-            rc = read_file(&text, path.data, 1024 * 1024);
-            if (rc == 0)
-                rc = policy_parse(&c->policy, buf_str(&text), text.len, path.data);
-        } else {
-            rc = policy_builtin(&c->policy);
-        }
-        buf_free(&path);
+    } else if (repo_open(&repo, repo_path) < 0) {
+        /* no platform repo around: fine, unless one was named */
+        rc = repo_path ? -1 : policy_builtin(&c->policy);
     } else {
-        rc = policy_builtin(&c->policy);
+        const char *workdir = repo_workdir(repo);
+        if (workdir)
+            buf_printf(&source, "%s%s", workdir, repo_policy);
+        if (workdir && access(source.data, F_OK) == 0) {
+            rc = read_file(&text, source.data, 1024 * 1024);
+        } else {
+            buf_reset(&source);
+            buf_printf(&source, "%s (%s)", repo_policy, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
+            rc = repo_read_file(&text, repo, NULL, repo_policy);
+        }
+        if (rc == REPO_ENOTFOUND)
+            rc = policy_builtin(&c->policy);
+        else if (rc == 0)
+            rc = policy_parse(&c->policy, buf_str(&text), text.len, source.data);
     }
-    free(repo);
+    repo_free(repo);
     buf_free(&text);
+    buf_free(&source);
     c->have_policy = rc == 0;
     return rc;
 }

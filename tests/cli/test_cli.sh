@@ -143,3 +143,15 @@ WARROOM_CONFIG= wr --incident "$id" log "from zoe" 2> "$scratch/err"
 check "the config name is the author" sh -c "tail -1 '$log' | grep -q '\"by\":\"zoe\"'"
 check "a readable config with secrets draws a warning" grep -q 'readable by others' "$scratch/err"
 check "  ... without showing the secret" sh -c "! grep -q SECRET '$scratch/err'"
+
+# a bare platform repo: the policy is read from its branch
+git -C repo add .warroom/policy.json
+git -C repo -c user.name=t -c user.email=t@example.com commit -qm policy
+cat > repo/.warroom/policy.json <<'JSON'
+{"severities": [{"level": 1, "name": "Q1"}, {"level": 2, "name": "Q2"}]}
+JSON
+git -C repo -c user.name=t -c user.email=t@example.com commit -qam "two levels"
+git clone -q --bare repo bare.git
+expect_status 0 "a bare repo's policy is read from its branch" wr --repo bare.git policy
+check "  ... the committed two-level ladder" test "$(grep -c '^  Q[12] ' "$scratch/out")" = 2
+expect_status 1 "a named repo that does not exist is an error" wr --repo nowhere policy

@@ -1,0 +1,1512 @@
+/* repo — see include/warroom/repo.h.
+ *
+ * The commit never goes through the index: a postmortem must land as a commit
+ * holding that one file even when the user has half a refactoring staged, so
+ * the tree is the branch tip's tree with one path replaced. The index and the
+ * working tree are only brought along, one entry and one file, when the branch
+ * is the one checked out here. */
+#include "warroom/repo.h"
+
+#include "warroom/buf.h"
+#include "warroom/error.h"
+
+#include <git2.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COMMIT_ATTEMPTS 5
+#define MESSAGE_MAX (64u << 10)
+#define BRANCH_MAX 255
+#define CREDENTIAL_OUTPUT_MAX (16u << 10)
+#define STATUS_MAX 200
+#define PUSH_ATTEMPTS_MAX 10
+
+struct repo {
+    git_repository *git;
+    char *branch; /* what repo_current_branch last returned */
+};
+
+/* ---- errors ---------------------------------------------------------- */
+
+static const char *git_message(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+/* Turns a libgit2 failure into ours: keeps libgit2's explanation, and keeps
+ * "someone else holds the lock" distinguishable because the user's remedy
+ * (wait, or remove a stale lock) differs from every other failure. */
+static int fail_git(int code, const char *what)
+{
+    error_set("%s: %s", what, git_message());
+    return code == GIT_ELOCKED ? REPO_ELOCKED : -1;
+}
+
+/* ---- validation ------------------------------------------------------ */
+
+/* Bytes that some filesystems ignore in names (HFS+ drops these code points),
+ * so ".g\u200cit" would open ".git" there. Returns their UTF-8 length or 0. */
+static size_t ignorable_len(const unsigned char *p, size_t left)
+{
+    if (left >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+        ((p[2] >= 0x8c && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae)))
+        return 3;
+    if (left >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xaa && p[2] <= 0xaf)
+        return 3;
+    if (left >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+        return 3;
+    return 0;
+}
+
+/* ".git" as any filesystem might see it: any case, NTFS trailing dots and
+ * spaces, its 8.3 short name, HFS+ ignorable characters. */
+static bool component_is_dotgit(const char *s, size_t len)
+{
+    char folded[16];
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t skip = ignorable_len((const unsigned char *)s + i, len - i);
+        if (skip) {
+            i += skip;
+            continue;
+        }
+        if (n == sizeof folded - 1)
+            return false;
+        char c = s[i++];
+        folded[n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    folded[n] = '\0';
+    while (n > 0 && (folded[n - 1] == '.' || folded[n - 1] == ' '))
+        folded[--n] = '\0';
+    return strcmp(folded, ".git") == 0 || strcmp(folded, "git~1") == 0;
+}
+
+int repo_check_path(const char *path)
+{
+    if (!path || !*path)
+        return error_set("empty path for the file in the repository");
+    size_t n = strlen(path);
+    if (n > REPO_PATH_MAX)
+        return error_set("path in the repository is longer than %u bytes", REPO_PATH_MAX);
+    if (path[0] == '/')
+        return error_set("path in the repository must be relative: %s", path);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (c < 0x20 || c == 0x7f || c == '\\')
+            return error_set("path in the repository contains a control character or a backslash");
+    }
+    for (const char *p = path;;) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 0)
+            return error_set("path in the repository has an empty component: %s", path);
+        if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return error_set("path in the repository may not contain \".\" or \"..\": %s", path);
+        if (component_is_dotgit(p, len))
+            return error_set("path in the repository may not enter .git: %s", path);
+        if (!slash)
+            break;
+        p = slash + 1;
+    }
+    return 0;
+}
+
+/* A commit message is shown by every git tool on the user's terminal, so it
+ * may not carry controls that steer it. */
+static int message_check(const char *msg)
+{
+    if (!msg || !*msg)
+        return error_set("empty commit message");
+    size_t n = strlen(msg);
+    if (n > MESSAGE_MAX)
+        return error_set("commit message is longer than %u bytes", MESSAGE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            return error_set("commit message contains a control character");
+    }
+    return 0;
+}
+
+/* Full ref name of BRANCH ("main" or "refs/heads/main"); NULL means the
+ * branch HEAD points to. */
+static int branch_refname(struct buf *out, struct repo *r, const char *branch)
+{
+    if (!branch) {
+        branch = repo_current_branch(r);
+        if (!branch)
+            return -1;
+    }
+    if (!*branch || strlen(branch) > BRANCH_MAX)
+        return error_set("invalid branch name");
+    buf_reset(out);
+    if (strncmp(branch, "refs/heads/", 11) != 0)
+        buf_adds(out, "refs/heads/");
+    buf_adds(out, branch);
+    int valid = 0;
+    if (git_reference_name_is_valid(&valid, buf_str(out)) < 0 || !valid)
+        return error_set("invalid branch name: %s", branch);
+    return 0;
+}
+
+/* ---- opening --------------------------------------------------------- */
+
+int repo_open(struct repo **out, const char *path)
+{
+    *out = NULL;
+    if (git_libgit2_init() < 0)
+        return error_set("cannot initialise libgit2: %s", git_message());
+
+    git_repository *g = NULL;
+    int rc = path ? git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)
+                  : git_repository_open_ext(&g, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+    if (rc == GIT_ENOTFOUND) {
+        if (path)
+            error_set("no git repository at %s", path);
+        else
+            error_set("no git repository in the working directory or any directory above it "
+                      "(name one with --repo or WARROOM_REPO)");
+        git_libgit2_shutdown();
+        return REPO_ENOTFOUND;
+    }
+    if (rc < 0) {
+        rc = fail_git(rc, path ? path : "cannot open the git repository");
+        git_libgit2_shutdown();
+        return rc;
+    }
+    struct repo *r = xcalloc(1, sizeof *r);
+    r->git = g;
+    *out = r;
+    return 0;
+}
+
+void repo_free(struct repo *r)
+{
+    if (!r)
+        return;
+    git_repository_free(r->git);
+    free(r->branch);
+    free(r);
+    git_libgit2_shutdown();
+}
+
+bool repo_is_bare(const struct repo *r)
+{
+    return git_repository_is_bare(r->git) == 1;
+}
+
+const char *repo_workdir(const struct repo *r)
+{
+    return git_repository_workdir(r->git);
+}
+
+/* The full ref name HEAD points to, or NULL (with a message) when detached. */
+static char *head_target(git_repository *g)
+{
+    git_reference *head = NULL;
+    char *target = NULL;
+    int rc = git_reference_lookup(&head, g, "HEAD");
+    if (rc < 0) {
+        fail_git(rc, "cannot read HEAD");
+        goto done;
+    }
+    if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC) {
+        error_set("HEAD is detached: name the branch to use");
+        goto done;
+    }
+    const char *t = git_reference_symbolic_target(head);
+    if (strncmp(t, "refs/heads/", 11) != 0) {
+        error_set("HEAD points outside refs/heads: name the branch to use");
+        goto done;
+    }
+    target = xstrdup(t);
+done:
+    git_reference_free(head);
+    return target;
+}
+
+const char *repo_current_branch(struct repo *r)
+{
+    char *target = head_target(r->git);
+    if (!target)
+        return NULL;
+    free(r->branch);
+    r->branch = xstrdup(target + 11);
+    free(target);
+    return r->branch;
+}
+
+/* The branch tip; *found is false for a branch with no commits yet. */
+static int tip_read(git_oid *id, bool *found, git_repository *g, const char *refname)
+{
+    git_reference *ref = NULL;
+    *found = false;
+    int rc = git_reference_lookup(&ref, g, refname);
+    if (rc == GIT_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return fail_git(rc, refname);
+    if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+        git_reference_free(ref);
+        return error_set("%s is a symbolic reference", refname);
+    }
+    git_oid_cpy(id, git_reference_target(ref));
+    *found = true;
+    git_reference_free(ref);
+    return 0;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+int repo_read_file(struct buf *out, struct repo *r, const char *branch, const char *path)
+{
+    struct buf refname = BUF_INIT;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+    git_blob *blob = NULL;
+    git_odb *odb = NULL;
+    git_oid tip;
+    bool found;
+    int rc;
+
+    if ((rc = repo_check_path(path)) < 0 || (rc = branch_refname(&refname, r, branch)) < 0)
+        goto done;
+    if ((rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
+        goto done;
+    if (!found) {
+        rc = REPO_ENOTFOUND;
+        error_set("%s has no commits", buf_str(&refname));
+        goto done;
+    }
+    if ((rc = git_commit_lookup(&commit, r->git, &tip)) < 0 ||
+        (rc = git_commit_tree(&tree, commit)) < 0) {
+        rc = fail_git(rc, "cannot read the branch tip");
+        goto done;
+    }
+    rc = git_tree_entry_bypath(&entry, tree, path);
+    if (rc == GIT_ENOTFOUND) {
+        rc = REPO_ENOTFOUND;
+        error_set("%s is not on %s", path, buf_str(&refname));
+        goto done;
+    }
+    if (rc < 0) {
+        rc = fail_git(rc, path);
+        goto done;
+    }
+    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+        rc = error_set("%s is not a file on %s", path, buf_str(&refname));
+        goto done;
+    }
+    /* The size comes from the object header so a huge blob is refused
+     * before it is inflated. */
+    size_t size;
+    git_object_t type;
+    if ((rc = git_repository_odb(&odb, r->git)) < 0 ||
+        (rc = git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry))) < 0) {
+        rc = fail_git(rc, path);
+        goto done;
+    }
+    if (size > REPO_FILE_MAX) {
+        rc = error_set("%s is larger than %u bytes", path, REPO_FILE_MAX);
+        goto done;
+    }
+    if ((rc = git_blob_lookup(&blob, r->git, git_tree_entry_id(entry))) < 0) {
+        rc = fail_git(rc, path);
+        goto done;
+    }
+    buf_reset(out);
+    buf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    rc = 0;
+done:
+    git_blob_free(blob);
+    git_odb_free(odb);
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    buf_free(&refname);
+    return rc;
+}
+
+/* ---- the one-file commit -------------------------------------------- */
+
+/* Builds, on top of PARENT (NULL: a root commit), the commit whose only change
+ * is PATH = BLOB. *changed is false, and *out PARENT, when PATH already holds
+ * BLOB. */
+static int commit_build(git_oid *out, bool *changed, git_repository *g, git_commit *parent,
+                        const git_oid *blob, const char *path, bool force, const char *message,
+                        const git_signature *author, const git_signature *committer)
+{
+    git_tree *base = NULL, *tree = NULL;
+    git_tree_entry *entry = NULL;
+    git_oid tree_id;
+    int rc;
+
+    *changed = false;
+    if (parent && (rc = git_commit_tree(&base, parent)) < 0) {
+        rc = fail_git(rc, "cannot read the branch tip's tree");
+        goto done;
+    }
+    if (base) {
+        rc = git_tree_entry_bypath(&entry, base, path);
+        if (rc == 0) {
+            git_object_t type = git_tree_entry_type(entry);
+            if (type == GIT_OBJECT_TREE) {
+                rc = error_set("%s is a directory on the branch", path);
+                goto done;
+            }
+            if (type == GIT_OBJECT_BLOB && git_oid_equal(git_tree_entry_id(entry), blob) &&
+                git_tree_entry_filemode(entry) == GIT_FILEMODE_BLOB) {
+                git_oid_cpy(out, git_commit_id(parent));
+                rc = 0;
+                goto done;
+            }
+            if (!force) {
+                error_set("%s is already on the branch with other content "
+                          "(use --force to replace it)", path);
+                rc = REPO_EEXISTS;
+                goto done;
+            }
+        } else if (rc != GIT_ENOTFOUND) {
+            rc = fail_git(rc, path);
+            goto done;
+        }
+    }
+
+    git_tree_update update = {
+        .action = GIT_TREE_UPDATE_UPSERT,
+        .filemode = GIT_FILEMODE_BLOB,
+        .path = path,
+    };
+    git_oid_cpy(&update.id, blob);
+    if ((rc = git_tree_create_updated(&tree_id, g, base, 1, &update)) < 0 ||
+        (rc = git_tree_lookup(&tree, g, &tree_id)) < 0) {
+        rc = fail_git(rc, "cannot build the tree");
+        goto done;
+    }
+    const git_commit *parents[1] = { parent };
+    if ((rc = git_commit_create(out, g, NULL, author, committer, NULL, message, tree,
+                                parent ? 1 : 0, parents)) < 0) {
+        rc = fail_git(rc, "cannot write the commit");
+        goto done;
+    }
+    *changed = true;
+    rc = 0;
+done:
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_tree_free(base);
+    return rc;
+}
+
+/* Moves REFNAME from OLD (NULL: it must not exist) to NEW. Returns 1 when
+ * someone else moved it first, so the caller rebuilds on the new tip. */
+static int ref_swap(git_repository *g, const char *refname, const git_oid *new_id,
+                    const git_oid *old_id, const char *message)
+{
+    struct buf log = BUF_INIT;
+    git_reference *ref = NULL;
+    size_t subject = strcspn(message, "\n");
+    buf_printf(&log, "commit%s: %.*s", old_id ? "" : " (initial)",
+               (int)(subject > 200 ? 200 : subject), message);
+    int rc = old_id ? git_reference_create_matching(&ref, g, refname, new_id, 1, old_id,
+                                                    buf_str(&log))
+                    : git_reference_create(&ref, g, refname, new_id, 0, buf_str(&log));
+    git_reference_free(ref);
+    buf_free(&log);
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND)
+        return 1;
+    if (rc < 0)
+        return fail_git(rc, "cannot update the branch");
+    return 0;
+}
+
+/* Puts REFNAME back where it was after a later step failed, but only if it
+ * still holds what we put there. */
+static void ref_restore(git_repository *g, const char *refname, const git_oid *ours,
+                        const git_oid *old_id)
+{
+    git_reference *ref = NULL;
+    if (old_id) {
+        if (git_reference_create_matching(&ref, g, refname, old_id, 1, ours,
+                                          "warroom: undo postmortem commit") == 0)
+            git_reference_free(ref);
+    } else if (git_reference_lookup(&ref, g, refname) == 0) {
+        if (git_oid_equal(git_reference_target(ref), ours))
+            git_reference_delete(ref);
+        git_reference_free(ref);
+    }
+}
+
+static int signature_make(git_signature **out, git_repository *g, const char *name,
+                          const char *email)
+{
+    int rc = git_signature_default(out, g);
+    if (rc == 0)
+        return 0;
+    if (rc != GIT_ENOTFOUND)
+        return fail_git(rc, "cannot read user.name and user.email from git config");
+    if (!name || !*name)
+        return error_set("git config has no user.name and user.email, and no name was given");
+    if ((rc = git_signature_now(out, name, email ? email : "")) < 0)
+        return fail_git(rc, "invalid author name or email");
+    return 0;
+}
+
+/* ---- the working tree ------------------------------------------------ */
+
+/* State of bringing one file and one index entry along with a commit to the
+ * checked-out branch. index.lock is held from the first read of the index to
+ * the last write, as git itself does, so no concurrent `git add` is lost. */
+struct worktree {
+    int lock_fd;
+    struct buf lock_path;
+    struct buf index_path;
+    struct buf index_tmp;   /* the next index, renamed over index_path */
+    bool index_ready;
+    int dir_fd;             /* the file's directory, opened without following links */
+    const char *name;       /* the file's last component */
+    char file_tmp[64];      /* name of the next file in dir_fd, "" when none */
+};
+
+static void worktree_init(struct worktree *wt)
+{
+    memset(wt, 0, sizeof *wt);
+    wt->lock_fd = -1;
+    wt->dir_fd = -1;
+}
+
+static void worktree_discard(struct worktree *wt)
+{
+    if (wt->file_tmp[0] && wt->dir_fd >= 0)
+        unlinkat(wt->dir_fd, wt->file_tmp, 0);
+    wt->file_tmp[0] = '\0';
+    if (wt->index_ready)
+        unlink(buf_str(&wt->index_tmp));
+    wt->index_ready = false;
+    if (wt->dir_fd >= 0)
+        close(wt->dir_fd);
+    wt->dir_fd = -1;
+}
+
+static void worktree_end(struct worktree *wt)
+{
+    worktree_discard(wt);
+    if (wt->lock_fd >= 0) {
+        close(wt->lock_fd);
+        unlink(buf_str(&wt->lock_path));
+    }
+    wt->lock_fd = -1;
+    buf_free(&wt->lock_path);
+    buf_free(&wt->index_path);
+    buf_free(&wt->index_tmp);
+}
+
+static int worktree_lock(struct worktree *wt, git_repository *g)
+{
+    git_buf path = GIT_BUF_INIT;
+    int rc = git_repository_item_path(&path, g, GIT_REPOSITORY_ITEM_INDEX);
+    if (rc < 0)
+        return fail_git(rc, "cannot locate the index");
+    buf_adds(&wt->index_path, path.ptr);
+    git_buf_dispose(&path);
+    buf_printf(&wt->lock_path, "%s.lock", buf_str(&wt->index_path));
+    buf_printf(&wt->index_tmp, "%s.warroom-%ld", buf_str(&wt->index_path), (long)getpid());
+    wt->lock_fd = open(buf_str(&wt->lock_path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (wt->lock_fd < 0 && errno == EEXIST) {
+        error_set("%s exists: another git process seems to be running in this repository; "
+                  "if none is, remove that file and try again", buf_str(&wt->lock_path));
+        return REPO_ELOCKED;
+    }
+    if (wt->lock_fd < 0)
+        return error_set_errno("cannot create %s", buf_str(&wt->lock_path));
+    return 0;
+}
+
+/* Opens the directory holding PATH below ROOT without following symbolic
+ * links (a link in a hostile checkout must not send the write elsewhere);
+ * CREATE makes missing directories. Returns the fd, -2 when a directory is
+ * missing and CREATE is false, -1 with a message on failure. */
+static int dir_open(const char *root, const char *path, bool create, const char **name)
+{
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set_errno("cannot open the working tree %s", root);
+    const char *p = path;
+    for (const char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+        char comp[256];
+        size_t len = (size_t)(slash - p);
+        if (len >= sizeof comp) {
+            close(fd);
+            return error_set("a directory name in %s is too long", path);
+        }
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        if (create && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+            error_set_errno("cannot create directory %.*s", (int)(slash - path), path);
+            close(fd);
+            return -1;
+        }
+        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int saved = errno;
+        close(fd);
+        if (next < 0 && !create && saved == ENOENT)
+            return -2;
+        if (next < 0) {
+            errno = saved;
+            return error_set_errno("cannot open directory %.*s in the working tree",
+                                   (int)(slash - path), path);
+        }
+        fd = next;
+    }
+    *name = p;
+    return fd;
+}
+
+/* Hashes the working-tree file NAME in DIR as a blob; *same is true when it
+ * equals WANT. */
+static int file_matches(bool *same, int dir, const char *name, const git_oid *want)
+{
+    struct buf content = BUF_INIT;
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = 0;
+    *same = false;
+    if (fd < 0)
+        return error_set_errno("cannot read %s in the working tree", name);
+    for (;;) {
+        buf_grow(&content, 65536);
+        ssize_t n = read(fd, content.data + content.len, content.cap - content.len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = error_set_errno("cannot read %s in the working tree", name);
+            goto done;
+        }
+        if (n == 0)
+            break;
+        content.len += (size_t)n;
+        content.data[content.len] = '\0';
+        if (content.len > REPO_FILE_MAX)
+            goto done; /* larger than anything we commit: it differs */
+    }
+    git_oid id;
+    if (git_odb_hash(&id, content.data ? content.data : "", content.len, GIT_OBJECT_BLOB) < 0) {
+        rc = fail_git(-1, name);
+        goto done;
+    }
+    *same = git_oid_equal(&id, want);
+done:
+    close(fd);
+    buf_free(&content);
+    return rc;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Copies SRC to DST when a hard link is not possible on this filesystem. */
+static int file_copy(const char *src, const char *dst)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+    char chunk[65536];
+    if (in < 0)
+        return error_set_errno("cannot read %s", src);
+    out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        error_set_errno("cannot create %s", dst);
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(in, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || (n > 0 && write_all(out, chunk, (size_t)n) < 0)) {
+            error_set_errno("cannot copy the index");
+            goto done;
+        }
+        if (n == 0)
+            break;
+    }
+    rc = 0;
+done:
+    if (out >= 0)
+        close(out);
+    close(in);
+    return rc;
+}
+
+/* Checks that the user has no change of their own to PATH (against the tip's
+ * TREE, NULL for an unborn branch), then writes the next file and the next
+ * index beside the real ones, ready to be renamed into place once the branch
+ * update has won. */
+static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tree,
+                            const struct repo_commit_request *req, const git_oid *blob)
+{
+    git_index *index = NULL;
+    git_tree_entry *entry = NULL;
+    const char *root = git_repository_workdir(g);
+    const char *path = req->path;
+    int rc;
+
+    worktree_discard(wt);
+    /* The index cannot change while we hold index.lock, so a hard link is an
+     * exact copy that libgit2 can rewrite under its own temporary name. */
+    unlink(buf_str(&wt->index_tmp));
+    if (link(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
+        if (errno != ENOENT &&
+            file_copy(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
+            rc = -1;
+            goto done;
+        }
+    }
+    wt->index_ready = true;
+    if ((rc = git_index_open(&index, buf_str(&wt->index_tmp))) < 0) {
+        rc = fail_git(rc, "cannot read the index");
+        goto done;
+    }
+    for (int stage = 1; stage <= 3; stage++) {
+        if (git_index_get_bypath(index, path, stage)) {
+            rc = error_set("%s has an unresolved merge conflict; resolve it first", path);
+            rc = REPO_EDIRTY;
+            goto done;
+        }
+    }
+    const git_index_entry *staged = git_index_get_bypath(index, path, 0);
+    if (tree) {
+        rc = git_tree_entry_bypath(&entry, tree, path);
+        if (rc < 0 && rc != GIT_ENOTFOUND) {
+            rc = fail_git(rc, path);
+            goto done;
+        }
+    }
+    bool staged_change = (staged != NULL) != (entry != NULL) ||
+                         (staged && entry &&
+                          (!git_oid_equal(&staged->id, git_tree_entry_id(entry)) ||
+                           staged->mode != (uint32_t)git_tree_entry_filemode(entry)));
+
+    const char *why = NULL;
+    struct stat st;
+    const char *name = NULL;
+    int dir = dir_open(root, path, false, &name);
+    if (dir == -1) {
+        rc = -1;
+        goto done;
+    }
+    if (dir >= 0 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            close(dir);
+            rc = error_set("%s is a directory in the working tree", path);
+            goto done;
+        }
+        bool same = false;
+        if (S_ISREG(st.st_mode) && staged &&
+            (rc = file_matches(&same, dir, name, &staged->id)) < 0) {
+            close(dir);
+            goto done;
+        }
+        if (!staged)
+            why = "is untracked in the working tree";
+        else if (!same)
+            why = "has unstaged changes";
+    } else if (dir >= 0 && errno != ENOENT) {
+        error_set_errno("cannot examine %s in the working tree", path);
+        close(dir);
+        rc = -1;
+        goto done;
+    } else if (staged) {
+        why = "was deleted in the working tree";
+    }
+    if (dir >= 0)
+        close(dir);
+    if (staged_change)
+        why = "has staged changes";
+    if (why && !req->force) {
+        error_set("%s %s; commit or stash them first, or use --force to replace them",
+                  path, why);
+        rc = REPO_EDIRTY;
+        goto done;
+    }
+
+    wt->dir_fd = dir_open(root, path, true, &wt->name);
+    if (wt->dir_fd < 0) {
+        wt->dir_fd = -1;
+        rc = -1;
+        goto done;
+    }
+    static unsigned serial;
+    snprintf(wt->file_tmp, sizeof wt->file_tmp, ".warroom-%ld-%u.tmp", (long)getpid(), ++serial);
+    int fd = openat(wt->dir_fd, wt->file_tmp,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        wt->file_tmp[0] = '\0';
+        rc = error_set_errno("cannot create a file beside %s", path);
+        goto done;
+    }
+    if (write_all(fd, req->content ? req->content : "", req->len) < 0 || fsync(fd) < 0 ||
+        fstat(fd, &st) < 0) {
+        rc = error_set_errno("cannot write %s", path);
+        close(fd);
+        goto done;
+    }
+    if (close(fd) < 0) {
+        rc = error_set_errno("cannot write %s", path);
+        goto done;
+    }
+
+    /* The entry carries the file's stat data so git sees it as clean without
+     * hashing it again. */
+    git_index_entry next;
+    memset(&next, 0, sizeof next);
+    next.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+    next.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+    next.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+    next.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+    next.dev = (uint32_t)st.st_dev;
+    next.ino = (uint32_t)st.st_ino;
+    next.mode = GIT_FILEMODE_BLOB;
+    next.uid = (uint32_t)st.st_uid;
+    next.gid = (uint32_t)st.st_gid;
+    next.file_size = (uint32_t)st.st_size;
+    git_oid_cpy(&next.id, blob);
+    next.path = path;
+    if ((rc = git_index_add(index, &next)) < 0 || (rc = git_index_write(index)) < 0) {
+        rc = fail_git(rc, "cannot update the index");
+        goto done;
+    }
+    rc = 0;
+done:
+    git_tree_entry_free(entry);
+    git_index_free(index);
+    return rc;
+}
+
+/* Renames the prepared file and index into place. */
+static int worktree_publish(struct worktree *wt)
+{
+    if (renameat(wt->dir_fd, wt->file_tmp, wt->dir_fd, wt->name) < 0)
+        return error_set_errno("cannot write %s in the working tree", wt->name);
+    wt->file_tmp[0] = '\0';
+    fsync(wt->dir_fd);
+    if (rename(buf_str(&wt->index_tmp), buf_str(&wt->index_path)) < 0)
+        return error_set_errno("cannot write the index");
+    wt->index_ready = false;
+    return 0;
+}
+
+/* The branch is checked out here (so its index and files follow it). A branch
+ * checked out in another worktree is refused: moving it would leave that
+ * worktree's index looking like it undoes the commit. */
+static int branch_checked_out(bool *here, git_repository *g, const char *refname)
+{
+    git_reference *ref = NULL;
+    *here = false;
+    if (!git_repository_is_bare(g)) {
+        char *head = head_target(g);
+        *here = head && strcmp(head, refname) == 0;
+        free(head);
+        error_clear();
+    }
+    if (*here || git_reference_lookup(&ref, g, refname) < 0)
+        return 0;
+    int out = git_branch_is_checked_out(ref);
+    git_reference_free(ref);
+    if (out == 1)
+        return error_set("%s is checked out in another worktree; commit from there", refname);
+    return 0;
+}
+
+int repo_commit_file(struct repo_commit_result *res, struct repo *r,
+                     const struct repo_commit_request *req)
+{
+    struct buf refname = BUF_INIT;
+    struct worktree wt;
+    git_signature *sig = NULL;
+    git_commit *parent = NULL;
+    git_tree *tree = NULL;
+    git_oid blob, tip, made;
+    bool here = false, have_tip = false;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    worktree_init(&wt);
+    if ((rc = repo_check_path(req->path)) < 0 || (rc = message_check(req->message)) < 0)
+        goto done;
+    if (req->len && !req->content) {
+        rc = error_set("no content given for %s", req->path);
+        goto done;
+    }
+    if (req->len > REPO_FILE_MAX) {
+        rc = error_set("the file to commit is larger than %u bytes", REPO_FILE_MAX);
+        goto done;
+    }
+    if ((rc = branch_refname(&refname, r, req->branch)) < 0 ||
+        (rc = signature_make(&sig, r->git, req->author_name, req->author_email)) < 0 ||
+        (rc = branch_checked_out(&here, r->git, buf_str(&refname))) < 0)
+        goto done;
+    if ((rc = git_blob_create_from_buffer(&blob, r->git, req->content ? req->content : "",
+                                          req->len)) < 0) {
+        rc = fail_git(rc, "cannot write the file to the object database");
+        goto done;
+    }
+    if (here && (rc = worktree_lock(&wt, r->git)) < 0)
+        goto done;
+
+    for (unsigned attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+        res->attempts = attempt;
+        git_commit_free(parent);
+        git_tree_free(tree);
+        parent = NULL;
+        tree = NULL;
+        if ((rc = tip_read(&tip, &have_tip, r->git, buf_str(&refname))) < 0)
+            goto done;
+        if (have_tip && ((rc = git_commit_lookup(&parent, r->git, &tip)) < 0 ||
+                         (rc = git_commit_tree(&tree, parent)) < 0)) {
+            rc = fail_git(rc, "cannot read the branch tip");
+            goto done;
+        }
+        bool changed;
+        if ((rc = commit_build(&made, &changed, r->git, parent, &blob, req->path, req->force,
+                               req->message, sig, sig)) < 0)
+            goto done;
+        if (!changed) {
+            git_oid_tostr(res->commit, sizeof res->commit, &tip);
+            rc = 0;
+            goto done;
+        }
+        if (here && (rc = worktree_prepare(&wt, r->git, tree, req, &blob)) < 0)
+            goto done;
+        if (attempt == 1 && req->before_ref_update)
+            req->before_ref_update(req->hook_arg);
+        rc = ref_swap(r->git, buf_str(&refname), &made, have_tip ? &tip : NULL, req->message);
+        if (rc < 0)
+            goto done;
+        if (rc == 1)
+            continue;
+        if (here && worktree_publish(&wt) < 0) {
+            ref_restore(r->git, buf_str(&refname), &made, have_tip ? &tip : NULL);
+            rc = -1;
+            goto done;
+        }
+        res->changed = true;
+        res->worktree_updated = here;
+        git_oid_tostr(res->commit, sizeof res->commit, &made);
+        rc = 0;
+        goto done;
+    }
+    error_set("%s kept moving while committing; gave up after %d attempts",
+              buf_str(&refname), COMMIT_ATTEMPTS);
+    rc = REPO_ECONFLICT;
+done:
+    worktree_end(&wt);
+    git_tree_free(tree);
+    git_commit_free(parent);
+    git_signature_free(sig);
+    buf_free(&refname);
+    return rc;
+}
+
+/* ---- pushing --------------------------------------------------------- */
+
+struct push_state {
+    git_repository *git;
+    unsigned credential_calls;
+    bool rejected;
+    char status[STATUS_MAX + 1];
+};
+
+/* Copies what a server said, keeping only printable ASCII: it ends up in a
+ * message on the user's terminal. */
+static void status_copy(char *dst, const char *src)
+{
+    size_t n = 0;
+    for (; *src && n < STATUS_MAX; src++)
+        dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+    dst[n] = '\0';
+}
+
+static int push_on_update(const char *refname, const char *status, void *data)
+{
+    struct push_state *st = data;
+    (void)refname;
+    if (status) {
+        st->rejected = true;
+        status_copy(st->status, status);
+    }
+    return 0;
+}
+
+/* libgit2 messages can quote a URL, and a URL can carry "user:token@"; the
+ * token from the environment could also be echoed by a server. Neither may
+ * reach a message. */
+static void secret_redact(struct buf *msg)
+{
+    const char *token = getenv("WARROOM_GIT_TOKEN");
+    struct buf out = BUF_INIT;
+    const char *p = buf_str(msg);
+    size_t tlen = token ? strlen(token) : 0;
+    while (*p) {
+        if (tlen >= 4 && strncmp(p, token, tlen) == 0) {
+            buf_adds(&out, "***");
+            p += tlen;
+            continue;
+        }
+        if (strncmp(p, "://", 3) == 0) {
+            buf_adds(&out, "://");
+            p += 3;
+            size_t auth = strcspn(p, "/ \t\n'\"");
+            const char *at = memchr(p, '@', auth);
+            if (at) {
+                buf_adds(&out, "***@");
+                p = at + 1;
+            }
+            continue;
+        }
+        buf_addc(&out, *p++);
+    }
+    buf_free(msg);
+    *msg = out;
+}
+
+static int fail_remote(int code, const char *what)
+{
+    struct buf msg = BUF_INIT;
+    buf_adds(&msg, git_message());
+    secret_redact(&msg);
+    error_set("%s: %s", what, buf_str(&msg));
+    buf_free(&msg);
+    return code == GIT_ELOCKED ? REPO_ELOCKED : -1;
+}
+
+/* Parses an http(s) URL into what `git credential` wants to hear. */
+static int url_split(const char *url, struct buf *protocol, struct buf *host, struct buf *path)
+{
+    const char *sep = strstr(url, "://");
+    if (!sep || sep == url)
+        return -1;
+    buf_add(protocol, url, (size_t)(sep - url));
+    const char *p = sep + 3;
+    size_t auth = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (const char *q = p; q < p + auth; q++)
+        if (*q == '@')
+            at = q;
+    const char *h = at ? at + 1 : p;
+    buf_add(host, h, (size_t)(p + auth - h));
+    if (p[auth] == '/')
+        buf_add(path, p + auth + 1, strcspn(p + auth + 1, "?#"));
+    for (const char *s = buf_str(host); *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return -1;
+    for (const char *s = buf_str(path); *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return -1;
+    return buf_str(host)[0] ? 0 : -1;
+}
+
+/* Asks git's credential helpers, as `git push` would, without letting git
+ * prompt on the terminal the console owns. */
+static int credential_fill(struct buf *user, struct buf *pass, const char *url,
+                           const char *user_from_url, const char *cwd)
+{
+    struct buf protocol = BUF_INIT, host = BUF_INIT, path = BUF_INIT, input = BUF_INIT,
+               output = BUF_INIT;
+    int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
+    pid_t pid = -1;
+    int rc = -1;
+    sigset_t pipe_set, old_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+
+    if (url_split(url, &protocol, &host, &path) < 0)
+        goto done;
+    buf_printf(&input, "protocol=%s\nhost=%s\n", buf_str(&protocol), buf_str(&host));
+    if (path.len)
+        buf_printf(&input, "path=%s\n", buf_str(&path));
+    if (user_from_url && *user_from_url && !strpbrk(user_from_url, "\n\r"))
+        buf_printf(&input, "username=%s\n", user_from_url);
+    buf_adds(&input, "\n");
+
+    if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0)
+        goto done;
+    pid = fork();
+    if (pid < 0)
+        goto done;
+    if (pid == 0) {
+        if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0 || chdir(cwd) < 0)
+            _exit(127);
+        setenv("GIT_TERMINAL_PROMPT", "0", 1);
+        execlp("git", "git", "credential", "fill", (char *)NULL);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    to_child[0] = from_child[1] = -1;
+
+    /* A helper that exits early must not kill us with SIGPIPE. */
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    int wrote = write_all(to_child[1], input.data, input.len);
+    close(to_child[1]);
+    to_child[1] = -1;
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&pipe_set, NULL, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+
+    for (;;) {
+        buf_grow(&output, 4096);
+        ssize_t n = read(from_child[0], output.data + output.len, output.cap - output.len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        output.len += (size_t)n;
+        output.data[output.len] = '\0';
+        if (output.len > CREDENTIAL_OUTPUT_MAX)
+            break;
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+    if (wrote < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        output.len > CREDENTIAL_OUTPUT_MAX)
+        goto done;
+    for (char *line = output.data; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        if (strncmp(line, "username=", 9) == 0) {
+            buf_reset(user);
+            buf_adds(user, line + 9);
+        } else if (strncmp(line, "password=", 9) == 0) {
+            buf_reset(pass);
+            buf_adds(pass, line + 9);
+        }
+        line = end ? end + 1 : NULL;
+    }
+    rc = user->len && pass->len ? 0 : -1;
+done:
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (to_child[i] >= 0)
+            close(to_child[i]);
+        if (from_child[i] >= 0)
+            close(from_child[i]);
+    }
+    if (output.data)
+        explicit_bzero(output.data, output.cap);
+    buf_free(&output);
+    buf_free(&input);
+    buf_free(&protocol);
+    buf_free(&host);
+    buf_free(&path);
+    return rc;
+}
+
+static int credentials_acquire(git_credential **out, const char *url, const char *user_from_url,
+                               unsigned int allowed, void *payload)
+{
+    struct push_state *st = payload;
+    /* libgit2 asks again after each refusal; a wrong secret must not loop. */
+    if (++st->credential_calls > 3) {
+        git_error_set_str(GIT_ERROR_NET, "authentication failed");
+        return GIT_EAUTH;
+    }
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user_from_url ? user_from_url : "git");
+    if (allowed & GIT_CREDENTIAL_USERNAME)
+        return git_credential_username_new(out, user_from_url ? user_from_url : "git");
+    if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+        return GIT_PASSTHROUGH;
+
+    const char *token = getenv("WARROOM_GIT_TOKEN");
+    if (token && *token && st->credential_calls == 1)
+        return git_credential_userpass_plaintext_new(
+            out, user_from_url && *user_from_url ? user_from_url : "x-access-token", token);
+
+    struct buf user = BUF_INIT, pass = BUF_INIT;
+    const char *cwd = git_repository_workdir(st->git);
+    int rc = credential_fill(&user, &pass, url, user_from_url,
+                             cwd ? cwd : git_repository_path(st->git));
+    if (rc == 0)
+        rc = git_credential_userpass_plaintext_new(out, buf_str(&user), buf_str(&pass));
+    else {
+        git_error_set_str(GIT_ERROR_NET, "no credentials: set WARROOM_GIT_TOKEN or configure "
+                                         "a git credential helper");
+        rc = GIT_EAUTH;
+    }
+    if (pass.data)
+        explicit_bzero(pass.data, pass.cap);
+    buf_free(&user);
+    buf_free(&pass);
+    return rc;
+}
+
+static void callbacks_set(git_remote_callbacks *cb, struct push_state *st)
+{
+    cb->credentials = credentials_acquire;
+    cb->push_update_reference = push_on_update;
+    cb->payload = st;
+}
+
+/* libgit2 1.5's remote lookup leaks on every config entry its insteadOf
+ * pattern does not match, so the remote is made in memory from its URL and
+ * the rewrite is done here, as git does it: the longest matching prefix wins,
+ * and for a push a pushInsteadOf match wins over an insteadOf one. */
+struct url_rewrite {
+    const char *url;
+    size_t best[2];         /* matched prefix length: [0] insteadOf, [1] pushInsteadOf */
+    struct buf base[2];
+};
+
+static int url_rewrite_entry(const git_config_entry *e, void *payload)
+{
+    struct url_rewrite *rw = payload;
+    const char *name = e->name;
+    if (strncmp(name, "url.", 4) != 0 || !e->value || !*e->value)
+        return 0;
+    const char *dot = strrchr(name, '.');
+    int kind;
+    if (strcmp(dot, ".insteadof") == 0)
+        kind = 0;
+    else if (strcmp(dot, ".pushinsteadof") == 0)
+        kind = 1;
+    else
+        return 0;
+    size_t len = strlen(e->value);
+    if (dot <= name + 4 || strncmp(rw->url, e->value, len) != 0 || len <= rw->best[kind])
+        return 0;
+    rw->best[kind] = len;
+    buf_reset(&rw->base[kind]);
+    buf_add(&rw->base[kind], name + 4, (size_t)(dot - (name + 4)));
+    return 0;
+}
+
+static int remote_open(git_remote **out, git_repository *g, const char *name)
+{
+    git_config *cfg = NULL, *snap = NULL;
+    struct buf key = BUF_INIT, url = BUF_INIT;
+    struct url_rewrite rw = { 0 };
+    const char *value = NULL;
+    bool push_url = true;
+    int rc;
+
+    if ((rc = git_repository_config(&cfg, g)) < 0 ||
+        (rc = git_config_snapshot(&snap, cfg)) < 0) {
+        rc = fail_git(rc, "cannot read git config");
+        goto done;
+    }
+    buf_printf(&key, "remote.%s.pushurl", name);
+    rc = git_config_get_string(&value, snap, buf_str(&key));
+    if (rc == GIT_ENOTFOUND) {
+        push_url = false;
+        buf_reset(&key);
+        buf_printf(&key, "remote.%s.url", name);
+        rc = git_config_get_string(&value, snap, buf_str(&key));
+    }
+    if (rc == GIT_ENOTFOUND) {
+        error_set("no remote named %s", name);
+        rc = REPO_ENOTFOUND;
+        goto done;
+    }
+    if (rc < 0) {
+        rc = fail_remote(rc, "cannot read the remote");
+        goto done;
+    }
+    rw.url = value;
+    if ((rc = git_config_foreach(snap, url_rewrite_entry, &rw)) < 0) {
+        rc = fail_git(rc, "cannot read git config");
+        goto done;
+    }
+    /* git applies pushInsteadOf only to a URL not given as pushurl. */
+    if (rw.best[1] && !push_url) {
+        buf_add(&url, rw.base[1].data, rw.base[1].len);
+        buf_adds(&url, value + rw.best[1]);
+    } else if (rw.best[0]) {
+        buf_add(&url, rw.base[0].data, rw.base[0].len);
+        buf_adds(&url, value + rw.best[0]);
+    } else {
+        buf_adds(&url, value);
+    }
+    git_remote_create_options opts;
+    git_remote_create_options_init(&opts, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    opts.repository = g;
+    opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    if ((rc = git_remote_create_with_opts(out, buf_str(&url), &opts)) < 0)
+        rc = fail_remote(rc, "invalid remote URL");
+done:
+    for (int i = 0; i < 2; i++)
+        buf_free(&rw.base[i]);
+    buf_free(&key);
+    buf_free(&url);
+    git_config_free(snap);
+    git_config_free(cfg);
+    return rc;
+}
+
+/* What `git push` does too: the remote-tracking branch follows a push. */
+static void tracking_update(git_repository *g, const char *remote_name, const char *refname,
+                            const git_oid *id)
+{
+    struct buf tracking = BUF_INIT;
+    git_reference *ref = NULL;
+    int valid = 0;
+    buf_printf(&tracking, "refs/remotes/%s/%s", remote_name, refname + 11);
+    if (git_reference_name_is_valid(&valid, buf_str(&tracking)) == 0 && valid &&
+        git_reference_create(&ref, g, buf_str(&tracking), id, 1, "update by push") == 0)
+        git_reference_free(ref);
+    buf_free(&tracking);
+}
+
+/* One push of REFNAME. Returns 1 when the remote has commits we lack. */
+static int push_once(git_remote *remote, struct repo *r, const char *refname)
+{
+    struct push_state st = { .git = r->git };
+    struct buf spec = BUF_INIT;
+    git_push_options opts;
+    git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+    callbacks_set(&opts.callbacks, &st);
+    buf_printf(&spec, "%s:%s", refname, refname);
+    char *specs[1] = { spec.data };
+    git_strarray array = { specs, 1 };
+    int rc = git_remote_push(remote, &array, &opts);
+    buf_free(&spec);
+    if (rc == GIT_ENONFASTFORWARD)
+        return 1;
+    if (rc < 0)
+        return fail_remote(rc, "push failed");
+    if (st.rejected) {
+        if (strstr(st.status, "non-fast-forward") || strstr(st.status, "fetch first"))
+            return 1;
+        error_set("the remote refused %s: %s", refname, st.status);
+        return REPO_EREJECTED;
+    }
+    return 0;
+}
+
+/* After a non-fast-forward: fetches the remote branch and re-creates the
+ * one-file commit on its tip, then moves the local branch there. The local
+ * tip must be exactly that one-file commit on something the remote already
+ * has, or other local work would be dropped. */
+static int push_replay(struct repo *r, git_remote *remote, const char *remote_name,
+                       const char *refname,
+                       const struct repo_commit_request *req, bool *replayed)
+{
+    struct push_state st = { .git = r->git };
+    struct buf spec = BUF_INIT, tracking = BUF_INIT;
+    git_commit *local = NULL, *base = NULL, *theirs = NULL, *made_commit = NULL;
+    git_tree *base_tree = NULL, *made_tree = NULL, *local_tree = NULL;
+    git_signature *committer = NULL;
+    git_oid local_id, their_id, blob, made, expected_tree;
+    bool found, changed, here = false;
+    int rc;
+
+    if ((rc = repo_check_path(req->path)) < 0 || (rc = message_check(req->message)) < 0)
+        goto done;
+    buf_printf(&tracking, "refs/remotes/%s/%s", remote_name, refname + 11);
+    buf_printf(&spec, "+%s:%s", refname, buf_str(&tracking));
+    char *specs[1] = { spec.data };
+    git_strarray array = { specs, 1 };
+    git_fetch_options fopts;
+    git_fetch_options_init(&fopts, GIT_FETCH_OPTIONS_VERSION);
+    callbacks_set(&fopts.callbacks, &st);
+    if ((rc = git_remote_fetch(remote, &array, &fopts, "warroom: fetch before push")) < 0) {
+        rc = fail_remote(rc, "fetch failed");
+        goto done;
+    }
+    if ((rc = tip_read(&their_id, &found, r->git, buf_str(&tracking))) < 0)
+        goto done;
+    if (!found) {
+        rc = error_set("the remote rejected the push but has no %s", refname);
+        goto done;
+    }
+    if ((rc = tip_read(&local_id, &found, r->git, refname)) < 0)
+        goto done;
+    if (!found) {
+        rc = error_set("%s has no commits", refname);
+        goto done;
+    }
+    if ((rc = git_commit_lookup(&local, r->git, &local_id)) < 0 ||
+        (rc = git_commit_lookup(&theirs, r->git, &their_id)) < 0 ||
+        (rc = git_blob_create_from_buffer(&blob, r->git, req->content ? req->content : "",
+                                          req->len)) < 0) {
+        rc = fail_git(rc, "cannot read the commits to replay");
+        goto done;
+    }
+    if (git_commit_parentcount(local) > 1) {
+        rc = error_set("%s ends in a merge; push it by hand", refname);
+        rc = REPO_ECONFLICT;
+        goto done;
+    }
+    if (git_commit_parentcount(local) == 1) {
+        if ((rc = git_commit_parent(&base, local, 0)) < 0 ||
+            (rc = git_commit_tree(&base_tree, base)) < 0) {
+            rc = fail_git(rc, "cannot read the local branch");
+            goto done;
+        }
+        if (!git_oid_equal(git_commit_id(base), &their_id) &&
+            git_graph_descendant_of(r->git, &their_id, git_commit_id(base)) != 1) {
+            error_set("%s has other commits the remote lacks; pull and push by hand", refname);
+            rc = REPO_ECONFLICT;
+            goto done;
+        }
+    }
+    git_tree_update update = { .action = GIT_TREE_UPDATE_UPSERT, .filemode = GIT_FILEMODE_BLOB,
+                               .path = req->path };
+    git_oid_cpy(&update.id, &blob);
+    if ((rc = git_tree_create_updated(&expected_tree, r->git, base_tree, 1, &update)) < 0) {
+        rc = fail_git(rc, "cannot build the tree");
+        goto done;
+    }
+    if (!git_oid_equal(&expected_tree, git_commit_tree_id(local))) {
+        error_set("the tip of %s is not the commit of %s; pull and push by hand", refname,
+                  req->path);
+        rc = REPO_ECONFLICT;
+        goto done;
+    }
+    if ((rc = signature_make(&committer, r->git, req->author_name, req->author_email)) < 0)
+        goto done;
+    if ((rc = commit_build(&made, &changed, r->git, theirs, &blob, req->path, req->force,
+                           req->message, git_commit_author(local), committer)) < 0)
+        goto done;
+
+    if ((rc = branch_checked_out(&here, r->git, refname)) < 0)
+        goto done;
+    if (here) {
+        /* The working tree and index follow the branch from our old commit to
+         * the new one; SAFE refuses, before writing anything, if the remote's
+         * changes touch a file the user has changed. */
+        git_checkout_options co;
+        git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+        co.checkout_strategy = GIT_CHECKOUT_SAFE;
+        if ((rc = git_commit_tree(&local_tree, local)) < 0 ||
+            (rc = git_commit_lookup(&made_commit, r->git, &made)) < 0 ||
+            (rc = git_commit_tree(&made_tree, made_commit)) < 0) {
+            rc = fail_git(rc, "cannot read the new commit");
+            goto done;
+        }
+        co.baseline = local_tree;
+        rc = git_checkout_tree(r->git, (git_object *)made_tree, &co);
+        if (rc == GIT_ECONFLICT) {
+            error_set("the remote's new commits change files you have changed here; "
+                      "pull and push by hand");
+            rc = REPO_ECONFLICT;
+            goto done;
+        }
+        if (rc < 0) {
+            rc = fail_git(rc, "cannot bring the working tree to the remote's tip");
+            goto done;
+        }
+    }
+    rc = ref_swap(r->git, refname, &made, &local_id, req->message);
+    if (rc == 1) {
+        error_set("%s moved while replaying the commit; try again", refname);
+        rc = REPO_ECONFLICT;
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    *replayed = changed;
+    rc = 0;
+done:
+    git_signature_free(committer);
+    git_tree_free(local_tree);
+    git_tree_free(made_tree);
+    git_commit_free(made_commit);
+    git_tree_free(base_tree);
+    git_commit_free(base);
+    git_commit_free(theirs);
+    git_commit_free(local);
+    buf_free(&spec);
+    buf_free(&tracking);
+    return rc;
+}
+
+int repo_push(struct repo_push_result *res, struct repo *r, const char *remote_name,
+              const char *branch, const struct repo_push_options *opts)
+{
+    struct buf refname = BUF_INIT;
+    git_remote *remote = NULL;
+    unsigned max = opts && opts->max_attempts ? opts->max_attempts : 3;
+    if (max > PUSH_ATTEMPTS_MAX)
+        max = PUSH_ATTEMPTS_MAX;
+    int rc, valid = 0;
+
+    memset(res, 0, sizeof *res);
+    if (!remote_name)
+        remote_name = "origin";
+    if (git_remote_name_is_valid(&valid, remote_name) < 0 || !valid) {
+        rc = error_set("invalid remote name");
+        goto done;
+    }
+    if ((rc = branch_refname(&refname, r, branch)) < 0)
+        goto done;
+    if ((rc = remote_open(&remote, r->git, remote_name)) < 0)
+        goto done;
+    for (unsigned attempt = 1; attempt <= max; attempt++) {
+        git_oid tip;
+        bool found;
+        res->attempts = attempt;
+        if ((rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
+            goto done;
+        if (!found) {
+            rc = error_set("%s has no commits to push", buf_str(&refname));
+            goto done;
+        }
+        rc = push_once(remote, r, buf_str(&refname));
+        if (rc < 0)
+            goto done;
+        if (rc == 0) {
+            res->pushed = true;
+            git_oid_tostr(res->commit, sizeof res->commit, &tip);
+            tracking_update(r->git, remote_name, buf_str(&refname), &tip);
+            goto done;
+        }
+        if (!opts || !opts->replay) {
+            error_set("the remote has commits on %s that are not here; pull, then push again",
+                      buf_str(&refname));
+            rc = REPO_ECONFLICT;
+            goto done;
+        }
+        if (attempt == max)
+            break;
+        bool replayed = false;
+        if ((rc = push_replay(r, remote, remote_name, buf_str(&refname), opts->replay,
+                              &replayed)) < 0)
+            goto done;
+        res->replayed = res->replayed || replayed;
+    }
+    error_set("the remote kept moving; gave up pushing %s after %u attempts",
+              buf_str(&refname), max);
+    rc = REPO_ECONFLICT;
+done:
+    git_remote_free(remote);
+    buf_free(&refname);
+    return rc;
+}
