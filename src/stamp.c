@@ -100,10 +100,13 @@ int stamp_parse_iso(int64_t *out, const char *s)
         int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
         if (!digits(&p, 2, &oh))
             goto bad;
-        if (*p == ':')
+        if (*p == ':') {
             p++;
-        if (isdigit((unsigned char)*p) && !digits(&p, 2, &om))
+            if (!digits(&p, 2, &om))      /* "+05:" needs its minutes */
+                goto bad;
+        } else if (isdigit((unsigned char)*p) && !digits(&p, 2, &om)) {
             goto bad;
+        }
         if (oh > 23 || om > 59)
             goto bad;
         offset = sign * ((int64_t)oh * 60 + om) * STAMP_MINUTE;
@@ -124,7 +127,7 @@ int stamp_parse_user(int64_t *out, const char *s, int64_t now)
 {
     const char *p = s;
     int h, m, sec = 0;
-    if (strlen(s) <= 8 && digits(&p, isdigit((unsigned char)s[1]) ? 2 : 1, &h) && *p == ':') {
+    if (s[0] && strlen(s) <= 8 && digits(&p, isdigit((unsigned char)s[1]) ? 2 : 1, &h) && *p == ':') {
         p++;
         if (!digits(&p, 2, &m))
             goto bad;
@@ -205,9 +208,10 @@ char *stamp_format_iso_s(char *out, int64_t t)
 
 char *stamp_format_span(char *out, size_t size, int64_t span)
 {
-    if (span < 0)
-        span = -span;
+    /* by magnitude; computed on the seconds so INT64_MIN cannot overflow */
     int64_t s = span / 1000;
+    if (s < 0)
+        s = -s;
     if (s >= 86400)
         snprintf(out, size, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
     else if (s >= 3600)

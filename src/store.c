@@ -185,7 +185,8 @@ int store_list(const struct store *s, char ***ids, size_t *n)
         (*ids)[(*n)++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(*ids, *n, sizeof(char *), newest_first);
+    if (*n > 1)
+        qsort(*ids, *n, sizeof(char *), newest_first);
     return 0;
 }
 
