@@ -271,8 +271,9 @@ static int take_line(struct log_reader *r, const char *s, size_t len, off_t offs
         if (ev.type != EVENT_TORN || !event_int(&ev, "offset", &from) || from > (long long)r->held[0].offset)
             return damaged(r, r->held[0].line, r->held[0].message);
         for (unsigned i = 0; i < r->nheld; i++)
-            warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
-                 r->held[i].line, r->held[i].bytes);
+            if (r->held[i].line != r->torn_reported)   /* said once is enough */
+                warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
+                     r->held[i].line, r->held[i].bytes);
         r->nheld = 0;
     }
     ev.line = line;
@@ -334,9 +335,11 @@ int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, voi
             warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
                  r->held[i].line, r->held[i].bytes);
         r->nheld = 0;
-        warn(r, "line %u: the last record is torn (%zu bytes, its writer stopped mid-write); "
-                "it was set aside and the next entry starts on a fresh line",
-             r->line + 1, r->chunk.len);
+        if (r->torn_reported != r->line + 1)
+            warn(r, "line %u: the last record is torn (%zu bytes, its writer stopped mid-write); "
+                    "it was set aside and the next entry starts on a fresh line",
+                 r->line + 1, r->chunk.len);
+        r->torn_reported = r->line + 1;
         /* leave it in chunk: a follower re-reads once the next append closes it */
         return 0;
     }

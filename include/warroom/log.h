@@ -48,6 +48,7 @@ struct log_reader {
         char message[160];
     } held[8];
     unsigned nheld;
+    unsigned torn_reported; /* the torn last line already reported, 0 if none */
     char **warnings;     /* what was set aside, for people to read */
     size_t nwarnings;
 };
