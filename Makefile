@@ -30,6 +30,15 @@ BENCH_SRC:= $(wildcard tests/bench/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 GEN_SRC  := build/gen/builtin.c
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n'
+endif
+
 define objs
 $(patsubst %.c,$(1)/%.o,$(2))
 endef
@@ -40,36 +49,48 @@ all: build/warroom build/.builtins-ok
 BUILTIN_FILES := docs/policy.json $(wildcard docs/templates/*.md) $(wildcard themes/*.theme)
 build/gen/builtin.c: tools/embed.sh $(BUILTIN_FILES)
 	@mkdir -p $(@D)
-	tools/embed.sh $(BUILTIN_FILES) > $@.tmp && mv $@.tmp $@
+	$(say) GEN $@
+	$(Q)tools/embed.sh $(BUILTIN_FILES) > $@.tmp && mv $@.tmp $@
 
 # A default that does not parse fails the build, not the user.
-build/.builtins-ok: build/warroom
-	build/warroom policy --builtin > /dev/null
+build/tools/check_builtins: build/obj/tools/check_builtins.o build/libwarroom.a
+	@mkdir -p $(@D)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/.builtins-ok: build/tools/check_builtins
+	build/tools/check_builtins
 	@touch $@
 
 # ---- normal build ----
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 build/libwarroom.a: $(call objs,build/obj,$(CORE_SRC) $(GEN_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 build/warroom: $(call objs,build/obj,src/main.c $(UI_SRC)) build/libwarroom.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/test/%: build/obj/tests/unit/%.o build/libwarroom.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 build/tools/%: build/obj/tests/tools/%.o build/libwarroom.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/bench/%: build/obj/tests/bench/%.o build/libwarroom.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/obj/tests/unit/%.o: CFLAGS += $(CMOCKA_CFLAGS)
 
@@ -80,24 +101,29 @@ BENCH_BINS := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 # ---- sanitizer build ----
 build/san/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 build/san/obj/tests/unit/%.o: CFLAGS += $(CMOCKA_CFLAGS)
 
 build/san/libwarroom.a: $(call objs,build/san/obj,$(CORE_SRC) $(GEN_SRC))
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 build/san/warroom: $(call objs,build/san/obj,src/main.c $(UI_SRC)) build/san/libwarroom.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 build/san/test/%: build/san/obj/tests/unit/%.o build/san/libwarroom.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 build/san/tools/%: build/san/obj/tests/tools/%.o build/san/libwarroom.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 SAN_UNIT_BINS := $(patsubst tests/unit/%.c,build/san/test/%,$(UNIT_SRC))
 SAN_TOOL_BINS := $(patsubst tests/tools/%.c,build/san/tools/%,$(TOOL_SRC))
@@ -107,7 +133,8 @@ FUZZ_CFLAGS := $(CSTD) -g -O1 -Iinclude -Ibuild/gen $(PKG_CFLAGS) -fsanitize=fuz
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 build/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(GEN_SRC)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(say) FUZZ $@
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 FUZZ_SECONDS ?= 30
 fuzz: deps-check $(FUZZ_BINS)
