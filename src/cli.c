@@ -25,21 +25,14 @@
 #include "warroom/store.h"
 #include "warroom/text.h"
 
-#define EXIT_USAGE 2
-#define NAME_MAX_LEN 64
 #define TITLE_MAX_LEN 200
 
 /* ---- options ---- */
 
-enum verb {
-    VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
-    VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_COUNT
-};
 
 static const char *const verb_names[VERB_COUNT] = {
     "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help",
+    "edit", "show", "list", "policy", "help", "postmortem", "flush",
 };
 
 #define V(x) (1u << VERB_##x)
@@ -47,22 +40,15 @@ static const char *const verb_names[VERB_COUNT] = {
 #define RECORDING (V(OPEN) | V(LOG) | V(SEV) | V(ROLE) | V(ACK) | V(UPDATE) | V(PAGE) | V(MITIGATE) | \
                    V(RESOLVE) | V(REOPEN) | V(ACTION) | V(EDIT))
 
-struct options {
-    const char *dir, *incident, *repo, *config, *as, *at;
-    const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
-    bool json, data_exposed, builtin;
-    const char *args[64];
-    int nargs;
-};
 
 struct option_spec {
     const char *name;
-    size_t offset;      /* of the const char * (value) or bool (flag) in struct options */
+    size_t offset;      /* of the const char * (value) or bool (flag) in struct cli_options */
     bool flag;
     unsigned verbs;     /* 0: global */
 };
 
-#define OPT(field) offsetof(struct options, field)
+#define OPT(field) offsetof(struct cli_options, field)
 static const struct option_spec option_specs[] = {
     {"--dir", OPT(dir), false, 0},
     {"--incident", OPT(incident), false, 0},
@@ -83,8 +69,15 @@ static const struct option_spec option_specs[] = {
     {"--status", OPT(status), false, V(ACTION)},
     {"--text", OPT(text), false, V(ACTION) | V(EDIT)},
     {"--time", OPT(time), false, V(EDIT)},
-    {"--json", OPT(json), true, V(SHOW) | V(LIST) | V(POLICY)},
+    {"--json", OPT(json), true, V(SHOW) | V(LIST) | V(POLICY) | V(POSTMORTEM)},
     {"--builtin", OPT(builtin), true, V(POLICY)},
+    {"--out", OPT(out), false, V(POSTMORTEM)},
+    {"--template", OPT(template_path), false, V(POSTMORTEM)},
+    {"--edit", OPT(edit), true, V(POSTMORTEM)},
+    {"--commit", OPT(commit), true, V(POSTMORTEM)},
+    {"--push", OPT(push), true, V(POSTMORTEM)},
+    {"--force", OPT(force), true, V(POSTMORTEM)},
+    {"--wait", OPT(wait), false, RECORDING | V(FLUSH)},
 };
 
 static const char usage_text[] =
@@ -106,13 +99,14 @@ static const char usage_text[] =
     "  show [--json]                           the replayed state and its clocks\n"
     "  list [--json]                           incidents, open first\n"
     "  policy [--builtin] [FILE]               check and print the policy in force\n"
+    "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
+    "  flush [--wait SECONDS]                  deliver every pending update to the sinks\n"
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
     "        --config FILE (WARROOM_CONFIG). See warroom(1).\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     fputs("warroom: ", stderr);
@@ -123,7 +117,7 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int fail(void)
+int cli_fail(void)
 {
     fprintf(stderr, "warroom: %s\n", error_last());
     return EXIT_FAILURE;
@@ -139,7 +133,7 @@ static enum verb verb_from_name(const char *name)
     return VERB_NONE;
 }
 
-static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
+static int parse_args(struct cli_options *o, enum verb *verb, int argc, char **argv)
 {
     bool only_args = false;
     *verb = VERB_NONE;
@@ -156,7 +150,7 @@ static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
         }
         *verb = verb_from_name(a);
         if (*verb == VERB_NONE)
-            return usage_error("unknown verb \"%.40s\"", a);
+            return cli_usage_error("unknown verb \"%.40s\"", a);
         break;
     }
     bool verb_seen = false;
@@ -172,14 +166,14 @@ static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
                 if (strcmp(a, option_specs[k].name) == 0)
                     spec = &option_specs[k];
             if (!spec)
-                return usage_error("unknown option %.40s", a);
+                return cli_usage_error("unknown option %.40s", a);
             if (spec->verbs && !(spec->verbs & (1u << *verb)))
-                return usage_error("%s does not go with '%s'", a, *verb ? verb_names[*verb] : "(no verb)");
+                return cli_usage_error("%s does not go with '%s'", a, *verb ? verb_names[*verb] : "(no verb)");
             if (spec->flag) {
                 *(bool *)((char *)o + spec->offset) = true;
             } else {
                 if (i + 1 >= argc)
-                    return usage_error("%s needs a value", a);
+                    return cli_usage_error("%s needs a value", a);
                 *(const char **)((char *)o + spec->offset) = argv[++i];
             }
             continue;
@@ -189,7 +183,7 @@ static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
             continue;
         }
         if (o->nargs == (int)(sizeof o->args / sizeof *o->args))
-            return usage_error("too many arguments");
+            return cli_usage_error("too many arguments");
         o->args[o->nargs++] = a;
     }
     return 0;
@@ -197,7 +191,7 @@ static int parse_args(struct options *o, enum verb *verb, int argc, char **argv)
 
 /* All remaining arguments from FROM on, joined by spaces: `warroom log deploy
  * #4521 pushed` needs no quotes. */
-static char *join_args(const struct options *o, int from)
+char *cli_join_args(const struct cli_options *o, int from)
 {
     struct buf b = BUF_INIT;
     if (o->nargs == from + 1 && strcmp(o->args[from], "-") == 0) {
@@ -221,17 +215,8 @@ static char *join_args(const struct options *o, int from)
 
 /* ---- context: config, store, policy, the incident ---- */
 
-struct context {
-    struct options *opts;
-    struct config config;
-    struct store store;
-    struct policy policy;
-    bool have_policy;
-    char by[NAME_MAX_LEN + 1];
-    int64_t now;
-};
 
-static void context_free(struct context *c)
+static void context_free(struct cli_context *c)
 {
     config_free(&c->config);
     store_close(&c->store);
@@ -239,7 +224,7 @@ static void context_free(struct context *c)
         policy_free(&c->policy);
 }
 
-static const char *env_or(const char *value, const char *env)
+const char *cli_env_or(const char *value, const char *env)
 {
     if (value)
         return value;
@@ -268,7 +253,7 @@ static int clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *
     return rc;
 }
 
-static int who_am_i(struct context *c)
+int cli_who_am_i(struct cli_context *c)
 {
     const char *name = c->opts->as;
     if (!name)
@@ -281,7 +266,7 @@ static int who_am_i(struct context *c)
     return clean_name(c->by, name, "the name (--as)");
 }
 
-static int read_file(struct buf *out, const char *path, size_t max)
+int cli_read_file(struct buf *out, const char *path, size_t max)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -306,14 +291,14 @@ static int read_file(struct buf *out, const char *path, size_t max)
  * the platform repo's .warroom/policy.json (the working tree's copy, so a team
  * can try a change before committing it; else the branch's, so a bare repo
  * works too), else the built-in ladder. */
-static int load_policy(struct context *c)
+int cli_load_policy(struct cli_context *c)
 {
     static const char repo_policy[] = ".warroom/policy.json";
     struct buf text = BUF_INIT, source = BUF_INIT;
     struct repo *repo = NULL;
     int rc;
     json_t *inline_policy = config_value(&c->config, "policy");
-    const char *repo_path = env_or(c->opts->repo, "WARROOM_REPO");
+    const char *repo_path = cli_env_or(c->opts->repo, "WARROOM_REPO");
     if (json_is_object(inline_policy)) {
         char *dump = json_dumps(inline_policy, JSON_COMPACT);
         buf_printf(&source, "%s: policy", c->config.path);
@@ -321,7 +306,7 @@ static int load_policy(struct context *c)
         free(dump);
     } else if (json_is_string(inline_policy)) {
         const char *path = json_string_value(inline_policy);
-        rc = read_file(&text, path, 1024 * 1024);
+        rc = cli_read_file(&text, path, 1024 * 1024);
         if (rc == 0)
             rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
     } else if (repo_open(&repo, repo_path) < 0) {
@@ -332,7 +317,7 @@ static int load_policy(struct context *c)
         if (workdir)
             buf_printf(&source, "%s%s", workdir, repo_policy);
         if (workdir && access(source.data, F_OK) == 0) {
-            rc = read_file(&text, source.data, 1024 * 1024);
+            rc = cli_read_file(&text, source.data, 1024 * 1024);
         } else {
             buf_reset(&source);
             buf_printf(&source, "%s (%s)", repo_policy, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
@@ -350,12 +335,12 @@ static int load_policy(struct context *c)
     return rc;
 }
 
-static int context_open(struct context *c, struct options *o, bool need_store)
+static int context_open(struct cli_context *c, struct cli_options *o, bool need_store)
 {
     memset(c, 0, sizeof *c);
     c->opts = o;
     c->now = stamp_now();
-    if (config_load(&c->config, env_or(o->config, "WARROOM_CONFIG")) < 0)
+    if (config_load(&c->config, cli_env_or(o->config, "WARROOM_CONFIG")) < 0)
         return -1;
     if (c->config.exposed && (config_value(&c->config, "sinks") || config_value(&c->config, "secrets")))
         fprintf(stderr, "warroom: warning: %s holds secrets and is readable by others; run: chmod 600 %s\n",
@@ -368,7 +353,7 @@ static int context_open(struct context *c, struct options *o, bool need_store)
 /* Loads INC_ID, or the one open incident when none is named. */
 /* The id of the incident declared last (ids sort by date, then by name; the
  * time of day needs a look inside). */
-static const char *latest_id(struct context *c, char **ids, size_t n)
+static const char *latest_id(struct cli_context *c, char **ids, size_t n)
 {
     const char *best = ids[0];
     int64_t best_at = STAMP_NONE;
@@ -387,9 +372,9 @@ static const char *latest_id(struct context *c, char **ids, size_t n)
     return best;
 }
 
-static int pick_incident(struct context *c, struct incident **out, bool fallback_latest)
+int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest)
 {
-    const char *id = env_or(c->opts->incident, "WARROOM_INCIDENT");
+    const char *id = cli_env_or(c->opts->incident, "WARROOM_INCIDENT");
     *out = NULL;
     if (id) {
         if (!store_valid_id(id))
@@ -451,7 +436,7 @@ static int pick_incident(struct context *c, struct incident **out, bool fallback
 
 /* ---- recording ---- */
 
-static int parse_when(const struct context *c, int64_t *at)
+int cli_parse_when(const struct cli_context *c, int64_t *at)
 {
     *at = STAMP_NONE;
     if (!c->opts->at)
@@ -463,7 +448,7 @@ static int parse_when(const struct context *c, int64_t *at)
     return 0;
 }
 
-static int record(struct context *c, const char *id, struct event_draft *d)
+int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
 {
     struct incident_log log;
     char *path = store_log_path(&c->store, id);
@@ -476,7 +461,7 @@ static int record(struct context *c, const char *id, struct event_draft *d)
     return rc;
 }
 
-static int check_sev(const struct context *c, const char *text, int *sev)
+static int check_sev(const struct cli_context *c, const char *text, int *sev)
 {
     char *end;
     long v = strtol(text, &end, 10);
@@ -497,25 +482,25 @@ static int bounded_text(const char *text, size_t max, const char *what)
     return 0;
 }
 
-static int verb_open(struct context *c)
+static int verb_open(struct cli_context *c)
 {
-    struct options *o = c->opts;
+    struct cli_options *o = c->opts;
     struct event_draft d;
     char id[STORE_ID_MAX + 1];
     int sev, rc = EXIT_FAILURE;
     int64_t at;
     if (!o->sev || !o->title)
-        return usage_error("open needs --sev N and --title TEXT");
+        return cli_usage_error("open needs --sev N and --title TEXT");
     if (o->nargs)
-        return usage_error("open takes no arguments (quote the title: --title \"...\")");
-    if (load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || who_am_i(c) < 0 || parse_when(c, &at) < 0 ||
+        return cli_usage_error("open takes no arguments (quote the title: --title \"...\")");
+    if (cli_load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || cli_who_am_i(c) < 0 || cli_parse_when(c, &at) < 0 ||
         bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0)
-        return fail();
+        return cli_fail();
     struct buf title = BUF_INIT;
     text_clean(&title, o->title, strlen(o->title), 0);
     if (store_create(&c->store, title.data ? title.data : "", at == STAMP_NONE ? c->now : at, id) < 0) {
         buf_free(&title);
-        return fail();
+        return cli_fail();
     }
     event_draft_init(&d, EVENT_DECLARE, c->by);
     d.at = at;
@@ -524,10 +509,12 @@ static int verb_open(struct context *c)
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
-    if (record(c, id, &d) < 0) {
-        fail();
+    if (cli_record(c, id, &d) < 0) {
+        cli_fail();
     } else {
         printf("%s\n", id);
+        fflush(stdout);
+        cli_publish_after(c, id);
         rc = 0;
     }
     event_draft_free(&d);
@@ -536,20 +523,21 @@ static int verb_open(struct context *c)
 }
 
 /* The common path of every verb that appends one event to the current incident. */
-static int append_to_incident(struct context *c, struct incident *inc, struct event_draft *d)
+static int append_to_incident(struct cli_context *c, struct incident *inc, struct event_draft *d)
 {
     int64_t at;
-    if (parse_when(c, &at) < 0)
-        return fail();
+    if (cli_parse_when(c, &at) < 0)
+        return cli_fail();
     d->at = at;
-    if (record(c, inc->id, d) < 0)
-        return fail();
+    if (cli_record(c, inc->id, d) < 0)
+        return cli_fail();
+    cli_publish_after(c, inc->id);
     return 0;
 }
 
-static int verb_record(struct context *c, enum verb verb)
+static int verb_record(struct cli_context *c, enum verb verb)
 {
-    struct options *o = c->opts;
+    struct cli_options *o = c->opts;
     struct incident *inc = NULL;
     struct event_draft d;
     char *text = NULL;
@@ -560,43 +548,43 @@ static int verb_record(struct context *c, enum verb verb)
     switch (verb) {
     case VERB_LOG:
         if (o->nargs < 1)
-            return usage_error("log needs the text of the entry");
+            return cli_usage_error("log needs the text of the entry");
         if (o->type && strcmp(o->type, "note") && strcmp(o->type, "alert") && strcmp(o->type, "impact"))
-            return usage_error("--type is note, alert or impact, not \"%.20s\"", o->type);
+            return cli_usage_error("--type is note, alert or impact, not \"%.20s\"", o->type);
         break;
     case VERB_SEV:
         if (o->nargs != 1)
-            return usage_error("sev needs one level, e.g. 'warroom sev 1 --why \"checkout down\"'");
+            return cli_usage_error("sev needs one level, e.g. 'warroom sev 1 --why \"checkout down\"'");
         break;
     case VERB_ROLE:
         if (o->nargs < 2)
-            return usage_error("role needs ROLE and NAME, e.g. 'warroom role ic carol'");
+            return cli_usage_error("role needs ROLE and NAME, e.g. 'warroom role ic carol'");
         if (incident_role_from_name(o->args[0]) < 0)
-            return usage_error("ROLE is ic, comms, ops, scribe or sme, not \"%.20s\"", o->args[0]);
+            return cli_usage_error("ROLE is ic, comms, ops, scribe or sme, not \"%.20s\"", o->args[0]);
         break;
     case VERB_ACK:
         if (o->nargs)
-            return usage_error("ack takes no arguments");
+            return cli_usage_error("ack takes no arguments");
         break;
     case VERB_UPDATE:
         if (o->nargs < 2)
-            return usage_error("update needs STATE and TEXT");
+            return cli_usage_error("update needs STATE and TEXT");
         if (incident_status_from_state(o->args[0]) == STATUS_NONE)
-            return usage_error("STATE is investigating, identified, monitoring or resolved, not \"%.20s\"",
+            return cli_usage_error("STATE is investigating, identified, monitoring or resolved, not \"%.20s\"",
                                o->args[0]);
         break;
     case VERB_PAGE:
         if (o->nargs < 1)
-            return usage_error("page needs a TARGET (a person, a team or a rotation)");
+            return cli_usage_error("page needs a TARGET (a person, a team or a rotation)");
         break;
     case VERB_EDIT:
         if (o->nargs != 1 || (!o->text && !o->time))
-            return usage_error("edit needs an EVENT-ID and --text TEXT and/or --time TIME");
+            return cli_usage_error("edit needs an EVENT-ID and --text TEXT and/or --time TIME");
         break;
     default:
         break;
     }
-    if (load_policy(c) < 0 || who_am_i(c) < 0 || pick_incident(c, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0)
+    if (cli_load_policy(c) < 0 || cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0)
         goto failed;
 
     static const enum event_type types[VERB_COUNT] = {
@@ -612,7 +600,7 @@ static int verb_record(struct context *c, enum verb verb)
 
     switch (verb) {
     case VERB_LOG:
-        text = join_args(o, 0);
+        text = cli_join_args(o, 0);
         event_draft_str(&d, "text", text);
         break;
     case VERB_SEV: {
@@ -627,7 +615,7 @@ static int verb_record(struct context *c, enum verb verb)
     }
     case VERB_ROLE: {
         char name[NAME_MAX_LEN + 1];
-        text = join_args(o, 1);
+        text = cli_join_args(o, 1);
         if (clean_name(name, text, "the name") < 0)
             goto failed;
         event_draft_str(&d, "role", o->args[0]);
@@ -635,12 +623,12 @@ static int verb_record(struct context *c, enum verb verb)
         break;
     }
     case VERB_UPDATE:
-        text = join_args(o, 1);
+        text = cli_join_args(o, 1);
         event_draft_str(&d, "state", o->args[0]);
         event_draft_str(&d, "text", text);
         break;
     case VERB_PAGE:
-        text = join_args(o, 0);
+        text = cli_join_args(o, 0);
         event_draft_str(&d, "target", text);
         event_draft_str(&d, "reason", o->why);
         break;
@@ -656,7 +644,7 @@ static int verb_record(struct context *c, enum verb verb)
             goto failed;
         }
         if (o->nargs) {
-            text = join_args(o, 0);
+            text = cli_join_args(o, 0);
             event_draft_str(&d, "text", text);
         }
         break;
@@ -684,7 +672,7 @@ static int verb_record(struct context *c, enum verb verb)
     rc = append_to_incident(c, inc, &d);
     goto done;
 failed:
-    rc = fail();
+    rc = cli_fail();
 done:
     if (drafted)
         event_draft_free(&d);
@@ -693,35 +681,35 @@ done:
     return rc;
 }
 
-static int verb_action(struct context *c)
+static int verb_action(struct cli_context *c)
 {
-    struct options *o = c->opts;
+    struct cli_options *o = c->opts;
     struct incident *inc = NULL;
     struct event_draft d;
     char *text = NULL;
     int rc;
     if (o->nargs < 1 || (strcmp(o->args[0], "add") && strcmp(o->args[0], "set")))
-        return usage_error("action add TEXT --owner NAME --due DATE, or action set ID [--status ..]");
+        return cli_usage_error("action add TEXT --owner NAME --due DATE, or action set ID [--status ..]");
     bool add = strcmp(o->args[0], "add") == 0;
     if (add && o->nargs < 2)
-        return usage_error("action add needs the TEXT of the action item");
+        return cli_usage_error("action add needs the TEXT of the action item");
     if (!add && o->nargs != 2)
-        return usage_error("action set needs the item's ID (A1, A2, ...)");
+        return cli_usage_error("action set needs the item's ID (A1, A2, ...)");
     if (o->priority && strcmp(o->priority, "P1") && strcmp(o->priority, "P2") && strcmp(o->priority, "P3"))
-        return usage_error("--priority is P1, P2 or P3");
+        return cli_usage_error("--priority is P1, P2 or P3");
     if (o->kind && strcmp(o->kind, "mitigate") && strcmp(o->kind, "prevent"))
-        return usage_error("--kind is mitigate or prevent");
+        return cli_usage_error("--kind is mitigate or prevent");
     if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
-        return usage_error("--status is open, done or wontfix");
-    if (who_am_i(c) < 0 || pick_incident(c, &inc, false) < 0)
-        return fail();
+        return cli_usage_error("--status is open, done or wontfix");
+    if (cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, false) < 0)
+        return cli_fail();
     char item[16];
     if (add) {
         incident_next_action_id(inc, item, sizeof item);
     } else if (!incident_action(inc, o->args[1])) {
         error_set("no action item %.20s in %s", o->args[1], inc->id);
         incident_free(inc);
-        return fail();
+        return cli_fail();
     } else {
         snprintf(item, sizeof item, "%s", o->args[1]);
     }
@@ -732,14 +720,14 @@ static int verb_action(struct context *c)
         if (strlen(o->due) != 10 || stamp_parse_iso(&due, iso.data) < 0) {
             buf_free(&iso);
             incident_free(inc);
-            return usage_error("--due is a date like 2025-03-22");
+            return cli_usage_error("--due is a date like 2025-03-22");
         }
         buf_free(&iso);
     }
     event_draft_init(&d, EVENT_ACTION, c->by);
     event_draft_str(&d, "item", item);
     if (add) {
-        text = join_args(o, 1);
+        text = cli_join_args(o, 1);
         event_draft_str(&d, "text", text);
         event_draft_str(&d, "kind", o->kind ? o->kind : "prevent");
         event_draft_str(&d, "priority", o->priority ? o->priority : "P2");
@@ -1002,13 +990,13 @@ static int print_json(json_t *j)
     return rc;
 }
 
-static int verb_show(struct context *c)
+static int verb_show(struct cli_context *c)
 {
     struct incident *inc;
     if (c->opts->nargs)
-        return usage_error("show takes no arguments (name the incident with --incident ID)");
-    if (load_policy(c) < 0 || pick_incident(c, &inc, true) < 0)
-        return fail();
+        return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
+    if (cli_load_policy(c) < 0 || cli_pick_incident(c, &inc, true) < 0)
+        return cli_fail();
     if (c->opts->json)
         print_json(incident_json(inc, &c->policy, c->now, true));
     else
@@ -1017,14 +1005,14 @@ static int verb_show(struct context *c)
     return 0;
 }
 
-static int verb_list(struct context *c)
+static int verb_list(struct cli_context *c)
 {
     char **ids;
     size_t n;
     if (c->opts->nargs)
-        return usage_error("list takes no arguments");
-    if (load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
-        return fail();
+        return cli_usage_error("list takes no arguments");
+    if (cli_load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
+        return cli_fail();
     json_t *open = json_array(), *closed = json_array();
     for (size_t i = 0; i < n; i++) {
         char *path = store_log_path(&c->store, ids[i]);
@@ -1056,25 +1044,25 @@ static int verb_list(struct context *c)
     return 0;
 }
 
-static int verb_policy(struct context *c)
+static int verb_policy(struct cli_context *c)
 {
-    struct options *o = c->opts;
+    struct cli_options *o = c->opts;
     int rc;
     if (o->nargs > 1)
-        return usage_error("policy takes at most one FILE");
+        return cli_usage_error("policy takes at most one FILE");
     if (o->builtin) {
         rc = policy_builtin(&c->policy);
     } else if (o->nargs == 1) {
         struct buf text = BUF_INIT;
-        rc = read_file(&text, o->args[0], 1024 * 1024);
+        rc = cli_read_file(&text, o->args[0], 1024 * 1024);
         if (rc == 0)
             rc = policy_parse(&c->policy, buf_str(&text), text.len, o->args[0]);
         buf_free(&text);
     } else {
-        rc = load_policy(c);
+        rc = cli_load_policy(c);
     }
     if (rc < 0)
-        return fail();
+        return cli_fail();
     c->have_policy = true;
     if (o->json)
         return print_json(policy_to_json(&c->policy)) < 0 ? EXIT_FAILURE : 0;
@@ -1094,9 +1082,9 @@ static int verb_policy(struct context *c)
 
 int cli_main(int argc, char **argv)
 {
-    struct options o = {0};
+    struct cli_options o = {0};
     enum verb verb;
-    struct context c;
+    struct cli_context c;
     int rc = parse_args(&o, &verb, argc, argv);
     if (rc)
         return rc;
@@ -1107,22 +1095,25 @@ int cli_main(int argc, char **argv)
     if (o.at) {
         int64_t at;
         if (stamp_parse_user(&at, o.at, stamp_now()) < 0)
-            return usage_error("--at: %s", error_last());
+            return cli_usage_error("--at: %s", error_last());
     }
     if (verb == VERB_NONE)
         verb = VERB_SHOW;                 /* the console takes this place once it exists */
     bool need_store = verb != VERB_POLICY;
     if (context_open(&c, &o, need_store) < 0) {
-        rc = fail();
+        rc = cli_fail();
         context_free(&c);
         return rc;
     }
+    c.verb = verb;
     switch (verb) {
     case VERB_OPEN: rc = verb_open(&c); break;
     case VERB_ACTION: rc = verb_action(&c); break;
     case VERB_SHOW: rc = verb_show(&c); break;
     case VERB_LIST: rc = verb_list(&c); break;
     case VERB_POLICY: rc = verb_policy(&c); break;
+    case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
+    case VERB_FLUSH: rc = cli_flush(&c); break;
     default: rc = verb_record(&c, verb); break;
     }
     context_free(&c);

@@ -1,9 +1,81 @@
 /* cli — the command line: every verb of DESIGN.md's "Command line".
  * cli_main parses ARGV, runs the verb and returns the exit status: 0 done,
- * 1 failed (a message on stderr says what and what to do), 2 usage. */
+ * 1 failed (a message on stderr says what and what to do), 2 usage.
+ * The verbs live in src/cli*.c; what they share is declared here. Every
+ * string in a cli_options points into argv; a cli_context owns the rest. */
 #ifndef WARROOM_CLI_H
 #define WARROOM_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "warroom/config.h"
+#include "warroom/event.h"
+#include "warroom/incident.h"
+#include "warroom/policy.h"
+#include "warroom/store.h"
+
+#define EXIT_USAGE 2
+#define NAME_MAX_LEN 64
+
+enum verb {
+    VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
+    VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
+    VERB_POSTMORTEM, VERB_FLUSH,
+    VERB_COUNT
+};
+
+struct cli_options {
+    const char *dir, *incident, *repo, *config, *as, *at;
+    const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
+    const char *out, *template_path, *wait;
+    bool json, data_exposed, builtin, edit, commit, push, force;
+    const char *args[64];
+    int nargs;
+};
+
+struct cli_context {
+    struct cli_options *opts;
+    enum verb verb;
+    struct config config;
+    struct store store;
+    struct policy policy;
+    bool have_policy;
+    char by[NAME_MAX_LEN + 1];   /* who is acting: --as, config name, login */
+    int64_t now;
+};
+
 int cli_main(int argc, char **argv);
+
+/* ---- shared by the verbs ---- */
+
+/* Prints error_last() and returns 1. */
+int cli_fail(void);
+/* Prints a usage message and returns 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* VALUE, else the environment variable ENV when set and not empty, else NULL. */
+const char *cli_env_or(const char *value, const char *env);
+/* The arguments from FROM on, joined by spaces; "-" alone reads standard input. */
+char *cli_join_args(const struct cli_options *o, int from);
+int cli_read_file(struct buf *out, const char *path, size_t max);
+
+int cli_who_am_i(struct cli_context *c);     /* fills c->by */
+int cli_load_policy(struct cli_context *c);  /* fills c->policy */
+/* Loads --incident, else the one open incident; with FALLBACK_LATEST and none
+ * open, the latest declared. */
+int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest);
+int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
+/* Appends D to incident ID's log. */
+int cli_record(struct cli_context *c, const char *id, struct event_draft *d);
+
+/* ---- verbs in their own files ---- */
+
+int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
+int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
+/* After a verb recorded something to publish in incident ID: deliver it,
+ * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
+ * delivery could not even start (the event itself is recorded either way). */
+int cli_publish_after(struct cli_context *c, const char *id);
 
 #endif
