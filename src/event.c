@@ -114,7 +114,7 @@ struct parser {
     const char *p, *end;
     struct arena *arena;
     struct buf scratch;
-    struct event_field fields[EVENT_FIELDS_MAX];
+    struct event_field fields[EVENT_FIELDS_MAX + 6]; /* + the common fields */
     unsigned nfields;
     const char *err;
 };
@@ -331,7 +331,7 @@ static int skip_value(struct parser *ps, int depth)
 
 static int add_field(struct parser *ps, const char *key, const char *value, uint32_t len, enum field_kind kind)
 {
-    if (ps->nfields >= EVENT_FIELDS_MAX)
+    if (ps->nfields >= EVENT_FIELDS_MAX + 6)
         return fail(ps, "the record has too many fields");
     struct event_field *f = &ps->fields[ps->nfields++];
     f->key = key;
@@ -361,6 +361,8 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
             return -1;
         if (klen == 0 || klen > KEY_MAX)
             return fail(ps, "a key is empty or too long");
+        if (memchr(key, '.', klen))
+            return fail(ps, "a key contains '.', which stands for nesting");
         if (prefix) {
             size_t plen = strlen(prefix);
             char *full = arena_alloc(ps->arena, plen + 1 + klen + 1);
@@ -418,6 +420,15 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
         }
         return fail(ps, "an object is not closed properly");
     }
+}
+
+static bool is_common(const char *key)
+{
+    static const char *const common[] = {"v", "id", "ts", "at", "by", "type"};
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+        if (strcmp(key, common[i]) == 0)
+            return true;
+    return false;
 }
 
 /* Takes field KEY out of the parsed list (it becomes a struct member). */
@@ -480,9 +491,13 @@ int event_parse(struct event *ev, struct arena *a, const char *line, size_t len)
     unsigned n = 0;
     for (unsigned i = 0; i < ps.nfields; i++) {
         const struct event_field *f = &ps.fields[i];
-        if (f == v || f == id || f == ts || f == at || f == by || f == type)
-            continue;
+        if (is_common(f->key))
+            continue;                     /* a repeated common key is not a field either */
         ps.fields[n++] = *f;
+    }
+    if (n > EVENT_FIELDS_MAX) {
+        error_set("the record has more than %d fields", EVENT_FIELDS_MAX);
+        goto done;
     }
     ev->nfields = n;
     ev->fields = arena_alloc(a, sizeof(struct event_field) * (n ? n : 1));
@@ -637,7 +652,7 @@ int event_encode(struct buf *out, const struct event_draft *d)
     size_t start = out->len;
     const char *type = d->type == EVENT_UNKNOWN && d->type_name ? d->type_name : event_type_name(d->type);
     buf_printf(out, "{\"v\":%d,\"id\":", EVENT_VERSION);
-    event_json_string(out, d->id, strlen(d->id));
+    encode_clean(out, "id", d->id);
     buf_printf(out, ",\"ts\":\"%s\"", stamp_format_iso(ts, d->ts));
     if (d->at != STAMP_NONE && d->at != d->ts)
         buf_printf(out, ",\"at\":\"%s\"", stamp_format_iso_s(at, d->at));

@@ -81,12 +81,9 @@ static int check_keys(struct checker *c, json_t *obj, const char *const *allowed
         bool known = false;
         for (const char *const *a = allowed; *a; a++)
             known |= strcmp(*a, key) == 0;
-        if (!known) {
-            size_t keep = c->where.len;
-            at_key(c, keep, "");
+        if (!known)
             return error_set("%s: %s: unknown key \"%.60s\" (known: see docs/policy.json)", c->source,
-                             keep ? buf_str(&c->where) : "top level", key);
-        }
+                             c->where.len ? buf_str(&c->where) : "top level", key);
     }
     return 0;
 }
@@ -394,7 +391,6 @@ void *policy_to_json(const struct policy *p)
     for (size_t i = 0; i < p->nquestions; i++)
         json_array_append_new(qs, json_pack("{s:s, s:i, s:b}", "question", p->questions[i].question, "severity",
                                             p->questions[i].severity, "data_exposed", p->questions[i].data_exposed));
-    json_object_set_new(root, "source", json_string(p->source));
     json_object_set_new(root, "severities", levels);
     json_object_set_new(root, "escalation", rules);
     json_object_set_new(root, "classification", qs);

@@ -117,7 +117,11 @@ int stamp_parse_iso(int64_t *out, const char *s)
         goto bad;
     if (sec == 60)
         sec = 59;                         /* a leap second is recorded as its second's start */
-    *out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset;
+    int64_t t = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset;
+    /* only what can be written back as four digits: 0001-01-01 to 9999-12-31, UTC */
+    if (t < INT64_C(-62135596800000) || t > INT64_C(253402300799999))
+        return error_set("time \"%.40s\" is outside the years 0001 to 9999", s);
+    *out = t;
     return 0;
 bad:
     return error_set("time \"%.40s\" is not ISO 8601 (expected like 2025-03-15T14:25:00Z)", s);
@@ -226,10 +230,29 @@ char *stamp_format_span(char *out, size_t size, int64_t span)
 int64_t stamp_now(void)
 {
     const char *fixed = getenv("WARROOM_NOW");
-    int64_t t;
-    if (fixed && *fixed && stamp_parse_iso(&t, fixed) == 0)
-        return t;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t real = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (!fixed || !*fixed)
+        return real;
+    /* "...Z" stands still; "...Z+" starts there and runs with the real clock,
+     * so a test can put a deadline seconds away and watch it pass. */
+    char text[STAMP_TEXT_MAX];
+    size_t n = strlen(fixed);
+    bool running = n > 0 && fixed[n - 1] == '+';
+    if (running)
+        n--;
+    int64_t t;
+    if (n >= sizeof text)
+        return real;
+    memcpy(text, fixed, n);
+    text[n] = '\0';
+    if (stamp_parse_iso(&t, text) < 0)
+        return real;
+    if (!running)
+        return t;
+    static int64_t start_real = STAMP_NONE;
+    if (start_real == STAMP_NONE)
+        start_real = real;
+    return t + (real - start_real);
 }

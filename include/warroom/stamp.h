@@ -16,8 +16,9 @@
 #define STAMP_DAY (24 * STAMP_HOUR)
 #define STAMP_TEXT_MAX 32
 
-/* Now, from the real-time clock, unless WARROOM_NOW (a stamp in any accepted
- * form) fixes it: tests and demos control time through it without sleeping. */
+/* Now, from the real-time clock, unless WARROOM_NOW (ISO 8601) fixes it; with a
+ * trailing "+" ("2025-03-15T14:00:00Z+") time starts there at the first call
+ * and then runs. Tests and demos control time through it without sleeping. */
 int64_t stamp_now(void);
 
 /* Parses an ISO 8601 date-time with a zone (Z or ±HH:MM or ±HHMM), with optional
@@ -25,8 +26,8 @@ int64_t stamp_now(void);
 int stamp_parse_iso(int64_t *out, const char *s);
 
 /* Parses what a user may type for --at: HH:MM or HH:MM:SS (on the UTC day of NOW;
- * a time later than NOW means yesterday, since one cannot log the future), or
- * ISO 8601 with a zone. */
+ * a time more than a minute later than NOW means yesterday, since one cannot
+ * log the future), or ISO 8601 with a zone. */
 int stamp_parse_user(int64_t *out, const char *s, int64_t now);
 
 /* Parses a duration like "90s", "5m", "1h30m", "48h", "2d". Returns 0 or -1. */
