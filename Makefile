@@ -93,6 +93,9 @@ build/bench/%: build/obj/tests/bench/%.o build/libwarroom.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/obj/tests/unit/%.o: CFLAGS += $(CMOCKA_CFLAGS)
+# the console looks for installed themes here
+build/obj/ui/%.o build/san/obj/ui/%.o: CFLAGS += -DWARROOM_SHARE='"$(PREFIX)/share/warroom"'
+
 
 UNIT_BINS  := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))

@@ -54,6 +54,7 @@ static const struct option_spec option_specs[] = {
     {"--incident", OPT(incident), false, 0},
     {"--repo", OPT(repo), false, 0},
     {"--config", OPT(config), false, 0},
+    {"--theme", OPT(theme), false, 0},
     {"--as", OPT(as), false, RECORDING},
     {"--at", OPT(at), false, RECORDING},
     {"--sev", OPT(sev), false, V(OPEN)},
@@ -82,6 +83,7 @@ static const struct option_spec option_specs[] = {
 
 static const char usage_text[] =
     "usage: warroom [options] VERB [args]\n"
+    "       warroom [options]                  the console (a picker when several are open)\n"
     "\n"
     "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n"
     "  log [--type note|alert|impact] TEXT     a timeline entry (TEXT \"-\": read standard input)\n"
@@ -104,7 +106,7 @@ static const char usage_text[] =
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
-    "        --config FILE (WARROOM_CONFIG). See warroom(1).\n";
+    "        --config FILE (WARROOM_CONFIG), --theme NAME (WARROOM_THEME). See warroom(1).\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -116,6 +118,8 @@ int cli_usage_error(const char *fmt, ...)
     fputs("\nRun 'warroom help' for the verbs and options.\n", stderr);
     return EXIT_USAGE;
 }
+
+int (*cli_console)(struct cli_context *c);
 
 int cli_fail(void)
 {
@@ -1097,8 +1101,9 @@ int cli_main(int argc, char **argv)
         if (stamp_parse_user(&at, o.at, stamp_now()) < 0)
             return cli_usage_error("--at: %s", error_last());
     }
+    bool console = verb == VERB_NONE && cli_console;
     if (verb == VERB_NONE)
-        verb = VERB_SHOW;                 /* the console takes this place once it exists */
+        verb = VERB_SHOW;
     bool need_store = verb != VERB_POLICY;
     if (context_open(&c, &o, need_store) < 0) {
         rc = cli_fail();
@@ -1109,7 +1114,7 @@ int cli_main(int argc, char **argv)
     switch (verb) {
     case VERB_OPEN: rc = verb_open(&c); break;
     case VERB_ACTION: rc = verb_action(&c); break;
-    case VERB_SHOW: rc = verb_show(&c); break;
+    case VERB_SHOW: rc = console ? cli_console(&c) : verb_show(&c); break;
     case VERB_LIST: rc = verb_list(&c); break;
     case VERB_POLICY: rc = verb_policy(&c); break;
     case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;

@@ -120,11 +120,12 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
         memset(c, 0, sizeof *c);
         c->kind = CLOCK_ESCALATION;
         c->rule = r;
-        snprintf(c->label, sizeof c->label, "%s", r->when == RULE_UNACKNOWLEDGED ? "unacknowledged"
-                                                  : r->when == RULE_UNMITIGATED  ? "unmitigated"
-                                                  : r->when == RULE_DATA_EXPOSED ? "data exposed"
-                                                                                 : "declared");
-        snprintf(c->action, sizeof c->action, "%s", r->label);
+        /* the step is what people look for; when it happens is the detail */
+        snprintf(c->label, sizeof c->label, "%s", r->label);
+        snprintf(c->action, sizeof c->action, "%s", r->when == RULE_UNACKNOWLEDGED ? "if not acknowledged"
+                                                    : r->when == RULE_UNMITIGATED  ? "if not mitigated"
+                                                    : r->when == RULE_DATA_EXPOSED ? "customer data exposed"
+                                                                                   : "on declaration");
         settle(c, start + r->after, met, now);
         c->fired = rule_fired(inc, r->id);
     }

@@ -43,8 +43,8 @@ run_script() {  # script, binary under test, label
 }
 
 for t in build/test/test_*; do [ -x "$t" ] && run_unit "$t"; done
-for t in tests/cli/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/warroom" "$root/build/tools" normal; done
+for t in tests/cli/test_*.sh tests/console/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/warroom" "$root/build/tools" normal; done
 for t in build/san/test/test_*; do [ -x "$t" ] && run_unit "$t"; done
-for t in tests/cli/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/san/warroom" "$root/build/san/tools" sanitizers; done
+for t in tests/cli/test_*.sh tests/console/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/san/warroom" "$root/build/san/tools" sanitizers; done
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$results"

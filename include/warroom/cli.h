@@ -28,7 +28,7 @@ enum verb {
 struct cli_options {
     const char *dir, *incident, *repo, *config, *as, *at;
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
-    const char *out, *template_path, *wait;
+    const char *out, *template_path, *wait, *theme;
     bool json, data_exposed, builtin, edit, commit, push, force;
     const char *args[64];
     int nargs;
@@ -46,6 +46,10 @@ struct cli_context {
 };
 
 int cli_main(int argc, char **argv);
+
+/* What `warroom` with no verb opens: the console, set by main() so the core
+ * library needs no curses. NULL (tests, tools): `show` instead. */
+extern int (*cli_console)(struct cli_context *c);
 
 /* ---- shared by the verbs ---- */
 

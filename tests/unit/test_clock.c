@@ -299,7 +299,7 @@ static void test_data_exposure_rule(void **state)
     expect_deadline(inc, &p, CLOCK_ESCALATION, "data-exposure", T0);
     struct clock clocks[CLOCK_MAX];
     size_t n = clock_compute(inc, &p, T0, clocks);
-    assert_string_equal(find(clocks, n, CLOCK_ESCALATION, "data-exposure")->action, "notify Security + Legal");
+    assert_string_equal(find(clocks, n, CLOCK_ESCALATION, "data-exposure")->label, "notify Security + Legal");
     incident_free(inc);
     policy_free(&p);
 }

@@ -1,0 +1,13 @@
+/* console — the full-screen war room (ui/). The only door from the command
+ * line into the console; it includes no curses, so the core stays free of it. */
+#ifndef WARROOM_CONSOLE_H
+#define WARROOM_CONSOLE_H
+
+#include "warroom/cli.h"
+
+/* Runs the console on C's incident (or lets the user pick or declare one)
+ * until the user quits or a signal stops it; the terminal is restored on every
+ * way out. Returns the exit status. */
+int console_run(struct cli_context *c);
+
+#endif

@@ -1,0 +1,155 @@
+# The console, driven for real: the binary in tmux, keys sent with send-keys,
+# the screen read with capture-pane.
+. "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+export TERM=xterm-256color LANG=C.UTF-8
+sock="$scratch/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
+T set-option -g remain-on-exit on >/dev/null
+
+# start NAME COLSxROWS ENV...: the console in its own window
+start() {
+    name=$1 size=$2; shift 2
+    T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' WARROOM_CONFIG=/dev/null HOME='$HOME' \
+        TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+    T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
+}
+screen() { T capture-pane -p -t "$1"; }
+# wait_for WINDOW PATTERN [SECONDS]: until the screen shows PATTERN (bounded)
+wait_for() {
+    i=0 limit=$(( ${3:-5} * 10 ))
+    while [ $i -lt $limit ]; do
+        screen "$1" | grep -q -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    screen "$1" | sed 's/^/#   | /' >&2
+    return 1
+}
+keys() { T send-keys -t "$@"; }
+
+# --- no open incident: the console offers to declare one ---
+start lobby 120x40
+check "with no incident, the console offers to declare one" wait_for lobby "Press d to declare"
+keys lobby d
+check "declaring asks for the severity first" wait_for lobby "severity:"
+keys lobby Right Enter
+check "  ... then the title" wait_for lobby "title:"
+keys lobby -l "Checkout failing"
+keys lobby Enter
+check "the console opens on the new incident" wait_for lobby "Checkout failing"
+check "  ... at the severity chosen" wait_for lobby "SEV2"
+check "an unassigned IC is a warning" wait_for lobby "UNASSIGNED"
+
+# --- roles and notes ---
+keys lobby r
+check "r asks for the role" wait_for lobby "role:"
+keys lobby Enter
+keys lobby -l "carol"
+keys lobby Enter
+check "the IC is shown" wait_for lobby "IC     carol"
+keys lobby n
+keys lobby -l "first note from the console"
+keys lobby Enter
+check "a note lands in the timeline" wait_for lobby "first note from the console"
+id=$(wr list --json | jq -r '.[0].id')
+back=$(date -u -d '-10 minutes' +%H:%M)
+keys lobby n
+keys lobby -l "$back an earlier finding"
+keys lobby Enter
+check "a back-dated note is recorded" wait_for lobby "an earlier finding"
+screen lobby > "$scratch/screen"
+earlier=$(grep -n "an earlier finding" "$scratch/screen" | cut -d: -f1)
+declared=$(grep -n "Declared SEV2" "$scratch/screen" | cut -d: -f1)
+check "  ... and lands in its place, before the declaration" test "${earlier:-99}" -lt "${declared:-0}"
+
+# --- a note from another process appears without a key press ---
+wr --incident "$id" log "written by a scribe in another pane" --as scribe
+check "a note from 'warroom log' appears without a key press" wait_for lobby "written by a scribe in another pane" 2
+
+# --- hostile text stays inert ---
+title_before=$(T display -p -t lobby '#{pane_title}')
+wr --incident "$id" log "$(printf 'bad \033]0;pwned\007 \033[2J\033[H clear \342\200\256olleh \302\233 31m end')"
+check "hostile note shown, cleaned" wait_for lobby "clear olleh  31m end" 2
+check "the pane title is unchanged" test "$(T display -p -t lobby '#{pane_title}')" = "$title_before"
+screen lobby > "$scratch/screen"
+check "the screen holds no raw escape or control" sh -c "! grep -q '[[:cntrl:]]' '$scratch/screen'"
+check "the screen was not cleared by the note" wait_for lobby "first note from the console" 1
+
+# --- search, filter, help, severity, quit ---
+keys lobby /
+keys lobby -l "scribe"
+keys lobby Enter
+check "search shows the term" wait_for lobby "search: scribe"
+keys lobby Escape
+keys lobby f
+check "f filters to notes" wait_for lobby "Timeline \[notes\]"
+keys lobby f f f
+keys lobby ?
+check "? shows every key" wait_for lobby "Keys (Esc closes)"
+keys lobby Escape
+keys lobby s
+keys lobby c
+check "the classification wizard asks the policy's questions" wait_for lobby "completely down"
+keys lobby y
+check "  ... and proposes a level" wait_for lobby "proposed SEV1"
+keys lobby Enter Enter
+check "the severity changes" wait_for lobby "SEV1 Critical"
+keys lobby q
+check "q quits and restores the terminal" wait_for lobby "EXITED 0"
+check "the incident stays open" test "$(wr --incident "$id" show --json | jq -r .status)" = investigating
+
+# --- clocks count down and turn overdue; the escalation fires once ---
+export WARROOM_NOW=2025-03-15T15:00:00Z
+cid=$(wr open --sev 1 --title "Clock test" --at 14:55:00)
+unset WARROOM_NOW
+start clocks 120x40 WARROOM_INCIDENT="$cid" WARROOM_NOW=2025-03-15T14:59:57Z+
+check "the acknowledge clock counts down" wait_for clocks " [1-3]s *acknowledge"
+check "  ... and turns overdue" wait_for clocks "+[0-9]*s *acknowledge" 6
+check "the escalation step is recorded in the timeline" wait_for clocks "Escalation: page secondary" 3
+start clocks2 120x40 WARROOM_INCIDENT="$cid" WARROOM_NOW=2025-03-15T15:00:05Z+
+check "a second console sees it as done" wait_for clocks2 "page secondary" 3
+sleep 1
+check "two consoles record the step once" test "$(grep -c '"rule":"ack-secondary"' "$WARROOM_DIR/$cid/events.jsonl")" -ge 1
+check "  ... and replay counts it once" test "$(wr --incident "$cid" show --json | jq '[.timeline[] | select(.rule=="ack-secondary")] | length')" = 1
+keys clocks a
+check "a acknowledges: the clock is met" wait_for clocks "met *acknowledge"
+keys clocks q
+keys clocks2 q
+
+# --- resizes ---
+start sizes 120x40 WARROOM_INCIDENT="$id"
+check "120x40: the full layout with roles" wait_for sizes "Roles"
+T resize-window -t sizes -x 80 -y 24
+check "80x24: still the full layout" wait_for sizes "Roles"
+T resize-window -t sizes -x 60 -y 20
+check "60x20: the compact layout (no roles column)" sh -c "sleep 0.5; ! tmux -S '$sock' capture-pane -p -t sizes | grep -q 'Roles'"
+check "60x20: the timeline and clocks remain" wait_for sizes "Clocks"
+T resize-window -t sizes -x 30 -y 8
+check "30x8: one line says the terminal is too small" wait_for sizes "terminal too small"
+T resize-window -t sizes -x 120 -y 40
+check "120x40 again: the full layout is back" wait_for sizes "Roles"
+check "  ... with the timeline" wait_for sizes "first note from the console"
+keys sizes q
+check "the console survived every size" wait_for sizes "EXITED 0"
+
+# --- a signal restores the terminal ---
+start sig 100x30 WARROOM_INCIDENT="$id"
+wait_for sig "Timeline" > /dev/null
+pid=$(T list-panes -t sig -F '#{pane_pid}')
+pkill -TERM -P "$pid" -x warroom
+check "SIGTERM: the console stops and restores the terminal" wait_for sig "EXITED 0"
+
+# --- themes ---
+for theme in default light high-contrast mono; do
+    start "th-$theme" 100x30 WARROOM_INCIDENT="$id" WARROOM_THEME="$theme"
+    check "theme $theme loads" wait_for "th-$theme" "Timeline"
+done
+check "the default theme uses colour" sh -c "tmux -S '$sock' capture-pane -e -p -t th-default | grep -q '\[3[0-8]m\|\[4[0-8]m\|38;5\|48;5\|;3[0-8]m\|;4[0-8]m'"
+check "the mono theme uses none" sh -c "! tmux -S '$sock' capture-pane -e -p -t th-mono | grep -q '\[3[0-8]m\|\[4[0-8]m\|38;5\|48;5\|;3[0-8]m\|;4[0-8]m\|\[9[0-7]m\|\[10[0-7]m'"
+start nocolor 100x30 WARROOM_INCIDENT="$id" NO_COLOR=1
+wait_for nocolor "Timeline" > /dev/null
+check "NO_COLOR shows no colour" sh -c "! tmux -S '$sock' capture-pane -e -p -t nocolor | grep -q '\[3[0-8]m\|\[4[0-8]m\|38;5\|48;5\|;3[0-8]m\|;4[0-8]m\|\[9[0-7]m\|\[10[0-7]m'"
+check "  ... but keeps the screen readable" wait_for nocolor "SEV1"
+start badtheme 100x30 WARROOM_INCIDENT="$id" WARROOM_THEME=../../etc/passwd
+check "a theme name with a path is refused" wait_for badtheme "EXITED 1"

@@ -1,0 +1,577 @@
+/* console — the loop: wait on the keyboard and the log, draw once per pass.
+ * One thread. The wait never blocks on disk, network or git: it sleeps in
+ * poll() on the terminal and an inotify watch of the log (or a short poll
+ * when inotify is not there) until the next clock tick. */
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "warroom/console.h"
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+#include "warroom/store.h"
+
+#define MIN_COLS 40
+#define MIN_ROWS 10
+#define FULL_COLS 80
+#define FULL_ROWS 24
+#define SIDE_COLS 36
+#define POLL_FALLBACK_MS 50  /* without inotify, look at the log this often */
+
+static volatile sig_atomic_t stop_signal;
+static bool curses_up;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+static void restore_terminal(void)
+{
+    if (curses_up && !isendwin())
+        endwin();
+    curses_up = false;
+}
+
+int64_t console_trace_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void console_message(struct console *con, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(con->message, sizeof con->message, fmt, ap);
+    va_end(ap);
+    con->message_is_error = error;
+    con->panels[PANEL_FOOTER].dirty = true;
+}
+
+void console_mark_all(struct console *con)
+{
+    for (int i = 0; i < PANEL_COUNT; i++)
+        con->panels[i].dirty = true;
+}
+
+static const struct panel_ops *const panel_table[PANEL_COUNT] = {
+    [PANEL_HEADER] = &header_panel_ops,
+    [PANEL_TIMELINE] = &timeline_panel_ops,
+    [PANEL_ROLES] = &roles_panel_ops,
+    [PANEL_CLOCKS] = &clocks_panel_ops,
+    [PANEL_FOOTER] = &footer_panel_ops,
+};
+
+static void place(struct panel *p, bool visible, int y, int x, int h, int w)
+{
+    if (p->win)
+        delwin(p->win);
+    p->win = NULL;
+    p->visible = visible && h > 0 && w > 0;
+    p->y = y, p->x = x, p->height = h, p->width = w;
+    if (p->visible)
+        p->win = newwin(h, w, y, x);
+    p->dirty = true;
+}
+
+/* Every panel is placed again: on start and on every resize. */
+static void layout(struct console *con)
+{
+    getmaxyx(stdscr, con->rows, con->cols);
+    struct panel *pn = con->panels;
+    int rows = con->rows, cols = con->cols;
+    if (cols < MIN_COLS || rows < MIN_ROWS) {
+        con->layout = LAYOUT_TINY;
+        for (int i = 0; i < PANEL_COUNT; i++)
+            place(&pn[i], false, 0, 0, 0, 0);
+    } else if (cols < FULL_COLS || rows < FULL_ROWS) {
+        /* one column: the timeline, the nearest clocks under it */
+        con->layout = LAYOUT_COMPACT;
+        int clocks = rows >= 16 ? 5 : 3;
+        place(&pn[PANEL_HEADER], true, 0, 0, 1, cols);
+        place(&pn[PANEL_TIMELINE], true, 1, 0, rows - 1 - clocks - 2, cols);
+        place(&pn[PANEL_ROLES], false, 0, 0, 0, 0);
+        place(&pn[PANEL_CLOCKS], true, rows - 2 - clocks, 0, clocks, cols);
+        place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
+        if (con->focus == PANEL_ROLES)
+            con->focus = PANEL_TIMELINE;
+    } else {
+        con->layout = LAYOUT_FULL;
+        int side = cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS;
+        int body = rows - 2 - 2;
+        place(&pn[PANEL_HEADER], true, 0, 0, 2, cols);
+        place(&pn[PANEL_TIMELINE], true, 2, 0, body, cols - side - 2);
+        place(&pn[PANEL_ROLES], true, 2, cols - side, 7, side);
+        place(&pn[PANEL_CLOCKS], true, 9, cols - side, body - 7, side);
+        place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
+    }
+    clearok(curscr, TRUE);
+    werase(stdscr);
+    if (con->layout == LAYOUT_FULL) {
+        /* the rule between the timeline and the side column */
+        attrset(ui_attr(con, THEME_BORDER));
+        mvvline_set(2, cols - (cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS) - 1, WACS_VLINE, rows - 4);
+        attrset(A_NORMAL);
+    }
+    wnoutrefresh(stdscr);
+}
+
+static void draw(struct console *con)
+{
+    if (con->layout == LAYOUT_TINY) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", con->cols, con->rows, MIN_COLS,
+                 MIN_ROWS);
+        werase(stdscr);
+        move(0, 0);
+        ui_put(stdscr, msg, strlen(msg), con->cols);
+        wnoutrefresh(stdscr);
+        return;
+    }
+    bool any = false;
+    for (int i = 0; i < PANEL_COUNT; i++) {
+        struct panel *p = &con->panels[i];
+        if (p->visible && p->dirty && con->inc) {
+            p->ops->draw(p, con);
+            wnoutrefresh(p->win);
+            p->dirty = false;
+            any = true;
+        }
+    }
+    if (con->overlay != OVERLAY_NONE && (any || con->overlay == OVERLAY_PICKER)) {
+        ui_overlay_draw(con);
+    }
+    /* the cursor shows only while typing, at the editor's place */
+    struct panel *f = &con->panels[PANEL_FOOTER];
+    if (con->prompt.kind != PROMPT_NONE && f->visible && con->overlay == OVERLAY_NONE) {
+        curs_set(1);
+        int y, x;
+        getyx(f->win, y, x);
+        (void)y;
+        wmove(f->win, 0, x);
+        wnoutrefresh(f->win);
+    } else {
+        curs_set(0);
+    }
+}
+
+static void refresh_clocks(struct console *con)
+{
+    con->now = stamp_now();
+    con->nclocks = clock_compute(con->inc, con->policy, con->now, con->clocks);
+}
+
+/* Reads what other processes appended. */
+static void follow(struct console *con)
+{
+    bool changed = false;
+    size_t before = con->inc->ntimeline;
+    timeline_before_change(con);
+    if (incident_follow(con->inc, &changed) < 0) {
+        console_message(con, true, "%s", error_last());
+        return;
+    }
+    if (!changed)
+        return;
+    timeline_changed(con, before);
+    refresh_clocks(con);
+    console_mark_all(con);
+    if (con->trace) {
+        /* what reached the screen in this pass: the newest entries */
+        int64_t us = console_trace_us();
+        for (size_t i = before; i < con->inc->nevents && con->inc->nevents - i <= 1000; i++)
+            fprintf(con->trace, "event %s %lld\n", con->inc->events[i]->id, (long long)us);
+    }
+}
+
+static void drain_watch(struct console *con)
+{
+    char buf[4096];
+    while (con->watch_fd >= 0 && read(con->watch_fd, buf, sizeof buf) > 0)
+        ;
+}
+
+static void watch_log(struct console *con)
+{
+    con->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    con->watch_wd = -1;
+    if (con->watch_fd >= 0)
+        con->watch_wd = inotify_add_watch(con->watch_fd, con->inc->log_path, IN_MODIFY);
+    if (con->watch_wd < 0 && con->watch_fd >= 0) {
+        close(con->watch_fd);
+        con->watch_fd = -1;
+    }
+}
+
+static int global_key(struct console *con, wint_t key, bool code)
+{
+    if (code) {
+        switch (key) {
+        case KEY_RESIZE:
+            layout(con);
+            return KEY_HANDLED | KEY_REDRAW;
+        case KEY_BTAB:
+            con->focus = con->focus == PANEL_TIMELINE ? PANEL_CLOCKS : PANEL_TIMELINE;
+            return KEY_HANDLED | KEY_REDRAW;
+        case KEY_ENTER:
+            ui_prompt_open(con, PROMPT_NOTE);
+            return KEY_HANDLED;
+        }
+        return KEY_IGNORED;
+    }
+    struct event_draft d;
+    switch (key) {
+    case 'q':
+        return KEY_QUIT;
+    case '?':
+        con->overlay = OVERLAY_HELP;
+        con->overlay_scroll = 0;
+        return KEY_HANDLED | KEY_REDRAW;
+    case '\t':
+        do
+            con->focus = con->focus == PANEL_TIMELINE ? PANEL_ROLES
+                         : con->focus == PANEL_ROLES  ? PANEL_CLOCKS
+                                                      : PANEL_TIMELINE;
+        while (!con->panels[con->focus].visible);
+        return KEY_HANDLED | KEY_REDRAW;
+    case 't':
+        con->utc = !con->utc;
+        return KEY_HANDLED | KEY_REDRAW;
+    case 27:
+        if (con->search[0]) {
+            con->search[0] = '\0';
+            return KEY_HANDLED | KEY_REDRAW;
+        }
+        return KEY_HANDLED;
+    case 'n':
+        if (con->search[0]) {
+            timeline_search_step(con, 1);
+            return KEY_HANDLED;
+        }
+        ui_prompt_open(con, PROMPT_NOTE);
+        return KEY_HANDLED;
+    case 'N':
+        timeline_search_step(con, -1);
+        return KEY_HANDLED;
+    case '\n':
+    case '\r':
+        if (con->focus != PANEL_TIMELINE)
+            return KEY_IGNORED;
+        ui_prompt_open(con, PROMPT_NOTE);
+        return KEY_HANDLED;
+    case '/': ui_prompt_open(con, PROMPT_SEARCH); return KEY_HANDLED;
+    case 'u': ui_prompt_open(con, PROMPT_UPDATE); return KEY_HANDLED;
+    case 's': ui_prompt_open(con, PROMPT_SEV); return KEY_HANDLED;
+    case 'r': ui_prompt_open(con, PROMPT_ROLE); return KEY_HANDLED;
+    case 'i': ui_prompt_open(con, PROMPT_ACTION); return KEY_HANDLED;
+    case 'p': ui_prompt_open(con, PROMPT_PAGE); return KEY_HANDLED;
+    case 'e': ui_prompt_open(con, PROMPT_EDIT); return KEY_HANDLED;
+    case 'R': ui_prompt_open(con, PROMPT_RESOLVE); return KEY_HANDLED;
+    case 'a':
+    case 'm':
+        event_draft_init(&d, key == 'a' ? EVENT_ACK : EVENT_MITIGATE, con->cli->by);
+        if (ui_record(con, &d) == 0)
+            console_message(con, false, key == 'a' ? "acknowledged" : "marked mitigated");
+        event_draft_free(&d);
+        return KEY_HANDLED;
+    }
+    return KEY_IGNORED;
+}
+
+static int handle_key(struct console *con, wint_t key, bool code)
+{
+    if (con->overlay != OVERLAY_NONE && !(code && key == KEY_RESIZE))
+        return ui_overlay_key(con, key, code);
+    if (con->prompt.kind != PROMPT_NONE && !(code && key == KEY_RESIZE))
+        return ui_prompt_key(con, key, code);
+    struct panel *focused = &con->panels[con->focus];
+    int r = focused->ops->key ? focused->ops->key(focused, con, key, code) : KEY_IGNORED;
+    if (r != KEY_IGNORED)
+        return r;
+    /* the roles and clocks panels have no lines to move in the compact view */
+    if (con->focus != PANEL_TIMELINE && con->panels[PANEL_TIMELINE].ops->key) {
+        r = con->panels[PANEL_TIMELINE].ops->key(&con->panels[PANEL_TIMELINE], con, key, code);
+        if (r != KEY_IGNORED && (code ? key != KEY_ENTER : key != '\n'))
+            return r;
+    }
+    return global_key(con, key, code);
+}
+
+/* The time until the next whole second of the incident clock, so countdowns
+ * tick on the second. */
+static int tick_ms(void)
+{
+    int64_t now = stamp_now();
+    int ms = (int)(1000 - ((now % 1000) + 1000) % 1000);
+    return ms < 5 ? 5 : ms;
+}
+
+static const char *chosen_theme(struct cli_context *cli)
+{
+    const char *name = cli_env_or(cli->opts->theme, "WARROOM_THEME");
+    if (!name)
+        name = config_string(&cli->config, "theme");
+    return name ? name : "default";
+}
+
+static int load_theme(struct console *con)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    struct buf user = BUF_INIT;
+    if (xdg && *xdg)
+        buf_printf(&user, "%s/warroom/themes", xdg);
+    else if (home && *home)
+        buf_printf(&user, "%s/.config/warroom/themes", home);
+    const char *dirs[] = {user.data ? user.data : "", WARROOM_SHARE "/themes", NULL};
+    int rc = theme_load_named(&con->theme, chosen_theme(con->cli), dirs);
+    buf_free(&user);
+    if (rc < 0)
+        return -1;
+    const char *no_colour = getenv("NO_COLOR");
+    con->colour = !(no_colour && *no_colour);
+    return 0;
+}
+
+/* Chooses the incident: --incident, the one open, a picker when several, or
+ * an offer to declare one when there is none. Returns the id (caller frees)
+ * or NULL when the user quit. */
+static char *choose_incident(struct console *con)
+{
+    const char *named = cli_env_or(con->cli->opts->incident, "WARROOM_INCIDENT");
+    if (named)
+        return xstrdup(named);
+    char **ids;
+    size_t n;
+    if (store_list(&con->cli->store, &ids, &n) < 0)
+        return NULL;
+    con->picks = xcalloc(n ? n : 1, sizeof(char *));
+    con->npicks = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *path = store_log_path(&con->cli->store, ids[i]);
+        struct incident *inc;
+        if (incident_load(&inc, ids[i], path) == 0) {
+            if (incident_is_open(inc))
+                con->picks[con->npicks++] = xstrdup(ids[i]);
+            incident_free(inc);
+        }
+        free(path);
+    }
+    store_list_free(ids, n);
+    if (con->npicks == 1)
+        return xstrdup(con->picks[0]);
+    /* several: pick; none: declare */
+    for (;;) {
+        erase();
+        if (con->npicks == 0 && con->prompt.kind == PROMPT_NONE) {
+            const char *msg = "No open incident. Press d to declare one, q to quit.";
+            move(con->rows / 2, 2);
+            ui_put(stdscr, msg, strlen(msg), con->cols - 4);
+        }
+        wnoutrefresh(stdscr);
+        if (con->npicks > 0) {
+            con->overlay = OVERLAY_PICKER;
+            ui_overlay_draw(con);
+        }
+        if (con->prompt.kind != PROMPT_NONE) {
+            WINDOW *w = newwin(2, con->cols, con->rows - 2, 0);
+            ui_prompt_draw(con, w, con->cols);
+            wnoutrefresh(w);
+            delwin(w);
+            curs_set(1);
+        } else {
+            curs_set(0);
+        }
+        doupdate();
+        wint_t key;
+        int kind = get_wch(&key);
+        if (stop_signal)
+            return NULL;
+        if (kind == ERR)
+            continue;
+        bool code = kind == KEY_CODE_YES;
+        if (code && key == KEY_RESIZE) {
+            getmaxyx(stdscr, con->rows, con->cols);
+            continue;
+        }
+        if (con->prompt.kind != PROMPT_NONE) {
+            ui_prompt_key(con, key, code);
+            if (con->prompt.kind == PROMPT_NONE && con->npicks == 1 && con->overlay == OVERLAY_NONE)
+                return xstrdup(con->picks[0]);  /* just declared */
+            continue;
+        }
+        if (!code && key == 'q')
+            return NULL;
+        if (!code && key == 'd') {
+            con->overlay = OVERLAY_NONE;
+            ui_prompt_open(con, PROMPT_DECLARE);
+            continue;
+        }
+        if (con->npicks > 0) {
+            ui_overlay_key(con, key, code);
+            if (con->overlay == OVERLAY_NONE)
+                return xstrdup(con->picks[con->pick]);
+        }
+    }
+}
+
+static void console_free(struct console *con)
+{
+    for (int i = 0; i < PANEL_COUNT; i++) {
+        if (con->panels[i].ops && con->panels[i].ops->free)
+            con->panels[i].ops->free(&con->panels[i]);
+        if (con->panels[i].win)
+            delwin(con->panels[i].win);
+    }
+    for (size_t i = 0; i < con->npicks; i++)
+        free(con->picks[i]);
+    free(con->picks);
+    incident_free(con->inc);
+    if (con->theme)
+        theme_free(con->theme);
+    if (con->watch_fd >= 0)
+        close(con->watch_fd);
+    if (con->trace)
+        fclose(con->trace);
+}
+
+int console_run(struct cli_context *cli)
+{
+    struct console con;
+    int rc = 0;
+    int64_t started = console_trace_us();
+    memset(&con, 0, sizeof con);
+    con.cli = cli;
+    con.watch_fd = -1;
+    con.utc = true;
+    con.focus = PANEL_TIMELINE;
+    for (int i = 0; i < PANEL_COUNT; i++)
+        con.panels[i].ops = panel_table[i];
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        error_set("the console needs a terminal; 'warroom show' prints the incident instead");
+        return cli_fail();
+    }
+    if (cli_load_policy(cli) < 0 || cli_who_am_i(cli) < 0 || load_theme(&con) < 0)
+        return cli_fail();
+    con.policy = &cli->policy;
+    const char *trace = getenv("WARROOM_TRACE");
+    if (trace && *trace) {
+        int fd = open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        con.trace = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (con.trace)
+            setvbuf(con.trace, NULL, _IOLBF, 0);
+    }
+
+    setlocale(LC_ALL, "");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    atexit(restore_terminal);
+    set_escdelay(25);
+    initscr();
+    curses_up = true;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    ui_colours_init(&con);
+    getmaxyx(stdscr, con.rows, con.cols);
+
+    char *id = choose_incident(&con);
+    con.overlay = OVERLAY_NONE;
+    con.prompt.kind = PROMPT_NONE;
+    if (!id)
+        goto done;
+    char *path = store_log_path(&cli->store, id);
+    int lrc = incident_load(&con.inc, id, path);
+    free(path);
+    free(id);
+    if (lrc < 0) {
+        rc = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < con.inc->reader.nwarnings; i++)
+        console_message(&con, true, "%s", con.inc->reader.warnings[i]);
+    watch_log(&con);
+    timeline_changed(&con, con.inc->ntimeline);
+    refresh_clocks(&con);
+    layout(&con);
+    nodelay(stdscr, TRUE);
+
+    bool first = true;
+    int64_t last_second = -1;
+    for (;;) {
+        int64_t frame_start = console_trace_us();
+        refresh_clocks(&con);
+        if (con.now / 1000 != last_second) {
+            /* the clocks count down each second: the panels that show time */
+            last_second = con.now / 1000;
+            con.panels[PANEL_HEADER].dirty = true;
+            con.panels[PANEL_CLOCKS].dirty = true;
+            ui_fire_escalations(&con);
+            follow(&con);
+        }
+        draw(&con);
+        doupdate();
+        if (con.trace) {
+            int64_t end = console_trace_us();
+            if (first)
+                fprintf(con.trace, "first %lld\n", (long long)(end - started));
+            fprintf(con.trace, "frame %lld %lld %zu\n", (long long)frame_start, (long long)(end - frame_start),
+                    con.inc->nevents);
+        }
+        first = false;
+
+        struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = con.watch_fd, .events = POLLIN}};
+        int timeout = tick_ms();
+        if (con.watch_fd < 0 && timeout > POLL_FALLBACK_MS)
+            timeout = POLL_FALLBACK_MS;
+        int n = poll(fds, con.watch_fd >= 0 ? 2 : 1, timeout);
+        if (stop_signal)
+            break;
+        if (n < 0 && errno != EINTR)
+            break;
+        if (con.watch_fd < 0 || (n > 0 && (fds[1].revents & POLLIN))) {
+            drain_watch(&con);
+            follow(&con);
+        }
+        bool quit = false;
+        wint_t key;
+        int kind;
+        while ((kind = get_wch(&key)) != ERR) {
+            int r = handle_key(&con, key, kind == KEY_CODE_YES);
+            if (r & KEY_QUIT) {
+                quit = true;
+                break;
+            }
+            if (r & KEY_REDRAW)
+                console_mark_all(&con);
+            con.panels[PANEL_FOOTER].dirty = true;
+        }
+        if (quit)
+            break;
+        /* what was just recorded shows at once, without waiting for the watch */
+        follow(&con);
+    }
+done:
+    restore_terminal();
+    if (rc < 0)
+        cli_fail();
+    if (stop_signal)
+        fprintf(stderr, "warroom: stopped by signal %d; the incident stays open\n", (int)stop_signal);
+    console_free(&con);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+/* footer — the input line (or the last outcome) and the key hints. */
+#include <string.h>
+
+#include "console.h"
+
+static void footer_draw(struct panel *p, struct console *con)
+{
+    WINDOW *w = p->win;
+    wbkgdset(w, ' ' | ui_attr(con, THEME_FOOTER));
+    werase(w);
+    wmove(w, 0, 0);
+    if (con->prompt.kind != PROMPT_NONE) {
+        ui_prompt_draw(con, w, p->width);
+    } else {
+        wattrset(w, ui_attr(con, con->message_is_error ? THEME_ERROR : THEME_FOOTER));
+        ui_put_padded(w, con->message, p->width);
+    }
+    if (p->height < 2) {
+        wnoutrefresh(w);
+        return;
+    }
+    static const char *const hints[][2] = {
+        {"n", "note"}, {"u", "update"}, {"s", "sev"}, {"r", "role"}, {"a", "ack"}, {"m", "mitigated"},
+        {"i", "action"}, {"p", "page"}, {"e", "edit"}, {"R", "resolve"}, {"/", "search"}, {"?", "help"},
+        {"q", "quit"},
+    };
+    static const char *const prompt_hints[][2] = {
+        {"Enter", "next/confirm"}, {"Esc", "cancel"}, {"Tab", "choose"}, {"Up/Down", "history"},
+    };
+    wmove(w, 1, 0);
+    int used = 0;
+    bool prompting = con->prompt.kind != PROMPT_NONE;
+    if (prompting && con->message[0]) {
+        /* while typing, what the prompt has to say takes the hints' place */
+        wattrset(w, ui_attr(con, con->message_is_error ? THEME_ERROR : THEME_FOOTER));
+        waddch(w, ' ');
+        ui_put_padded(w, con->message, p->width - 1);
+        wnoutrefresh(w);
+        return;
+    }
+    size_t n = prompting ? sizeof prompt_hints / sizeof *prompt_hints : sizeof hints / sizeof *hints;
+    for (size_t i = 0; i < n && used < p->width; i++) {
+        const char *key = prompting ? prompt_hints[i][0] : hints[i][0];
+        const char *what = prompting ? prompt_hints[i][1] : hints[i][1];
+        wattrset(w, ui_attr(con, THEME_FOOTER_KEY));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, key, strlen(key), p->width - used);
+        wattrset(w, ui_attr(con, THEME_FOOTER));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, what, strlen(what), p->width - used);
+    }
+    for (; used < p->width; used++)
+        waddch(w, ' ');
+    wnoutrefresh(w);
+}
+
+const struct panel_ops footer_panel_ops = {
+    .name = "footer",
+    .draw = footer_draw,
+};

@@ -1,0 +1,58 @@
+/* header — who, how bad, how long: the incident at a glance. */
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+#include "warroom/stamp.h"
+
+static void header_draw(struct panel *p, struct console *con)
+{
+    const struct incident *inc = con->inc;
+    WINDOW *w = p->win;
+    char badge[48], span[32], now[32], left[512];
+    attr_t base = ui_attr(con, THEME_HEADER);
+    wbkgdset(w, ' ' | base);
+    werase(w);
+    wmove(w, 0, 0);
+
+    const struct severity_level *lvl = policy_level(con->policy, inc->sev);
+    if (lvl)
+        snprintf(badge, sizeof badge, " %s %s ", lvl->name, lvl->label ? lvl->label : "");
+    else
+        snprintf(badge, sizeof badge, " SEV%d ", inc->sev);
+    int sev_el = inc->sev >= 1 && inc->sev <= 5 ? THEME_SEV_1 + inc->sev - 1 : THEME_SEV_5;
+    wattrset(w, ui_attr(con, (enum theme_element)sev_el));
+    int used = ui_put(w, badge, strlen(badge), p->width);
+    wattrset(w, ui_attr(con, THEME_STATUS));
+    char status[32];
+    snprintf(status, sizeof status, " %s ", incident_status_name(inc->status));
+    for (char *c = status; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    used += ui_put(w, status, strlen(status), p->width - used);
+
+    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : con->now;
+    stamp_format_span(span, sizeof span, inc->declared_at != STAMP_NONE ? end - inc->declared_at : 0);
+    ui_format_time(con, now, sizeof now, con->now, false);
+    /* the failing sinks go here once publishing reports them */
+    snprintf(left, sizeof left, " %s  %s %s  %s %s", inc->id, inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
+             span, now, con->utc ? "UTC" : "local");
+    wattrset(w, base);
+    if (p->height == 1) {
+        /* compact: the title follows the badges */
+        wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
+        waddch(w, ' ');
+        used++;
+        ui_put_padded(w, inc->title ? inc->title : "", p->width - used);
+        return;
+    }
+    ui_put_padded(w, left, p->width - used);
+    wmove(w, 1, 0);
+    wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
+    waddch(w, ' ');
+    ui_put_padded(w, inc->title ? inc->title : "(no title)", p->width - 1);
+}
+
+const struct panel_ops header_panel_ops = {
+    .name = "header",
+    .draw = header_draw,
+};

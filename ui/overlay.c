@@ -1,0 +1,143 @@
+/* overlay — a box over the panels: the keys, a role's hand-offs, the picker. */
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+
+static const char *const help_lines[] = {
+    "Recording",
+    "  Enter, n   note (start with HH:MM to back-date it)",
+    "  u          status update: pick the state, edit the text, Enter",
+    "  s          severity; in the prompt, c runs the classification questions",
+    "  r          assign a role (ic, comms, ops, scribe, sme)",
+    "  a          acknowledge",
+    "  m          mitigated",
+    "  i          action item (text, owner, due, priority, kind)",
+    "  p          page someone",
+    "  e          edit the selected entry (text or time; the original is kept)",
+    "  R          resolve (asks first)",
+    "Moving",
+    "  Up/Down j/k  select     PgUp/PgDn  page     Home/End g/G  first/last",
+    "  End        back to following new entries",
+    "  /          search       n/N next/previous hit (Esc clears the search)",
+    "  f          filter: all / notes / updates / alerts",
+    "  Tab        focus: timeline / roles / clocks; Enter on a role: its hand-offs",
+    "Other",
+    "  t          UTC / local time      ?  this help      q  quit (the incident stays open)",
+    "Prompts",
+    "  Esc cancels; Left/Right/Tab choose; Ctrl-A/E start/end; Ctrl-U/W delete",
+    "  to start / a word; Up/Down history",
+};
+
+struct box {
+    WINDOW *w;
+    int height, width;
+};
+
+static struct box open_box(struct console *con, int want_h, int want_w, const char *title)
+{
+    struct box b;
+    b.height = want_h + 2 < con->rows - 2 ? want_h + 2 : con->rows - 2;
+    b.width = want_w + 4 < con->cols - 2 ? want_w + 4 : con->cols - 2;
+    if (b.height < 3)
+        b.height = 3;
+    if (b.width < 10)
+        b.width = 10;
+    b.w = newwin(b.height, b.width, (con->rows - b.height) / 2, (con->cols - b.width) / 2);
+    wbkgdset(b.w, ' ' | ui_attr(con, THEME_DIALOG));
+    werase(b.w);
+    wattrset(b.w, ui_attr(con, THEME_DIALOG_BORDER));
+    box_set(b.w, WACS_VLINE, WACS_HLINE);
+    wmove(b.w, 0, 2);
+    ui_put(b.w, title, strlen(title), b.width - 4);
+    wattrset(b.w, ui_attr(con, THEME_DIALOG));
+    return b;
+}
+
+static void close_box(struct box *b)
+{
+    wnoutrefresh(b->w);
+    delwin(b->w);
+}
+
+static void line(struct box *b, int row, const char *s)
+{
+    if (row < 1 || row >= b->height - 1)
+        return;
+    wmove(b->w, row, 2);
+    ui_put_padded(b->w, s, b->width - 4);
+}
+
+void ui_overlay_draw(struct console *con)
+{
+    struct box b;
+    char text[512];
+    size_t n;
+    switch (con->overlay) {
+    case OVERLAY_HELP:
+        n = sizeof help_lines / sizeof *help_lines;
+        b = open_box(con, (int)n, 78, " Keys (Esc closes) ");
+        for (size_t i = (size_t)con->overlay_scroll; i < n; i++)
+            line(&b, (int)(i - (size_t)con->overlay_scroll) + 1, help_lines[i]);
+        close_box(&b);
+        break;
+    case OVERLAY_ROLE_HISTORY: {
+        int role = roles_selected(con);
+        snprintf(text, sizeof text, " %s hand-offs (Esc closes) ", incident_role_name((enum role_kind)role));
+        b = open_box(con, 12, 60, text);
+        int row = 1;
+        for (size_t i = 0; i < con->inc->nroles; i++) {
+            const struct role_change *rc = &con->inc->roles[i];
+            if ((int)rc->role != role)
+                continue;
+            if (row - 1 < con->overlay_scroll) {
+                row++;
+                continue;
+            }
+            char when[32];
+            ui_format_time(con, when, sizeof when, rc->at, true);
+            snprintf(text, sizeof text, "%s  %s  (by %s)", when, *rc->name ? rc->name : "(cleared)", rc->by);
+            line(&b, row - con->overlay_scroll, text);
+            row++;
+        }
+        if (row == 1)
+            line(&b, 1, "never assigned");
+        close_box(&b);
+        break;
+    }
+    case OVERLAY_PICKER:
+        b = open_box(con, (int)con->npicks + 3, 70, " Open incidents (Enter opens, d declares) ");
+        for (size_t i = 0; i < con->npicks; i++) {
+            if (i == con->pick)
+                wattron(b.w, A_REVERSE);
+            line(&b, (int)i + 1, con->picks[i]);
+            wattroff(b.w, A_REVERSE);
+        }
+        close_box(&b);
+        break;
+    default:
+        break;
+    }
+}
+
+int ui_overlay_key(struct console *con, wint_t key, bool code)
+{
+    if (con->overlay == OVERLAY_PICKER) {
+        if (code && key == KEY_UP && con->pick > 0)
+            con->pick--;
+        else if (code && key == KEY_DOWN && con->pick + 1 < con->npicks)
+            con->pick++;
+        else if (!code && (key == '\n' || key == '\r'))
+            con->overlay = OVERLAY_NONE;
+        else if (!code && key == 'q')
+            return KEY_QUIT;
+        return KEY_HANDLED | KEY_REDRAW;
+    }
+    if ((code && key == KEY_DOWN) || (!code && key == 'j'))
+        con->overlay_scroll++;
+    else if (((code && key == KEY_UP) || (!code && key == 'k')) && con->overlay_scroll > 0)
+        con->overlay_scroll--;
+    else
+        con->overlay = OVERLAY_NONE;      /* any other key closes */
+    return KEY_HANDLED | KEY_REDRAW;
+}

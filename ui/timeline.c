@@ -1,0 +1,382 @@
+/* timeline — the main pane: what happened, in the order it happened.
+ * Follow mode keeps the newest entry at the bottom; scrolled back, the view
+ * stays put and counts what arrived meanwhile. Only the entries on screen are
+ * wrapped, so a 100,000-event incident draws as fast as a small one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "console.h"
+#include "warroom/stamp.h"
+
+enum filter { FILTER_ALL, FILTER_NOTES, FILTER_UPDATES, FILTER_ALERTS, FILTER_COUNT };
+static const char *const filter_names[FILTER_COUNT] = {"all", "notes", "updates", "alerts"};
+
+#define TIME_COLS 11
+#define AUTHOR_COLS 10
+#define TYPE_COLS 9
+
+struct timeline_state {
+    size_t *visible;   /* indices into inc->timeline that pass the filter */
+    size_t nvisible;
+    size_t selected;   /* into visible */
+    size_t top;        /* first entry drawn when not following */
+    bool follow;
+    size_t arrived;    /* entries that came in while scrolled back */
+    enum filter filter;
+    const struct event *keep_selected, *keep_top; /* across a replay */
+};
+
+static struct timeline_state *state_of(struct console *con)
+{
+    struct panel *p = &con->panels[PANEL_TIMELINE];
+    if (!p->state) {
+        struct timeline_state *s = xcalloc(1, sizeof *s);
+        s->follow = true;
+        p->state = s;
+    }
+    return p->state;
+}
+
+static bool passes(enum filter f, const struct event *ev)
+{
+    switch (f) {
+    case FILTER_NOTES: return ev->type == EVENT_NOTE;
+    case FILTER_UPDATES: return ev->type == EVENT_UPDATE;
+    case FILTER_ALERTS: return ev->type == EVENT_ALERT || ev->type == EVENT_IMPACT || ev->type == EVENT_ESCALATE ||
+                               ev->type == EVENT_PAGE;
+    default: return true;
+    }
+}
+
+static void rebuild(struct console *con)
+{
+    struct timeline_state *s = state_of(con);
+    free(s->visible);
+    s->visible = xmalloc(sizeof(size_t) * (con->inc->ntimeline ? con->inc->ntimeline : 1));
+    s->nvisible = 0;
+    for (size_t i = 0; i < con->inc->ntimeline; i++)
+        if (passes(s->filter, con->inc->timeline[i].ev))
+            s->visible[s->nvisible++] = i;
+    if (s->follow || s->selected >= s->nvisible)
+        s->selected = s->nvisible ? s->nvisible - 1 : 0;
+    if (s->top >= s->nvisible)
+        s->top = s->nvisible ? s->nvisible - 1 : 0;
+}
+
+/* Called after replay: the timeline array was rebuilt (and may have grown). */
+/* Events live on across a replay; the timeline array does not. Before one,
+ * remember the selected and top entries by event, to find them again after
+ * (a back-dated entry may have landed above them). */
+void timeline_before_change(struct console *con)
+{
+    struct timeline_state *s = state_of(con);
+    s->keep_selected = s->keep_top = NULL;
+    if (!s->follow && s->selected < s->nvisible && s->top < s->nvisible) {
+        s->keep_selected = con->inc->timeline[s->visible[s->selected]].ev;
+        s->keep_top = con->inc->timeline[s->visible[s->top]].ev;
+    }
+}
+
+void timeline_changed(struct console *con, size_t before)
+{
+    struct timeline_state *s = state_of(con);
+    if (!s->follow && con->inc->ntimeline > before)
+        s->arrived += con->inc->ntimeline - before;
+    rebuild(con);
+    for (size_t i = 0; (s->keep_selected || s->keep_top) && i < s->nvisible; i++) {
+        const struct event *ev = con->inc->timeline[s->visible[i]].ev;
+        if (ev == s->keep_selected)
+            s->selected = i;
+        if (ev == s->keep_top)
+            s->top = i;
+    }
+    s->keep_selected = s->keep_top = NULL;
+    con->panels[PANEL_TIMELINE].dirty = true;
+}
+
+const struct timeline_entry *timeline_selected(struct console *con)
+{
+    struct timeline_state *s = state_of(con);
+    if (!s->nvisible)
+        return NULL;
+    return &con->inc->timeline[s->visible[s->selected]];
+}
+
+void ui_entry_text(struct buf *out, const struct timeline_entry *e)
+{
+    const struct event *ev = e->ev;
+    const char *why = event_str(ev, "why"), *reason = event_str(ev, "reason"), *s;
+    long long v;
+    switch (ev->type) {
+    case EVENT_DECLARE:
+        buf_printf(out, "Declared SEV%lld: %s", event_int(ev, "sev", &v) ? v : 0,
+                   (s = event_str(ev, "title")) ? s : "");
+        if ((s = event_str(ev, "impact")))
+            buf_printf(out, " (impact: %s)", s);
+        break;
+    case EVENT_SEV:
+        buf_printf(out, "Severity SEV%lld%s%s", event_int(ev, "sev", &v) ? v : 0, why ? ": " : "", why ? why : "");
+        break;
+    case EVENT_ROLE:
+        s = event_str(ev, "name");
+        buf_printf(out, "%s: %s", event_str(ev, "role") ? event_str(ev, "role") : "?", s && *s ? s : "(cleared)");
+        break;
+    case EVENT_UPDATE:
+        buf_printf(out, "[%s] %s", event_str(ev, "state") ? event_str(ev, "state") : "?", e->text);
+        break;
+    case EVENT_PAGE:
+        buf_printf(out, "Paged %s%s%s", event_str(ev, "target") ? event_str(ev, "target") : "?", reason ? ": " : "",
+                   reason ? reason : "");
+        break;
+    case EVENT_ESCALATE:
+        buf_printf(out, "Escalation: %s", event_str(ev, "label") ? event_str(ev, "label") : "?");
+        break;
+    case EVENT_ACTION:
+        buf_printf(out, "%s %s", event_str(ev, "item") ? event_str(ev, "item") : "?", e->text);
+        if ((s = event_str(ev, "owner")))
+            buf_printf(out, " (owner %s)", s);
+        if ((s = event_str(ev, "status")) && strcmp(s, "open") != 0)
+            buf_printf(out, " [%s]", s);
+        break;
+    case EVENT_ACK:
+        buf_adds(out, *e->text ? e->text : "Acknowledged");
+        break;
+    case EVENT_MITIGATE:
+        buf_printf(out, "Mitigated%s%s", *e->text ? ": " : "", e->text);
+        break;
+    case EVENT_RESOLVE:
+        buf_printf(out, "Resolved%s%s", *e->text ? ": " : "", e->text);
+        break;
+    case EVENT_REOPEN:
+        buf_printf(out, "Reopened%s%s", *e->text ? ": " : "", e->text);
+        break;
+    case EVENT_POSTMORTEM:
+        buf_printf(out, "Postmortem %s%s%s", event_str(ev, "path") ? event_str(ev, "path") : "",
+                   event_str(ev, "commit") ? " committed " : "", event_str(ev, "commit") ? event_str(ev, "commit") : "");
+        break;
+    default:
+        buf_adds(out, e->text);
+    }
+    if (e->edits)
+        buf_adds(out, " (edited)");
+}
+
+static bool is_hit(struct console *con, const struct timeline_entry *e)
+{
+    if (!con->search[0])
+        return false;
+    struct buf text = BUF_INIT;
+    ui_entry_text(&text, e);
+    bool hit = strcasestr(buf_str(&text), con->search) || strcasestr(e->ev->by, con->search);
+    buf_free(&text);
+    return hit;
+}
+
+void timeline_search_step(struct console *con, int direction)
+{
+    struct timeline_state *s = state_of(con);
+    if (!s->nvisible || !con->search[0])
+        return;
+    for (size_t k = 1; k <= s->nvisible; k++) {
+        size_t i = (s->selected + s->nvisible + (size_t)direction * k) % s->nvisible;
+        if (is_hit(con, &con->inc->timeline[s->visible[i]])) {
+            s->selected = i;
+            s->follow = i == s->nvisible - 1;
+            if (s->follow)
+                s->arrived = 0;
+            con->panels[PANEL_TIMELINE].dirty = true;
+            return;
+        }
+    }
+    console_message(con, false, "no entry matches \"%s\"", con->search);
+}
+
+static int text_cols(const struct panel *p)
+{
+    int cols = p->width - TIME_COLS - AUTHOR_COLS - TYPE_COLS - 3;
+    return cols < 10 ? 10 : cols;
+}
+
+static int entry_height(struct console *con, const struct panel *p, size_t vis)
+{
+    struct buf text = BUF_INIT;
+    ui_entry_text(&text, &con->inc->timeline[state_of(con)->visible[vis]]);
+    int n = ui_wrap(buf_str(&text), text_cols(p), NULL, NULL);
+    buf_free(&text);
+    return n;
+}
+
+struct line_ctx {
+    WINDOW *w;
+    int row, rows, indent, cols;
+    bool first;
+};
+
+static void draw_line(void *ctx, const char *s, size_t len)
+{
+    struct line_ctx *lc = ctx;
+    if (lc->row >= lc->rows)
+        return;
+    if (!lc->first)
+        wmove(lc->w, lc->row, lc->indent);
+    int used = ui_put(lc->w, s, len, lc->cols);
+    for (; used < lc->cols; used++)
+        waddch(lc->w, ' ');
+    lc->row++;
+    lc->first = false;
+}
+
+static void timeline_draw(struct panel *p, struct console *con)
+{
+    struct timeline_state *s = state_of(con);
+    WINDOW *w = p->win;
+    int rows = p->height - 1;
+    wbkgdset(w, ' ' | ui_attr(con, THEME_DEFAULT));
+    werase(w);
+
+    /* title line */
+    char title[1200];
+    wmove(w, 0, 0);
+    wattrset(w, ui_attr(con, THEME_TITLE) | (con->focus == PANEL_TIMELINE ? A_BOLD : 0));
+    snprintf(title, sizeof title, " Timeline [%s] %zu entries%s%s%s", filter_names[s->filter], s->nvisible,
+             con->search[0] ? "  search: " : "", con->search[0] ? con->search : "", s->follow ? "  (following)" : "");
+    ui_put_padded(w, title, p->width);
+    if (!s->follow && s->arrived) {
+        char more[64];
+        snprintf(more, sizeof more, " %zu new below (End) ", s->arrived);
+        int len = (int)strlen(more);
+        if (len < p->width) {
+            wmove(w, 0, p->width - len);
+            wattrset(w, ui_attr(con, THEME_WARNING));
+            ui_put(w, more, (size_t)len, len);
+        }
+    }
+    if (!s->nvisible || rows < 1) {
+        wnoutrefresh(w);
+        return;
+    }
+
+    /* which entries fit: from the bottom when following, else from the top */
+    size_t first = s->top;
+    if (s->follow) {
+        s->selected = s->nvisible - 1;
+        int used = 0;
+        first = s->nvisible;
+        while (first > 0) {
+            int h = entry_height(con, p, first - 1);
+            if (used + h > rows && used > 0)
+                break;
+            used += h;
+            first--;
+        }
+    } else {
+        if (s->selected < s->top)
+            s->top = s->selected;
+        /* move the top down until the selected entry fits */
+        for (;;) {
+            int used = 0;
+            for (size_t i = s->top; i <= s->selected; i++)
+                used += entry_height(con, p, i);
+            if (used <= rows || s->top == s->selected)
+                break;
+            s->top++;
+        }
+        first = s->top;
+    }
+
+    int row = 1;
+    int64_t prev_day = first > 0 ? con->inc->timeline[s->visible[first - 1]].at / STAMP_DAY : -1;
+    struct line_ctx lc = {w, 1, p->height, TIME_COLS + AUTHOR_COLS + TYPE_COLS + 3, text_cols(p), true};
+    for (size_t i = first; i < s->nvisible && row < p->height; i++) {
+        const struct timeline_entry *e = &con->inc->timeline[s->visible[i]];
+        bool selected = i == s->selected && con->focus == PANEL_TIMELINE;
+        bool hit = is_hit(con, e);
+        attr_t extra = selected ? ui_attr(con, THEME_TIMELINE_SELECTED) : hit ? ui_attr(con, THEME_TIMELINE_SEARCH) : 0;
+        char when[32];
+        int64_t day = e->at / STAMP_DAY;
+        ui_format_time(con, when, sizeof when, e->at, day != prev_day);
+        prev_day = day;
+        wmove(w, row, 0);
+        wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME));
+        ui_put_padded(w, when, TIME_COLS);
+        waddch(w, ' ');
+        wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_AUTHOR));
+        ui_put_padded(w, e->ev->by, AUTHOR_COLS);
+        waddch(w, ' ');
+        wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TYPE));
+        ui_put_padded(w, e->ev->type_name, TYPE_COLS);
+        waddch(w, ' ');
+        enum theme_element el = e->ev->type == EVENT_ALERT || e->ev->type == EVENT_ESCALATE ? THEME_TIMELINE_ALERT
+                                : e->ev->type == EVENT_UPDATE ? THEME_TIMELINE_UPDATE
+                                                              : THEME_TIMELINE_TEXT;
+        wattrset(w, extra ? extra : ui_attr(con, el));
+        struct buf text = BUF_INIT;
+        ui_entry_text(&text, e);
+        lc.row = row;
+        lc.first = true;
+        ui_wrap(buf_str(&text), lc.cols, draw_line, &lc);
+        buf_free(&text);
+        row = lc.row;
+    }
+    wnoutrefresh(w);
+}
+
+static int timeline_key(struct panel *p, struct console *con, wint_t key, bool code)
+{
+    struct timeline_state *s = state_of(con);
+    int page = p->height > 3 ? p->height - 2 : 1;
+    size_t last = s->nvisible ? s->nvisible - 1 : 0;
+    size_t sel = s->selected;
+    if (code) {
+        switch (key) {
+        case KEY_UP: sel = sel > 0 ? sel - 1 : 0; break;
+        case KEY_DOWN: sel = sel < last ? sel + 1 : last; break;
+        case KEY_PPAGE: sel = sel > (size_t)page ? sel - (size_t)page : 0; break;
+        case KEY_NPAGE: sel = sel + (size_t)page < last ? sel + (size_t)page : last; break;
+        case KEY_HOME: sel = 0; break;
+        case KEY_END: sel = last; break;
+        default: return KEY_IGNORED;
+        }
+    } else {
+        switch (key) {
+        case 'k': sel = sel > 0 ? sel - 1 : 0; break;
+        case 'j': sel = sel < last ? sel + 1 : last; break;
+        case 'g': sel = 0; break;
+        case 'G': sel = last; break;
+        case 'f':
+            s->filter = (enum filter)((s->filter + 1) % FILTER_COUNT);
+            s->follow = true;
+            s->arrived = 0;
+            rebuild(con);
+            p->dirty = true;
+            return KEY_HANDLED;
+        default: return KEY_IGNORED;
+        }
+    }
+    if (s->follow && sel != last)
+        s->top = sel;                     /* leaving follow mode: start from where we are */
+    s->selected = sel;
+    s->follow = sel == last;
+    if (s->follow)
+        s->arrived = 0;
+    p->dirty = true;
+    return KEY_HANDLED;
+}
+
+static void timeline_free(struct panel *p)
+{
+    struct timeline_state *s = p->state;
+    if (s)
+        free(s->visible);
+    free(s);
+    p->state = NULL;
+}
+
+const struct panel_ops timeline_panel_ops = {
+    .name = "timeline",
+    .draw = timeline_draw,
+    .key = timeline_key,
+    .free = timeline_free,
+};
