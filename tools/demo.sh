@@ -1,6 +1,8 @@
 #!/bin/sh
 # `make run`: a demo incident (a checkout outage) played through the command
-# line in a scratch platform repo, then shown. Nothing outside build/demo is touched.
+# line in a scratch platform repo, then the console opens on it (on a
+# terminal; elsewhere the incident is printed). Nothing outside build/demo is
+# touched.
 set -eu
 cd "$(dirname "$0")/.."
 W=$(pwd)/build/warroom
@@ -35,5 +37,9 @@ export WARROOM_INCIDENT="$id"
 "$W" action add "Canary config changes for payment-gateway" --owner dave --due "$(date -u -d '+7 days' +%Y-%m-%d)" --priority P1 --kind prevent >/dev/null
 "$W" action add "Alert on TLS handshake latency" --owner frank --due "$(date -u -d '+14 days' +%Y-%m-%d)" --priority P2 --kind mitigate >/dev/null
 echo "demo incident $id in $WARROOM_DIR (platform repo $demo/platform)"
+if [ -t 0 ] && [ -t 1 ]; then
+    # the console; q quits, the incident stays open for another look
+    exec "$W"
+fi
 echo
 "$W" show

@@ -187,12 +187,20 @@ static void follow(struct console *con)
     timeline_changed(con, before);
     refresh_clocks(con);
     console_mark_all(con);
-    if (con->trace) {
-        /* what reached the screen in this pass: the newest entries */
-        int64_t us = console_trace_us();
-        for (size_t i = before; i < con->inc->nevents && con->inc->nevents - i <= 1000; i++)
-            fprintf(con->trace, "event %s %lld\n", con->inc->events[i]->id, (long long)us);
-    }
+}
+
+/* Which events reached the screen in this pass, for the benchmark. */
+static void trace_frame(struct console *con, int64_t frame_start, bool first, int64_t started)
+{
+    int64_t end = console_trace_us();
+    if (first)
+        fprintf(con->trace, "first %lld\n", (long long)(end - started));
+    fprintf(con->trace, "frame %lld %lld %zu\n", (long long)frame_start, (long long)(end - frame_start),
+            con->inc->nevents);
+    for (size_t i = con->traced; i < con->inc->nevents; i++)
+        if (con->inc->nevents - i <= 1000)
+            fprintf(con->trace, "event %s %lld\n", con->inc->events[i]->id, (long long)end);
+    con->traced = con->inc->nevents;
 }
 
 static void drain_watch(struct console *con)
@@ -507,6 +515,7 @@ int console_run(struct cli_context *cli)
         console_message(&con, true, "%s", con.inc->reader.warnings[i]);
     watch_log(&con);
     timeline_changed(&con, con.inc->ntimeline);
+    con.traced = con.inc->nevents;
     refresh_clocks(&con);
     layout(&con);
     nodelay(stdscr, TRUE);
@@ -526,13 +535,8 @@ int console_run(struct cli_context *cli)
         }
         draw(&con);
         doupdate();
-        if (con.trace) {
-            int64_t end = console_trace_us();
-            if (first)
-                fprintf(con.trace, "first %lld\n", (long long)(end - started));
-            fprintf(con.trace, "frame %lld %lld %zu\n", (long long)frame_start, (long long)(end - frame_start),
-                    con.inc->nevents);
-        }
+        if (con.trace)
+            trace_frame(&con, frame_start, first, started);
         first = false;
 
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = con.watch_fd, .events = POLLIN}};

@@ -103,7 +103,8 @@ struct console {
     char message[256];        /* the last outcome, shown in the footer */
     bool message_is_error;
     int watch_fd, watch_wd;   /* inotify on the log, or -1 (then polling) */
-    FILE *trace;
+    FILE *trace;              /* WARROOM_TRACE: frame times, events reaching the screen */
+    size_t traced;            /* events already written to the trace */
     char history[32][1024];   /* what was typed, newest last */
     size_t nhistory;
     char search[1024];

@@ -80,6 +80,9 @@ struct incident {
     bool data_exposed;
     int64_t declared_at, impact_at, detected_at, acked_at, mitigated_at, resolved_at,
         last_update_at, reopened_at;  /* STAMP_NONE when it has not happened */
+    int64_t first_alert_at, first_impact_at; /* as marked; impact_at and detected_at fall back */
+    const struct event **edits;     /* every edit event, in the order recorded */
+    size_t nedits;
     struct sev_change *sevs;
     size_t nsevs;
     struct role_change *roles;      /* hand-off history, in order */

@@ -12,9 +12,7 @@
 #include <unistd.h>
 
 #include "warroom/error.h"
-#include "warroom/event.h"
 #include "warroom/incident.h"
-#include "warroom/stamp.h"
 
 #define EVENTS 100000
 #define RUNS 5
@@ -32,64 +30,15 @@ static int compare(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A realistic mix: mostly notes of a sentence or two, with the other types
- * an incident has, written as warroom writes them. */
+/* The log comes from genlog, the generator the console benchmark uses too. */
 static void generate(const char *path)
 {
-    static const char *const words[] = {"checkout", "gateway", "deploy", "rollback", "latency", "p99", "errors",
-                                        "pool", "exhausted", "config", "canary", "region", "eu-west-1", "db",
-                                        "replica", "lag", "cache", "hit", "ratio", "dropped", "to", "the", "is",
-                                        "after", "since", "restarted", "pods", "502", "customers", "orders"};
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "build/tools/genlog '%s' %d", path, EVENTS);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "cannot generate %s (is build/tools/genlog built?)\n", path);
         exit(1);
     }
-    struct buf line = BUF_INIT;
-    int64_t t0 = INT64_C(1742048700000);
-    srand(42);
-    for (int i = 0; i < EVENTS; i++) {
-        struct event_draft d;
-        static const enum event_type mix[] = {EVENT_NOTE, EVENT_NOTE, EVENT_NOTE, EVENT_NOTE, EVENT_NOTE,
-                                              EVENT_NOTE, EVENT_ALERT, EVENT_UPDATE, EVENT_ROLE, EVENT_ACTION};
-        enum event_type type = i == 0 ? EVENT_DECLARE : mix[rand() % 10];
-        event_draft_init(&d, type, "scribe");
-        event_new_id(d.id);
-        d.ts = t0 + (int64_t)i * 1000;
-        d.at = rand() % 8 == 0 ? d.ts - 60000 : STAMP_NONE;
-        char text[400];
-        size_t n = 0;
-        int count = 18 + rand() % 16;
-        for (int w = 0; w < count; w++)
-            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", w ? " " : "", words[rand() % 30]);
-        switch (type) {
-        case EVENT_DECLARE:
-            event_draft_str(&d, "title", "Checkout failing for card payments");
-            event_draft_int(&d, "sev", 1);
-            break;
-        case EVENT_UPDATE:
-            event_draft_str(&d, "state", "identified");
-            event_draft_str(&d, "text", text);
-            break;
-        case EVENT_ROLE:
-            event_draft_str(&d, "role", "sme");
-            event_draft_str(&d, "name", "frank");
-            break;
-        case EVENT_ACTION:
-            event_draft_str(&d, "item", "A1");
-            event_draft_str(&d, "text", text);
-            event_draft_str(&d, "owner", "dave");
-            break;
-        default:
-            event_draft_str(&d, "text", text);
-        }
-        buf_reset(&line);
-        event_encode(&line, &d);
-        fwrite(line.data, 1, line.len, f);
-        event_draft_free(&d);
-    }
-    buf_free(&line);
-    fclose(f);
 }
 
 /* Replays in a child so its peak resident memory is its own. */

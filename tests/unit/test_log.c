@@ -233,6 +233,77 @@ static void test_edit_keeps_audit_trail(void **state)
     incident_free(inc);
 }
 
+static void append_at(struct world *w, enum event_type type, int64_t at, const char *text)
+{
+    struct event_draft d;
+    event_draft_init(&d, type, "tester");
+    d.at = at;
+    if (type == EVENT_DECLARE) {
+        event_draft_str(&d, "title", "t");
+        event_draft_int(&d, "sev", 2);
+    } else if (text) {
+        event_draft_str(&d, "text", text);
+    }
+    assert_int_equal(log_append(&w->log, &d), 0);
+    event_draft_free(&d);
+}
+
+static void expect_same(const struct incident *a, const struct incident *b)
+{
+    assert_int_equal(a->ntimeline, b->ntimeline);
+    for (size_t i = 0; i < a->ntimeline; i++) {
+        assert_string_equal(a->timeline[i].ev->id, b->timeline[i].ev->id);
+        assert_string_equal(a->timeline[i].text, b->timeline[i].text);
+        assert_int_equal(a->timeline[i].at, b->timeline[i].at);
+    }
+    assert_int_equal(a->detected_at, b->detected_at);
+    assert_int_equal(a->impact_at, b->impact_at);
+    assert_int_equal(a->acked_at, b->acked_at);
+    assert_int_equal(a->status, b->status);
+}
+
+/* Following folds appended events in without a full replay when it can; the
+ * result must be what a fresh load gives, whatever arrives. */
+static void test_follow_equals_load(void **state)
+{
+    struct world *w = *state;
+    int64_t now = stamp_now();
+    append_at(w, EVENT_DECLARE, now - 60 * STAMP_MINUTE, NULL);
+    append_at(w, EVENT_NOTE, now - 50 * STAMP_MINUTE, "one");
+    struct incident *live, *fresh;
+    assert_int_equal(incident_load(&live, "inc-x", w->path), 0);
+    assert_int_equal(live->detected_at, live->declared_at);  /* no alert yet */
+    bool changed;
+    /* in order: the quick path */
+    append_at(w, EVENT_ALERT, now - 40 * STAMP_MINUTE, "alert after the declaration");
+    append_at(w, EVENT_ACK, now - 39 * STAMP_MINUTE, NULL);
+    assert_int_equal(incident_follow(live, &changed), 0);
+    assert_int_equal(incident_load(&fresh, "inc-x", w->path), 0);
+    expect_same(live, fresh);
+    assert_int_equal(live->detected_at, now - 40 * STAMP_MINUTE);
+    incident_free(fresh);
+    /* back-dated before the declaration: impact and order change */
+    append_at(w, EVENT_IMPACT, now - 70 * STAMP_MINUTE, "it began earlier");
+    assert_int_equal(incident_follow(live, &changed), 0);
+    assert_int_equal(incident_load(&fresh, "inc-x", w->path), 0);
+    expect_same(live, fresh);
+    assert_int_equal(live->impact_at, now - 70 * STAMP_MINUTE);
+    incident_free(fresh);
+    /* an edit of an earlier entry */
+    struct event_draft d;
+    event_draft_init(&d, EVENT_EDIT, "tester");
+    event_draft_str(&d, "target", live->timeline[2].ev->id);
+    event_draft_str(&d, "set.text", "one, corrected");
+    assert_int_equal(log_append(&w->log, &d), 0);
+    event_draft_free(&d);
+    append_at(w, EVENT_NOTE, now, "after the edit");
+    assert_int_equal(incident_follow(live, &changed), 0);
+    assert_int_equal(incident_load(&fresh, "inc-x", w->path), 0);
+    expect_same(live, fresh);
+    incident_free(fresh);
+    incident_free(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeated_id_counts_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ts_never_goes_backwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_keeps_audit_trail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_equals_load, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
