@@ -95,9 +95,50 @@ keys lobby y
 check "  ... and proposes a level" wait_for lobby "proposed SEV1"
 keys lobby Enter Enter
 check "the severity changes" wait_for lobby "SEV1 Critical"
+# --- an update, an action item, a page, an edit, a role's history, local time ---
+keys lobby u
+check "u asks for the status first" wait_for lobby "status:.*investigating"
+keys lobby Right
+keys lobby Enter
+check "  ... then prefills the text for that state" wait_for lobby "update text: We have identified"
+keys lobby C-u
+keys lobby -l "Config change found; rolling back"
+keys lobby Enter
+check "the update is in the timeline" wait_for lobby "\[identified\] Config change found"
+check "  ... and the header shows the status" wait_for lobby "IDENTIFIED"
+keys lobby i
+keys lobby -l "Add a canary"
+keys lobby Enter
+keys lobby -l "dave"
+keys lobby Enter Enter Enter Enter
+check "an action item is recorded" wait_for lobby "A1 Add a canary (owner dave)"
+keys lobby p
+keys lobby -l "db-oncall"
+keys lobby Enter Enter
+check "a page is recorded" wait_for lobby "Paged db-oncall"
+keys lobby e
+check "e edits the selected entry" wait_for lobby "corrected text: Paged\|corrected text:"
+keys lobby C-u
+keys lobby -l "the DBA on call"
+keys lobby Enter Enter
+check "the corrected text shows, marked edited" wait_for lobby "(edited)"
+check "  ... and the original is kept in the log" grep -q '"target":"db-oncall"' "$WARROOM_DIR/$id/events.jsonl"
+keys lobby Tab
+keys lobby Enter
+check "Enter on a role shows its hand-offs" wait_for lobby "ic hand-offs"
+check "  ... with who took it" wait_for lobby "carol"
+keys lobby Escape
+keys lobby Tab Tab
+keys lobby t
+check "t switches to local time" wait_for lobby "local"
+keys lobby t
+keys lobby R
+check "R asks before resolving" wait_for lobby "resolve this incident?"
+keys lobby Escape
+check "  ... and Esc keeps it open" wait_for lobby "cancelled"
 keys lobby q
 check "q quits and restores the terminal" wait_for lobby "EXITED 0"
-check "the incident stays open" test "$(wr --incident "$id" show --json | jq -r .status)" = investigating
+check "the incident stays open" test "$(wr --incident "$id" show --json | jq -r .status)" = identified
 
 # --- clocks count down and turn overdue; the escalation fires once ---
 export WARROOM_NOW=2025-03-15T15:00:00Z
