@@ -152,9 +152,11 @@ fuzz: deps-check $(FUZZ_BINS)
 # ---- entry points ----
 deps:
 	tools/deps.sh
+	tools/npm-deps.sh
 
 deps-check:
 	@tools/deps.sh --check || tools/deps.sh
+	@tools/npm-deps.sh --check || tools/npm-deps.sh
 
 run: deps-check
 	@$(MAKE) --no-print-directory all

@@ -1,11 +1,498 @@
+/* cli_postmortem — `warroom postmortem`: render the incident's postmortem from
+ * the team's template, optionally edit it, write it, commit it into the platform
+ * repo and push it, and record where it went as a `postmortem` event.
+ *
+ * Order matters for the user's work: everything that can refuse (usage, action
+ * items without owner, a template that does not parse) is checked before the
+ * editor opens, and an edited draft is kept on disk until it has gone where it
+ * was meant to, so a failed commit never loses what the author wrote. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <jansson.h>
+
+#include "warroom/buf.h"
+#include "warroom/builtin.h"
 #include "warroom/cli.h"
 #include "warroom/error.h"
+#include "warroom/postmortem.h"
+#include "warroom/repo.h"
+#include "warroom/stamp.h"
+#include "warroom/store.h"
+#include "warroom/template.h"
+
+#define REPO_TEMPLATE "runbooks/post-mortem-template.md"
+#define BUILTIN_TEMPLATE "docs/templates/postmortem.md"
+#define CONFIG_TEXT_MAX 255   /* bytes of a postmortem.* setting */
+
+/* Sets a message that wraps the last one: BEFORE, the last message, AFTER. (The
+ * last message lives in the buffer error_set writes, so it is copied first.) */
+static int error_wrap(const char *before, const char *after)
+{
+    char *last = xstrdup(error_last());
+    error_set("%s%s%s", before, last, after);
+    free(last);
+    return -1;
+}
+
+struct settings {
+    const char *dir, *branch, *remote; /* NULL: the defaults */
+    bool push;
+};
+
+/* A postmortem.* string setting: one line, bounded, else an error. */
+static int setting_string(const struct cli_context *c, const char *key, const char **out)
+{
+    *out = config_string(&c->config, key);
+    if (!*out)
+        return 0;
+    size_t n = strlen(*out);
+    if (n == 0 || n > CONFIG_TEXT_MAX || strpbrk(*out, "\n\r\t"))
+        return error_set("%s: %s must be a short name on one line", c->config.path ? c->config.path : "config", key);
+    return 0;
+}
+
+static int settings_load(struct settings *s, const struct cli_context *c)
+{
+    const json_t *push = config_value(&c->config, "postmortem.push");
+    s->push = c->opts->push || json_is_true(push);
+    if (push && !json_is_boolean(push))
+        return error_set("%s: postmortem.push must be true or false", c->config.path ? c->config.path : "config");
+    if (setting_string(c, "postmortem.dir", &s->dir) < 0 || setting_string(c, "postmortem.branch", &s->branch) < 0 ||
+        setting_string(c, "postmortem.remote", &s->remote) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the template ---------------------------------------------------- */
+
+/* --template FILE, else the platform repo's runbooks/post-mortem-template.md on
+ * the postmortem branch, else the built-in. SOURCE gets the name messages use. */
+static int template_find(struct buf *text, struct buf *source, const struct cli_context *c, struct repo *repo,
+                         const struct settings *s)
+{
+    const char *path = c->opts->template_path;
+    if (path) {
+        buf_adds(source, path);
+        return cli_read_file(text, path, TEMPLATE_MAX_SIZE);
+    }
+    if (repo) {
+        int rc = repo_read_file(text, repo, s->branch, REPO_TEMPLATE);
+        if (rc == 0) {
+            const char *branch = s->branch ? s->branch : repo_current_branch(repo);
+            buf_printf(source, "%s:%s", branch ? branch : "HEAD", REPO_TEMPLATE);
+            return 0;
+        }
+        if (rc != REPO_ENOTFOUND)
+            return error_wrap("cannot read " REPO_TEMPLATE " from the platform repository: ", "");
+    }
+    const struct builtin_file *f = builtin_find(BUILTIN_TEMPLATE);
+    if (!f)
+        return error_set("the built-in template %s is missing from this build", BUILTIN_TEMPLATE);
+    buf_reset(text);
+    buf_add(text, f->text, f->len);
+    buf_printf(source, "%s (built in)", BUILTIN_TEMPLATE);
+    return 0;
+}
+
+/* ---- files ----------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* True when PATH's directory lies inside the working tree WORKDIR. */
+static bool inside_worktree(const char *path, const char *workdir)
+{
+    char *copy = xstrdup(path), dir[PATH_MAX], top[PATH_MAX];
+    bool inside = workdir && realpath(dirname(copy), dir) && realpath(workdir, top);
+    if (inside) {
+        size_t n = strlen(top);
+        inside = strncmp(dir, top, n) == 0 && (dir[n] == '/' || dir[n] == '\0');
+    }
+    free(copy);
+    return inside;
+}
+
+/* Replaces PATH with CONTENT atomically: a temporary file beside it, fsync,
+ * rename, fsync of the directory. MODE 0600 unless it goes into the repo. */
+static int file_replace(const char *path, const char *content, size_t len, mode_t mode)
+{
+    char *copy = xstrdup(path);
+    const char *dir = dirname(copy);
+    struct buf tmp = BUF_INIT;
+    int fd = -1, dfd = -1, rc = -1;
+    buf_printf(&tmp, "%s/.warroom-postmortem-XXXXXX", dir);
+    fd = mkstemp(tmp.data);
+    if (fd < 0) {
+        error_set_errno("cannot create a temporary file in %s", dir);
+        buf_reset(&tmp);
+        goto done;
+    }
+    if (write_all(fd, content, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        error_set_errno("cannot write %s", tmp.data);
+        goto done;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        error_set_errno("cannot write %s", tmp.data);
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp.data, path) < 0) {
+        error_set_errno("cannot replace %s", path);
+        goto done;
+    }
+    buf_reset(&tmp);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0)
+        fsync(dfd);
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (dfd >= 0)
+        close(dfd);
+    if (tmp.len)
+        unlink(tmp.data);
+    buf_free(&tmp);
+    free(copy);
+    return rc;
+}
+
+/* ---- the editor ------------------------------------------------------ */
+
+/* Writes DRAFT to a new 0600 file and names it in PATH. */
+static int draft_write(struct buf *path, const struct buf *draft)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    buf_reset(path);
+    buf_printf(path, "%s/warroom-postmortem-XXXXXX.md", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkstemps(path->data, 3);   /* the .md suffix lets the editor pick Markdown */
+    if (fd < 0)
+        return error_set_errno("cannot create a draft in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int rc = write_all(fd, draft->data ? draft->data : "", draft->len);
+    if (close(fd) < 0 || rc < 0) {
+        unlink(path->data);
+        return error_set_errno("cannot write the draft %s", path->data);
+    }
+    return 0;
+}
+
+/* Runs $EDITOR (else $VISUAL, else vi) on PATH the way git does: the editor
+ * setting is shell text (it may carry arguments), the path is passed as "$1"
+ * so no character in it is ever interpreted by the shell. */
+static int editor_run(const char *path)
+{
+    const char *editor = cli_env_or(NULL, "EDITOR");
+    if (!editor)
+        editor = cli_env_or(NULL, "VISUAL");
+    if (!editor)
+        editor = "vi";
+    struct buf script = BUF_INIT;
+    buf_printf(&script, "%s \"$@\"", editor);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        buf_free(&script);
+        return error_set_errno("cannot start the editor");
+    }
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", script.data, "sh", path, (char *)NULL);
+        _exit(127);
+    }
+    buf_free(&script);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return error_set_errno("cannot wait for the editor");
+    }
+    if (!WIFEXITED(status))
+        return error_set("the editor (%s) was stopped by signal %d", editor, WTERMSIG(status));
+    if (WEXITSTATUS(status) != 0)
+        return error_set("the editor (%s) exited with status %d", editor, WEXITSTATUS(status));
+    return 0;
+}
+
+/* Opens the draft in the editor and replaces DRAFT with what was saved. */
+static int draft_edit(struct buf *draft, struct buf *path)
+{
+    if (draft_write(path, draft) < 0)
+        return -1;
+    if (editor_run(path->data) < 0)
+        return -1;
+    buf_reset(draft);
+    if (cli_read_file(draft, path->data, REPO_FILE_MAX) < 0)
+        return -1;
+    size_t i = 0;
+    while (i < draft->len && strchr(" \t\r\n", draft->data[i]))
+        i++;
+    if (i == draft->len)
+        return error_set("the saved draft is empty; nothing was written");
+    return 0;
+}
+
+/* ---- committing ------------------------------------------------------ */
+
+static int commit_refused(int rc)
+{
+    const char *prefix = "cannot commit the postmortem: ";
+    if ((rc == REPO_EEXISTS || rc == REPO_EDIRTY) && !strstr(error_last(), "--force"))
+        return error_wrap(prefix, " (--force replaces it)");
+    if (rc == REPO_ELOCKED)
+        return error_wrap(prefix, "; try again when it has finished");
+    return error_wrap(prefix, "");
+}
+
+struct committed {
+    char commit[REPO_OID_HEX + 1];
+    char *branch;
+    bool changed, pushed;
+};
+
+static int postmortem_commit(struct committed *out, struct cli_context *c, struct repo *repo,
+                             const struct incident *inc, const struct settings *s, const struct buf *content)
+{
+    struct buf path = BUF_INIT, message = BUF_INIT, email = BUF_INIT;
+    struct repo_commit_result res;
+    struct repo_push_result pushed;
+    char local[NAME_MAX_LEN + 1];
+    int rc = -1;
+
+    const char *branch = s->branch ? s->branch : repo_current_branch(repo);
+    if (!branch) {
+        error_wrap("cannot commit the postmortem: ", " (or set postmortem.branch in the config)");
+        goto done;
+    }
+    out->branch = xstrdup(branch);
+    if (postmortem_path(&path, inc, s->dir) < 0)
+        goto done;
+    postmortem_commit_message(&message, inc, &c->policy);
+    /* used only when git config names nobody */
+    const char *author = *inc->holder[ROLE_IC] ? inc->holder[ROLE_IC] : c->by;
+    store_slug(local, NAME_MAX_LEN, author);
+    buf_printf(&email, "%s@warroom.invalid", local);
+    struct repo_commit_request req = {
+        .branch = out->branch,
+        .path = path.data,
+        .content = content->data ? content->data : "",
+        .len = content->len,
+        .message = message.data,
+        .author_name = author,
+        .author_email = email.data,
+        .force = c->opts->force,
+    };
+    if ((rc = repo_commit_file(&res, repo, &req)) < 0) {
+        rc = commit_refused(rc);
+        goto done;
+    }
+    memcpy(out->commit, res.commit, sizeof out->commit);
+    out->changed = res.changed;
+    printf("%s %s to %s (%.12s)\n", path.data, res.changed ? "committed" : "already committed", out->branch,
+           res.commit);
+
+    if (s->push) {
+        const char *remote = s->remote ? s->remote : "origin";
+        struct repo_push_options po = {.replay = &req};
+        if ((rc = repo_push(&pushed, repo, remote, out->branch, &po)) < 0) {
+            struct buf before = BUF_INIT;
+            buf_printf(&before, "committed %s locally as %.12s, but the push to %s failed: ", path.data, out->commit,
+                       remote);
+            error_wrap(before.data, "");
+            buf_free(&before);
+            goto done;
+        }
+        out->pushed = true;
+        memcpy(out->commit, pushed.commit, sizeof out->commit);
+        printf("pushed %s to %s%s (%.12s)\n", out->branch, remote,
+               pushed.replayed ? " on top of the remote's new commits" : "", pushed.commit);
+    }
+    rc = 0;
+done:
+    buf_free(&path);
+    buf_free(&message);
+    buf_free(&email);
+    return rc;
+}
+
+/* Appends the postmortem event, unless it would only repeat the last one. */
+static int postmortem_record(struct cli_context *c, const struct incident *inc, const struct settings *s,
+                             const struct committed *done)
+{
+    struct buf path = BUF_INIT;
+    struct event_draft d;
+    int rc = postmortem_path(&path, inc, s->dir);
+    const struct event *last = inc->postmortem;
+    if (rc < 0)
+        goto out;
+    if (!done->changed && last && !done->pushed == !event_bool(last, "pushed") &&
+        event_str(last, "commit") && strcmp(event_str(last, "commit"), done->commit) == 0)
+        goto out;                         /* nothing new to say */
+    event_draft_init(&d, EVENT_POSTMORTEM, c->by);
+    event_draft_str(&d, "path", path.data);
+    event_draft_str(&d, "commit", done->commit);
+    event_draft_bool(&d, "pushed", done->pushed);
+    event_draft_str(&d, "branch", done->branch);
+    rc = cli_record(c, inc->id, &d);
+    event_draft_free(&d);
+out:
+    buf_free(&path);
+    return rc;
+}
+
+/* ---- the verb -------------------------------------------------------- */
+
+static void warn_actions(const struct incident *inc)
+{
+    struct buf list = BUF_INIT;
+    if (postmortem_incomplete_actions(inc, &list) == 0)
+        return;
+    for (char *line = list.data, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        *nl = '\0';
+        char item[16];
+        snprintf(item, sizeof item, "%.*s", (int)strcspn(line, " "), line);
+        fprintf(stderr, "warroom: warning: action item %s; set it with: warroom action set %s --owner NAME --due DATE\n",
+                line, item);
+    }
+    buf_free(&list);
+}
 
 int cli_postmortem(struct cli_context *c)
 {
-    (void)c;
-    error_set("postmortem is not available in this build yet");
-    return cli_fail();
+    struct cli_options *o = c->opts;
+    struct incident *inc = NULL;
+    struct repo *repo = NULL;
+    struct settings s = {0};
+    struct buf content = BUF_INIT, text = BUF_INIT, source = BUF_INIT, draft_path = BUF_INIT;
+    struct committed committed = {0};
+    json_t *ctx = NULL;
+    int rc = EXIT_FAILURE;
+
+    if (o->nargs)
+        return cli_usage_error("postmortem takes no arguments (name the incident with --incident ID)");
+    if (o->json && (o->commit || o->edit || o->template_path))
+        return cli_usage_error("--json prints the template's context; it does not go with --commit, --edit or "
+                               "--template");
+    if (o->push && !o->commit)
+        return cli_usage_error("--push goes with --commit");
+    if (o->out && !*o->out)
+        return cli_usage_error("--out needs a file name");
+
+    if (settings_load(&s, c) < 0)
+        goto failed;
+    const char *repo_path = cli_env_or(o->repo, "WARROOM_REPO");
+    int opened = repo_open(&repo, repo_path);
+    if (opened < 0) {
+        if (o->commit) {
+            error_wrap("--commit needs the platform repository: ", "");
+            goto failed;
+        }
+        if (repo_path || opened != REPO_ENOTFOUND)
+            goto failed;
+        repo = NULL;                      /* none around: the built-in template, printed */
+    }
+
+    if (cli_load_policy(c) < 0 || cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, true) < 0)
+        goto failed;
+
+    if (inc->declared_at == STAMP_NONE) {
+        error_set("%s has not been declared yet; there is nothing to write a postmortem about", inc->id);
+        goto failed;
+    }
+    warn_actions(inc);
+    if (o->commit && !o->force && postmortem_incomplete_actions(inc, NULL)) {
+        struct buf list = BUF_INIT;
+        postmortem_incomplete_actions(inc, &list);
+        char first[16];
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(list.data, " "), list.data);
+        error_set("not committing: every action item needs an owner and a due date first; set them with: "
+                  "warroom action set %s --owner NAME --due DATE (or commit anyway with --force)",
+                  first);
+        buf_free(&list);
+        goto failed;
+    }
+    if (incident_is_open(inc))
+        fprintf(stderr, "warroom: warning: %s is still open; the postmortem's figures are as of now\n", inc->id);
+
+    ctx = postmortem_context(inc, &c->policy, c->now);
+    if (o->json) {
+        char *dump = json_dumps(ctx, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        buf_adds(&content, dump);
+        buf_addc(&content, '\n');
+        free(dump);
+    } else if (template_find(&text, &source, c, repo, &s) < 0 ||
+               postmortem_render(&content, text.data ? text.data : "", text.len, source.data, ctx) < 0) {
+        goto failed;
+    }
+    if (content.len > REPO_FILE_MAX) {
+        error_set("the postmortem is %zu bytes, over the limit of %u", content.len, REPO_FILE_MAX);
+        goto failed;
+    }
+
+    if (o->edit && draft_edit(&content, &draft_path) < 0)
+        goto failed;
+
+    if (o->out) {
+        mode_t mode = repo && inside_worktree(o->out, repo_workdir(repo)) ? 0644 : 0600;
+        if (file_replace(o->out, content.data ? content.data : "", content.len, mode) < 0)
+            goto failed;
+    }
+    if (o->commit) {
+        int committed_rc = postmortem_commit(&committed, c, repo, inc, &s, &content);
+        /* a commit that landed is recorded even when the push then failed */
+        if (committed.commit[0] && postmortem_record(c, inc, &s, &committed) < 0) {
+            struct buf before = BUF_INIT;
+            buf_printf(&before, "the postmortem is committed as %.12s but could not be recorded in %s: ",
+                       committed.commit, inc->id);
+            error_wrap(before.data, "");
+            buf_free(&before);
+            goto failed;
+        }
+        if (committed_rc < 0)
+            goto failed;
+    }
+    if (!o->out && !o->commit) {
+        if (fwrite(content.data ? content.data : "", 1, content.len, stdout) != content.len) {
+            error_set_errno("cannot write the postmortem");
+            goto failed;
+        }
+    }
+    if (draft_path.len)
+        unlink(draft_path.data);
+    rc = 0;
+    goto done;
+failed:
+    rc = cli_fail();
+    if (draft_path.len && access(draft_path.data, F_OK) == 0)
+        fprintf(stderr, "warroom: the draft is kept in %s\n", draft_path.data);
+done:
+    json_decref(ctx);
+    free(committed.branch);
+    buf_free(&content);
+    buf_free(&text);
+    buf_free(&source);
+    buf_free(&draft_path);
+    repo_free(repo);
+    incident_free(inc);
+    return rc;
 }

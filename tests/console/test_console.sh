@@ -1,5 +1,6 @@
 # The console, driven for real: the binary in tmux, keys sent with send-keys,
 # the screen read with capture-pane.
+here=$(cd "$(dirname "$0")" && pwd)
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
 export TERM=xterm-256color LANG=C.UTF-8
 sock="$scratch/tmux.sock"
@@ -61,7 +62,7 @@ check "a back-dated note is recorded" wait_for lobby "an earlier finding"
 screen lobby > "$scratch/screen"
 earlier=$(grep -n "an earlier finding" "$scratch/screen" | cut -d: -f1)
 declared=$(grep -n "Declared SEV2" "$scratch/screen" | cut -d: -f1)
-check "  ... and lands in its place, before the declaration" test "${earlier:-99}" -lt "${declared:-0}"
+check "  ... and lands in its place, before the declaration ($earlier < $declared)" test "${earlier:-99}" -lt "${declared:-0}"
 
 # --- a note from another process appears without a key press ---
 wr --incident "$id" log "written by a scribe in another pane" --as scribe
@@ -75,6 +76,12 @@ check "the pane title is unchanged" test "$(T display -p -t lobby '#{pane_title}
 screen lobby > "$scratch/screen"
 check "the screen holds no raw escape or control" sh -c "! grep -q '[[:cntrl:]]' '$scratch/screen'"
 check "the screen was not cleared by the note" wait_for lobby "first note from the console" 1
+
+# --- wide characters and emoji keep the columns aligned ---
+wr --incident "$id" log "wide: 日本語のテキスト and emoji 🔥🚒 in a long line that has to wrap around the pane at least once"
+check "wide text shown" wait_for lobby "emoji" 2
+screen lobby > "$scratch/screen"
+check "columns stay aligned with wide characters and emoji" python3 "$here/columns.py" "$scratch/screen" > /dev/null
 
 # --- search, filter, help, severity, quit ---
 keys lobby /
@@ -157,6 +164,14 @@ keys clocks a
 check "a acknowledges: the clock is met" wait_for clocks "met *acknowledge"
 keys clocks q
 keys clocks2 q
+
+# --- several open incidents: a picker comes first ---
+start picker 120x40
+check "with several open incidents, a picker comes first" wait_for picker "Open incidents"
+check "  ... listing them" wait_for picker "$cid"
+keys picker Enter
+check "Enter opens the one chosen" wait_for picker "Timeline"
+keys picker q
 
 # --- resizes ---
 start sizes 120x40 WARROOM_INCIDENT="$id"
