@@ -265,9 +265,19 @@ static int commit_refused(int rc)
 
 struct committed {
     char commit[REPO_OID_HEX + 1];
-    char *branch;
-    bool changed, pushed;
+    char *branch, *path, *remote;
+    bool changed, pushed, replayed;
 };
+
+/* What the verb says on standard output; the console says it on its screen. */
+static void say_committed(const struct committed *done)
+{
+    printf("%s %s to %s (%.12s)\n", done->path, done->changed ? "committed" : "already committed", done->branch,
+           done->commit);
+    if (done->pushed)
+        printf("pushed %s to %s%s (%.12s)\n", done->branch, done->remote,
+               done->replayed ? " on top of the remote's new commits" : "", done->commit);
+}
 
 static int postmortem_commit(struct committed *out, struct cli_context *c, struct repo *repo,
                              const struct incident *inc, const struct settings *s, const struct buf *content)
@@ -307,8 +317,7 @@ static int postmortem_commit(struct committed *out, struct cli_context *c, struc
     }
     memcpy(out->commit, res.commit, sizeof out->commit);
     out->changed = res.changed;
-    printf("%s %s to %s (%.12s)\n", path.data, res.changed ? "committed" : "already committed", out->branch,
-           res.commit);
+    out->path = xstrdup(path.data);
 
     if (s->push) {
         const char *remote = s->remote ? s->remote : "origin";
@@ -322,9 +331,9 @@ static int postmortem_commit(struct committed *out, struct cli_context *c, struc
             goto done;
         }
         out->pushed = true;
+        out->replayed = pushed.replayed;
+        out->remote = xstrdup(remote);
         memcpy(out->commit, pushed.commit, sizeof out->commit);
-        printf("pushed %s to %s%s (%.12s)\n", out->branch, remote,
-               pushed.replayed ? " on top of the remote's new commits" : "", pushed.commit);
     }
     rc = 0;
 done:
@@ -356,6 +365,114 @@ static int postmortem_record(struct cli_context *c, const struct incident *inc, 
     event_draft_free(&d);
 out:
     buf_free(&path);
+    return rc;
+}
+
+/* ---- for the console ------------------------------------------------- */
+
+/* The platform repo, when there is one (NULL and 0 when there is none around
+ * and none was named). */
+static int repo_for(struct repo **repo, const struct cli_context *c)
+{
+    const char *path = cli_env_or(c->opts->repo, "WARROOM_REPO");
+    int rc = repo_open(repo, path);
+    if (rc == REPO_ENOTFOUND && !path) {
+        *repo = NULL;
+        return 0;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+int cli_postmortem_draft(struct cli_context *c, const struct incident *inc, struct buf *out)
+{
+    struct settings s = {0};
+    struct repo *repo = NULL;
+    struct buf text = BUF_INIT, source = BUF_INIT;
+    json_t *ctx = NULL;
+    int rc = -1;
+    if (settings_load(&s, c) < 0 || repo_for(&repo, c) < 0)
+        goto done;
+    ctx = postmortem_context(inc, &c->policy, stamp_now());
+    if (template_find(&text, &source, c, repo, &s) < 0)
+        goto done;
+    rc = postmortem_render(out, text.data ? text.data : "", text.len, source.data, ctx);
+done:
+    json_decref(ctx);
+    buf_free(&text);
+    buf_free(&source);
+    repo_free(repo);
+    return rc;
+}
+
+int cli_postmortem_commit_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
+                                struct buf *said)
+{
+    struct settings s = {0};
+    struct repo *repo = NULL;
+    struct committed done = {0};
+    int rc = -1;
+    if (settings_load(&s, c) < 0 || repo_for(&repo, c) < 0)
+        goto out;
+    if (!repo) {
+        error_set("no platform repository to commit into (run warroom in it, or set --repo / WARROOM_REPO)");
+        goto out;
+    }
+    if (!c->opts->force && postmortem_incomplete_actions(inc, NULL)) {
+        error_set("every action item needs an owner and a due date before the postmortem is committed "
+                  "(warroom action set ID --owner NAME --due DATE)");
+        goto out;
+    }
+    rc = postmortem_commit(&done, c, repo, inc, &s, content);
+    if (done.commit[0] && postmortem_record(c, inc, &s, &done) < 0)
+        rc = -1;
+    if (done.path)
+        buf_printf(said, "%s %s as %.12s%s", done.path, done.changed ? "committed" : "already committed",
+                   done.commit, done.pushed ? ", pushed" : "");
+out:
+    free(done.branch);
+    free(done.path);
+    free(done.remote);
+    repo_free(repo);
+    return rc;
+}
+
+int cli_postmortem_edit_draft(struct buf *content)
+{
+    struct buf path = BUF_INIT;
+    int rc = draft_edit(content, &path);
+    if (path.len)
+        unlink(path.data);
+    buf_free(&path);
+    return rc;
+}
+
+int cli_postmortem_write_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
+                               struct buf *written)
+{
+    struct settings s = {0};
+    struct repo *repo = NULL;
+    struct buf rel = BUF_INIT;
+    int rc = -1;
+    if (settings_load(&s, c) < 0 || repo_for(&repo, c) < 0 || postmortem_path(&rel, inc, s.dir) < 0)
+        goto out;
+    /* into the working tree where it would be committed, for a look with git
+     * diff; without one, beside the incident's log */
+    const char *workdir = repo ? repo_workdir(repo) : NULL;
+    if (workdir) {
+        buf_printf(written, "%s%s", workdir, rel.data);
+        char *slash = strrchr(written->data, '/');
+        *slash = '\0';
+        mkdir(written->data, 0755);
+        *slash = '/';
+    } else {
+        char *path = store_incident_file(&c->store, inc->id, "postmortem.md");
+        buf_adds(written, path);
+        free(path);
+    }
+    rc = file_replace(written->data, content->data ? content->data : "", content->len, workdir ? 0644 : 0600);
+out:
+    buf_free(&rel);
+    repo_free(repo);
     return rc;
 }
 
@@ -459,6 +576,8 @@ int cli_postmortem(struct cli_context *c)
     }
     if (o->commit) {
         int committed_rc = postmortem_commit(&committed, c, repo, inc, &s, &content);
+        if (committed.path)
+            say_committed(&committed);
         /* a commit that landed is recorded even when the push then failed */
         if (committed.commit[0] && postmortem_record(c, inc, &s, &committed) < 0) {
             struct buf before = BUF_INIT;
@@ -488,6 +607,8 @@ failed:
 done:
     json_decref(ctx);
     free(committed.branch);
+    free(committed.path);
+    free(committed.remote);
     buf_free(&content);
     buf_free(&text);
     buf_free(&source);

@@ -415,9 +415,12 @@ static void submit(struct console *con)
         return;
     }
     if (drafted) {
-        if (ui_record(con, &d) == 0)
+        int rc = ui_record(con, &d);
+        if (rc == 0)
             console_message(con, false, "recorded %s", event_type_name(d.type));
         event_draft_free(&d);
+        if (rc == 0 && pr->kind == PROMPT_RESOLVE)
+            ui_postmortem_open(con);      /* resolved: the postmortem is next */
     }
 }
 

@@ -116,15 +116,28 @@ static void layout(struct console *con)
         place(&pn[PANEL_CLOCKS], true, 9, cols - side, body - 7, side);
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
     }
+    if (con->rule)
+        delwin(con->rule);
+    con->rule = NULL;
+    if (con->layout == LAYOUT_FULL) {
+        /* the rule between the timeline and the side column: a window of its
+         * own, so it is drawn again whenever an overlay has covered it */
+        int side = cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS;
+        con->rule = newwin(rows - 4, 2, 2, cols - side - 2);
+    }
     clearok(curscr, TRUE);
     werase(stdscr);
-    if (con->layout == LAYOUT_FULL) {
-        /* the rule between the timeline and the side column */
-        attrset(ui_attr(con, THEME_BORDER));
-        mvvline_set(2, cols - (cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS) - 1, WACS_VLINE, rows - 4);
-        attrset(A_NORMAL);
-    }
     wnoutrefresh(stdscr);
+}
+
+static void draw_rule(struct console *con)
+{
+    if (!con->rule)
+        return;
+    werase(con->rule);
+    wattrset(con->rule, ui_attr(con, THEME_BORDER));
+    mvwvline_set(con->rule, 0, 1, WACS_VLINE, getmaxy(con->rule));
+    wnoutrefresh(con->rule);
 }
 
 static void draw(struct console *con)
@@ -140,6 +153,8 @@ static void draw(struct console *con)
         return;
     }
     bool any = false;
+    if (con->inc && con->panels[PANEL_TIMELINE].dirty)
+        draw_rule(con);
     for (int i = 0; i < PANEL_COUNT; i++) {
         struct panel *p = &con->panels[i];
         if (p->visible && p->dirty && con->inc) {
@@ -445,6 +460,9 @@ static void console_free(struct console *con)
         free(con->picks[i]);
     free(con->picks);
     incident_free(con->inc);
+    buf_free(&con->postmortem);
+    if (con->rule)
+        delwin(con->rule);
     if (con->theme)
         theme_free(con->theme);
     if (con->watch_fd >= 0)

@@ -81,7 +81,7 @@ struct prompt {
     bool exposed;                   /* classify said customer data is exposed */
 };
 
-enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_MESSAGE };
+enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };
 
 struct console {
     struct cli_context *cli;
@@ -90,6 +90,7 @@ struct console {
     struct theme *theme;
     bool colour;
     struct panel panels[PANEL_COUNT];
+    WINDOW *rule;             /* between the timeline and the side column */
     enum layout layout;
     int rows, cols;
     int focus;                /* PANEL_TIMELINE, PANEL_ROLES or PANEL_CLOCKS */
@@ -108,6 +109,7 @@ struct console {
     char history[32][1024];   /* what was typed, newest last */
     size_t nhistory;
     char search[1024];
+    struct buf postmortem;    /* the draft shown after resolving */
     /* the picker: open incidents to choose from */
     char **picks;
     size_t npicks, pick;
@@ -137,6 +139,11 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind);
 int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
 void ui_prompt_draw(struct console *con, WINDOW *w, int width);
 void ui_fire_escalations(struct console *con);
+
+/* ---- postmortem.c: the preview after resolving ---- */
+void ui_postmortem_open(struct console *con);
+void ui_postmortem_draw(struct console *con);
+int ui_postmortem_key(struct console *con, wint_t key, bool is_key_code);
 
 /* ---- overlay.c ---- */
 void ui_overlay_draw(struct console *con);

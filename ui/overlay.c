@@ -15,7 +15,7 @@ static const char *const help_lines[] = {
     "  i          action item (text, owner, due, priority, kind)",
     "  p          page someone",
     "  e          edit the selected entry (text or time; the original is kept)",
-    "  R          resolve (asks first)",
+    "  R          resolve (asks first), then the postmortem: c commit, e edit, w write",
     "Moving",
     "  Up/Down j/k  select     PgUp/PgDn  page     Home/End g/G  first/last",
     "  End        back to following new entries",
@@ -105,6 +105,9 @@ void ui_overlay_draw(struct console *con)
         close_box(&b);
         break;
     }
+    case OVERLAY_POSTMORTEM:
+        ui_postmortem_draw(con);
+        break;
     case OVERLAY_PICKER:
         b = open_box(con, (int)con->npicks + 3, 70, " Open incidents (Enter opens, d declares) ");
         for (size_t i = 0; i < con->npicks; i++) {
@@ -122,6 +125,8 @@ void ui_overlay_draw(struct console *con)
 
 int ui_overlay_key(struct console *con, wint_t key, bool code)
 {
+    if (con->overlay == OVERLAY_POSTMORTEM)
+        return ui_postmortem_key(con, key, code);
     if (con->overlay == OVERLAY_PICKER) {
         if (code && key == KEY_UP && con->pick > 0)
             con->pick--;

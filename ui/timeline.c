@@ -153,8 +153,11 @@ void ui_entry_text(struct buf *out, const struct timeline_entry *e)
         buf_printf(out, "Reopened%s%s", *e->text ? ": " : "", e->text);
         break;
     case EVENT_POSTMORTEM:
-        buf_printf(out, "Postmortem %s%s%s", event_str(ev, "path") ? event_str(ev, "path") : "",
-                   event_str(ev, "commit") ? " committed " : "", event_str(ev, "commit") ? event_str(ev, "commit") : "");
+        if ((s = event_str(ev, "commit")))
+            buf_printf(out, "Postmortem committed %.12s%s: ", s, event_bool(ev, "pushed") ? " and pushed" : "");
+        else
+            buf_adds(out, "Postmortem written: ");
+        buf_adds(out, event_str(ev, "path") ? event_str(ev, "path") : "");
         break;
     default:
         buf_adds(out, e->text);

@@ -76,6 +76,18 @@ int cli_record(struct cli_context *c, const char *id, struct event_draft *d);
 /* ---- verbs in their own files ---- */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
+/* The console's resolve flow, with the verb's template lookup and commit:
+ * render INC's postmortem into OUT; commit CONTENT (and record the event),
+ * saying what was done into SAID; or write it where it would be committed
+ * (the working tree, else beside the incident's log), its path into WRITTEN. */
+int cli_postmortem_draft(struct cli_context *c, const struct incident *inc, struct buf *out);
+int cli_postmortem_commit_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
+                                struct buf *said);
+int cli_postmortem_write_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
+                               struct buf *written);
+/* Opens CONTENT in $EDITOR (else $VISUAL, else vi) and replaces it with what
+ * was saved. The caller gives the terminal to the editor first. */
+int cli_postmortem_edit_draft(struct buf *content);
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
 /* After a verb recorded something to publish in incident ID: deliver it,
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when

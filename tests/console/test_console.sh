@@ -196,6 +196,31 @@ pid=$(T list-panes -t sig -F '#{pane_pid}')
 pkill -TERM -P "$pid" -x warroom
 check "SIGTERM: the console stops and restores the terminal" wait_for sig "EXITED 0"
 
+# --- resolve: confirm, then the postmortem preview, committed from there ---
+git init -q "$scratch/platform"
+git -C "$scratch/platform" -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m init
+pid_inc=$(wr open --sev 2 --title "Resolve flow" --as carol)
+wr --incident "$pid_inc" role ic carol > /dev/null
+wr --incident "$pid_inc" log --type alert "errors up" > /dev/null
+start resolve 120x40 WARROOM_INCIDENT="$pid_inc" WARROOM_REPO="$scratch/platform" GIT_AUTHOR_NAME=carol \
+    GIT_AUTHOR_EMAIL=carol@example.com GIT_COMMITTER_NAME=carol GIT_COMMITTER_EMAIL=carol@example.com
+wait_for resolve "Resolve flow" > /dev/null
+keys resolve R
+keys resolve y
+keys resolve Enter
+keys resolve -l "rolled back"
+keys resolve Enter
+check "resolving opens the postmortem preview" wait_for resolve "Postmortem draft"
+check "  ... showing the rendered postmortem" wait_for resolve "# Postmortem: Resolve flow"
+keys resolve NPage
+keys resolve c
+check "c commits it into the platform repo" wait_for resolve "committed as"
+check "  ... one commit with the one file" test "$(git -C "$scratch/platform" show --name-only --format= HEAD)" = "postmortems/$(date -u +%Y-%m-%d)-resolve-flow.md"
+check "  ... and the repository is sound" git -C "$scratch/platform" fsck --strict --no-progress
+check "the commit id lands in the timeline" wait_for resolve "committed [0-9a-f]\{12\}"
+check "the header says resolved" wait_for resolve "RESOLVED"
+keys resolve q
+
 # --- themes ---
 for theme in default light high-contrast mono; do
     start "th-$theme" 100x30 WARROOM_INCIDENT="$id" WARROOM_THEME="$theme"
