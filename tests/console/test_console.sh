@@ -142,7 +142,8 @@ keys lobby t
 keys lobby R
 check "R asks before resolving" wait_for lobby "resolve this incident?"
 keys lobby Escape
-check "  ... and Esc keeps it open" wait_for lobby "cancelled"
+check "  ... and Esc closes the prompt" wait_for lobby " n note u update"
+check "  ... keeping the incident open" test "$(wr --incident "$id" show --json | jq -r .status)" != resolved
 keys lobby q
 check "q quits and restores the terminal" wait_for lobby "EXITED 0"
 check "the incident stays open" test "$(wr --incident "$id" show --json | jq -r .status)" = identified
