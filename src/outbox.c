@@ -1,0 +1,1511 @@
+/* outbox — pending publications derived from the log, delivered through the
+ * non-blocking engine, each outcome appended back to the log.
+ *
+ * Per sink, items go out one at a time in log order: Slack readers see the
+ * story in order, PagerDuty gets its trigger before the resolve, and
+ * Statuspage's creating POST finishes before any PATCH needs its id. An item
+ * that is retrying holds back the ones behind it on that sink (they would fail
+ * the same way); one that failed for good does not.
+ *
+ * Statuspage is the one provider whose requests are not idempotent: every
+ * POST makes an incident and every PATCH an incident update. So before either
+ * is sent an "attempting" record goes to the log, and a request whose outcome
+ * is unknown (the process died, the reply timed out or broke off) is never
+ * resent blindly: the outbox asks Statuspage first (a search by name for a
+ * creation, the incident's updates for a PATCH) and only sends again when the
+ * first one is not there. */
+#include "warroom/outbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "warroom/builtin.h"
+#include "warroom/clock.h"
+#include "warroom/deliver.h"
+#include "warroom/error.h"
+#include "warroom/event.h"
+#include "warroom/log.h"
+#include "warroom/stamp.h"
+#include "warroom/template.h"
+#include "warroom/text.h"
+
+#define FILE_SINK_TYPE (-1)
+#define CONNECT_TIMEOUT_DEFAULT_MS 5000L
+#define TOTAL_TIMEOUT_DEFAULT_MS 15000L
+#define TIMEOUT_MAX_MS (10L * 60 * 1000)
+#define UPDATES_MAX_BYTES ((size_t)64 << 20)
+#define HOSTNAME_MAX 255
+#define TEXT_MAX 16384
+
+enum rank { RANK_ATTEMPTING = 0, RANK_OUTCOME = 1 };
+
+struct sink_conf {
+    int type;                  /* enum sink_type, or FILE_SINK_TYPE */
+    const char *name;          /* static */
+    char *url, *secret, *page_id, *source;
+    char *problem;             /* misconfigured: why (never naming a secret) */
+    const char *secrets[5];    /* what must be scrubbed from anything shown */
+};
+
+/* One delivery record: from the log, or appended by this process and not yet
+ * seen by replay. */
+struct record {
+    const char *event_id;
+    int sink;
+    unsigned attempt;
+    int rank;
+    enum outbox_state state;
+    bool unconfirmed;
+    int64_t next_at;
+    long status;
+    const char *reason;
+    const char *remote_id;
+};
+
+/* A record this process appended, owning its strings. */
+struct written {
+    struct record r;
+    char *event_id, *reason, *remote_id;
+};
+
+struct entry {
+    char *event_id;
+    size_t seq;
+    int sink;
+    enum publish_kind kind;
+    const struct event *ev;    /* borrowed from the incident of the last sync */
+    enum outbox_state state;
+    bool unconfirmed;          /* RETRYING: the next try is a check */
+    unsigned attempt;
+    int rank;
+    bool seen;                 /* a record applied */
+    int64_t next_at;
+    long status;
+    char *reason;
+    struct outbox_item view;
+};
+
+enum op { OP_SEND, OP_CHECK_CREATE, OP_CHECK_UPDATE };
+
+struct flight {
+    uint64_t tag;
+    char *event_id;
+    int sink;
+    unsigned attempt;
+    enum op op;
+    bool create;               /* statuspage POST */
+    char *expect;              /* checks: the name or body to look for */
+};
+
+struct outbox {
+    const struct store *store;
+    const struct config *config;
+    const struct policy *policy;
+    char *id;
+    char *log_path;
+    char *updates_path;
+    char *lock_path;
+    int lock_fd;
+    bool locked;
+    struct sink_conf sinks[OUTBOX_SINKS_MAX];
+    size_t nsinks;
+    long connect_timeout_ms, total_timeout_ms;
+    struct sink_backoff backoff;
+
+    struct entry *entries;
+    size_t nentries;
+    size_t *order;             /* indexes of entries sorted by (event id, sink) */
+    struct written *overlay;
+    size_t noverlay;
+    char *remote_id;           /* Statuspage's incident id, once known */
+    struct flight *flights;
+    size_t nflights;
+    uint64_t next_tag;
+    struct deliver *engine;
+};
+
+/* ---- small helpers ---- */
+
+int64_t outbox_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t random32(void)
+{
+    uint32_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = (uint32_t)outbox_clock_ms() * 2654435761u;
+    return r;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static const char *env_or(const char *env, const struct config *c, const char *key)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
+    const char *v = config_string(c, key);
+    return v && *v ? v : NULL;
+}
+
+static long config_ms(const struct config *c, const char *key, long fallback)
+{
+    json_t *v = config_value(c, key);
+    if (!json_is_number(v))
+        return fallback;
+    double d = json_number_value(v);
+    if (d < 1 || d > TIMEOUT_MAX_MS)
+        return fallback;
+    return (long)d;
+}
+
+static void set_problem(struct sink_conf *s, const char *what)
+{
+    if (!s->problem)
+        s->problem = xstrdup(what);
+}
+
+static struct sink_conf *add_sink(struct outbox *ob, int type, const char *name)
+{
+    struct sink_conf *s = &ob->sinks[ob->nsinks++];
+    memset(s, 0, sizeof *s);
+    s->type = type;
+    s->name = name;
+    return s;
+}
+
+static void finish_secrets(struct sink_conf *s)
+{
+    size_t n = 0;
+    if (s->type == SINK_SLACK || s->type == SINK_WEBHOOK) {
+        const char *hidden = sink_url_secret(s->url);
+        if (hidden)
+            s->secrets[n++] = hidden;
+    }
+    if (s->secret)
+        s->secrets[n++] = s->secret;
+    if (s->page_id)
+        s->secrets[n++] = s->page_id;
+    s->secrets[n] = NULL;
+}
+
+/* The sinks of DESIGN.md's table: the environment wins over the config file,
+ * so a secret never has to sit in a file. */
+static void load_sinks(struct outbox *ob, const struct config *c)
+{
+    const char *v;
+    struct sink_conf *s;
+
+    if ((v = env_or("WARROOM_SLACK_WEBHOOK", c, "sinks.slack.webhook_url"))) {
+        s = add_sink(ob, SINK_SLACK, "slack");
+        s->url = xstrdup(v);
+        if (!sink_is_web_url(v))
+            set_problem(s, "the webhook URL is not an http(s) URL");
+    }
+    const char *key = env_or("PAGERDUTY_ROUTING_KEY", c, "sinks.pagerduty.routing_key");
+    if (key) {
+        s = add_sink(ob, SINK_PAGERDUTY, "pagerduty");
+        s->secret = xstrdup(key);
+        s->url = xstrdup((v = env_or("WARROOM_PAGERDUTY_URL", c, "sinks.pagerduty.url")) ? v : SINK_PAGERDUTY_URL);
+        v = config_string(c, "sinks.pagerduty.source");
+        if (v && *v) {
+            s->source = xstrdup(v);
+        } else {
+            char host[HOSTNAME_MAX + 1] = "";
+            if (gethostname(host, sizeof host) != 0 || !*host)
+                snprintf(host, sizeof host, "warroom");
+            host[HOSTNAME_MAX] = '\0';
+            s->source = xstrdup(host);
+        }
+        if (!sink_is_token(key, 128))
+            set_problem(s, "the routing key is malformed (letters, digits, - and _ only)");
+        if (!sink_is_web_url(s->url))
+            set_problem(s, "the events URL is not an http(s) URL");
+    }
+    const char *page = env_or("STATUSPAGE_PAGE_ID", c, "sinks.statuspage.page_id");
+    key = env_or("STATUSPAGE_API_KEY", c, "sinks.statuspage.api_key");
+    if (page || key) {
+        s = add_sink(ob, SINK_STATUSPAGE, "statuspage");
+        s->page_id = dup_or_null(page);
+        s->secret = dup_or_null(key);
+        s->url = xstrdup((v = env_or("WARROOM_STATUSPAGE_URL", c, "sinks.statuspage.url")) ? v : SINK_STATUSPAGE_URL);
+        if (!page)
+            set_problem(s, "the page id is missing (STATUSPAGE_PAGE_ID or sinks.statuspage.page_id)");
+        if (!key)
+            set_problem(s, "the API key is missing (STATUSPAGE_API_KEY or sinks.statuspage.api_key)");
+        if (page && !sink_is_token(page, SINK_REMOTE_ID_MAX))
+            set_problem(s, "the page id is malformed");
+        if (key && !sink_is_token(key, 256))
+            set_problem(s, "the API key is malformed");
+        if (!sink_is_web_url(s->url))
+            set_problem(s, "the API URL is not an http(s) URL");
+    }
+    if ((v = env_or("WARROOM_WEBHOOK_URL", c, "sinks.webhook.url"))) {
+        s = add_sink(ob, SINK_WEBHOOK, "webhook");
+        s->url = xstrdup(v);
+        if (!sink_is_web_url(v))
+            set_problem(s, "the URL is not an http(s) URL");
+    }
+    add_sink(ob, FILE_SINK_TYPE, OUTBOX_FILE_SINK);
+    for (size_t i = 0; i < ob->nsinks; i++)
+        finish_secrets(&ob->sinks[i]);
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+static void free_sinks(struct outbox *ob)
+{
+    for (size_t i = 0; i < ob->nsinks; i++) {
+        struct sink_conf *s = &ob->sinks[i];
+        wipe_free(s->url);
+        wipe_free(s->secret);
+        wipe_free(s->page_id);
+        free(s->source);
+        free(s->problem);
+    }
+    ob->nsinks = 0;
+}
+
+int outbox_open(struct outbox **out, const struct store *store, const char *id,
+                const struct config *config, const struct policy *policy)
+{
+    *out = NULL;
+    if (!store_valid_id(id))
+        return error_set("\"%.80s\" is not an incident id", id);
+    struct outbox *ob = xcalloc(1, sizeof *ob);
+    ob->store = store;
+    ob->config = config;
+    ob->policy = policy;
+    ob->id = xstrdup(id);
+    ob->log_path = store_log_path(store, id);
+    ob->updates_path = store_incident_file(store, id, OUTBOX_UPDATES_FILE);
+    ob->lock_path = store_incident_file(store, id, OUTBOX_LOCK_FILE);
+    ob->lock_fd = -1;
+    ob->connect_timeout_ms = config_ms(config, "delivery.connect_timeout_ms", CONNECT_TIMEOUT_DEFAULT_MS);
+    ob->total_timeout_ms = config_ms(config, "delivery.timeout_ms", TOTAL_TIMEOUT_DEFAULT_MS);
+    ob->backoff = (struct sink_backoff)SINK_BACKOFF_DEFAULT;
+    load_sinks(ob, config);
+    *out = ob;
+    return 0;
+}
+
+static void written_free(struct written *w)
+{
+    free(w->event_id);
+    free(w->reason);
+    free(w->remote_id);
+}
+
+static void flight_free(struct flight *f)
+{
+    free(f->event_id);
+    free(f->expect);
+}
+
+static void free_entries(struct outbox *ob)
+{
+    for (size_t i = 0; i < ob->nentries; i++) {
+        free(ob->entries[i].event_id);
+        free(ob->entries[i].reason);
+    }
+    free(ob->entries);
+    free(ob->order);
+    ob->entries = NULL;
+    ob->order = NULL;
+    ob->nentries = 0;
+}
+
+void outbox_free(struct outbox *ob)
+{
+    if (!ob)
+        return;
+    deliver_free(ob->engine);
+    free_entries(ob);
+    for (size_t i = 0; i < ob->noverlay; i++)
+        written_free(&ob->overlay[i]);
+    free(ob->overlay);
+    for (size_t i = 0; i < ob->nflights; i++)
+        flight_free(&ob->flights[i]);
+    free(ob->flights);
+    free_sinks(ob);
+    if (ob->lock_fd >= 0)
+        close(ob->lock_fd);   /* releases the flock */
+    free(ob->remote_id);
+    free(ob->id);
+    free(ob->log_path);
+    free(ob->updates_path);
+    free(ob->lock_path);
+    free(ob);
+}
+
+int outbox_lock(struct outbox *ob)
+{
+    if (ob->locked)
+        return 1;
+    if (ob->lock_fd < 0) {
+        ob->lock_fd = open(ob->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (ob->lock_fd < 0)
+            return error_set_errno("cannot open %s", ob->lock_path);
+    }
+    if (flock(ob->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK || errno == EINTR)
+            return 0;
+        return error_set_errno("cannot lock %s", ob->lock_path);
+    }
+    ob->locked = true;
+    return 1;
+}
+
+bool outbox_locked(const struct outbox *ob)
+{
+    return ob->locked;
+}
+
+/* ---- deriving the entries from the log ---- */
+
+static bool kind_of(enum event_type t, enum publish_kind *kind)
+{
+    switch (t) {
+    case EVENT_DECLARE: *kind = PUBLISH_DECLARE; return true;
+    case EVENT_SEV: *kind = PUBLISH_SEV; return true;
+    case EVENT_ROLE: *kind = PUBLISH_ROLE; return true;
+    case EVENT_PAGE: *kind = PUBLISH_PAGE; return true;
+    case EVENT_ACK: *kind = PUBLISH_ACK; return true;
+    case EVENT_UPDATE: *kind = PUBLISH_UPDATE; return true;
+    case EVENT_ESCALATE: *kind = PUBLISH_ESCALATE; return true;
+    case EVENT_RESOLVE: *kind = PUBLISH_RESOLVE; return true;
+    default: return false;
+    }
+}
+
+static bool sink_takes_kind(const struct sink_conf *s, enum publish_kind kind)
+{
+    if (s->type == FILE_SINK_TYPE)
+        return kind == PUBLISH_UPDATE;
+    return sink_takes((enum sink_type)s->type, kind);
+}
+
+static int sink_index(const struct outbox *ob, const char *name)
+{
+    for (size_t i = 0; name && i < ob->nsinks; i++)
+        if (strcmp(ob->sinks[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int compare_key(const char *id_a, int sink_a, const char *id_b, int sink_b)
+{
+    int c = strcmp(id_a, id_b);
+    return c ? c : (sink_a > sink_b) - (sink_a < sink_b);
+}
+
+static int compare_order(const void *pa, const void *pb, void *arg)
+{
+    const struct outbox *ob = arg;
+    const struct entry *a = &ob->entries[*(const size_t *)pa], *b = &ob->entries[*(const size_t *)pb];
+    return compare_key(a->event_id, a->sink, b->event_id, b->sink);
+}
+
+static struct entry *find_entry(struct outbox *ob, const char *event_id, int sink)
+{
+    size_t lo = 0, hi = ob->nentries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct entry *e = &ob->entries[ob->order[mid]];
+        int c = compare_key(e->event_id, e->sink, event_id, sink);
+        if (c == 0)
+            return e;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static enum outbox_state state_of_outcome(const char *outcome, int *rank)
+{
+    *rank = RANK_OUTCOME;
+    if (strcmp(outcome, "delivered") == 0)
+        return OUTBOX_SENT;
+    if (strcmp(outcome, "failed") == 0)
+        return OUTBOX_FAILED;
+    if (strcmp(outcome, "attempting") == 0) {
+        *rank = RANK_ATTEMPTING;
+        return OUTBOX_UNCONFIRMED;
+    }
+    return OUTBOX_RETRYING;
+}
+
+static void apply_record(struct outbox *ob, const struct record *r)
+{
+    if (r->remote_id && !ob->remote_id && ob->sinks[r->sink].type == SINK_STATUSPAGE &&
+        sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
+        ob->remote_id = xstrdup(r->remote_id);
+    struct entry *e = find_entry(ob, r->event_id, r->sink);
+    if (!e)
+        return;
+    /* Records of one item come in order; an equal key is a later word on the
+     * same attempt (a check's outcome after the attempt's). */
+    if (e->seen && (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))
+        return;
+    e->seen = true;
+    e->attempt = r->attempt;
+    e->rank = r->rank;
+    e->state = r->state;
+    e->unconfirmed = r->unconfirmed;
+    e->next_at = r->next_at;
+    e->status = r->status;
+    free(e->reason);
+    e->reason = xstrdup(r->reason ? r->reason : "");
+}
+
+static bool record_from_event(const struct outbox *ob, const struct event *ev, struct record *r)
+{
+    const char *target = event_str(ev, "update"), *sink = event_str(ev, "sink"),
+               *outcome = event_str(ev, "outcome");
+    long long v;
+    memset(r, 0, sizeof *r);
+    if (!target || !outcome || (r->sink = sink_index(ob, sink)) < 0)
+        return false;
+    r->event_id = target;
+    r->state = state_of_outcome(outcome, &r->rank);
+    r->attempt = event_int(ev, "attempt", &v) && v > 0 && v < 1000000 ? (unsigned)v : 1;
+    r->unconfirmed = event_bool(ev, "unconfirmed");
+    r->status = event_int(ev, "status", &v) && v >= 0 && v < 1000 ? (long)v : 0;
+    r->reason = event_str(ev, "error");
+    r->remote_id = event_str(ev, "remote_id");
+    const char *next = event_str(ev, "next_at");
+    int64_t t;
+    r->next_at = next && stamp_parse_iso(&t, next) == 0 ? t : 0;
+    return true;
+}
+
+static void build_entries(struct outbox *ob, const struct incident *inc)
+{
+    free_entries(ob);
+    free(ob->remote_id);
+    ob->remote_id = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < inc->nevents; i++) {
+        const struct event *ev = inc->events[i];
+        enum publish_kind kind;
+        if (!kind_of(ev->type, &kind))
+            continue;
+        for (size_t s = 0; s < ob->nsinks; s++) {
+            if (!sink_takes_kind(&ob->sinks[s], kind))
+                continue;
+            if (ob->nentries == cap) {
+                cap = cap ? cap * 2 : 32;
+                ob->entries = xrealloc(ob->entries, cap * sizeof *ob->entries);
+            }
+            struct entry *e = &ob->entries[ob->nentries++];
+            memset(e, 0, sizeof *e);
+            e->event_id = xstrdup(ev->id);
+            e->seq = i;
+            e->sink = (int)s;
+            e->kind = kind;
+            e->ev = ev;
+            e->state = OUTBOX_QUEUED;
+        }
+    }
+    ob->order = xmalloc((ob->nentries ? ob->nentries : 1) * sizeof *ob->order);
+    for (size_t i = 0; i < ob->nentries; i++)
+        ob->order[i] = i;
+    qsort_r(ob->order, ob->nentries, sizeof *ob->order, compare_order, ob);
+
+    for (size_t i = 0; i < inc->nevents; i++) {
+        struct record r;
+        if (inc->events[i]->type == EVENT_DELIVERY && record_from_event(ob, inc->events[i], &r))
+            apply_record(ob, &r);
+    }
+    for (size_t i = 0; i < ob->noverlay; i++)
+        apply_record(ob, &ob->overlay[i].r);
+    for (size_t i = 0; i < ob->nflights; i++) {
+        struct entry *e = find_entry(ob, ob->flights[i].event_id, ob->flights[i].sink);
+        if (e)
+            e->state = OUTBOX_SENDING;
+    }
+}
+
+/* ---- what an event says, for the providers ---- */
+
+struct item_text {
+    struct publish_item item;
+    struct buf text, event_json, sev_name;
+};
+
+static const struct timeline_entry *timeline_of(const struct incident *inc, const struct event *ev)
+{
+    for (size_t i = 0; i < inc->ntimeline; i++)
+        if (inc->timeline[i].ev == ev)
+            return &inc->timeline[i];
+    return NULL;
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static void event_to_json(struct buf *out, const struct event *ev)
+{
+    json_t *o = json_object();
+    char ts[STAMP_TEXT_MAX];
+    json_object_set_new(o, "v", json_integer(ev->version));
+    json_object_set_new(o, "id", json_string(ev->id));
+    json_object_set_new(o, "ts", json_string(stamp_format_iso(ts, ev->ts)));
+    json_object_set_new(o, "at", json_string(stamp_format_iso(ts, ev->at)));
+    json_object_set_new(o, "by", json_string(ev->by));
+    json_object_set_new(o, "type", json_string(ev->type_name));
+    for (unsigned i = 0; i < ev->nfields; i++) {
+        const struct event_field *f = &ev->fields[i];
+        json_t *v;
+        json_error_t jerr;
+        switch (f->kind) {
+        case FIELD_STRING: v = json_stringn(f->value, f->len); break;
+        case FIELD_BOOL: v = json_boolean(f->value[0] == 't'); break;
+        case FIELD_NUMBER:
+        case FIELD_RAW: v = json_loadb(f->value, f->len, JSON_DECODE_ANY, &jerr); break;
+        default: v = json_null(); break;
+        }
+        json_object_set_new(o, f->key, v ? v : json_null());
+    }
+    sink_json_dump(out, o);
+    json_decref(o);
+}
+
+static void item_init(struct item_text *it, const struct outbox *ob, const struct incident *inc,
+                      const struct event *ev, enum publish_kind kind)
+{
+    struct publish_item *item = &it->item;
+    const struct timeline_entry *te = timeline_of(inc, ev);
+    const char *text = te ? te->text : event_str(ev, "text");
+    long long v;
+    memset(it, 0, sizeof *it);
+    item->kind = kind;
+    item->incident_id = inc->id;
+    item->title = inc->title ? inc->title : event_str(ev, "title");
+    item->sev = (kind == PUBLISH_DECLARE || kind == PUBLISH_SEV) && event_int(ev, "sev", &v) && v > 0 && v < 100
+                    ? (int)v : inc->sev;
+    const struct severity_level *l = ob->policy ? policy_level(ob->policy, item->sev) : NULL;
+    item->sev_name = l ? l->name : NULL;
+    item->status = incident_status_name(inc->status);
+    item->ic = nonempty(inc->holder[ROLE_IC]);
+    item->comms = nonempty(inc->holder[ROLE_COMMS]);
+    item->runbook_url = config_string(ob->config, "runbook_url");
+    item->dashboard_url = config_string(ob->config, "dashboard_url");
+    item->at_ms = ev->at;
+    switch (kind) {
+    case PUBLISH_DECLARE:
+        item->state = PUBLISH_STATE_INVESTIGATING;
+        buf_printf(&it->text, "Incident declared%s%s", event_str(ev, "impact") ? ". Impact: " : "",
+                   event_str(ev, "impact") ? event_str(ev, "impact") : "");
+        break;
+    case PUBLISH_SEV:
+        buf_adds(&it->text, "Severity is now ");
+        sink_sev_label(&it->text, item);
+        if (event_str(ev, "why"))
+            buf_printf(&it->text, ": %s", event_str(ev, "why"));
+        break;
+    case PUBLISH_ROLE: {
+        const char *name = event_str(ev, "name");
+        buf_printf(&it->text, "%s: %s", event_str(ev, "role") ? event_str(ev, "role") : "role",
+                   name && *name ? name : "(cleared)");
+        break;
+    }
+    case PUBLISH_PAGE:
+        buf_printf(&it->text, "Paged %s%s%s", event_str(ev, "target") ? event_str(ev, "target") : "",
+                   event_str(ev, "reason") ? ": " : "", event_str(ev, "reason") ? event_str(ev, "reason") : "");
+        break;
+    case PUBLISH_ACK:
+        buf_printf(&it->text, "Acknowledged by %s", *ev->by ? ev->by : "someone");
+        break;
+    case PUBLISH_UPDATE:
+        publish_state_from_name(&item->state, event_str(ev, "state"));
+        error_clear();
+        buf_adds(&it->text, text ? text : "");
+        break;
+    case PUBLISH_ESCALATE:
+        buf_adds(&it->text, event_str(ev, "label") ? event_str(ev, "label") : "Escalated");
+        break;
+    case PUBLISH_RESOLVE:
+        item->state = PUBLISH_STATE_RESOLVED;
+        buf_adds(&it->text, text && *text ? text : "Resolved");
+        break;
+    }
+    item->text = buf_str(&it->text);
+    event_to_json(&it->event_json, ev);
+    item->event_json = buf_str(&it->event_json);
+}
+
+static void item_free(struct item_text *it)
+{
+    buf_free(&it->text);
+    buf_free(&it->event_json);
+    buf_free(&it->sev_name);
+}
+
+static void target_of(struct sink_target *t, const struct sink_conf *s)
+{
+    memset(t, 0, sizeof *t);
+    t->type = (enum sink_type)s->type;
+    t->url = s->url;
+    t->secret = s->secret;
+    t->page_id = s->page_id;
+    t->source = s->source;
+}
+
+/* ---- appending records ---- */
+
+static int append_record(struct outbox *ob, const struct record *r)
+{
+    struct incident_log log;
+    struct event_draft d;
+    char iso[STAMP_TEXT_MAX];
+    static const char *const outcome_names[] = {
+        [OUTBOX_QUEUED] = "retry", [OUTBOX_SENDING] = "attempting", [OUTBOX_RETRYING] = "retry",
+        [OUTBOX_UNCONFIRMED] = "attempting", [OUTBOX_SENT] = "delivered", [OUTBOX_FAILED] = "failed",
+    };
+    event_draft_init(&d, EVENT_DELIVERY, "warroom");
+    event_draft_str(&d, "update", r->event_id);
+    event_draft_str(&d, "sink", ob->sinks[r->sink].name);
+    event_draft_str(&d, "outcome", outcome_names[r->state]);
+    event_draft_int(&d, "attempt", r->attempt);
+    if (r->status)
+        event_draft_int(&d, "status", r->status);
+    if (r->reason && *r->reason)
+        event_draft_str(&d, "error", r->reason);
+    if (r->state == OUTBOX_RETRYING)
+        event_draft_str(&d, "next_at", stamp_format_iso(iso, r->next_at));
+    if (r->state == OUTBOX_UNCONFIRMED)
+        event_draft_str(&d, "started", stamp_format_iso(iso, outbox_clock_ms()));
+    if (r->unconfirmed)
+        event_draft_bool(&d, "unconfirmed", true);
+    if (r->remote_id)
+        event_draft_str(&d, "remote_id", r->remote_id);
+    int rc = log_open(&log, ob->log_path);
+    if (rc == 0) {
+        rc = log_append(&log, &d);
+        log_close(&log);
+    }
+    event_draft_free(&d);
+    if (rc < 0)
+        return -1;
+    /* Until replay shows it, the outbox remembers what it wrote. */
+    ob->overlay = xrealloc(ob->overlay, (ob->noverlay + 1) * sizeof *ob->overlay);
+    struct written *o = &ob->overlay[ob->noverlay++];
+    o->r = *r;
+    o->r.event_id = o->event_id = xstrdup(r->event_id);
+    o->r.reason = o->reason = dup_or_null(r->reason);
+    o->r.remote_id = o->remote_id = dup_or_null(r->remote_id);
+    apply_record(ob, &o->r);
+    return 0;
+}
+
+/* ---- the local record: updates.md ---- */
+
+static void updates_marker(struct buf *out, const char *event_id)
+{
+    buf_printf(out, "<!-- warroom update %s -->", event_id);
+}
+
+static void render_update(struct buf *out, const struct outbox *ob, const struct incident *inc,
+                          const struct event *ev, const char *state, const char *text)
+{
+    char iso[STAMP_TEXT_MAX];
+    int y, mo, d, h, mi, s;
+    stamp_to_utc(ev->at, &y, &mo, &d, &h, &mi, &s);
+    (void)iso;
+    buf_printf(out, "## %04d-%02d-%02d %02d:%02d:%02d UTC \xc2\xb7 ", y, mo, d, h, mi, s);
+    template_escape(out, state ? state : "update", strlen(state ? state : "update"), TEMPLATE_LINE);
+    buf_adds(out, "\n\n");
+    if (text && *text)
+        template_escape(out, text, strlen(text), TEMPLATE_INLINE);
+    else
+        buf_adds(out, "_(no text)_");
+    buf_adds(out, "\n\n");
+    const struct severity_level *l = ob->policy ? policy_level(ob->policy, inc->sev) : NULL;
+    buf_adds(out, "by ");
+    template_escape(out, *ev->by ? ev->by : "unknown", strlen(*ev->by ? ev->by : "unknown"), TEMPLATE_INLINE);
+    if (l)
+        buf_printf(out, " \xc2\xb7 %s", l->name);
+    else if (inc->sev > 0)
+        buf_printf(out, " \xc2\xb7 SEV%d", inc->sev);
+    if (inc->title) {
+        buf_adds(out, " \xc2\xb7 ");
+        template_escape(out, inc->title, strlen(inc->title), TEMPLATE_INLINE);
+    }
+    buf_adds(out, "\n");
+}
+
+/* Appends the update to updates.md once: a marker naming the event closes
+ * each section, so a crash between the write and its delivery record does not
+ * write it twice. */
+static int write_update(struct outbox *ob, const struct incident *inc, struct entry *e)
+{
+    struct buf existing = BUF_INIT, section = BUF_INIT, marker = BUF_INIT;
+    int fd = -1, rc = -1;
+    const struct timeline_entry *te = timeline_of(inc, e->ev);
+    updates_marker(&marker, e->event_id);
+
+    fd = open(ob->updates_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = error_set_errno("cannot open %s", ob->updates_path);
+        goto done;
+    }
+    char chunk[8192];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0 && existing.len < UPDATES_MAX_BYTES)
+        buf_add(&existing, chunk, (size_t)n);
+    if (n < 0) {
+        rc = error_set_errno("cannot read %s", ob->updates_path);
+        goto done;
+    }
+    if (!existing.data || !strstr(existing.data, marker.data)) {
+        if (existing.len == 0)
+            buf_printf(&section, "# Status updates: %s\n\n", inc->id);
+        render_update(&section, ob, inc, e->ev, event_str(e->ev, "state"), te ? te->text : event_str(e->ev, "text"));
+        buf_add(&section, marker.data, marker.len);
+        buf_adds(&section, "\n\n");
+        if (write(fd, section.data, section.len) != (ssize_t)section.len || fdatasync(fd) < 0) {
+            rc = error_set_errno("cannot write %s", ob->updates_path);
+            goto done;
+        }
+    }
+    struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = e->attempt + 1,
+                       .rank = RANK_OUTCOME, .state = OUTBOX_SENT};
+    rc = append_record(ob, &r);
+done:
+    if (fd >= 0)
+        close(fd);
+    buf_free(&existing);
+    buf_free(&section);
+    buf_free(&marker);
+    return rc;
+}
+
+/* ---- starting requests ---- */
+
+static void add_flight(struct outbox *ob, const struct entry *e, unsigned attempt, enum op op, bool create,
+                       char *expect, uint64_t tag)
+{
+    ob->flights = xrealloc(ob->flights, (ob->nflights + 1) * sizeof *ob->flights);
+    struct flight *f = &ob->flights[ob->nflights++];
+    f->tag = tag;
+    f->event_id = xstrdup(e->event_id);
+    f->sink = e->sink;
+    f->attempt = attempt;
+    f->op = op;
+    f->create = create;
+    f->expect = expect;
+}
+
+static int ensure_engine(struct outbox *ob)
+{
+    return ob->engine ? 0 : deliver_new(&ob->engine);
+}
+
+/* A string field of the Statuspage body just built: what a check looks for. */
+static char *statuspage_field(const char *body, const char *key)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(body, 0, &jerr);
+    const char *v = json_string_value(json_object_get(json_object_get(doc, "incident"), key));
+    char *out = v ? xstrdup(v) : NULL;
+    json_decref(doc);
+    return out;
+}
+
+static int start_check(struct outbox *ob, const struct sink_conf *s, struct entry *e, const struct sink_request *built)
+{
+    struct buf url = BUF_INIT, auth = BUF_INIT;
+    const char *base = s->url;
+    size_t n = strlen(base);
+    bool create = ob->remote_id == NULL;
+    char *expect = statuspage_field(built->body, create ? "name" : "body");
+    int rc = -1;
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    buf_add(&url, base, n);
+    if (create) {
+        char *q = curl_easy_escape(NULL, expect ? expect : "", 0);
+        buf_printf(&url, "/v1/pages/%s/incidents?q=%s&limit=100", s->page_id, q ? q : "");
+        curl_free(q);
+    } else {
+        buf_printf(&url, "/v1/pages/%s/incidents/%s", s->page_id, ob->remote_id);
+    }
+    buf_printf(&auth, "Authorization: OAuth %s", s->secret);
+    const char *headers[1] = {auth.data};
+    struct deliver_request req = {
+        .method = "GET", .url = url.data, .headers = headers, .n_headers = 1,
+        .connect_timeout_ms = ob->connect_timeout_ms, .total_timeout_ms = ob->total_timeout_ms,
+        .tag = ++ob->next_tag,
+    };
+    if (!expect) {
+        rc = error_set("statuspage: could not tell what to look for");
+        goto done;
+    }
+    if (ensure_engine(ob) < 0 || deliver_add(ob->engine, &req) < 0)
+        goto done;
+    add_flight(ob, e, e->attempt, create ? OP_CHECK_CREATE : OP_CHECK_UPDATE, create, expect, req.tag);
+    expect = NULL;
+    e->state = OUTBOX_SENDING;
+    rc = 0;
+done:
+    free(expect);
+    buf_free(&url);
+    memset(auth.data, 0, auth.len);
+    buf_free(&auth);
+    return rc;
+}
+
+/* Starts entry E. A request that cannot even be built (the item lacks what
+ * the provider needs) fails for good, recorded like a refusal. */
+static int start_entry(struct outbox *ob, const struct incident *inc, struct entry *e, int64_t now)
+{
+    const struct sink_conf *s = &ob->sinks[e->sink];
+    struct item_text it;
+    struct sink_target t;
+    struct sink_request built;
+    int rc;
+
+    item_init(&it, ob, inc, e->ev, e->kind);
+    target_of(&t, s);
+    bool statuspage = s->type == SINK_STATUSPAGE;
+    rc = sink_build_request(&built, &t, &it.item, statuspage ? ob->remote_id : NULL);
+    if (rc <= 0) {
+        struct buf reason = BUF_INIT;
+        sink_scrub(&reason, rc < 0 ? error_last() : "this sink does not take it", s->secrets);
+        struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = e->attempt + 1,
+                           .rank = RANK_OUTCOME, .state = OUTBOX_FAILED, .reason = reason.data};
+        rc = append_record(ob, &r);
+        buf_free(&reason);
+        item_free(&it);
+        return rc;
+    }
+    bool check = statuspage && (e->state == OUTBOX_UNCONFIRMED || (e->state == OUTBOX_RETRYING && e->unconfirmed));
+    if (check) {
+        rc = start_check(ob, s, e, &built);
+    } else {
+        unsigned attempt = e->attempt + 1;
+        rc = 0;
+        if (statuspage) {
+            /* Written before the request leaves: if we die before its outcome,
+             * the next run checks instead of sending it again. */
+            struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = attempt,
+                               .rank = RANK_ATTEMPTING, .state = OUTBOX_UNCONFIRMED};
+            rc = append_record(ob, &r);
+        }
+        struct deliver_request req;
+        sink_request_view(&req, &built);
+        req.connect_timeout_ms = ob->connect_timeout_ms;
+        req.total_timeout_ms = ob->total_timeout_ms;
+        req.tag = ++ob->next_tag;
+        if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
+            add_flight(ob, e, attempt, OP_SEND, statuspage && !ob->remote_id, NULL, req.tag);
+            e->state = OUTBOX_SENDING;
+        }
+    }
+    (void)now;
+    /* the built request held the secrets */
+    if (built.url)
+        memset(built.url, 0, strlen(built.url));
+    for (size_t i = 0; i < built.n_headers; i++)
+        memset(built.headers[i], 0, strlen(built.headers[i]));
+    sink_request_free(&built);
+    item_free(&it);
+    return rc;
+}
+
+static bool due(const struct entry *e, int64_t now)
+{
+    switch (e->state) {
+    case OUTBOX_QUEUED:
+    case OUTBOX_UNCONFIRMED:
+        return true;
+    case OUTBOX_RETRYING:
+        return e->next_at <= now;
+    default:
+        return false;
+    }
+}
+
+/* The oldest unfinished entry of sink S in log order, or NULL. */
+static struct entry *head_of(struct outbox *ob, int s)
+{
+    for (size_t i = 0; i < ob->nentries; i++) {
+        struct entry *e = &ob->entries[i];
+        if (e->sink == s && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED)
+            return e;
+    }
+    return NULL;
+}
+
+int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
+{
+    int rc = 0;
+    build_entries(ob, inc);
+    if (!ob->locked)
+        return 0;
+    for (size_t s = 0; s < ob->nsinks && rc == 0; s++) {
+        const struct sink_conf *sc = &ob->sinks[s];
+        if (sc->problem)
+            continue;
+        struct entry *e;
+        if (sc->type == FILE_SINK_TYPE) {
+            /* No network: write every pending update now, in order. */
+            while (rc == 0 && (e = head_of(ob, (int)s)))
+                rc = write_update(ob, inc, e);
+            continue;
+        }
+        /* Each start can record an outcome at once (a request that cannot be
+         * built); then the next one is the head. */
+        for (unsigned guard = 0; rc == 0 && guard < 1000; guard++) {
+            e = head_of(ob, (int)s);
+            if (!e || !due(e, now))
+                break;
+            rc = start_entry(ob, inc, e, now);
+            if (e->state == OUTBOX_SENDING)
+                break;
+        }
+    }
+    return rc;
+}
+
+long outbox_timeout_ms(const struct outbox *ob, int64_t now)
+{
+    long t = ob->engine ? deliver_next_timeout_ms(ob->engine) : -1;
+    if (!ob->locked)
+        return t;
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        for (size_t i = 0; i < ob->nentries; i++) {
+            const struct entry *e = &ob->entries[i];
+            if (e->sink != (int)s || e->state == OUTBOX_SENT || e->state == OUTBOX_FAILED)
+                continue;
+            if (e->state == OUTBOX_RETRYING && !ob->sinks[s].problem) {
+                int64_t left = e->next_at - now;
+                long ms = left < 0 ? 0 : left > 24L * 3600 * 1000 ? 24L * 3600 * 1000 : (long)left;
+                if (t < 0 || ms < t)
+                    t = ms;
+            }
+            break;
+        }
+    }
+    return t;
+}
+
+int outbox_wait(struct outbox *ob, struct pollfd *extra, size_t n, int timeout_ms)
+{
+    if (ob->engine)
+        return deliver_wait(ob->engine, extra, n, timeout_ms);
+    if (n == 0) {
+        if (timeout_ms > 0) {
+            struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        return 0;
+    }
+    if (poll(extra, n, timeout_ms) < 0 && errno != EINTR)
+        return error_set_errno("poll");
+    return 0;
+}
+
+/* ---- outcomes ---- */
+
+static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight *out)
+{
+    for (size_t i = 0; i < ob->nflights; i++) {
+        if (ob->flights[i].tag == tag) {
+            *out = ob->flights[i];
+            ob->flights[i] = ob->flights[--ob->nflights];
+            return out;
+        }
+    }
+    return NULL;
+}
+
+/* Statuspage's search reply: the newest incident named NAME into *FOUND
+ * (NULL when none is). False when the reply is not a list of incidents: then
+ * nothing can be concluded. */
+static bool find_by_name(char **out, const char *body, size_t len, const char *name)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(body, len, 0, &jerr), *inc;
+    size_t i;
+    char *found = NULL, *found_at = NULL;
+    *out = NULL;
+    if (!json_is_array(doc)) {
+        json_decref(doc);
+        return false;
+    }
+    json_array_foreach(doc, i, inc) {
+        const char *n = json_string_value(json_object_get(inc, "name"));
+        const char *id = json_string_value(json_object_get(inc, "id"));
+        const char *at = json_string_value(json_object_get(inc, "created_at"));
+        if (!n || strcmp(n, name) != 0 || !sink_is_token(id, SINK_REMOTE_ID_MAX))
+            continue;
+        if (!found || (at && found_at && strcmp(at, found_at) > 0)) {
+            free(found);
+            free(found_at);
+            found = xstrdup(id);
+            found_at = dup_or_null(at);
+        }
+    }
+    free(found_at);
+    json_decref(doc);
+    *out = found;
+    return true;
+}
+
+/* Whether the incident in Statuspage's reply already shows an update TEXT
+ * (*FOUND); false when the reply is not an incident. */
+static bool has_update(bool *found, const char *body, size_t len, const char *text)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(body, len, 0, &jerr), *u;
+    size_t i;
+    *found = false;
+    if (!json_is_array(json_object_get(doc, "incident_updates"))) {
+        json_decref(doc);
+        return false;
+    }
+    json_array_foreach(json_object_get(doc, "incident_updates"), i, u) {
+        const char *b = json_string_value(json_object_get(u, "body"));
+        if (b && strcmp(b, text) == 0)
+            *found = true;
+    }
+    json_decref(doc);
+    return true;
+}
+
+static int handle_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res, int64_t now)
+{
+    const struct sink_conf *s = &ob->sinks[f->sink];
+    struct buf reason = BUF_INIT;
+    struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
+                       .status = res->http_status};
+    char *remote = NULL;
+    enum sink_outcome outcome = sink_classify((enum sink_type)s->type, res, s->secrets, &reason);
+    bool ok2xx = res->error == DELIVER_OK && res->http_status >= 200 && res->http_status <= 299;
+    /* The request may have arrived although no answer came back. */
+    bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
+    int rc;
+
+    if (f->op == OP_CHECK_CREATE || f->op == OP_CHECK_UPDATE) {
+        bool there = false, understood = false;
+        if (ok2xx && f->op == OP_CHECK_CREATE) {
+            understood = find_by_name(&remote, res->body, res->body_len, f->expect);
+            there = remote != NULL;
+        } else if (ok2xx) {
+            understood = has_update(&there, res->body, res->body_len, f->expect);
+        }
+        if (ok2xx && !understood) {
+            buf_reset(&reason);
+            buf_printf(&reason, "could not check whether it arrived: HTTP %ld with an unexpected reply",
+                       res->http_status);
+            r.state = OUTBOX_RETRYING;
+            r.unconfirmed = true;
+            r.next_at = now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after, now / 1000);
+        } else if (ok2xx) {
+            if (there) {
+                r.state = OUTBOX_SENT;
+                r.remote_id = remote;
+                buf_reset(&reason);
+                buf_adds(&reason, "it had arrived (checked after an unconfirmed attempt)");
+            } else {
+                r.state = OUTBOX_RETRYING;   /* it never arrived: send it now */
+                r.next_at = now;
+                buf_reset(&reason);
+                buf_adds(&reason, "not found on Statuspage after an unconfirmed attempt; sending again");
+            }
+        } else {
+            struct buf why = BUF_INIT;
+            buf_printf(&why, "could not check whether it arrived: %s", buf_str(&reason));
+            buf_free(&reason);
+            reason = why;
+            r.state = outcome == SINK_FAILED ? OUTBOX_FAILED : OUTBOX_RETRYING;
+            r.unconfirmed = true;
+            r.next_at = now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after, now / 1000);
+        }
+    } else if (outcome == SINK_DELIVERED) {
+        r.state = OUTBOX_SENT;
+        if (f->create) {
+            if (sink_statuspage_incident_id(&remote, res->body, res->body_len) < 0) {
+                /* Created, but we cannot tell which: find it by name next. */
+                r.state = OUTBOX_RETRYING;
+                r.unconfirmed = true;
+                r.next_at = now;
+                buf_printf(&reason, "HTTP %ld but %s", res->http_status, error_last());
+            }
+            r.remote_id = remote;
+        }
+    } else if (outcome == SINK_RETRY) {
+        r.state = OUTBOX_RETRYING;
+        r.unconfirmed = s->type == SINK_STATUSPAGE && ambiguous;
+        r.next_at = now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after, now / 1000);
+    } else {
+        r.state = OUTBOX_FAILED;
+    }
+    r.reason = reason.data;
+    rc = append_record(ob, &r);
+    free(remote);
+    buf_free(&reason);
+    return rc;
+}
+
+int outbox_perform(struct outbox *ob, int64_t now)
+{
+    int recorded = 0;
+    if (!ob->engine)
+        return 0;
+    if (deliver_perform(ob->engine) < 0)
+        return -1;
+    struct deliver_result res;
+    while (deliver_next_result(ob->engine, &res)) {
+        struct flight f;
+        if (take_flight(ob, res.tag, &f)) {
+            int rc = handle_result(ob, &f, &res, now);
+            flight_free(&f);
+            if (rc < 0) {
+                deliver_result_free(&res);
+                return -1;
+            }
+            recorded++;
+        }
+        deliver_result_free(&res);
+    }
+    return recorded;
+}
+
+static bool anything_due(const struct outbox *ob, int64_t now, int64_t horizon)
+{
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        if (ob->sinks[s].problem)
+            continue;
+        for (size_t i = 0; i < ob->nentries; i++) {
+            const struct entry *e = &ob->entries[i];
+            if (e->sink != (int)s || e->state == OUTBOX_SENT || e->state == OUTBOX_FAILED)
+                continue;
+            if (e->state == OUTBOX_SENDING || e->state == OUTBOX_QUEUED || e->state == OUTBOX_UNCONFIRMED ||
+                e->next_at <= now + horizon)
+                return true;
+            break;
+        }
+    }
+    return false;
+}
+
+int outbox_run(struct outbox *ob, struct incident *inc, int64_t deadline_ms)
+{
+    for (;;) {
+        int64_t now = outbox_clock_ms();
+        if (outbox_sync(ob, inc, now) < 0)
+            return -1;
+        int64_t left = deadline_ms - deliver_clock_ms();
+        if (left <= 0 || !ob->locked || !anything_due(ob, now, left))
+            return 0;
+        long t = outbox_timeout_ms(ob, now);
+        if (t < 0 || t > left)
+            t = (long)left;
+        if (t > 1000)
+            t = 1000;
+        if (outbox_wait(ob, NULL, 0, (int)t) < 0)
+            return -1;
+        int n = outbox_perform(ob, outbox_clock_ms());
+        if (n < 0)
+            return -1;
+        if (n > 0) {
+            bool changed;
+            if (incident_follow(inc, &changed) < 0)
+                return -1;
+        }
+    }
+}
+
+/* ---- status ---- */
+
+size_t outbox_count(const struct outbox *ob)
+{
+    return ob->nentries;
+}
+
+const struct outbox_item *outbox_item(const struct outbox *ob, size_t i)
+{
+    if (i >= ob->nentries)
+        return NULL;
+    struct entry *e = &ob->entries[i];
+    struct outbox_item *v = &e->view;
+    v->event_id = e->event_id;
+    v->sink = ob->sinks[e->sink].name;
+    v->kind = e->kind;
+    v->state = e->state;
+    if (e->state == OUTBOX_RETRYING && e->unconfirmed)
+        v->state = OUTBOX_UNCONFIRMED;
+    v->attempt = e->attempt;
+    v->next_at = e->next_at;
+    v->http_status = e->status;
+    v->reason = ob->sinks[e->sink].problem && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED
+                    ? ob->sinks[e->sink].problem
+                    : e->reason ? e->reason : "";
+    return v;
+}
+
+size_t outbox_items_of(const struct outbox *ob, const char *event_id, const struct outbox_item **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ob->nentries; i++) {
+        if (strcmp(ob->entries[i].event_id, event_id) != 0)
+            continue;
+        if (n < max)
+            out[n] = outbox_item(ob, i);
+        n++;
+    }
+    return n;
+}
+
+void outbox_describe(struct buf *out, const struct outbox_item *item, int64_t now)
+{
+    char span[32];
+    switch (item->state) {
+    case OUTBOX_QUEUED:
+        buf_adds(out, "queued");
+        if (*item->reason)
+            buf_printf(out, ": %s", item->reason);
+        return;
+    case OUTBOX_SENDING:
+        buf_adds(out, "sending");
+        return;
+    case OUTBOX_RETRYING: {
+        int64_t left = item->next_at - now;
+        if (left < 1000)
+            buf_adds(out, "retrying now");
+        else
+            buf_printf(out, "retrying in %s", stamp_format_span(span, sizeof span, left));
+        break;
+    }
+    case OUTBOX_UNCONFIRMED:
+        buf_adds(out, "checking whether it arrived");
+        break;
+    case OUTBOX_SENT:
+        buf_adds(out, "sent");
+        return;
+    case OUTBOX_FAILED:
+        buf_adds(out, "failed");
+        break;
+    }
+    if (*item->reason)
+        buf_printf(out, ": %s", item->reason);
+}
+
+void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed)
+{
+    *pending = *failed = 0;
+    for (size_t i = 0; i < ob->nentries; i++) {
+        if (ob->entries[i].state == OUTBOX_FAILED)
+            (*failed)++;
+        else if (ob->entries[i].state != OUTBOX_SENT)
+            (*pending)++;
+    }
+}
+
+size_t outbox_problems(const struct outbox *ob, struct buf *out)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        struct buf why = BUF_INIT;
+        const struct sink_conf *sc = &ob->sinks[s];
+        if (sc->problem) {
+            buf_printf(&why, "misconfigured: %s", sc->problem);
+        } else {
+            /* the newest finished-or-stuck item says how the sink is doing */
+            for (size_t i = 0; i < ob->nentries; i++) {
+                const struct entry *e = &ob->entries[i];
+                if (e->sink != (int)s || e->state == OUTBOX_SENT)
+                    continue;
+                if (e->state == OUTBOX_FAILED && !why.len)
+                    buf_printf(&why, "failed: %s", e->reason ? e->reason : "");
+                if (e->state == OUTBOX_RETRYING || e->state == OUTBOX_UNCONFIRMED) {
+                    buf_reset(&why);
+                    buf_printf(&why, "%s: %s", e->state == OUTBOX_RETRYING ? "retrying" : "unconfirmed",
+                               e->reason ? e->reason : "");
+                    break;
+                }
+            }
+        }
+        if (why.len) {
+            buf_printf(out, "%s%s (%s)", n ? ", " : "", sc->name, why.data);
+            n++;
+        }
+        buf_free(&why);
+    }
+    return n;
+}
+
+size_t outbox_sink_count(const struct outbox *ob)
+{
+    return ob->nsinks;
+}
+
+const char *outbox_sink_name(const struct outbox *ob, size_t i)
+{
+    return i < ob->nsinks ? ob->sinks[i].name : NULL;
+}
+
+/* ---- preview ---- */
+
+int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *ob, const struct incident *inc,
+                   const char *state, const char *text)
+{
+    struct event ev;
+    struct event_field fields[2];
+    *out = xcalloc(ob->nsinks, sizeof **out);
+    *n = 0;
+    memset(&ev, 0, sizeof ev);
+    ev.id = "preview";
+    ev.type = EVENT_UPDATE;
+    ev.type_name = "update";
+    ev.by = "";
+    ev.ts = ev.at = outbox_clock_ms();
+    ev.version = EVENT_VERSION;
+    fields[0] = (struct event_field){"state", state ? state : "", (uint32_t)strlen(state ? state : ""), FIELD_STRING};
+    fields[1] = (struct event_field){"text", text ? text : "", (uint32_t)strlen(text ? text : ""), FIELD_STRING};
+    ev.fields = fields;
+    ev.nfields = 2;
+
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        const struct sink_conf *sc = &ob->sinks[s];
+        struct outbox_preview *p = &(*out)[(*n)++];
+        struct buf body = BUF_INIT, problem = BUF_INIT;
+        p->sink = sc->name;
+        if (sc->type == FILE_SINK_TYPE) {
+            p->method = xstrdup("append");
+            p->target = xstrdup(ob->updates_path);
+            render_update(&body, ob, inc, &ev, state, text);
+            p->body = buf_detach(&body);
+            continue;
+        }
+        struct item_text it;
+        struct sink_target t;
+        struct sink_request built;
+        item_init(&it, ob, inc, &ev, PUBLISH_UPDATE);
+        it.item.text = text ? text : "";
+        target_of(&t, sc);
+        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, sc->type == SINK_STATUSPAGE ? ob->remote_id : NULL);
+        if (sc->problem) {
+            p->problem = xstrdup(sc->problem);
+        } else if (rc == 0) {
+            p->problem = xstrdup("this sink does not take status updates");
+        } else if (rc < 0) {
+            sink_scrub(&problem, error_last(), sc->secrets);
+            p->problem = buf_detach(&problem);
+        } else {
+            p->method = xstrdup(built.method);
+            char *masked = sink_mask_url(built.url);
+            sink_scrub(&problem, masked, sc->secrets);
+            free(masked);
+            p->target = buf_detach(&problem);
+            sink_scrub(&body, built.body, sc->secrets);
+            p->body = buf_detach(&body);
+            sink_request_free(&built);
+        }
+        item_free(&it);
+    }
+    return 0;
+}
+
+void outbox_preview_free(struct outbox_preview *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++) {
+        free(p[i].method);
+        free(p[i].target);
+        free(p[i].body);
+        free(p[i].problem);
+    }
+    free(p);
+}
+
+/* ---- update texts ---- */
+
+int outbox_update_text(struct buf *out, const struct incident *inc, const struct policy *p, const char *state,
+                       int64_t now)
+{
+    static const char *const states[] = {"investigating", "identified", "monitoring", "resolved", "internal"};
+    struct buf path = BUF_INIT;
+    json_t *ctx = NULL;
+    int rc = -1;
+    bool known = false;
+    for (size_t i = 0; state && i < sizeof states / sizeof *states; i++)
+        known |= strcmp(state, states[i]) == 0;
+    if (!known)
+        return error_set("no update template for \"%.20s\" (investigating, identified, monitoring, resolved, "
+                         "internal)", state ? state : "");
+    buf_printf(&path, "docs/templates/%s.md", state);
+    const struct builtin_file *f = builtin_find(path.data);
+    if (!f) {
+        rc = error_set("the built-in template %s is missing", path.data);
+        goto done;
+    }
+    const struct severity_level *l = p ? policy_level(p, inc->sev) : NULL;
+    char sev_name[16], next[32] = "";
+    snprintf(sev_name, sizeof sev_name, "SEV%d", inc->sev);
+    if (p) {
+        struct clock clocks[CLOCK_MAX];
+        size_t nc = clock_compute(inc, p, now, clocks);
+        for (size_t i = 0; i < nc; i++) {
+            if (clocks[i].kind == CLOCK_UPDATE && clocks[i].state != CLOCK_MET) {
+                int y, mo, d, h, mi, s;
+                /* the update being written restarts the cadence */
+                const struct severity_level *lv = policy_level(p, inc->sev);
+                int64_t due = lv && lv->update_every ? now + lv->update_every : clocks[i].deadline;
+                stamp_to_utc(due, &y, &mo, &d, &h, &mi, &s);
+                snprintf(next, sizeof next, "%02d:%02d UTC", h, mi);
+                break;
+            }
+        }
+    }
+    ctx = json_object();
+    json_object_set_new(ctx, "title", json_string(inc->title ? inc->title : ""));
+    json_object_set_new(ctx, "sev", json_integer(inc->sev));
+    json_object_set_new(ctx, "sev_name", json_string(l ? l->name : sev_name));
+    json_object_set_new(ctx, "sev_label", json_string(l && l->label ? l->label : ""));
+    json_object_set_new(ctx, "status", json_string(incident_status_name(inc->status)));
+    json_object_set_new(ctx, "impact", json_string(inc->impact ? inc->impact : ""));
+    json_object_set_new(ctx, "ic", json_string(inc->holder[ROLE_IC] ? inc->holder[ROLE_IC] : ""));
+    json_object_set_new(ctx, "comms", json_string(inc->holder[ROLE_COMMS] ? inc->holder[ROLE_COMMS] : ""));
+    json_object_set_new(ctx, "next_update", json_string(next));
+    size_t start = out->len;
+    rc = template_render_text(f->text, f->len, ctx, out);
+    if (rc == 0) {
+        /* trailing blank lines are the template file's, not the message's */
+        while (out->len > start && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
+            out->data[--out->len] = '\0';
+    }
+done:
+    json_decref(ctx);
+    buf_free(&path);
+    return rc;
+}
