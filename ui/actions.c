@@ -12,6 +12,7 @@
 #include "warroom/stamp.h"
 #include "warroom/store.h"
 #include "warroom/text.h"
+#include "warroom/text.h"
 
 static const char *const update_states[] = {"investigating", "identified", "monitoring", "resolved"};
 static const char *const role_choices[] = {"ic", "comms", "ops", "scribe", "sme"};
@@ -19,18 +20,21 @@ static const char *const priorities[] = {"P2", "P1", "P3"};
 static const char *const kinds[] = {"prevent", "mitigate"};
 static const char *const yes_no[] = {"no", "yes"};
 
-/* Text for an update, prefilled so the comms lead edits rather than writes. */
+/* Text for an update, from the state's template, so the comms lead edits
+ * rather than writes. */
 static void update_text(struct console *con, const char *state, char *out, size_t size)
 {
-    const char *title = con->inc->title ? con->inc->title : "this incident";
-    if (strcmp(state, "investigating") == 0)
-        snprintf(out, size, "We are investigating: %s. Next update within 30 minutes.", title);
-    else if (strcmp(state, "identified") == 0)
-        snprintf(out, size, "We have identified the cause of: %s, and are working on a fix.", title);
-    else if (strcmp(state, "monitoring") == 0)
-        snprintf(out, size, "A fix is in place for: %s. We are monitoring the results.", title);
-    else
-        snprintf(out, size, "Resolved: %s. Thank you for your patience.", title);
+    struct buf text = BUF_INIT;
+    if (outbox_update_text(&text, con->inc, con->policy, state, con->now) < 0)
+        buf_adds(&text, "");
+    /* one line in the editor: the template's paragraphs joined */
+    for (size_t i = 0; i < text.len; i++)
+        if (text.data[i] == '\n')
+            text.data[i] = ' ';
+    while (text.len && text.data[text.len - 1] == ' ')
+        text.data[--text.len] = '\0';
+    snprintf(out, size, "%s", buf_str(&text));
+    buf_free(&text);
 }
 
 /* ---- the line editor ---- */
@@ -607,4 +611,69 @@ void ui_fire_escalations(struct console *con)
             console_message(con, false, "escalation: %s", c->rule->label);
         event_draft_free(&d);
     }
+}
+
+/* While an update is being composed: what each sink will receive, above the
+ * footer, secrets masked. */
+void ui_prompt_preview_draw(struct console *con)
+{
+    struct prompt *pr = &con->prompt;
+    if (pr->kind != PROMPT_UPDATE || !con->outbox || con->layout == LAYOUT_TINY)
+        return;
+    struct buf text = BUF_INIT;
+    if (pr->current == 1)
+        editor_get(&pr->editor, &text);
+    else
+        buf_adds(&text, pr->fields[1].value);
+    struct outbox_preview *pv = NULL;
+    size_t n = 0;
+    if (outbox_preview(&pv, &n, con->outbox, con->inc, update_states[pr->fields[0].choice], buf_str(&text)) < 0) {
+        buf_free(&text);
+        return;
+    }
+    int per = 3, height = (int)n * per + 2;
+    if (height > con->rows / 2)
+        height = con->rows / 2;
+    int width = con->cols - 2;
+    if (height < 3 || width < 20) {
+        outbox_preview_free(pv, n);
+        buf_free(&text);
+        return;
+    }
+    WINDOW *w = newwin(height, width, con->rows - 2 - height, 1);
+    wbkgdset(w, ' ' | ui_attr(con, THEME_DIALOG));
+    werase(w);
+    wattrset(w, ui_attr(con, THEME_DIALOG_BORDER));
+    box_set(w, WACS_VLINE, WACS_HLINE);
+    const char *title = " What each sink receives ";
+    wmove(w, 0, 2);
+    ui_put(w, title, strlen(title), width - 4);
+    int row = 1;
+    for (size_t i = 0; i < n && row < height - 1; i++) {
+        char head[512];
+        snprintf(head, sizeof head, "%s: %s %s%s%s", pv[i].sink, pv[i].method ? pv[i].method : "",
+                 pv[i].target ? pv[i].target : "", pv[i].problem ? "  (" : "", pv[i].problem ? pv[i].problem : "");
+        if (pv[i].problem)
+            strncat(head, ")", sizeof head - strlen(head) - 1);
+        wattrset(w, ui_attr(con, pv[i].problem ? THEME_WARNING : THEME_DIALOG) | A_BOLD);
+        wmove(w, row++, 2);
+        ui_put_padded(w, head, width - 4);
+        wattrset(w, ui_attr(con, THEME_DIALOG));
+        /* the body, folded onto the lines there are, never inside a character */
+        const char *body = pv[i].body ? pv[i].body : "";
+        size_t left = strlen(body);
+        for (int k = 1; k < per && row < height - 1; k++) {
+            size_t used, fit = text_fit(body, left, (size_t)(width - 6), &used);
+            wmove(w, row++, 4);
+            int cols = ui_put(w, body, fit, width - 6);
+            for (; cols < width - 6; cols++)
+                waddch(w, ' ');
+            body += fit;
+            left -= fit;
+        }
+    }
+    wnoutrefresh(w);
+    delwin(w);
+    outbox_preview_free(pv, n);
+    buf_free(&text);
 }

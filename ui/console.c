@@ -167,6 +167,13 @@ static void draw(struct console *con)
     if (con->overlay != OVERLAY_NONE && (any || con->overlay == OVERLAY_PICKER)) {
         ui_overlay_draw(con);
     }
+    if (any && con->prompt.kind == PROMPT_UPDATE) {
+        /* it covers the panels: they are drawn again once it closes */
+        ui_prompt_preview_draw(con);
+        for (int i = 0; i < PANEL_COUNT; i++)
+            if (i != PANEL_FOOTER)
+                con->panels[i].dirty = true;
+    }
     /* the cursor shows only while typing, at the editor's place */
     struct panel *f = &con->panels[PANEL_FOOTER];
     if (con->prompt.kind != PROMPT_NONE && f->visible && con->overlay == OVERLAY_NONE) {
@@ -202,6 +209,20 @@ static void follow(struct console *con)
     timeline_changed(con, before);
     refresh_clocks(con);
     console_mark_all(con);
+    if (con->outbox)
+        outbox_sync(con->outbox, con->inc, outbox_clock_ms());
+}
+
+void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out)
+{
+    const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
+    if (!con->outbox)
+        return;
+    size_t n = outbox_items_of(con->outbox, ev->id, items, sizeof items / sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        buf_printf(out, "%s%s: ", i ? " · " : "", items[i]->sink);
+        outbox_describe(out, items[i], outbox_clock_ms());
+    }
 }
 
 /* Which events reached the screen in this pass, for the benchmark. */
@@ -459,6 +480,8 @@ static void console_free(struct console *con)
     for (size_t i = 0; i < con->npicks; i++)
         free(con->picks[i]);
     free(con->picks);
+    if (con->outbox)
+        outbox_free(con->outbox);
     incident_free(con->inc);
     buf_free(&con->postmortem);
     if (con->rule)
@@ -532,6 +555,13 @@ int console_run(struct cli_context *cli)
     for (size_t i = 0; i < con.inc->reader.nwarnings; i++)
         console_message(&con, true, "%s", con.inc->reader.warnings[i]);
     watch_log(&con);
+    if (outbox_open(&con.outbox, &cli->store, con.inc->id, &cli->config, con.policy) < 0) {
+        console_message(&con, true, "publishing is off: %s", error_last());
+        con.outbox = NULL;
+    } else {
+        outbox_lock(con.outbox);
+        outbox_sync(con.outbox, con.inc, outbox_clock_ms());
+    }
     timeline_changed(&con, con.inc->ntimeline);
     con.traced = con.inc->nevents;
     refresh_clocks(&con);
@@ -550,6 +580,13 @@ int console_run(struct cli_context *cli)
             con.panels[PANEL_CLOCKS].dirty = true;
             ui_fire_escalations(&con);
             follow(&con);
+            if (con.outbox) {
+                /* the delivery lock may have come free; retries may be due */
+                if (!outbox_locked(con.outbox))
+                    outbox_lock(con.outbox);
+                outbox_sync(con.outbox, con.inc, outbox_clock_ms());
+                con.panels[PANEL_TIMELINE].dirty = true;
+            }
         }
         draw(&con);
         doupdate();
@@ -561,12 +598,24 @@ int console_run(struct cli_context *cli)
         int timeout = tick_ms();
         if (con.watch_fd < 0 && timeout > POLL_FALLBACK_MS)
             timeout = POLL_FALLBACK_MS;
-        int n = poll(fds, con.watch_fd >= 0 ? 2 : 1, timeout);
+        if (con.outbox) {
+            long net = outbox_timeout_ms(con.outbox, outbox_clock_ms());
+            if (net >= 0 && net < timeout)
+                timeout = (int)net;
+        }
+        size_t nfds = con.watch_fd >= 0 ? 2 : 1;
+        int n = con.outbox ? outbox_wait(con.outbox, fds, nfds, timeout) : poll(fds, nfds, timeout);
         if (stop_signal)
             break;
-        if (n < 0 && errno != EINTR)
+        if (n < 0 && errno != EINTR && !con.outbox)
             break;
-        if (con.watch_fd < 0 || (n > 0 && (fds[1].revents & POLLIN))) {
+        if (con.outbox && outbox_perform(con.outbox, outbox_clock_ms()) > 0) {
+            /* outcomes were appended: the timeline shows them after a follow */
+            follow(&con);
+            con.panels[PANEL_TIMELINE].dirty = true;
+            con.panels[PANEL_HEADER].dirty = true;
+        }
+        if (con.watch_fd < 0 || (fds[1].revents & POLLIN)) {
             drain_watch(&con);
             follow(&con);
         }

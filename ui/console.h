@@ -16,6 +16,7 @@
 #include "warroom/cli.h"
 #include "warroom/clock.h"
 #include "warroom/incident.h"
+#include "warroom/outbox.h"
 #include "warroom/theme.h"
 
 /* what a key handler did */
@@ -86,6 +87,7 @@ enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PI
 struct console {
     struct cli_context *cli;
     struct incident *inc;
+    struct outbox *outbox;    /* publishing, off the UI's path; NULL when it cannot open */
     struct policy *policy;
     struct theme *theme;
     bool colour;
@@ -138,6 +140,7 @@ int ui_record(struct console *con, struct event_draft *d);
 void ui_prompt_open(struct console *con, enum prompt_kind kind);
 int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
 void ui_prompt_draw(struct console *con, WINDOW *w, int width);
+void ui_prompt_preview_draw(struct console *con);
 void ui_fire_escalations(struct console *con);
 
 /* ---- postmortem.c: the preview after resolving ---- */
@@ -163,6 +166,9 @@ void timeline_changed(struct console *con, size_t before);
 void timeline_search_step(struct console *con, int direction);
 /* roles.c */
 int roles_selected(struct console *con);
+
+/* "slack: sent · statuspage: retrying in 4s" for an event that publishes */
+void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out);
 
 /* the text of an entry as the timeline shows it */
 void ui_entry_text(struct buf *out, const struct timeline_entry *e);

@@ -33,10 +33,18 @@ static void header_draw(struct panel *p, struct console *con)
     int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : con->now;
     stamp_format_span(span, sizeof span, inc->declared_at != STAMP_NONE ? end - inc->declared_at : 0);
     ui_format_time(con, now, sizeof now, con->now, false);
-    /* the failing sinks go here once publishing reports them */
     snprintf(left, sizeof left, " %s  %s %s  %s %s", inc->id, inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
              span, now, con->utc ? "UTC" : "local");
     wattrset(w, base);
+    struct buf failing = BUF_INIT;
+    if (con->outbox && outbox_problems(con->outbox, &failing) > 0 && p->height > 1) {
+        /* the failing sinks come first: they are what needs doing */
+        wattrset(w, ui_attr(con, THEME_SINK_FAILING));
+        used += ui_put(w, " sinks failing: ", 16, p->width - used);
+        used += ui_put(w, failing.data, failing.len, (p->width - used) / 2);
+        wattrset(w, base);
+    }
+    buf_free(&failing);
     if (p->height == 1) {
         /* compact: the title follows the badges */
         wattrset(w, ui_attr(con, THEME_HEADER_TITLE));

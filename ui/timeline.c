@@ -205,7 +205,13 @@ static int text_cols(const struct panel *p)
 static int entry_height(struct console *con, const struct panel *p, size_t vis)
 {
     struct buf text = BUF_INIT;
-    ui_entry_text(&text, &con->inc->timeline[state_of(con)->visible[vis]]);
+    const struct timeline_entry *e = &con->inc->timeline[state_of(con)->visible[vis]];
+    ui_entry_text(&text, e);
+    struct buf delivery = BUF_INIT;
+    ui_delivery_line(con, e->ev, &delivery);
+    if (delivery.len)
+        buf_printf(&text, "\n-> %s", delivery.data);
+    buf_free(&delivery);
     int n = ui_wrap(buf_str(&text), text_cols(p), NULL, NULL);
     buf_free(&text);
     return n;
@@ -317,6 +323,11 @@ static void timeline_draw(struct panel *p, struct console *con)
         wattrset(w, extra ? extra : ui_attr(con, el));
         struct buf text = BUF_INIT;
         ui_entry_text(&text, e);
+        struct buf delivery = BUF_INIT;
+        ui_delivery_line(con, e->ev, &delivery);
+        if (delivery.len)
+            buf_printf(&text, "\n-> %s", delivery.data);
+        buf_free(&delivery);
         lc.row = row;
         lc.first = true;
         ui_wrap(buf_str(&text), lc.cols, draw_line, &lc);
