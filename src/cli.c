@@ -19,6 +19,7 @@
 #include "warroom/event.h"
 #include "warroom/incident.h"
 #include "warroom/log.h"
+#include "warroom/outbox.h"
 #include "warroom/policy.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
@@ -90,7 +91,8 @@ static const char usage_text[] =
     "  sev N [--why TEXT] [--data-exposed]     change the severity\n"
     "  role ROLE NAME                          ROLE: ic comms ops scribe sme (sme -NAME removes)\n"
     "  ack                                     acknowledge\n"
-    "  update STATE TEXT                       STATE: investigating identified monitoring resolved\n"
+    "  update STATE [TEXT]                     STATE: investigating identified monitoring resolved\n"
+    "                                          (no TEXT: the state's template)\n"
     "  page TARGET [--why TEXT]                page someone\n"
     "  mitigate [TEXT]                         the impact is stopped\n"
     "  resolve [TEXT]                          the incident is over\n"
@@ -102,7 +104,7 @@ static const char usage_text[] =
     "  list [--json]                           incidents, open first\n"
     "  policy [--builtin] [FILE]               check and print the policy in force\n"
     "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
-    "  flush [--wait SECONDS]                  deliver every pending update to the sinks\n"
+    "  flush [--wait SECONDS]                  deliver what is still to publish to the sinks\n"
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
@@ -571,8 +573,8 @@ static int verb_record(struct cli_context *c, enum verb verb)
             return cli_usage_error("ack takes no arguments");
         break;
     case VERB_UPDATE:
-        if (o->nargs < 2)
-            return cli_usage_error("update needs STATE and TEXT");
+        if (o->nargs < 1)
+            return cli_usage_error("update needs a STATE (and a TEXT, else the state's template is used)");
         if (incident_status_from_state(o->args[0]) == STATUS_NONE)
             return cli_usage_error("STATE is investigating, identified, monitoring or resolved, not \"%.20s\"",
                                o->args[0]);
@@ -627,7 +629,19 @@ static int verb_record(struct cli_context *c, enum verb verb)
         break;
     }
     case VERB_UPDATE:
-        text = cli_join_args(o, 1);
+        if (o->nargs > 1) {
+            text = cli_join_args(o, 1);
+        } else {
+            /* no text: the state's template, as the console prefills it */
+            struct buf t = BUF_INIT;
+            if (outbox_update_text(&t, inc, &c->policy, o->args[0], c->now) < 0) {
+                buf_free(&t);
+                goto failed;
+            }
+            while (t.len && t.data[t.len - 1] == '\n')
+                t.data[--t.len] = '\0';
+            text = buf_detach(&t);
+        }
         event_draft_str(&d, "state", o->args[0]);
         event_draft_str(&d, "text", text);
         break;
@@ -779,7 +793,8 @@ static const char *sev_name(const struct policy *p, int sev, char *buf, size_t s
     return buf;
 }
 
-static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline)
+static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
+                             struct outbox *ob)
 {
     char name[16];
     json_t *o = json_object();
@@ -870,6 +885,23 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
         json_array_append_new(tl, entry);
     }
     json_object_set_new(o, "timeline", tl);
+    if (ob) {
+        /* what publishing stands at, per event and sink: the reason a
+         * provider gave when it refused */
+        json_t *deliveries = json_array();
+        for (size_t i = 0; i < outbox_count(ob); i++) {
+            const struct outbox_item *it = outbox_item(ob, i);
+            struct buf said = BUF_INIT;
+            outbox_describe(&said, it, outbox_clock_ms());
+            json_t *d = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", it->event_id, "sink", it->sink, "state",
+                                  buf_str(&said), "attempts", (int)it->attempt, "reason", it->reason ? it->reason : "");
+            if (it->http_status)
+                json_object_set_new(d, "http_status", json_integer(it->http_status));
+            json_array_append_new(deliveries, d);
+            buf_free(&said);
+        }
+        json_object_set_new(o, "deliveries", deliveries);
+    }
     json_t *warnings = json_array();
     for (size_t i = 0; i < inc->reader.nwarnings; i++)
         json_array_append_new(warnings, json_string(inc->reader.warnings[i]));
@@ -1001,8 +1033,17 @@ static int verb_show(struct cli_context *c)
         return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
     if (cli_load_policy(c) < 0 || cli_pick_incident(c, &inc, true) < 0)
         return cli_fail();
-    if (c->opts->json)
-        print_json(incident_json(inc, &c->policy, c->now, true));
+    if (c->opts->json) {
+        struct outbox *ob = NULL;
+        if (outbox_open(&ob, &c->store, inc->id, &c->config, &c->policy) == 0 &&
+            outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
+            outbox_free(ob);
+            ob = NULL;
+        }
+        print_json(incident_json(inc, &c->policy, c->now, true, ob));
+        if (ob)
+            outbox_free(ob);
+    }
     else
         show_text(inc, &c->policy, c->now);
     incident_free(inc);
@@ -1025,7 +1066,7 @@ static int verb_list(struct cli_context *c)
             fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
         } else {
             json_array_append_new(incident_is_open(inc) ? open : closed,
-                                  incident_json(inc, &c->policy, c->now, false));
+                                  incident_json(inc, &c->policy, c->now, false, NULL));
             incident_free(inc);
         }
         free(path);

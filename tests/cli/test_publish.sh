@@ -122,6 +122,10 @@ check "the 400 was not retried" test $(( $(nreqs "$slack") - n0 )) -eq 1
 check "the delivery event says failed, 400, and the provider's text" \
     test "$(deliveries "$id2" '.sink=="slack"' | jq -r '"\(.outcome) \(.status) \(.error)"')" = "failed 400 HTTP 400: invalid_payload"
 check "other sinks were not held back" test "$(deliveries "$id2" '.sink=="pagerduty"' | jq -r .outcome)" = delivered
+wrx --incident "$id2" show --json > "$scratch/show.json"
+check "show --json gives each delivery's state and the provider's reason" \
+    test "$(jq -r '.deliveries[] | select(.sink=="slack") | .state' "$scratch/show.json")" = "failed: HTTP 400: invalid_payload"
+check "  ... and what was delivered" test "$(jq -r '.deliveries[] | select(.sink=="pagerduty") | .state' "$scratch/show.json")" = sent
 
 # ---- 3. a 500 is retried with backoff ----
 control '{"path": "/hooks/'$hook_secret'", "replies": [{"preset": "server-error"}]}'
@@ -244,3 +248,9 @@ check "offline: no request left the machine" test "$(wc -l < "$reqlog")" -eq "$n
 check "offline: updates.md is 0600" test "$(stat -c %a "$md")" = 600
 
 kill "$receiver" 2>/dev/null
+
+# ---- update without text: the state's template ----
+control '{"reset": true}'
+idt=$(wrx open --sev 3 --title "Template check" --wait 2 2>/dev/null)
+expect_status 0 "update without text takes the state's template" wrx --incident "$idt" update monitoring --wait 2
+check "  ... whose text names the incident" sh -c "jq -r 'select(.type==\"update\") | .text' '$WARROOM_DIR/$idt/events.jsonl' | grep -q 'Template check'"
