@@ -26,6 +26,7 @@
 #define FULL_ROWS 24
 #define SIDE_COLS 36
 #define POLL_FALLBACK_MS 50  /* without inotify, look at the log this often */
+#define NET_MIN_WAIT_MS 20   /* the shortest sleep while deliveries wait their turn */
 
 static volatile sig_atomic_t stop_signal;
 static bool curses_up;
@@ -569,7 +570,7 @@ int console_run(struct cli_context *cli)
     nodelay(stdscr, TRUE);
 
     bool first = true;
-    int64_t last_second = -1;
+    int64_t last_second = -1, carried_us = 0;
     for (;;) {
         int64_t frame_start = console_trace_us();
         refresh_clocks(&con);
@@ -591,7 +592,7 @@ int console_run(struct cli_context *cli)
         draw(&con);
         doupdate();
         if (con.trace)
-            trace_frame(&con, frame_start, first, started);
+            trace_frame(&con, frame_start - carried_us, first, started);
         first = false;
 
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = con.watch_fd, .events = POLLIN}};
@@ -600,11 +601,21 @@ int console_run(struct cli_context *cli)
             timeout = POLL_FALLBACK_MS;
         if (con.outbox) {
             long net = outbox_timeout_ms(con.outbox, outbox_clock_ms());
+            if (net == 0) {
+                /* a retry is due: start it now rather than at the next tick */
+                outbox_sync(con.outbox, con.inc, outbox_clock_ms());
+                net = outbox_timeout_ms(con.outbox, outbox_clock_ms());
+                /* still due means its sink is busy with an earlier item: its
+                 * reply wakes us, so do not spin on a zero timeout meanwhile */
+                if (net == 0)
+                    net = NET_MIN_WAIT_MS;
+            }
             if (net >= 0 && net < timeout)
                 timeout = (int)net;
         }
         size_t nfds = con.watch_fd >= 0 ? 2 : 1;
         int n = con.outbox ? outbox_wait(con.outbox, fds, nfds, timeout) : poll(fds, nfds, timeout);
+        int64_t woke = console_trace_us();
         if (stop_signal)
             break;
         if (n < 0 && errno != EINTR && !con.outbox)
@@ -636,6 +647,9 @@ int console_run(struct cli_context *cli)
             break;
         /* what was just recorded shows at once, without waiting for the watch */
         follow(&con);
+        /* the work after the wait (network, keys, the log) belongs to the
+         * next frame's time: the trace counts a pass, less its sleep */
+        carried_us = console_trace_us() - woke;
     }
 done:
     restore_terminal();
