@@ -132,6 +132,11 @@ struct outbox {
     size_t nflights;
     uint64_t next_tag;
     struct deliver *engine;
+    /* what the entries were last built from, so a sync after a plain note
+     * does not rebuild them (a console follows every event) */
+    const struct incident *built_for;
+    size_t built_events, built_overlay;
+    uint64_t flights_gen, built_flights_gen;
 };
 
 /* ---- small helpers ---- */
@@ -718,6 +723,7 @@ static int append_record(struct outbox *ob, const struct record *r)
     /* Until replay shows it, the outbox remembers what it wrote. */
     ob->overlay = xrealloc(ob->overlay, (ob->noverlay + 1) * sizeof *ob->overlay);
     struct written *o = &ob->overlay[ob->noverlay++];
+    ob->flights_gen++;
     o->r = *r;
     o->r.event_id = o->event_id = xstrdup(r->event_id);
     o->r.reason = o->reason = dup_or_null(r->reason);
@@ -815,6 +821,7 @@ static void add_flight(struct outbox *ob, const struct entry *e, unsigned attemp
 {
     ob->flights = xrealloc(ob->flights, (ob->nflights + 1) * sizeof *ob->flights);
     struct flight *f = &ob->flights[ob->nflights++];
+    ob->flights_gen++;
     f->tag = tag;
     f->event_id = xstrdup(e->event_id);
     f->sink = e->sink;
@@ -965,10 +972,32 @@ static struct entry *head_of(struct outbox *ob, int s)
     return NULL;
 }
 
+/* True when something since the last build can change an entry: a new event
+ * that publishes or records a delivery, or this process's own outcomes and
+ * transfers. */
+static bool needs_build(const struct outbox *ob, const struct incident *inc)
+{
+    if (ob->built_for != inc || inc->nevents < ob->built_events || ob->noverlay != ob->built_overlay ||
+        ob->flights_gen != ob->built_flights_gen)
+        return true;
+    for (size_t i = ob->built_events; i < inc->nevents; i++) {
+        enum publish_kind kind;
+        if (inc->events[i]->type == EVENT_DELIVERY || kind_of(inc->events[i]->type, &kind))
+            return true;
+    }
+    return false;
+}
+
 int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
 {
     int rc = 0;
-    build_entries(ob, inc);
+    if (needs_build(ob, inc)) {
+        build_entries(ob, inc);
+        ob->built_for = inc;
+        ob->built_overlay = ob->noverlay;
+        ob->built_flights_gen = ob->flights_gen;
+    }
+    ob->built_events = inc->nevents;
     if (!ob->locked)
         return 0;
     for (size_t s = 0; s < ob->nsinks && rc == 0; s++) {
@@ -1042,6 +1071,7 @@ static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight
         if (ob->flights[i].tag == tag) {
             *out = ob->flights[i];
             ob->flights[i] = ob->flights[--ob->nflights];
+            ob->flights_gen++;
             return out;
         }
     }
@@ -1276,12 +1306,20 @@ const struct outbox_item *outbox_item(const struct outbox *ob, size_t i)
 
 size_t outbox_items_of(const struct outbox *ob, const char *event_id, const struct outbox_item **out, size_t max)
 {
+    /* the entries sorted by (event id, sink): the first of this event, then
+     * its neighbours; the console asks for every entry on screen each frame */
+    size_t lo = 0, hi = ob->nentries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ob->entries[ob->order[mid]].event_id, event_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     size_t n = 0;
-    for (size_t i = 0; i < ob->nentries; i++) {
-        if (strcmp(ob->entries[i].event_id, event_id) != 0)
-            continue;
+    for (size_t k = lo; k < ob->nentries && strcmp(ob->entries[ob->order[k]].event_id, event_id) == 0; k++) {
         if (n < max)
-            out[n] = outbox_item(ob, i);
+            out[n] = outbox_item(ob, ob->order[k]);
         n++;
     }
     return n;

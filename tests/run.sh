@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: the cmocka units, then the command-line and integration
 # scripts, first against the normal build, then against the AddressSanitizer +
-# UndefinedBehaviorSanitizer build. Ends with one line: "N passed, M failed".
+# UndefinedBehaviorSanitizer build; then the units once more under valgrind.
+# Ends with one line: "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
@@ -10,9 +11,9 @@ trap 'rm -f "$results"' EXIT
 export TZ=UTC LC_ALL=C.UTF-8 WARROOM_SOURCE_DIR="$root"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-run_unit() {  # binary
+run_unit() {  # binary [label], with $wrap (e.g. valgrind) in front when set
     name=$1
-    out=$(CMOCKA_MESSAGE_OUTPUT=stdout "$name" 2>&1)
+    out=$(CMOCKA_MESSAGE_OUTPUT=stdout $wrap "$name" 2>&1)
     status=$?
     passed=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
     failed=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' | tail -1)
@@ -24,8 +25,9 @@ run_unit() {  # binary
         printf '%s\n' "$out" | grep -v '^\[ \(RUN\|      OK\) ' | tail -40
     fi
     echo "$passed $failed" >> "$results"
-    printf '%-40s %4s passed %4s failed\n' "$name" "$passed" "$failed"
+    printf '%-40s %4s passed %4s failed\n' "$name${2:+ ($2)}" "$passed" "$failed"
 }
+wrap=
 
 run_script() {  # script, binary under test, label
     out=$(WARROOM="$2" WARROOM_TOOLS="$3" sh "$1" 2>&1)
@@ -46,5 +48,8 @@ for t in build/test/test_*; do [ -x "$t" ] && run_unit "$t"; done
 for t in tests/cli/test_*.sh tests/console/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/warroom" "$root/build/tools" normal; done
 for t in build/san/test/test_*; do [ -x "$t" ] && run_unit "$t"; done
 for t in tests/cli/test_*.sh tests/console/test_*.sh; do [ -f "$t" ] && run_script "$t" "$root/build/san/warroom" "$root/build/san/tools" sanitizers; done
+
+wrap="valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q"
+for t in build/test/test_*; do [ -x "$t" ] && run_unit "$t" valgrind; done
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$results"

@@ -26,7 +26,7 @@ pct() {  # pct P FILE: the P-th percentile of the numbers in FILE
 ms() { awk -v us="$1" 'BEGIN { if (us == "n/a") print "n/a"; else printf "%.2f", us / 1000 }'; }
 
 echo "console: 120x40 in tmux, notes appended every 20 ms by another process"
-for n in 1000 100000; do
+for n in ${BENCH_EVENTS:-1000 100000}; do
     dir=$work/data-$n
     id=inc-20250101-bench
     mkdir -p "$dir/$id"

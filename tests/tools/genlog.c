@@ -1,6 +1,8 @@
 /* genlog — writes a realistic incident log of N events (a declaration, then
  * mostly notes of a sentence or two, with the other types an incident has),
- * encoded exactly as warroom encodes them, for the benchmarks. */
+ * encoded exactly as warroom encodes them, for the benchmarks. Each status
+ * update is followed by the delivery event that records it written to the
+ * local updates.md, as a console would have left it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -65,6 +67,20 @@ int main(int argc, char **argv)
         buf_reset(&line);
         if (event_encode(&line, &d) < 0)
             return 1;
+        if (type == EVENT_UPDATE && i + 1 < count) {
+            struct event_draft done;
+            event_draft_init(&done, EVENT_DELIVERY, "warroom");
+            event_new_id(done.id);
+            done.ts = d.ts + 1;
+            event_draft_str(&done, "update", d.id);
+            event_draft_str(&done, "sink", "file");
+            event_draft_str(&done, "outcome", "delivered");
+            event_draft_int(&done, "attempt", 1);
+            if (event_encode(&line, &done) < 0)
+                return 1;
+            event_draft_free(&done);
+            i++;
+        }
         fwrite(line.data, 1, line.len, f);
         event_draft_free(&d);
     }
