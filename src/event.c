@@ -107,6 +107,21 @@ enum event_type event_type_from_name(const char *name)
 
 /* ---- parsing ---- */
 
+/* Text that is meant to run over several lines keeps its newlines; every
+ * other string is one line. The parser and the encoder clean by the same
+ * rule, so what is read can be written back unchanged. */
+static bool multi_line(const char *key)
+{
+    return strcmp(key, "text") == 0 || strcmp(key, "set.text") == 0 || strcmp(key, "impact") == 0;
+}
+
+static unsigned clean_flags(const char *key)
+{
+    return key && multi_line(key) ? TEXT_KEEP_NEWLINES : 0;
+}
+
+
+
 #define NEST_MAX 4
 #define KEY_MAX 64
 
@@ -153,7 +168,7 @@ static unsigned hex4(const char *p, bool *ok)
 /* Parses a JSON string at ps->p (on its opening quote); the decoded, cleaned
  * text goes to the arena. Only the scratch buffer is touched when the text
  * needs decoding; plain ASCII is copied straight from the line. */
-static int parse_string(struct parser *ps, const char **out, uint32_t *out_len)
+static int parse_string(struct parser *ps, const char **out, uint32_t *out_len, const char *key)
 {
     const char *s = ++ps->p;
     const char *q = s;
@@ -221,7 +236,7 @@ static int parse_string(struct parser *ps, const char **out, uint32_t *out_len)
         }
     }
     ps->p = q + 1;
-    const unsigned flags = TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS;
+    const unsigned flags = clean_flags(key);
     if (text_is_clean(raw->data, raw->len, flags)) {
         *out = arena_strndup(ps->arena, raw->data, raw->len);
         *out_len = (uint32_t)raw->len;
@@ -289,7 +304,7 @@ static int skip_value(struct parser *ps, int depth)
     if (c == '"') {
         const char *s;
         uint32_t n;
-        return parse_string(ps, &s, &n);
+        return parse_string(ps, &s, &n, NULL);
     }
     if (c == '{' || c == '[') {
         char close = c == '{' ? '}' : ']';
@@ -357,7 +372,7 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
             return fail(ps, "an object key is not a string");
         const char *key;
         uint32_t klen;
-        if (parse_string(ps, &key, &klen) < 0)
+        if (parse_string(ps, &key, &klen, NULL) < 0)
             return -1;
         if (klen == 0 || klen > KEY_MAX)
             return fail(ps, "a key is empty or too long");
@@ -383,7 +398,7 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
         if (c == '"') {
             const char *v;
             uint32_t vlen;
-            rc = parse_string(ps, &v, &vlen);
+            rc = parse_string(ps, &v, &vlen, key);
             if (rc == 0)
                 rc = add_field(ps, key, v, vlen, FIELD_STRING);
         } else if (c == '{') {
@@ -626,16 +641,11 @@ void event_json_string(struct buf *out, const char *s, size_t len)
     buf_addc(out, '"');
 }
 
-/* Text that is meant to run over several lines keeps its newlines. */
-static bool multi_line(const char *key)
-{
-    return strcmp(key, "text") == 0 || strcmp(key, "set.text") == 0 || strcmp(key, "impact") == 0;
-}
 
 static void encode_clean(struct buf *out, const char *key, const char *s)
 {
     size_t len = strlen(s);
-    unsigned flags = multi_line(key) ? TEXT_KEEP_NEWLINES : 0;
+    unsigned flags = clean_flags(key);
     if (text_is_clean(s, len, flags)) {
         event_json_string(out, s, len);
         return;
@@ -644,6 +654,37 @@ static void encode_clean(struct buf *out, const char *key, const char *s)
     text_clean(&clean, s, len, flags);
     event_json_string(out, buf_str(&clean), clean.len);
     buf_free(&clean);
+}
+
+/* Writes fields [FROM, TO) of D, whose keys share their first PREFIX bytes,
+ * each as ,"key":value. Flattened keys are nested again: "set.text" and
+ * "set.at" next to each other become "set":{"text":..,"at":..}, at any depth
+ * (the parser flattens nested objects into consecutive dotted keys). */
+static void encode_fields(struct buf *out, const struct event_draft *d, unsigned from, unsigned to, size_t prefix)
+{
+    for (unsigned i = from; i < to; i++) {
+        const char *key = d->fields[i].key + prefix, *dot = strchr(key, '.');
+        if (i > from || prefix == 0)
+            buf_addc(out, ',');
+        if (dot) {
+            size_t seg = (size_t)(dot - key);
+            unsigned j = i + 1;
+            while (j < to && strncmp(d->fields[j].key + prefix, key, seg + 1) == 0)
+                j++;
+            event_json_string(out, key, seg);
+            buf_adds(out, ":{");
+            encode_fields(out, d, i, j, prefix + seg + 1);
+            buf_addc(out, '}');
+            i = j - 1;
+            continue;
+        }
+        event_json_string(out, key, strlen(key));
+        buf_addc(out, ':');
+        if (d->fields[i].kind == FIELD_STRING)
+            encode_clean(out, d->fields[i].key, d->fields[i].value);
+        else
+            buf_adds(out, d->fields[i].value);
+    }
 }
 
 int event_encode(struct buf *out, const struct event_draft *d)
@@ -662,40 +703,7 @@ int event_encode(struct buf *out, const struct event_draft *d)
     }
     buf_adds(out, ",\"type\":");
     encode_clean(out, "type", type);
-    for (unsigned i = 0; i < d->nfields; i++) {
-        /* "set.text" is written as {"set":{"text":..}}: the flattening is undone
-         * for consecutive keys sharing a prefix (drafts put them together). */
-        const char *key = d->fields[i].key, *dot = strchr(key, '.');
-        buf_addc(out, ',');
-        if (dot) {
-            size_t plen = (size_t)(dot - key);
-            event_json_string(out, key, plen);
-            buf_adds(out, ":{");
-            for (unsigned j = i;; j++) {
-                const char *k = d->fields[j].key;
-                if (j > i)
-                    buf_addc(out, ',');
-                event_json_string(out, k + plen + 1, strlen(k + plen + 1));
-                buf_addc(out, ':');
-                if (d->fields[j].kind == FIELD_STRING)
-                    encode_clean(out, k, d->fields[j].value);
-                else
-                    buf_adds(out, d->fields[j].value);
-                if (j + 1 >= d->nfields || strncmp(d->fields[j + 1].key, key, plen + 1) != 0) {
-                    i = j;
-                    break;
-                }
-            }
-            buf_addc(out, '}');
-            continue;
-        }
-        event_json_string(out, key, strlen(key));
-        buf_addc(out, ':');
-        if (d->fields[i].kind == FIELD_STRING)
-            encode_clean(out, key, d->fields[i].value);
-        else
-            buf_adds(out, d->fields[i].value);
-    }
+    encode_fields(out, d, 0, d->nfields, 0);
     buf_adds(out, "}\n");
     size_t size = out->len - start;
     if (size > EVENT_RECORD_MAX) {
