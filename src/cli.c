@@ -15,6 +15,7 @@
 #include "warroom/buf.h"
 #include "warroom/clock.h"
 #include "warroom/config.h"
+#include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
 #include "warroom/incident.h"
@@ -909,11 +910,6 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     return o;
 }
 
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
 static void print_time(char *out, size_t size, int64_t t)
 {
     int y, mo, d, h, mi, s;
@@ -972,35 +968,7 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
         print_time(t, sizeof t, e->at);
         struct buf line = BUF_INIT;
         const struct event *ev = e->ev;
-        const char *why = event_str(ev, "why"), *reason = event_str(ev, "reason");
-        long long v;
-        switch (ev->type) {
-        case EVENT_DECLARE:
-            buf_printf(&line, "declared SEV%lld: %s", event_int(ev, "sev", &v) ? v : 0, or_empty(event_str(ev, "title")));
-            break;
-        case EVENT_SEV:
-            buf_printf(&line, "severity SEV%lld%s%s", event_int(ev, "sev", &v) ? v : 0, why ? ": " : "", or_empty(why));
-            break;
-        case EVENT_ROLE: {
-            const char *who = event_str(ev, "name");
-            buf_printf(&line, "%s: %s", or_empty(event_str(ev, "role")), who && *who ? who : "(cleared)");
-            break;
-        }
-        case EVENT_UPDATE:
-            buf_printf(&line, "[%s] %s", or_empty(event_str(ev, "state")), e->text);
-            break;
-        case EVENT_PAGE:
-            buf_printf(&line, "paged %s%s%s", or_empty(event_str(ev, "target")), reason ? ": " : "", or_empty(reason));
-            break;
-        case EVENT_ESCALATE:
-            buf_printf(&line, "%s", event_str(ev, "label") ? event_str(ev, "label") : "escalated");
-            break;
-        case EVENT_ACTION:
-            buf_printf(&line, "%s %s", or_empty(event_str(ev, "item")), e->text);
-            break;
-        default:
-            buf_adds(&line, e->text);
-        }
+        describe_entry(&line, inc, p, e);
         /* multi-line text continues indented, so the time column stays readable */
         for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
             *nl = '\x1f';

@@ -175,7 +175,7 @@ static void apply_action(struct incident *inc, const struct event *ev, int64_t a
         if (strcmp(inc->actions[i].item, item) == 0)
             a = &inc->actions[i];
     if (!a) {
-        struct action_item fresh = {item, "", "", "", "", "", "open", at};
+        struct action_item fresh = {item, ev, "", "", "", "", "", "open", at};
         PUSH(inc->actions, inc->nactions, fresh);
         a = &inc->actions[inc->nactions - 1];
     }

@@ -5,6 +5,7 @@
  * where each value lands. Times are UTC and come from the log only, so two
  * renders of the same log agree to the byte. */
 #include "warroom/postmortem.h"
+#include "warroom/describe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,153 +128,9 @@ static json_t *moment_json(int64_t t)
     return json_string(text);
 }
 
-/* The ladder's name for level SEV ("SEV2"), written into BUF when the policy
- * has no such level. */
-static const char *sev_name(const struct policy *p, int sev, char *buf, size_t size)
-{
-    const struct severity_level *l = policy_level(p, sev);
-    if (l && l->name && *l->name)
-        return l->name;
-    snprintf(buf, size, "SEV%d", sev);
-    return buf;
-}
-
-static const char *role_title(const char *role)
-{
-    static const char *const titles[ROLE_COUNT] = {
-        "Incident commander", "Communications lead", "Operations lead", "Scribe", "Subject-matter expert",
-    };
-    int r = role ? incident_role_from_name(role) : -1;
-    return r < 0 ? "Role" : titles[r];
-}
-
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
-/* "Mitigated" or "Mitigated: TEXT". */
-static void add_with_text(struct buf *b, const char *what, const char *text)
-{
-    buf_adds(b, what);
-    if (text && *text)
-        buf_printf(b, ": %s", text);
-}
-
-/* What an action event changed, for an item seen before. */
-static void describe_action_change(struct buf *b, const struct event *ev, const char *text)
-{
-    static const char *const keys[] = {"owner", "due", "priority", "kind", "status"};
-    const char *sep = ": ";
-    if (text && *text) {
-        buf_printf(b, "%stext \"%s\"", sep, text);
-        sep = ", ";
-    }
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-        const char *v = event_str(ev, keys[k]);
-        if (v) {
-            buf_printf(b, "%s%s %s", sep, keys[k], *v ? v : "none");
-            sep = ", ";
-        }
-    }
-}
-
-/* The line the timeline shows for entry E, in the words of `warroom show`.
- * SEEN marks the action items met so far (by index in inc->actions). */
-static void describe_entry(struct buf *b, const struct incident *inc, const struct policy *p,
-                           const struct timeline_entry *e, bool *seen)
-{
-    const struct event *ev = e->ev;
-    const char *text = e->text;
-    char name[16];
-    long long n;
-    switch (ev->type) {
-    case EVENT_DECLARE:
-        buf_printf(b, "Declared %s", sev_name(p, event_int(ev, "sev", &n) ? (int)n : 0, name, sizeof name));
-        if (event_str(ev, "title") && *event_str(ev, "title"))
-            buf_printf(b, ": %s", event_str(ev, "title"));
-        if (*text)
-            buf_printf(b, " (%s)", text);
-        break;
-    case EVENT_SEV:
-        buf_printf(b, "Severity changed to %s", sev_name(p, event_int(ev, "sev", &n) ? (int)n : 0, name, sizeof name));
-        if (event_str(ev, "why") && *event_str(ev, "why"))
-            buf_printf(b, ": %s", event_str(ev, "why"));
-        if (event_bool(ev, "data_exposed"))
-            buf_adds(b, " (customer data exposed)");
-        break;
-    case EVENT_ROLE: {
-        const char *role = event_str(ev, "role"), *who = or_empty(event_str(ev, "name"));
-        if (role && strcmp(role, "sme") == 0 && who[0] == '-')
-            buf_printf(b, "%s left: %s", role_title(role), who + 1);
-        else
-            buf_printf(b, "%s: %s", role_title(role), *who ? who : "nobody");
-        break;
-    }
-    case EVENT_ACK:
-        add_with_text(b, "Acknowledged", text);
-        break;
-    case EVENT_ALERT:
-        add_with_text(b, "Alert", text);
-        break;
-    case EVENT_IMPACT:
-        add_with_text(b, "Impact began", text);
-        break;
-    case EVENT_UPDATE: {
-        const char *state = event_str(ev, "state");
-        buf_adds(b, "Status update");
-        if (state && *state)
-            buf_printf(b, " (%s)", state);
-        if (*text)
-            buf_printf(b, ": %s", text);
-        break;
-    }
-    case EVENT_PAGE: {
-        const char *reason = event_str(ev, "reason");
-        buf_printf(b, "Paged %s", or_empty(event_str(ev, "target")));
-        if (reason && *reason)
-            buf_printf(b, ": %s", reason);
-        break;
-    }
-    case EVENT_ESCALATE: {
-        const char *label = event_str(ev, "label");
-        add_with_text(b, "Escalated", label && *label ? label : text);
-        break;
-    }
-    case EVENT_MITIGATE:
-        add_with_text(b, "Mitigated", text);
-        break;
-    case EVENT_RESOLVE:
-        add_with_text(b, "Resolved", text);
-        break;
-    case EVENT_REOPEN:
-        add_with_text(b, "Reopened", text);
-        break;
-    case EVENT_ACTION: {
-        const char *item = or_empty(event_str(ev, "item"));
-        const struct action_item *a = *item ? incident_action(inc, item) : NULL;
-        size_t i = a ? (size_t)(a - inc->actions) : 0;
-        if (a && !seen[i]) {
-            seen[i] = true;
-            buf_printf(b, "Action item %s added", item);
-            if (*text)
-                buf_printf(b, ": %s", text);
-        } else {
-            buf_printf(b, "Action item %s changed", item);
-            describe_action_change(b, ev, text);
-        }
-        break;
-    }
-    default:
-        buf_adds(b, text);
-        break;
-    }
-}
-
 static json_t *timeline_json(const struct incident *inc, const struct policy *p)
 {
     json_t *tl = json_array();
-    bool *seen = xcalloc(inc->nactions ? inc->nactions : 1, sizeof *seen);
     struct buf line = BUF_INIT;
     for (size_t i = 0; i < inc->ntimeline; i++) {
         const struct timeline_entry *e = &inc->timeline[i];
@@ -281,7 +138,7 @@ static json_t *timeline_json(const struct incident *inc, const struct policy *p)
         if (e->ev->type == EVENT_POSTMORTEM)
             continue;
         buf_reset(&line);
-        describe_entry(&line, inc, p, e, seen);
+        describe_entry(&line, inc, p, e);
         format_date(date, sizeof date, e->at);
         format_time(time, sizeof time, e->at);
         json_t *entry = json_object();
@@ -293,7 +150,6 @@ static json_t *timeline_json(const struct incident *inc, const struct policy *p)
         json_array_append_new(tl, entry);
     }
     buf_free(&line);
-    free(seen);
     return tl;
 }
 
@@ -375,7 +231,7 @@ json_t *postmortem_context(const struct incident *inc, const struct policy *p, i
     json_t *incident = json_object();
     json_object_set_new(incident, "id", nullable(inc->id));
     json_object_set_new(incident, "title", nullable(inc->title));
-    json_object_set_new(incident, "sev", inc->sev ? json_string(sev_name(p, inc->sev, name, sizeof name)) : json_null());
+    json_object_set_new(incident, "sev", inc->sev ? json_string(describe_sev(p, inc->sev, name, sizeof name)) : json_null());
     json_object_set_new(incident, "sev_name", nullable(level ? level->label : NULL));
     json_object_set_new(incident, "status", json_string(incident_status_name(inc->status)));
     json_object_set_new(incident, "declared", moment_json(inc->declared_at));
@@ -432,7 +288,7 @@ void postmortem_commit_message(struct buf *out, const struct incident *inc, cons
     char name[16];
     buf_reset(out);
     buf_printf(out, "postmortem: %s (%s, %s)\n\nIncident: %s\n", inc->title && *inc->title ? inc->title : inc->id,
-               sev_name(p, inc->sev, name, sizeof name), inc->id, inc->id);
+               describe_sev(p, inc->sev, name, sizeof name), inc->id, inc->id);
 }
 
 size_t postmortem_incomplete_actions(const struct incident *inc, struct buf *list)

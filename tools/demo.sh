@@ -19,7 +19,7 @@ id=$("$W" open --sev 2 --title "Checkout failing for card payments" \
 export WARROOM_INCIDENT="$id"
 "$W" log --type impact --at "$(t 58)" --as scribe-bot "First failed checkout in the payment-gateway logs"
 "$W" log --at "$(t 60)" --as dave "Deploy #4521 of payment-gateway pushed (config change)"
-"$W" log --type alert --at "$(t 55)" --as pagerduty "Alert: checkout 5xx rate above 5% for 3 minutes"
+"$W" log --type alert --at "$(t 55)" --as pagerduty "checkout 5xx rate above 5% for 3 minutes"
 "$W" ack --at "$(t 50)" --as carol
 "$W" role ic carol --at "$(t 50)" --as carol
 "$W" role comms dan --at "$(t 49)" --as carol

@@ -171,6 +171,6 @@ int roles_selected(struct console *con);
 void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out);
 
 /* the text of an entry as the timeline shows it */
-void ui_entry_text(struct buf *out, const struct timeline_entry *e);
+void ui_entry_text(struct console *con, struct buf *out, const struct timeline_entry *e);
 
 #endif

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "console.h"
+#include "warroom/describe.h"
 #include "warroom/stamp.h"
 
 enum filter { FILTER_ALL, FILTER_NOTES, FILTER_UPDATES, FILTER_ALERTS, FILTER_COUNT };
@@ -104,64 +105,9 @@ const struct timeline_entry *timeline_selected(struct console *con)
     return &con->inc->timeline[s->visible[s->selected]];
 }
 
-void ui_entry_text(struct buf *out, const struct timeline_entry *e)
+void ui_entry_text(struct console *con, struct buf *out, const struct timeline_entry *e)
 {
-    const struct event *ev = e->ev;
-    const char *why = event_str(ev, "why"), *reason = event_str(ev, "reason"), *s;
-    long long v;
-    switch (ev->type) {
-    case EVENT_DECLARE:
-        buf_printf(out, "Declared SEV%lld: %s", event_int(ev, "sev", &v) ? v : 0,
-                   (s = event_str(ev, "title")) ? s : "");
-        if ((s = event_str(ev, "impact")))
-            buf_printf(out, " (impact: %s)", s);
-        break;
-    case EVENT_SEV:
-        buf_printf(out, "Severity SEV%lld%s%s", event_int(ev, "sev", &v) ? v : 0, why ? ": " : "", why ? why : "");
-        break;
-    case EVENT_ROLE:
-        s = event_str(ev, "name");
-        buf_printf(out, "%s: %s", event_str(ev, "role") ? event_str(ev, "role") : "?", s && *s ? s : "(cleared)");
-        break;
-    case EVENT_UPDATE:
-        buf_printf(out, "[%s] %s", event_str(ev, "state") ? event_str(ev, "state") : "?", e->text);
-        break;
-    case EVENT_PAGE:
-        buf_printf(out, "Paged %s%s%s", event_str(ev, "target") ? event_str(ev, "target") : "?", reason ? ": " : "",
-                   reason ? reason : "");
-        break;
-    case EVENT_ESCALATE:
-        buf_printf(out, "Escalation: %s", event_str(ev, "label") ? event_str(ev, "label") : "?");
-        break;
-    case EVENT_ACTION:
-        buf_printf(out, "%s %s", event_str(ev, "item") ? event_str(ev, "item") : "?", e->text);
-        if ((s = event_str(ev, "owner")))
-            buf_printf(out, " (owner %s)", s);
-        if ((s = event_str(ev, "status")) && strcmp(s, "open") != 0)
-            buf_printf(out, " [%s]", s);
-        break;
-    case EVENT_ACK:
-        buf_adds(out, *e->text ? e->text : "Acknowledged");
-        break;
-    case EVENT_MITIGATE:
-        buf_printf(out, "Mitigated%s%s", *e->text ? ": " : "", e->text);
-        break;
-    case EVENT_RESOLVE:
-        buf_printf(out, "Resolved%s%s", *e->text ? ": " : "", e->text);
-        break;
-    case EVENT_REOPEN:
-        buf_printf(out, "Reopened%s%s", *e->text ? ": " : "", e->text);
-        break;
-    case EVENT_POSTMORTEM:
-        if ((s = event_str(ev, "commit")))
-            buf_printf(out, "Postmortem committed %.12s%s: ", s, event_bool(ev, "pushed") ? " and pushed" : "");
-        else
-            buf_adds(out, "Postmortem written: ");
-        buf_adds(out, event_str(ev, "path") ? event_str(ev, "path") : "");
-        break;
-    default:
-        buf_adds(out, e->text);
-    }
+    describe_entry(out, con->inc, con->policy, e);
     if (e->edits)
         buf_adds(out, " (edited)");
 }
@@ -171,7 +117,7 @@ static bool is_hit(struct console *con, const struct timeline_entry *e)
     if (!con->search[0])
         return false;
     struct buf text = BUF_INIT;
-    ui_entry_text(&text, e);
+    ui_entry_text(con, &text, e);
     bool hit = strcasestr(buf_str(&text), con->search) || strcasestr(e->ev->by, con->search);
     buf_free(&text);
     return hit;
@@ -206,7 +152,7 @@ static int entry_height(struct console *con, const struct panel *p, size_t vis)
 {
     struct buf text = BUF_INIT;
     const struct timeline_entry *e = &con->inc->timeline[state_of(con)->visible[vis]];
-    ui_entry_text(&text, e);
+    ui_entry_text(con, &text, e);
     struct buf delivery = BUF_INIT;
     ui_delivery_line(con, e->ev, &delivery);
     if (delivery.len)
@@ -322,7 +268,7 @@ static void timeline_draw(struct panel *p, struct console *con)
                                                               : THEME_TIMELINE_TEXT;
         wattrset(w, extra ? extra : ui_attr(con, el));
         struct buf text = BUF_INIT;
-        ui_entry_text(&text, e);
+        ui_entry_text(con, &text, e);
         struct buf delivery = BUF_INIT;
         ui_delivery_line(con, e->ev, &delivery);
         if (delivery.len)

@@ -56,6 +56,7 @@ struct sev_change {
 
 struct action_item {
     const char *item;      /* "A1", "A2", ... */
+    const struct event *first; /* the event that added it */
     const char *text, *owner, *due, *priority, *kind, *status; /* "" when unset */
     int64_t created;
 };

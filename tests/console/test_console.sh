@@ -111,14 +111,14 @@ check "  ... then prefills the text for that state" wait_for lobby "update text:
 keys lobby C-u
 keys lobby -l "Config change found; rolling back"
 keys lobby Enter
-check "the update is in the timeline" wait_for lobby "\[identified\] Config change found"
+check "the update is in the timeline" wait_for lobby "Status update (identified): Config"
 check "  ... and the header shows the status" wait_for lobby "IDENTIFIED"
 keys lobby i
 keys lobby -l "Add a canary"
 keys lobby Enter
 keys lobby -l "dave"
 keys lobby Enter Enter Enter Enter
-check "an action item is recorded" wait_for lobby "A1 Add a canary (owner dave)"
+check "an action item is recorded" wait_for lobby "Action item A1 added: Add a canary"
 keys lobby p
 keys lobby -l "db-oncall"
 keys lobby Enter Enter
@@ -155,7 +155,7 @@ unset WARROOM_NOW
 start clocks 120x40 WARROOM_INCIDENT="$cid" WARROOM_NOW=2025-03-15T14:59:57Z+
 check "the acknowledge clock counts down" wait_for clocks " [1-3]s *acknowledge"
 check "  ... and turns overdue" wait_for clocks "+[0-9]*s *acknowledge" 6
-check "the escalation step is recorded in the timeline" wait_for clocks "Escalation: page secondary" 3
+check "the escalation step is recorded in the timeline" wait_for clocks "Escalated: page secondary" 3
 start clocks2 120x40 WARROOM_INCIDENT="$cid" WARROOM_NOW=2025-03-15T15:00:05Z+
 check "a second console sees it as done" wait_for clocks2 "page secondary" 3
 sleep 1

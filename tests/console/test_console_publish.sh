@@ -56,7 +56,7 @@ keys C-u
 keys -l "Card payments fail for some users; we are investigating"
 snap
 keys Enter
-check "the update shows in the timeline" wait_for "\\[investigating\\] Card payments fail"
+check "the update shows in the timeline" wait_for "Status update (investigating): Card payments fail"
 check "  ... and its delivery to slack" wait_for "slack: sent.*file: sent\\|file: sent.*slack: sent" 8
 snap
 
@@ -78,7 +78,7 @@ keys Right Right Enter
 keys C-u
 keys -l "Monitoring the fix"
 keys Enter
-check "the update is recorded while slack hangs" wait_for "\\[monitoring\\] Monitoring the fix"
+check "the update is recorded while slack hangs" wait_for "Status update (monitoring): Monitoring the fix"
 keys ?
 check "  ... and the console answers keys at once" wait_for "Keys (Esc closes)" 2
 keys Escape

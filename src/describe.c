@@ -1,0 +1,153 @@
+#include "warroom/describe.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The ladder's name for level SEV ("SEV2"), written into BUF when the policy
+ * has no such level. */
+const char *describe_sev(const struct policy *p, int sev, char *buf, size_t size)
+{
+    const struct severity_level *l = policy_level(p, sev);
+    if (l && l->name && *l->name)
+        return l->name;
+    snprintf(buf, size, "SEV%d", sev);
+    return buf;
+}
+
+static const char *role_title(const char *role)
+{
+    static const char *const titles[ROLE_COUNT] = {
+        "Incident commander", "Communications lead", "Operations lead", "Scribe", "Subject-matter expert",
+    };
+    int r = role ? incident_role_from_name(role) : -1;
+    return r < 0 ? "Role" : titles[r];
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* "Mitigated" or "Mitigated: TEXT". */
+static void add_with_text(struct buf *b, const char *what, const char *text)
+{
+    buf_adds(b, what);
+    if (text && *text)
+        buf_printf(b, ": %s", text);
+}
+
+/* What an action event changed, for an item seen before. */
+static void describe_action_change(struct buf *b, const struct event *ev, const char *text)
+{
+    static const char *const keys[] = {"owner", "due", "priority", "kind", "status"};
+    const char *sep = ": ";
+    if (text && *text) {
+        buf_printf(b, "%stext \"%s\"", sep, text);
+        sep = ", ";
+    }
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const char *v = event_str(ev, keys[k]);
+        if (v) {
+            buf_printf(b, "%s%s %s", sep, keys[k], *v ? v : "none");
+            sep = ", ";
+        }
+    }
+}
+
+void describe_entry(struct buf *b, const struct incident *inc, const struct policy *p,
+                    const struct timeline_entry *e)
+{
+    const struct event *ev = e->ev;
+    const char *text = e->text;
+    char name[16];
+    long long n;
+    switch (ev->type) {
+    case EVENT_DECLARE:
+        buf_printf(b, "Declared %s", describe_sev(p, event_int(ev, "sev", &n) ? (int)n : 0, name, sizeof name));
+        if (event_str(ev, "title") && *event_str(ev, "title"))
+            buf_printf(b, ": %s", event_str(ev, "title"));
+        if (*text)
+            buf_printf(b, " (%s)", text);
+        break;
+    case EVENT_SEV:
+        buf_printf(b, "Severity changed to %s", describe_sev(p, event_int(ev, "sev", &n) ? (int)n : 0, name, sizeof name));
+        if (event_str(ev, "why") && *event_str(ev, "why"))
+            buf_printf(b, ": %s", event_str(ev, "why"));
+        if (event_bool(ev, "data_exposed"))
+            buf_adds(b, " (customer data exposed)");
+        break;
+    case EVENT_ROLE: {
+        const char *role = event_str(ev, "role"), *who = or_empty(event_str(ev, "name"));
+        if (role && strcmp(role, "sme") == 0 && who[0] == '-')
+            buf_printf(b, "%s left: %s", role_title(role), who + 1);
+        else
+            buf_printf(b, "%s: %s", role_title(role), *who ? who : "nobody");
+        break;
+    }
+    case EVENT_ACK:
+        add_with_text(b, "Acknowledged", text);
+        break;
+    case EVENT_ALERT:
+        add_with_text(b, "Alert", text);
+        break;
+    case EVENT_IMPACT:
+        add_with_text(b, "Impact began", text);
+        break;
+    case EVENT_UPDATE: {
+        const char *state = event_str(ev, "state");
+        buf_adds(b, "Status update");
+        if (state && *state)
+            buf_printf(b, " (%s)", state);
+        if (*text)
+            buf_printf(b, ": %s", text);
+        break;
+    }
+    case EVENT_PAGE: {
+        const char *reason = event_str(ev, "reason");
+        buf_printf(b, "Paged %s", or_empty(event_str(ev, "target")));
+        if (reason && *reason)
+            buf_printf(b, ": %s", reason);
+        break;
+    }
+    case EVENT_ESCALATE: {
+        const char *label = event_str(ev, "label");
+        add_with_text(b, "Escalated", label && *label ? label : text);
+        break;
+    }
+    case EVENT_MITIGATE:
+        add_with_text(b, "Mitigated", text);
+        break;
+    case EVENT_RESOLVE:
+        add_with_text(b, "Resolved", text);
+        break;
+    case EVENT_REOPEN:
+        add_with_text(b, "Reopened", text);
+        break;
+    case EVENT_ACTION: {
+        const char *item = or_empty(event_str(ev, "item"));
+        const struct action_item *a = *item ? incident_action(inc, item) : NULL;
+        if (a && a->first == ev) {
+            buf_printf(b, "Action item %s added", item);
+            if (*text)
+                buf_printf(b, ": %s", text);
+        } else {
+            buf_printf(b, "Action item %s changed", item);
+            describe_action_change(b, ev, text);
+        }
+        break;
+    }
+    case EVENT_POSTMORTEM: {
+        const char *commit = event_str(ev, "commit");
+        if (commit)
+            buf_printf(b, "Postmortem committed %.12s%s: ", commit, event_bool(ev, "pushed") ? " and pushed" : "");
+        else
+            buf_adds(b, "Postmortem written: ");
+        buf_adds(b, or_empty(event_str(ev, "path")));
+        break;
+    }
+    default:
+        buf_adds(b, text);
+        break;
+    }
+}
+
