@@ -1,6 +1,7 @@
 /* sink — the shared parts: names, cleaning and bounding, requests, URL masking
  * and the retry policy. The per-provider bodies are in sink_*.c. */
 #include "warroom/sink.h"
+#include "warroom/stamp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -491,18 +492,6 @@ static bool take_time(const char **p, int *h, int *m, int *s)
            take_char(p, ':') && take_digits(p, 2, s) && *h <= 23 && *m <= 59 && *s <= 60;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm),
- * so no time zone or locale is involved. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static bool date_valid(int y, int mon, int d)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -556,7 +545,7 @@ static bool parse_http_date(const char *s, int64_t *out)
     mon += 1;
     if (!date_valid(y, mon, d))
         return false;
-    *out = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + sec;
+    *out = stamp_from_utc(y, mon, d, h, mi, sec) / 1000;
     return true;
 }
 

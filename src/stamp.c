@@ -20,6 +20,11 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+int64_t stamp_from_utc(int year, int mon, int day, int hour, int min, int sec)
+{
+    return (days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec) * 1000;
+}
+
 void stamp_to_utc(int64_t t, int *year, int *mon, int *day, int *hour, int *min, int *sec)
 {
     int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;

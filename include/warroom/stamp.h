@@ -43,6 +43,9 @@ char *stamp_format_iso_s(char *out, int64_t t);
  * are formatted by magnitude. */
 char *stamp_format_span(char *out, size_t size, int64_t span);
 
+/* The stamp of a UTC calendar date and time (fields as written, not checked). */
+int64_t stamp_from_utc(int year, int mon, int day, int hour, int min, int sec);
+
 /* Splits T into UTC calendar fields. */
 void stamp_to_utc(int64_t t, int *year, int *mon, int *day, int *hour, int *min, int *sec);
 
