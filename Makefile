@@ -17,7 +17,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm
 
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
