@@ -785,15 +785,6 @@ static json_t *nullable(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
-static const char *sev_name(const struct policy *p, int sev, char *buf, size_t size)
-{
-    const struct severity_level *l = policy_level(p, sev);
-    if (l)
-        return l->name;
-    snprintf(buf, size, "SEV%d", sev);
-    return buf;
-}
-
 static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
                              struct outbox *ob)
 {
@@ -802,7 +793,7 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     json_object_set_new(o, "id", json_string(inc->id));
     json_object_set_new(o, "title", nullable(inc->title));
     json_object_set_new(o, "sev", json_integer(inc->sev));
-    json_object_set_new(o, "sev_name", json_string(sev_name(p, inc->sev, name, sizeof name)));
+    json_object_set_new(o, "sev_name", json_string(describe_sev(p, inc->sev, name, sizeof name)));
     json_object_set_new(o, "status", json_string(incident_status_name(inc->status)));
     json_object_set_new(o, "impact", nullable(inc->impact));
     json_object_set_new(o, "data_exposed", json_boolean(inc->data_exposed));
@@ -921,7 +912,7 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
 {
     char name[16], t[STAMP_TEXT_MAX], span[32];
     const struct severity_level *l = policy_level(p, inc->sev);
-    printf("%s  %s%s%s  %s\n", inc->id, sev_name(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
+    printf("%s  %s%s%s  %s\n", inc->id, describe_sev(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
            l && l->label ? l->label : "", incident_status_name(inc->status));
     printf("  %s\n", inc->title ? inc->title : "(not declared)");
     if (inc->impact)
