@@ -148,16 +148,22 @@ static int text_cols(const struct panel *p)
     return cols < 10 ? 10 : cols;
 }
 
-static int entry_height(struct console *con, const struct panel *p, size_t vis)
+/* What the timeline shows for E: its words, then where its delivery stands.
+ * Heights and drawing both come from this, so they always agree. */
+static void shown_text(struct console *con, const struct timeline_entry *e, struct buf *text)
 {
-    struct buf text = BUF_INIT;
-    const struct timeline_entry *e = &con->inc->timeline[state_of(con)->visible[vis]];
-    ui_entry_text(con, &text, e);
+    ui_entry_text(con, text, e);
     struct buf delivery = BUF_INIT;
     ui_delivery_line(con, e->ev, &delivery);
     if (delivery.len)
-        buf_printf(&text, "\n-> %s", delivery.data);
+        buf_printf(text, "\n-> %s", delivery.data);
     buf_free(&delivery);
+}
+
+static int entry_height(struct console *con, const struct panel *p, size_t vis)
+{
+    struct buf text = BUF_INIT;
+    shown_text(con, &con->inc->timeline[state_of(con)->visible[vis]], &text);
     int n = ui_wrap(buf_str(&text), text_cols(p), NULL, NULL);
     buf_free(&text);
     return n;
@@ -268,12 +274,7 @@ static void timeline_draw(struct panel *p, struct console *con)
                                                               : THEME_TIMELINE_TEXT;
         wattrset(w, extra ? extra : ui_attr(con, el));
         struct buf text = BUF_INIT;
-        ui_entry_text(con, &text, e);
-        struct buf delivery = BUF_INIT;
-        ui_delivery_line(con, e->ev, &delivery);
-        if (delivery.len)
-            buf_printf(&text, "\n-> %s", delivery.data);
-        buf_free(&delivery);
+        shown_text(con, e, &text);
         lc.row = row;
         lc.first = true;
         ui_wrap(buf_str(&text), lc.cols, draw_line, &lc);
