@@ -640,14 +640,7 @@ void ui_prompt_preview_draw(struct console *con)
         buf_free(&text);
         return;
     }
-    WINDOW *w = newwin(height, width, con->rows - 2 - height, 1);
-    wbkgdset(w, ' ' | ui_attr(con, THEME_DIALOG));
-    werase(w);
-    wattrset(w, ui_attr(con, THEME_DIALOG_BORDER));
-    box_set(w, WACS_VLINE, WACS_HLINE);
-    const char *title = " What each sink receives ";
-    wmove(w, 0, 2);
-    ui_put(w, title, strlen(title), width - 4);
+    WINDOW *w = ui_dialog(con, con->rows - 2 - height, 1, height, width, " What each sink receives ");
     int row = 1;
     for (size_t i = 0; i < n && row < height - 1; i++) {
         char head[512];

@@ -132,6 +132,9 @@ void ui_put_padded(WINDOW *w, const char *s, int cols);
 /* Splits S into lines of at most COLS columns (at spaces when it can); calls
  * LINE for each and returns the count. LINE may be NULL to count only. */
 int ui_wrap(const char *s, int cols, void (*line)(void *ctx, const char *s, size_t len), void *ctx);
+/* A bordered box with TITLE in its top edge, ready to draw into; the caller
+ * wnoutrefresh()es and delwin()s it. */
+WINDOW *ui_dialog(struct console *con, int y, int x, int height, int width, const char *title);
 void ui_format_time(struct console *con, char *out, size_t size, int64_t t, bool with_date);
 void ui_colours_init(struct console *con);
 

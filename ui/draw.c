@@ -135,3 +135,16 @@ void ui_format_time(struct console *con, char *out, size_t size, int64_t t, bool
         localtime_r(&secs, &tm);
     strftime(out, size, with_date ? "%m-%d %H:%M" : "%H:%M", &tm);
 }
+
+WINDOW *ui_dialog(struct console *con, int y, int x, int height, int width, const char *title)
+{
+    WINDOW *w = newwin(height, width, y, x);
+    wbkgdset(w, ' ' | ui_attr(con, THEME_DIALOG));
+    werase(w);
+    wattrset(w, ui_attr(con, THEME_DIALOG_BORDER));
+    box_set(w, WACS_VLINE, WACS_HLINE);
+    wmove(w, 0, 2);
+    ui_put(w, title, strlen(title), width - 4);
+    wattrset(w, ui_attr(con, THEME_DIALOG));
+    return w;
+}

@@ -43,14 +43,7 @@ static struct box open_box(struct console *con, int want_h, int want_w, const ch
         b.height = 3;
     if (b.width < 10)
         b.width = 10;
-    b.w = newwin(b.height, b.width, (con->rows - b.height) / 2, (con->cols - b.width) / 2);
-    wbkgdset(b.w, ' ' | ui_attr(con, THEME_DIALOG));
-    werase(b.w);
-    wattrset(b.w, ui_attr(con, THEME_DIALOG_BORDER));
-    box_set(b.w, WACS_VLINE, WACS_HLINE);
-    wmove(b.w, 0, 2);
-    ui_put(b.w, title, strlen(title), b.width - 4);
-    wattrset(b.w, ui_attr(con, THEME_DIALOG));
+    b.w = ui_dialog(con, (con->rows - b.height) / 2, (con->cols - b.width) / 2, b.height, b.width, title);
     return b;
 }
 

@@ -35,15 +35,8 @@ void ui_postmortem_draw(struct console *con)
     int h = con->rows - 3, w = con->cols - 4;   /* the footer stays in view */
     if (h < 5 || w < 20)
         return;
-    WINDOW *win = newwin(h, w, 1, 2);
-    wbkgdset(win, ' ' | ui_attr(con, THEME_DIALOG));
-    werase(win);
-    wattrset(win, ui_attr(con, THEME_DIALOG_BORDER));
-    box_set(win, WACS_VLINE, WACS_HLINE);
-    const char *title = " Postmortem draft: c commit  e edit  w write file  Esc close  Up/Down PgUp/PgDn scroll ";
-    wmove(win, 0, 2);
-    ui_put(win, title, strlen(title), w - 4);
-    wattrset(win, ui_attr(con, THEME_DIALOG));
+    WINDOW *win = ui_dialog(con, 1, 2, h, w,
+                            " Postmortem draft: c commit  e edit  w write file  Esc close  Up/Down PgUp/PgDn scroll ");
     int total = count_lines(buf_str(&con->postmortem));
     if (con->overlay_scroll > total - 1)
         con->overlay_scroll = total > 0 ? total - 1 : 0;
