@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "warroom/buf.h"
+#include "warroom/file.h"
 #include "warroom/builtin.h"
 #include "warroom/cli.h"
 #include "warroom/error.h"
@@ -105,20 +106,6 @@ static int template_find(struct buf *text, struct buf *source, const struct cli_
 
 /* ---- files ----------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* True when PATH's directory lies inside the working tree WORKDIR. */
 static bool inside_worktree(const char *path, const char *workdir)
 {
@@ -147,7 +134,7 @@ static int file_replace(const char *path, const char *content, size_t len, mode_
         buf_reset(&tmp);
         goto done;
     }
-    if (write_all(fd, content, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+    if (file_write_all(fd, content, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
         error_set_errno("cannot write %s", tmp.data);
         goto done;
     }
@@ -189,7 +176,7 @@ static int draft_write(struct buf *path, const struct buf *draft)
     int fd = mkstemps(path->data, 3);   /* the .md suffix lets the editor pick Markdown */
     if (fd < 0)
         return error_set_errno("cannot create a draft in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int rc = write_all(fd, draft->data ? draft->data : "", draft->len);
+    int rc = file_write_all(fd, draft->data ? draft->data : "", draft->len);
     if (close(fd) < 0 || rc < 0) {
         unlink(path->data);
         return error_set_errno("cannot write the draft %s", path->data);

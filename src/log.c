@@ -1,4 +1,5 @@
 #include "warroom/log.h"
+#include "warroom/file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -121,20 +122,6 @@ static int64_t last_ts(const char *tail, size_t n)
     return stamp_parse_iso(&t, text) == 0 ? t : STAMP_NONE;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 int log_append(struct incident_log *log, struct event_draft *d)
 {
     struct buf rec = BUF_INIT;
@@ -188,7 +175,7 @@ int log_append(struct incident_log *log, struct event_draft *d)
     }
     if (event_encode(&rec, d) < 0)
         goto done;
-    if (write_all(log->fd, rec.data, rec.len) < 0) {
+    if (file_write_all(log->fd, rec.data, rec.len) < 0) {
         error_set_errno("the event was not saved: writing %s failed", log->path);
         goto done;
     }

@@ -6,6 +6,7 @@
  * working tree are only brought along, one entry and one file, when the branch
  * is the one checked out here. */
 #include "warroom/repo.h"
+#include "warroom/file.h"
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
@@ -613,20 +614,6 @@ done:
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Copies SRC to DST when a hard link is not possible on this filesystem. */
 static int file_copy(const char *src, const char *dst)
 {
@@ -643,7 +630,7 @@ static int file_copy(const char *src, const char *dst)
         ssize_t n = read(in, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 || (n > 0 && write_all(out, chunk, (size_t)n) < 0)) {
+        if (n < 0 || (n > 0 && file_write_all(out, chunk, (size_t)n) < 0)) {
             error_set_errno("cannot copy the index");
             goto done;
         }
@@ -765,7 +752,7 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
         rc = error_set_errno("cannot create a file beside %s", path);
         goto done;
     }
-    if (write_all(fd, req->content ? req->content : "", req->len) < 0 || fsync(fd) < 0 ||
+    if (file_write_all(fd, req->content ? req->content : "", req->len) < 0 || fsync(fd) < 0 ||
         fstat(fd, &st) < 0) {
         rc = error_set_errno("cannot write %s", path);
         close(fd);
@@ -1067,7 +1054,7 @@ static int credential_fill(struct buf *user, struct buf *pass, const char *url,
 
     /* A helper that exits early must not kill us with SIGPIPE. */
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-    int wrote = write_all(to_child[1], input.data, input.len);
+    int wrote = file_write_all(to_child[1], input.data, input.len);
     close(to_child[1]);
     to_child[1] = -1;
     struct timespec zero = { 0, 0 };
