@@ -3,7 +3,7 @@
 src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$src/tests/lib.sh"
 PY=/usr/bin/python3
-specs=${WARROOM_SPECS_DIR:-$src/../shared/specs}
+specs=$src/tests/specs
 
 # ---- the receiver: ephemeral port, bounded lifetime, killed at the end ----
 reqlog="$scratch/requests.jsonl"
