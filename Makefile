@@ -28,6 +28,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 BENCH_SRC:= $(wildcard tests/bench/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+SHIM_SRC := $(wildcard tests/shim/*.c)
 GEN_SRC  := build/gen/builtin.c
 
 # `make V=1` shows the full commands.
@@ -101,6 +102,15 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
 TOOL_BINS  := $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRC))
 BENCH_BINS := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 
+# Fault shims for the tests: LD_PRELOAD libraries that make a system call fail
+# or the process die at a chosen point, so that crashes and full disks are
+# tested against the real binary.
+SHIM_LIBS := $(patsubst tests/shim/%.c,build/shim/%.so,$(SHIM_SRC))
+build/shim/%.so: tests/shim/%.c
+	@mkdir -p $(@D)
+	$(say) SHIM $@
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
 # ---- sanitizer build ----
 build/san/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -162,7 +172,7 @@ run: deps-check
 	@$(MAKE) --no-print-directory all
 	tools/demo.sh
 
-build-tests: all $(UNIT_BINS) $(TOOL_BINS) build/san/warroom $(SAN_UNIT_BINS) $(SAN_TOOL_BINS)
+build-tests: all $(UNIT_BINS) $(TOOL_BINS) $(SHIM_LIBS) build/san/warroom $(SAN_UNIT_BINS) $(SAN_TOOL_BINS)
 
 test: deps-check
 	@$(MAKE) --no-print-directory build-tests
