@@ -447,12 +447,29 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
     return 0;
 }
 
+/* A torn record retired events already replayed: start again from the log. */
+static int reload(struct incident *inc)
+{
+    struct incident *fresh;
+    if (incident_load(&fresh, inc->id, inc->log_path) < 0)
+        return -1;
+    struct incident old = *inc;
+    *inc = *fresh;
+    *fresh = old;
+    incident_free(fresh);
+    return 0;
+}
+
 int incident_follow(struct incident *inc, bool *changed)
 {
     size_t before = inc->nevents;
     size_t warnings = inc->reader.nwarnings;
     if (log_read(&inc->reader, LOG_FOLLOW, collect, inc) < 0)
         return -1;
+    if (inc->reader.retracted) {
+        *changed = true;
+        return reload(inc);
+    }
     *changed = inc->nevents != before || inc->reader.nwarnings != warnings;
     if (inc->nevents != before && !derive_appended(inc, before))
         derive(inc);

@@ -15,7 +15,7 @@
 #include "warroom/error.h"
 #include "warroom/stamp.h"
 
-#define TORN_SCAN_MAX (4 * EVENT_RECORD_MAX) /* how far back an append looks for a torn region */
+
 #define READ_CHUNK (1024 * 1024)
 #define TAIL_PEEK 4096            /* enough for the last record of nearly every log */
 
@@ -62,40 +62,55 @@ static int read_at(int fd, char *out, size_t len, off_t at)
     return 0;
 }
 
-/* Where the torn region at the end of the log begins: the start of the
- * incomplete last line, moved back over complete lines just before it that do
- * not parse either (a crash while a torn line was being closed). */
-static off_t torn_region_start(int fd, off_t size)
+/* Where the torn region at the end of a log of SIZE bytes whose last line is
+ * incomplete begins: the start of that line, moved back over the complete
+ * lines right before it that do not parse either (a crash while a torn line
+ * was being closed, a write that failed). The one definition for the writer
+ * and the reader. Returns 0; 1 when more such lines lie there than a torn
+ * region holds (that is damage, and *START is where the region would begin);
+ * -1 when the log cannot be read. */
+static int torn_region_start(int fd, off_t size, off_t *start)
 {
-    off_t from = size > TORN_SCAN_MAX ? size - TORN_SCAN_MAX : 0;
+    off_t from = size > LOG_TORN_SCAN_MAX ? size - LOG_TORN_SCAN_MAX : 0;
     size_t len = (size_t)(size - from);
     char *tail = xmalloc(len + 1);
-    off_t start = size;
+    int rc = -1;
+    *start = size;
     if (read_at(fd, tail, len, from) < 0)
         goto done;
-    size_t end = len;                     /* the incomplete line runs [line_start, len) */
-    size_t line_start = end;
+    size_t line_start = len;              /* the incomplete line runs [line_start, len) */
     while (line_start > 0 && tail[line_start - 1] != '\n')
         line_start--;
-    start = from + (off_t)line_start;
+    rc = 0;
+    if (line_start == 0 && from > 0) {
+        rc = 1;                           /* longer than any record */
+        goto done;
+    }
+    *start = from + (off_t)line_start;
     struct arena *a = arena_new();
-    for (int back = 0; back < 8 && line_start > 0; back++) {
+    for (int back = 0; line_start > 0; back++) {
         size_t prev_end = line_start - 1; /* the '\n' ending the previous line */
         size_t prev_start = prev_end;
         while (prev_start > 0 && tail[prev_start - 1] != '\n')
             prev_start--;
-        if (prev_start == 0 && from > 0)
-            break;                        /* that line may start before what we read */
+        if (prev_start == 0 && from > 0) {
+            rc = 1;                       /* the lines read so far are longer than any region */
+            break;
+        }
         struct event ev;
         if (prev_end > prev_start && event_parse(&ev, a, tail + prev_start, prev_end - prev_start) == 0)
+            break;                        /* a record: the region begins after it */
+        if (back == LOG_TORN_LINES_MAX) {
+            rc = 1;
             break;
+        }
         line_start = prev_start;
-        start = from + (off_t)line_start;
+        *start = from + (off_t)line_start;
     }
     arena_free(a);
 done:
     free(tail);
-    return start;
+    return rc;
 }
 
 /* The ts of the last record in TAIL (the log's last bytes, ending in a newline),
@@ -122,6 +137,48 @@ static int64_t last_ts(const char *tail, size_t n)
     return stamp_parse_iso(&t, text) == 0 ? t : STAMP_NONE;
 }
 
+/* Appends to OUT a torn record (a newline first when the log does not end on
+ * one) that sets aside [REGION, SIZE). */
+static int encode_torn(struct buf *out, bool close_line, off_t region, off_t size, const char *by, int64_t ts)
+{
+    struct event_draft torn;
+    event_draft_init(&torn, EVENT_TORN, by);
+    torn.ts = ts;
+    event_draft_int(&torn, "offset", (long long)region);
+    event_draft_int(&torn, "bytes", (long long)(size - region));
+    if (close_line)
+        buf_addc(out, '\n');
+    int rc = event_new_id(torn.id) < 0 ? -1 : event_encode(out, &torn);
+    event_draft_free(&torn);
+    return rc;
+}
+
+/* After a write or flush failed with some of this append's bytes in the log
+ * (BEFORE was its size): a failure is reported, so what landed must never be
+ * read as an event. Retires everything from REGION (where this append's own
+ * torn region began, else BEFORE) to the end. Returns 0 when nothing landed or
+ * the retirement was written; -1 when the disk refused that too, and the next
+ * append, finding the last line incomplete, retires it instead. */
+static int retire_failed(struct incident_log *log, off_t before, off_t region, const struct event_draft *d)
+{
+    struct stat st;
+    char last;
+    if (fstat(log->fd, &st) < 0)
+        return -1;
+    if (st.st_size <= before)
+        return 0;
+    if (read_at(log->fd, &last, 1, st.st_size - 1) < 0)
+        return -1;
+    struct buf rec = BUF_INIT;
+    int rc = encode_torn(&rec, last != '\n', region, st.st_size, d->by, d->ts);
+    if (rc == 0)
+        rc = file_write_all(log->fd, rec.data, rec.len);
+    if (rc == 0)
+        fdatasync(log->fd);               /* best effort: readers already see it */
+    buf_free(&rec);
+    return rc;
+}
+
 int log_append(struct incident_log *log, struct event_draft *d)
 {
     struct buf rec = BUF_INIT;
@@ -142,6 +199,7 @@ int log_append(struct incident_log *log, struct event_draft *d)
         error_set_errno("cannot read the incident log %s", log->path);
         goto done;
     }
+    off_t region = st.st_size;            /* what a failure of this append retires begins here */
     if (st.st_size > 0) {
         char tail[TAIL_PEEK];
         size_t n = st.st_size < (off_t)sizeof tail ? (size_t)st.st_size : sizeof tail;
@@ -158,29 +216,45 @@ int log_append(struct incident_log *log, struct event_draft *d)
             if (prev != STAMP_NONE && d->ts <= prev)
                 d->ts = prev + 1;
         } else {
-            /* A writer died mid-record. Close its line and say where the torn
-             * region began, so replay sets it aside rather than calling it damage. */
-            off_t start = torn_region_start(log->fd, st.st_size);
-            struct event_draft torn;
-            event_draft_init(&torn, EVENT_TORN, d->by);
-            torn.ts = d->ts;
-            event_draft_int(&torn, "offset", (long long)start);
-            event_draft_int(&torn, "bytes", (long long)(st.st_size - start));
-            buf_addc(&rec, '\n');
-            int erc = event_new_id(torn.id) < 0 ? -1 : event_encode(&rec, &torn);
-            event_draft_free(&torn);
-            if (erc < 0)
+            /* A writer died mid-record, or a write failed part-way. Close its
+             * line and say where the torn region began, so replay sets it aside
+             * rather than calling it damage. */
+            off_t start;
+            int t = torn_region_start(log->fd, st.st_size, &start);
+            if (t < 0) {
+                error_set_errno("cannot read the incident log %s", log->path);
                 goto done;
+            }
+            if (t > 0) {
+                error_set("%s is damaged before its torn last line (more lines that are not records "
+                          "than a torn write leaves); nothing was written: 'warroom show' names the line",
+                          log->path);
+                goto done;
+            }
+            if (encode_torn(&rec, true, start, st.st_size, d->by, d->ts) < 0)
+                goto done;
+            region = start;
         }
     }
     if (event_encode(&rec, d) < 0)
         goto done;
     if (file_write_all(log->fd, rec.data, rec.len) < 0) {
+        int err = errno;
+        retire_failed(log, st.st_size, region, d);
+        errno = err;
         error_set_errno("the event was not saved: writing %s failed", log->path);
         goto done;
     }
     if (fdatasync(log->fd) < 0) {
-        error_set_errno("the event may not be saved: flushing %s to disk failed", log->path);
+        int err = errno;
+        bool retired = retire_failed(log, st.st_size, region, d) == 0;
+        errno = err;
+        if (retired)
+            error_set_errno("the event was not saved: flushing %s to disk failed", log->path);
+        else
+            error_set_errno("the event may not be saved: flushing %s to disk failed ('warroom show' "
+                            "tells whether it is there)",
+                            log->path);
         goto done;
     }
     rc = 0;
@@ -210,6 +284,7 @@ void log_reader_close(struct log_reader *r)
     free(r->path);
     arena_free(r->arena);
     buf_free(&r->chunk);
+    free(r->pending);
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
@@ -236,35 +311,113 @@ static int damaged(struct log_reader *r, unsigned line, const char *why)
                      r->path, line, why);
 }
 
+static void warn_set_aside(struct log_reader *r, const struct log_pending *p)
+{
+    warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside", p->line, p->bytes);
+}
+
+static int deliver(struct log_pending *p, log_event_fn fn, void *ctx)
+{
+    p->delivered = true;
+    struct event ev = p->ev;
+    return fn ? fn(ctx, &ev) : 0;
+}
+
+/* A torn record at OFFSET: everything from the offset it names up to it is
+ * set aside, whatever it holds. */
+static int retire(struct log_reader *r, const struct event *torn, off_t offset)
+{
+    long long from;
+    if (!event_int(torn, "offset", &from) || from < 0 || from > (long long)offset)
+        return damaged(r, torn->line, "a torn record that does not say where the torn region began");
+    if (from < (long long)r->final_end || offset - (off_t)from > LOG_TORN_REGION_MAX)
+        return damaged(r, torn->line, "a torn record naming a region larger than any torn write leaves");
+    size_t i = r->npending;
+    while (i > r->pending_head && r->pending[i - 1].offset >= (off_t)from)
+        i--;
+    for (size_t k = i; k < r->npending; k++) {
+        struct log_pending *p = &r->pending[k];
+        if (!p->reported && p->line != r->torn_reported)  /* said once is enough */
+            warn_set_aside(r, p);
+        if (p->delivered)
+            r->retracted = true;
+    }
+    r->npending = i;
+    return 0;
+}
+
+/* Makes final the lines no torn record can reach any more, the one starting
+ * at OFFSET being the last read: records go to FN, the others are damage. */
+static int settle(struct log_reader *r, off_t offset, log_event_fn fn, void *ctx)
+{
+    while (r->pending_head < r->npending && offset - r->pending[r->pending_head].offset > LOG_TORN_REGION_MAX) {
+        struct log_pending *p = &r->pending[r->pending_head];
+        if (!p->parsed)
+            return damaged(r, p->line, p->message);
+        if (!p->delivered) {
+            int rc = deliver(p, fn, ctx);
+            if (rc < 0)
+                return rc;
+        }
+        r->final_end = p->offset + (off_t)p->bytes + 1;
+        r->pending_head++;
+    }
+    if (r->pending_head == r->npending) {
+        r->pending_head = r->npending = 0;
+    } else if (r->pending_head > r->pending_cap / 2) {
+        memmove(r->pending, r->pending + r->pending_head, sizeof *r->pending * (r->npending - r->pending_head));
+        r->npending -= r->pending_head;
+        r->pending_head = 0;
+    }
+    return 0;
+}
+
 /* Handles one complete line (without its newline) that starts at OFFSET. */
 static int take_line(struct log_reader *r, const char *s, size_t len, off_t offset, log_event_fn fn, void *ctx)
 {
     unsigned line = ++r->line;
     if (len == 0)
         return 0;                         /* an empty line is left by closing a torn one at offset 0 */
-    struct event ev;
-    if (event_parse(&ev, r->arena, s, len) < 0) {
-        if (r->nheld == sizeof r->held / sizeof r->held[0])
-            return damaged(r, r->held[0].line, r->held[0].message);
-        r->held[r->nheld].offset = offset;
-        r->held[r->nheld].line = line;
-        r->held[r->nheld].bytes = len;
-        snprintf(r->held[r->nheld].message, sizeof r->held[0].message, "%s", error_last());
-        r->nheld++;
-        return 0;
+    struct log_pending p = {.offset = offset, .line = line, .bytes = len};
+    if (event_parse(&p.ev, r->arena, s, len) == 0) {
+        p.parsed = true;
+        p.ev.line = line;
+        if (p.ev.type == EVENT_TORN && retire(r, &p.ev, offset) < 0)
+            return -1;
+    } else {
+        const char *why = error_last();
+        p.message = arena_strndup(r->arena, why, strlen(why));
     }
-    if (r->nheld) {
-        long long from;
-        if (ev.type != EVENT_TORN || !event_int(&ev, "offset", &from) || from > (long long)r->held[0].offset)
-            return damaged(r, r->held[0].line, r->held[0].message);
-        for (unsigned i = 0; i < r->nheld; i++)
-            if (r->held[i].line != r->torn_reported)   /* said once is enough */
-                warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
-                     r->held[i].line, r->held[i].bytes);
-        r->nheld = 0;
+    if (r->npending == r->pending_cap) {
+        r->pending_cap = r->pending_cap ? r->pending_cap * 2 : 64;
+        r->pending = xrealloc(r->pending, sizeof *r->pending * r->pending_cap);
     }
-    ev.line = line;
-    return fn ? fn(ctx, &ev) : 0;
+    r->pending[r->npending++] = p;
+    return settle(r, offset, fn, ctx);
+}
+
+/* Hands out every record read and not yet handed out. */
+static int deliver_pending(struct log_reader *r, log_event_fn fn, void *ctx)
+{
+    for (size_t i = r->pending_head; i < r->npending; i++) {
+        struct log_pending *p = &r->pending[i];
+        if (p->parsed && !p->delivered) {
+            int rc = deliver(p, fn, ctx);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* The first line that does not parse and that no torn record can explain:
+ * before BEFORE, among the lines still pending. */
+static const struct log_pending *unexplained(const struct log_reader *r, off_t before)
+{
+    for (size_t i = r->pending_head; i < r->npending; i++)
+        if (!r->pending[i].parsed && r->pending[i].offset < before)
+            return &r->pending[i];
+    return NULL;
 }
 
 int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, void *ctx)
@@ -305,7 +458,8 @@ int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, voi
         break;                            /* end of file */
     }
     if (mode == LOG_FOLLOW)
-        return 0;
+        return deliver_pending(r, fn, ctx);   /* lines that do not parse wait for a torn record */
+    const struct log_pending *bad;
     if (r->chunk.len > 0) {
         /* An incomplete last line is either being written right now or torn.
          * A writer holds the exclusive lock for the whole write: wait for it. */
@@ -318,19 +472,30 @@ int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, voi
         struct stat st;
         if (fstat(r->fd, &st) == 0 && st.st_size > r->offset + (off_t)r->chunk.len)
             return log_read(r, mode, fn, ctx);  /* it grew meanwhile */
-        for (unsigned i = 0; i < r->nheld; i++)
-            warn(r, "line %u: a torn record (%zu bytes, its writer stopped mid-write) was set aside",
-                 r->held[i].line, r->held[i].bytes);
-        r->nheld = 0;
+        /* set aside what the next append will retire: the same region */
+        off_t start;
+        int t = torn_region_start(r->fd, r->offset + (off_t)r->chunk.len, &start);
+        if (t < 0)
+            return error_set_errno("cannot read the incident log %s", r->path);
+        if ((bad = unexplained(r, start)))
+            return damaged(r, bad->line, bad->message);
+        if (t > 0)
+            return damaged(r, r->line + 1, "more lines that are not records before it than a torn write leaves");
+        for (size_t i = r->pending_head; i < r->npending; i++) {
+            struct log_pending *p = &r->pending[i];
+            if (!p->parsed && !p->reported) {
+                warn_set_aside(r, p);
+                p->reported = true;
+            }
+        }
         if (r->torn_reported != r->line + 1)
             warn(r, "line %u: the last record is torn (%zu bytes, its writer stopped mid-write); "
                     "it was set aside and the next entry starts on a fresh line",
                  r->line + 1, r->chunk.len);
         r->torn_reported = r->line + 1;
         /* leave it in chunk: a follower re-reads once the next append closes it */
-        return 0;
+    } else if ((bad = unexplained(r, r->offset))) {
+        return damaged(r, bad->line, bad->message);
     }
-    if (r->nheld)
-        return damaged(r, r->held[0].line, r->held[0].message);
-    return 0;
+    return deliver_pending(r, fn, ctx);
 }

@@ -34,6 +34,32 @@ int log_append(struct incident_log *log, struct event_draft *d);
  * with that result. The event and its strings live in the reader's arena. */
 typedef int (*log_event_fn)(void *ctx, struct event *ev);
 
+/* The torn region: when an append finds the log's last line incomplete (its
+ * writer died, or a write failed part-way), it closes the line and appends a
+ * "torn" record naming the offset where the region began; replay then sets
+ * aside everything from that offset to the torn record, whatever it holds. An
+ * append that fails after some of its bytes landed retires them the same way.
+ * The region at the end of a log is the incomplete last line and the complete
+ * lines right before it that do not parse, at most LOG_TORN_LINES_MAX of them;
+ * the reader and the writer compute it with the same code, so what show sets
+ * aside is what the next append retires. A torn record never names a region
+ * longer than LOG_TORN_REGION_MAX bytes: one that does is damage. */
+#define LOG_TORN_LINES_MAX 8
+#define LOG_TORN_SCAN_MAX ((LOG_TORN_LINES_MAX + 2) * (EVENT_RECORD_MAX + 1))
+#define LOG_TORN_REGION_MAX (LOG_TORN_SCAN_MAX + 2 * (EVENT_RECORD_MAX + 1))
+
+/* A line read but not yet final: a torn record after it may still retire it. */
+struct log_pending {
+    off_t offset;
+    unsigned line;
+    size_t bytes;
+    bool parsed;           /* else message says why not */
+    bool delivered;        /* handed to the caller already (following) */
+    bool reported;         /* set aside as part of a torn tail, said so */
+    struct event ev;       /* when parsed */
+    const char *message;   /* in the arena */
+};
+
 struct log_reader {
     char *path;
     int fd;
@@ -41,14 +67,12 @@ struct log_reader {
     unsigned line;       /* lines consumed */
     struct arena *arena; /* owns every event handed out; freed with the reader */
     struct buf chunk;    /* bytes read past offset, not yet a complete line */
-    struct {             /* unparseable lines that a "torn" record may yet explain */
-        off_t offset;
-        unsigned line;
-        size_t bytes;
-        char message[160];
-    } held[8];
-    unsigned nheld;
+    struct log_pending *pending; /* lines a torn record may still retire, in file order */
+    size_t pending_head, npending, pending_cap; /* live entries: [pending_head, npending) */
+    off_t final_end;     /* lines before it are final: no torn record reaches them */
     unsigned torn_reported; /* the torn last line already reported, 0 if none */
+    bool retracted;      /* a torn record retired events already handed out:
+                            what was built from them must be replayed afresh */
     char **warnings;     /* what was set aside, for people to read */
     size_t nwarnings;
 };

@@ -71,3 +71,73 @@ before=$(md5sum < "$log")
 check "middle damage: replay fails" test $? -ne 0
 check "middle damage: the message names line 2" grep -q 'events.jsonl:2\|damaged.jsonl:2: damaged record' "$scratch/replayed"
 check "middle damage: nothing rewritten" test "$(md5sum < "$log")" = "$before"
+
+# --- a failing disk, through the write/fdatasync fault shim, against the real binary ---
+# The shim sits in front of libc; ASan wants to be first in the library list,
+# so the sanitizer build is told not to insist (the shim only wraps write and
+# fdatasync, which ASan's own interceptors still see).
+shim=$WARROOM_SOURCE_DIR/build/shim/logfault.so
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+faulty() { LD_PRELOAD=$shim "$WARROOM" "$@"; }
+notes_named() { wr show --json | jq --arg t "$1" '[.timeline[] | select(.text == $t)] | length'; }
+export WARROOM_DIR="$scratch/disk"
+inc=$(wr open --sev 2 --title "Disk faults")
+export WARROOM_INCIDENT="$inc"
+# short write (all but the newline), then EIO for the rest of the process
+LOGFAULT_WRITE=1 faulty log "deploy #4521 pushed" > "$scratch/out" 2> "$scratch/err"
+check "short write then EIO: log fails" test $? -eq 1
+check "short write then EIO: says the event was not saved" grep -q 'was not saved' "$scratch/err"
+wr log "deploy #4521 pushed" 2> "$scratch/err"
+check "short write then EIO: the retry succeeds" test $? -eq 0
+wr log "rollback started"
+check "short write then EIO: the failed copy stays lost (one note, not two)" test "$(notes_named "deploy #4521 pushed")" -eq 1
+check "short write then EIO: later entries read back" test "$(notes_named "rollback started")" -eq 1
+# short write, and the disk recovers at once: warroom retires what it wrote itself
+LOGFAULT_WRITE=1 LOGFAULT_EIO=1 faulty log "gateway pool exhausted" 2> "$scratch/err"
+check "short write, disk back: log fails" test $? -eq 1
+check "short write, disk back: the log ends on a whole line" test "$(tail -c 1 "$WARROOM_DIR/$inc/events.jsonl" | od -An -c | tr -d ' ')" = '\n'
+check "short write, disk back: the failed entry is not in the timeline" test "$(notes_named "gateway pool exhausted")" -eq 0
+# fdatasync fails: the bytes landed but their fate is unknown; reported lost, they stay lost
+LOGFAULT_FDATASYNC=1 LOGFAULT_EIO=0 faulty log "TLS config doubled the handshake" 2> "$scratch/err"
+check "fdatasync EIO: log fails" test $? -eq 1
+check "fdatasync EIO: says the event was not saved" grep -q 'was not saved' "$scratch/err"
+wr log "TLS config doubled the handshake"
+check "fdatasync EIO: after the retry, one copy" test "$(notes_named "TLS config doubled the handshake")" -eq 1
+check "fdatasync EIO: the log replays" sh -c "'$WARROOM_TOOLS/replay' '$WARROOM_DIR/$inc/events.jsonl' > /dev/null"
+unset WARROOM_INCIDENT
+
+# --- a torn record retires the whole region it names, whatever it holds ---
+log=$scratch/region.jsonl
+"$appender" "$log" 2 r > /dev/null
+start=$(wc -c < "$log")
+printf '%s\n' '{"v":1,"id":"in-region","ts":"2025-03-15T14:00:00Z","type":"note","text":"parseable but retired"}' >> "$log"
+printf '%s\n' '{"v":1,"id":"also","ts":"2025-03-15T14:00:01Z","type":"note","text":"also retired"}' >> "$log"
+printf '{"v":1,"id":"torn-1","ts":"2025-03-15T14:00:02Z","type":"torn","offset":%d,"bytes":%d}\n' "$start" $(( $(wc -c < "$log") - start )) >> "$log"
+"$appender" "$log" 1 after > /dev/null
+"$replay" "$log" --ids > "$scratch/replayed" 2>&1
+check "torn region: replay succeeds" test $? -eq 0
+check "torn region: the parseable records in it are set aside" sh -c "! grep -qx 'in-region\|also' '$scratch/replayed'"
+check "torn region: 3 notes remain, both retired lines reported" grep -q '^events 4 notes 3 timeline 3 warnings 2' "$scratch/replayed"
+
+# --- what the reader sets aside and what the next append retires are the same region ---
+log=$scratch/lookback.jsonl
+"$appender" "$log" 2 l > /dev/null
+for i in 1 2 3 4 5; do head -c 61440 /dev/zero | tr '\0' 'x' >> "$log"; echo >> "$log"; done
+printf '{"v":1,"id":"cut' >> "$log"
+"$replay" "$log" > "$scratch/replayed" 2>&1
+check "look-back: five 60 KiB unparseable lines before a torn tail are set aside" grep -q '^events 2 notes 2 timeline 2 warnings 6' "$scratch/replayed"
+"$appender" "$log" 1 after > /dev/null
+check "look-back: the next append succeeds" test $? -eq 0
+"$replay" "$log" > "$scratch/replayed" 2>&1
+check "look-back: the log is still readable after it" grep -q '^events 4 notes 3 timeline 3' "$scratch/replayed"
+# more unparseable lines than any torn region holds: damage, for the reader and the writer alike
+log=$scratch/toolong.jsonl
+"$appender" "$log" 1 l > /dev/null
+for i in 1 2 3 4 5 6 7 8 9 10; do echo "garbage line $i" >> "$log"; done
+printf '{"v":1,"id":"cut' >> "$log"
+before=$(md5sum < "$log")
+"$replay" "$log" > "$scratch/replayed" 2>&1
+check "too many unparseable lines: replay calls it damage, naming line 2" grep -q 'toolong.jsonl:2: damaged record' "$scratch/replayed"
+"$appender" "$log" 1 after > "$scratch/out" 2>&1
+check "too many unparseable lines: the append refuses too" test $? -ne 0
+check "too many unparseable lines: nothing written" test "$(md5sum < "$log")" = "$before"

@@ -304,6 +304,62 @@ static void test_follow_equals_load(void **state)
     incident_free(live);
 }
 
+/* A write that failed after all but its newline landed leaves a whole record
+ * on the last line: the next append closes it and its torn record retires it,
+ * though it parses, since the failure was reported. */
+static void test_torn_record_retires_a_parseable_line(void **state)
+{
+    struct world *w = *state;
+    note(w, "before", NULL);
+    raw(w, "{\"v\":1,\"id\":\"failed\",\"ts\":\"2025-03-15T14:00:00Z\",\"type\":\"note\",\"text\":\"x\"}");
+    char id[EVENT_ID_MAX + 1];
+    note(w, "retry", id);
+    struct incident *inc;
+    assert_int_equal(incident_load(&inc, "inc-x", w->path), 0);
+    assert_null(incident_find(inc, "failed"));
+    assert_non_null(incident_find(inc, id));
+    assert_int_equal(inc->ntimeline, 2);
+    assert_int_equal(inc->reader.nwarnings, 1);
+    assert_non_null(strstr(inc->reader.warnings[0], "line 2: a torn record"));
+    incident_free(inc);
+}
+
+/* A torn record that retires what a follower already replayed (only a torn
+ * record naming complete records does that) makes the follower start again. */
+static void test_follow_replays_afresh_when_a_torn_record_retires_seen_events(void **state)
+{
+    struct world *w = *state;
+    char id[EVENT_ID_MAX + 1];
+    note(w, "kept", NULL);
+    struct stat st;
+    assert_int_equal(stat(w->path, &st), 0);
+    note(w, "retired", id);
+    struct incident *inc;
+    assert_int_equal(incident_load(&inc, "inc-x", w->path), 0);
+    assert_non_null(incident_find(inc, id));
+    char torn[256];
+    snprintf(torn, sizeof torn, "{\"v\":1,\"id\":\"t1\",\"ts\":\"2025-03-15T14:00:00Z\",\"type\":\"torn\",\"offset\":%lld}\n",
+             (long long)st.st_size);
+    raw(w, torn);
+    bool changed = false;
+    assert_int_equal(incident_follow(inc, &changed), 0);
+    assert_true(changed);
+    assert_null(incident_find(inc, id));
+    assert_int_equal(inc->ntimeline, 1);
+    assert_string_equal(inc->timeline[0].text, "kept");
+    incident_free(inc);
+}
+
+/* A torn record must name a region a torn write can leave. */
+static void test_torn_record_beyond_any_region_is_damage(void **state)
+{
+    struct world *w = *state;
+    raw(w, "{\"v\":1,\"id\":\"t1\",\"ts\":\"2025-03-15T14:00:00Z\",\"type\":\"torn\",\"offset\":999}\n");
+    struct incident *inc;
+    assert_int_equal(incident_load(&inc, "inc-x", w->path), -1);
+    assert_non_null(strstr(error_last(), ":1: damaged record (a torn record that does not say"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +374,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ts_never_goes_backwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_keeps_audit_trail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow_equals_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_record_retires_a_parseable_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_replays_afresh_when_a_torn_record_retires_seen_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_record_beyond_any_region_is_damage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
