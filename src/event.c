@@ -493,6 +493,7 @@ int event_parse(struct event *ev, struct arena *a, const char *line, size_t len)
         error_set("the record has no valid \"ts\"");
         goto done;
     }
+    ev->seen = STAMP_NONE;
     ev->at = ev->ts;
     if (at && at->kind == FIELD_STRING && stamp_parse_iso(&ev->at, at->value) < 0) {
         error_set("the record's \"at\" is not a time");

@@ -101,6 +101,20 @@ static int collect(void *ctx, struct event *ev)
     *copy = *ev;
     if (!id_set_add(inc->ids, copy))
         return 0;                         /* a repeated id counts once */
+    int64_t said = copy->at > copy->ts ? copy->at : copy->ts;
+    if (said > inc->read_clock + STAMP_SKEW_MAX) {
+        /* A wrong clock where it was written (or a crafted line): it stays
+         * where it says on the timeline, but it has happened by now, so it
+         * counts as of now and cannot hold clocks open or push others along. */
+        char when[STAMP_TEXT_MAX], span[32];
+        copy->ahead = true;
+        copy->seen = inc->read_clock;
+        inc->nahead++;
+        log_reader_warn(&inc->reader, "line %u: stamped %s, %s ahead of this machine's clock (a wrong clock "
+                                      "where it was written?); it is shown where it says and counts as of now",
+                        copy->line, stamp_format_iso_s(when, said),
+                        stamp_format_span(span, sizeof span, said - inc->read_clock));
+    }
     if (inc->nevents == inc->events_cap) {
         inc->events_cap = inc->events_cap ? inc->events_cap * 2 : 256;
         inc->events = xrealloc(inc->events, sizeof(struct event *) * inc->events_cap);
@@ -114,15 +128,32 @@ static bool on_timeline(enum event_type t)
     return t != EVENT_EDIT && t != EVENT_DELIVERY && t != EVENT_TORN && t != EVENT_UNKNOWN;
 }
 
+/* What each writer says: at, then ts; entries saying the same time (a clock
+ * fixed by WARROOM_NOW) keep the order they were appended in; then the id. */
+static int compare_said(const struct timeline_entry *a, const struct timeline_entry *b, int64_t at_a, int64_t at_b)
+{
+    if (at_a != at_b)
+        return at_a < at_b ? -1 : 1;
+    if (a->ev->ts != b->ev->ts)
+        return a->ev->ts < b->ev->ts ? -1 : 1;
+    if (a->ev->line != b->ev->line)
+        return a->ev->line < b->ev->line ? -1 : 1;
+    return strcmp(a->ev->id, b->ev->id);
+}
+
 static int compare_entries(const void *pa, const void *pb)
 {
     const struct timeline_entry *a = pa, *b = pb;
-    if (a->at != b->at)
-        return a->at < b->at ? -1 : 1;
-    if (a->ev->ts != b->ev->ts)
-        return a->ev->ts < b->ev->ts ? -1 : 1;
-    return strcmp(a->ev->id, b->ev->id);
+    return compare_said(a, b, a->at, b->at);
 }
+
+/* The order state is folded in: by when each entry can have happened. */
+static int compare_happened(const void *pa, const void *pb)
+{
+    const struct timeline_entry *a = pa, *b = pb;
+    return compare_said(a, b, a->happened, b->happened);
+}
+
 
 static void reset_derived(struct incident *inc)
 {
@@ -163,6 +194,21 @@ static const char *str_or_empty(const struct event *ev, const char *key)
 {
     const char *s = event_str(ev, key);
     return s ? s : "";
+}
+
+static void set_entry(struct timeline_entry *e, const struct event *ev)
+{
+    e->ev = ev;
+    e->at = ev->at;
+    e->happened = ev->at;
+    e->text = str_or_empty(ev, "text");
+    e->edits = 0;
+}
+
+/* An entry stamped past the clock that read it counts as of that moment. */
+static void settle_happened(struct timeline_entry *e)
+{
+    e->happened = e->ev->ahead && e->ev->seen < e->at ? e->ev->seen : e->at;
 }
 
 static void apply_action(struct incident *inc, const struct event *ev, int64_t at)
@@ -225,12 +271,13 @@ static void apply_role(struct incident *inc, const struct event *ev, int64_t at)
 static void apply(struct incident *inc, const struct timeline_entry *e)
 {
     const struct event *ev = e->ev;
+    const int64_t at = e->happened;    /* what state counts: see settle_happened */
     long long n;
     switch (ev->type) {
     case EVENT_DECLARE:
         if (inc->declared_at != STAMP_NONE)
             break;                        /* declared once; later ones are kept, not applied */
-        inc->declared_at = e->at;
+        inc->declared_at = at;
         inc->declared_by = ev->by;
         inc->title = str_or_empty(ev, "title");
         inc->impact = event_str(ev, "impact");
@@ -238,42 +285,42 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
         inc->data_exposed = event_bool(ev, "data_exposed");
         if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
             inc->sev = (int)n;
-            struct sev_change c = {(int)n, e->at, ev->by, NULL};
+            struct sev_change c = {(int)n, at, ev->by, NULL};
             PUSH(inc->sevs, inc->nsevs, c);
         }
         break;
     case EVENT_SEV:
         if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
             inc->sev = (int)n;
-            struct sev_change c = {(int)n, e->at, ev->by, event_str(ev, "why")};
+            struct sev_change c = {(int)n, at, ev->by, event_str(ev, "why")};
             PUSH(inc->sevs, inc->nsevs, c);
         }
         if (event_bool(ev, "data_exposed"))
             inc->data_exposed = true;
         break;
     case EVENT_ROLE:
-        apply_role(inc, ev, e->at);
+        apply_role(inc, ev, at);
         break;
     case EVENT_ACK:
         if (inc->acked_at == STAMP_NONE)
-            inc->acked_at = e->at;
+            inc->acked_at = at;
         break;
     case EVENT_ALERT:
         if (inc->first_alert_at == STAMP_NONE)
-            inc->first_alert_at = e->at;
+            inc->first_alert_at = at;
         break;
     case EVENT_IMPACT:
         if (inc->first_impact_at == STAMP_NONE)
-            inc->first_impact_at = e->at;
+            inc->first_impact_at = at;
         break;
     case EVENT_UPDATE: {
         enum incident_status s = incident_status_from_state(event_str(ev, "state"));
         PUSH(inc->updates, inc->nupdates, ev);
-        inc->last_update_at = e->at;
+        inc->last_update_at = at;
         if (s != STATUS_NONE)
             inc->status = s;
         if (s == STATUS_RESOLVED && inc->resolved_at == STAMP_NONE)
-            inc->resolved_at = e->at;
+            inc->resolved_at = at;
         break;
     }
     case EVENT_ESCALATE: {
@@ -284,22 +331,22 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
     }
     case EVENT_MITIGATE:
         if (inc->mitigated_at == STAMP_NONE)
-            inc->mitigated_at = e->at;
+            inc->mitigated_at = at;
         break;
     case EVENT_RESOLVE:
         inc->status = STATUS_RESOLVED;
-        inc->resolved_at = e->at;
+        inc->resolved_at = at;
         if (inc->mitigated_at == STAMP_NONE)
-            inc->mitigated_at = e->at;    /* resolved implies the impact was stopped */
+            inc->mitigated_at = at;    /* resolved implies the impact was stopped */
         break;
     case EVENT_REOPEN:
         inc->status = STATUS_REOPENED;
-        inc->reopened_at = e->at;
+        inc->reopened_at = at;
         inc->resolved_at = STAMP_NONE;
-        inc->last_update_at = e->at;
+        inc->last_update_at = at;
         break;
     case EVENT_ACTION:
-        apply_action(inc, ev, e->at);
+        apply_action(inc, ev, at);
         break;
     case EVENT_POSTMORTEM:
         inc->postmortem = ev;
@@ -345,13 +392,9 @@ static void derive(struct incident *inc)
         if (!on_timeline(ev->type))
             continue;
         slot_of[i] = inc->ntimeline;
-        struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
-        e->ev = ev;
-        e->at = ev->at;
-        e->text = str_or_empty(ev, "text");
-        e->edits = 0;
+        set_entry(&inc->timeline[inc->ntimeline++], ev);
     }
-    /* edits apply in the order they were recorded (ts, then id) */
+    /* edits apply in the order they were recorded (ts, then as appended, then id) */
     const struct event **edits = NULL;
     size_t nedits = 0;
     for (size_t i = 0; i < inc->nevents; i++)
@@ -364,7 +407,7 @@ static void derive(struct incident *inc)
     inc->nedits = nedits;
     for (size_t i = 1; i < nedits; i++) {
         for (size_t j = i; j > 0 && (edits[j - 1]->ts > edits[j]->ts ||
-                                     (edits[j - 1]->ts == edits[j]->ts && strcmp(edits[j - 1]->id, edits[j]->id) > 0));
+                                     (edits[j - 1]->ts == edits[j]->ts && edits[j - 1]->line > edits[j]->line));
              j--) {
             const struct event *t = edits[j];
             edits[j] = edits[j - 1];
@@ -390,9 +433,16 @@ static void derive(struct incident *inc)
     }
     free(edits);
     free(slot_of);
-    qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
+    for (size_t i = 0; i < inc->ntimeline; i++)
+        settle_happened(&inc->timeline[i]);
+    if (inc->nahead)
+        qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_happened);
+    else
+        qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
     for (size_t i = 0; i < inc->ntimeline; i++)
         apply(inc, &inc->timeline[i]);
+    if (inc->nahead)                      /* shown where each writer says */
+        qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
     finish(inc);
 }
 
@@ -404,12 +454,12 @@ static bool derive_appended(struct incident *inc, size_t first_new)
 {
     for (size_t i = first_new; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
-        if (ev->type == EVENT_EDIT || edit_targets(inc, ev->id))
+        if (ev->type == EVENT_EDIT || edit_targets(inc, ev->id) || inc->nahead)
             return false;
         if (!on_timeline(ev->type))
             continue;
         if (inc->ntimeline) {
-            struct timeline_entry probe = {ev, ev->at, "", 0};
+            struct timeline_entry probe = {.ev = ev, .at = ev->at, .happened = ev->at, .text = ""};
             if (compare_entries(&inc->timeline[inc->ntimeline - 1], &probe) > 0)
                 return false;             /* back-dated: it goes in the middle */
         }
@@ -420,10 +470,7 @@ static bool derive_appended(struct incident *inc, size_t first_new)
             continue;
         inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * (inc->ntimeline + 1));
         struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
-        e->ev = ev;
-        e->at = ev->at;
-        e->text = str_or_empty(ev, "text");
-        e->edits = 0;
+        set_entry(e, ev);
         apply(inc, e);
     }
     finish(inc);
@@ -437,6 +484,7 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
     inc->id = xstrdup(id);
     inc->log_path = xstrdup(log_path);
     inc->reader.fd = -1;
+    inc->read_clock = stamp_now();
     if (log_reader_open(&inc->reader, log_path) < 0 || log_read(&inc->reader, LOG_REPLAY, collect, inc) < 0) {
         incident_free(inc);
         *out = NULL;
@@ -464,6 +512,7 @@ int incident_follow(struct incident *inc, bool *changed)
 {
     size_t before = inc->nevents;
     size_t warnings = inc->reader.nwarnings;
+    inc->read_clock = stamp_now();
     if (log_read(&inc->reader, LOG_FOLLOW, collect, inc) < 0)
         return -1;
     if (inc->reader.retracted) {

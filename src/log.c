@@ -17,7 +17,6 @@
 
 
 #define READ_CHUNK (1024 * 1024)
-#define TAIL_PEEK 4096            /* enough for the last record of nearly every log */
 
 static int lock(int fd, int how)
 {
@@ -113,30 +112,6 @@ done:
     return rc;
 }
 
-/* The ts of the last record in TAIL (the log's last bytes, ending in a newline),
- * or STAMP_NONE when the record is longer than what was read. */
-static int64_t last_ts(const char *tail, size_t n)
-{
-    size_t start = n - 1;
-    while (start > 0 && tail[start - 1] != '\n')
-        start--;
-    if (start == 0 && n == TAIL_PEEK)
-        return STAMP_NONE;
-    static const char key[] = "\"ts\":\"";
-    const char *p = memmem(tail + start, n - start, key, sizeof key - 1);
-    if (!p)
-        return STAMP_NONE;
-    p += sizeof key - 1;
-    const char *q = memchr(p, '"', (size_t)(tail + n - p));
-    char text[STAMP_TEXT_MAX];
-    int64_t t;
-    if (!q || q - p >= (ptrdiff_t)sizeof text)
-        return STAMP_NONE;
-    memcpy(text, p, (size_t)(q - p));
-    text[q - p] = '\0';
-    return stamp_parse_iso(&t, text) == 0 ? t : STAMP_NONE;
-}
-
 /* Appends to OUT a torn record (a newline first when the log does not end on
  * one) that sets aside [REGION, SIZE). */
 static int encode_torn(struct buf *out, bool close_line, off_t region, off_t size, const char *by, int64_t ts)
@@ -187,6 +162,8 @@ int log_append(struct incident_log *log, struct event_draft *d)
 
     if (!d->id[0] && event_new_id(d->id) < 0)
         return -1;
+    /* The stamp is this writer's own word: no other record's stamp moves it,
+     * so one wrong clock cannot drag the entries after it along. */
     if (d->ts == STAMP_NONE)
         d->ts = stamp_now();
     if (lock(log->fd, LOCK_EX) < 0) {
@@ -201,21 +178,12 @@ int log_append(struct incident_log *log, struct event_draft *d)
     }
     off_t region = st.st_size;            /* what a failure of this append retires begins here */
     if (st.st_size > 0) {
-        char tail[TAIL_PEEK];
-        size_t n = st.st_size < (off_t)sizeof tail ? (size_t)st.st_size : sizeof tail;
-        if (read_at(log->fd, tail, n, st.st_size - (off_t)n) < 0) {
+        char last;
+        if (read_at(log->fd, &last, 1, st.st_size - 1) < 0) {
             error_set_errno("cannot read the incident log %s", log->path);
             goto done;
         }
-        char last = tail[n - 1];
-        if (last == '\n') {
-            /* Recording times only move forward within a log, even when the
-             * system clock steps back (or is fixed by WARROOM_NOW): one machine's
-             * records then keep their order wherever logs are merged. */
-            int64_t prev = last_ts(tail, n);
-            if (prev != STAMP_NONE && d->ts <= prev)
-                d->ts = prev + 1;
-        } else {
+        if (last != '\n') {
             /* A writer died mid-record, or a write failed part-way. Close its
              * line and say where the torn region began, so replay sets it aside
              * rather than calling it damage. */
@@ -292,16 +260,30 @@ void log_reader_close(struct log_reader *r)
     r->fd = -1;
 }
 
+static void warn_text(struct log_reader *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void warn_text(struct log_reader *r, const char *fmt, va_list ap)
+{
+    struct buf b = BUF_INIT;
+    buf_vprintf(&b, fmt, ap);
+    r->warnings = xrealloc(r->warnings, sizeof(char *) * (r->nwarnings + 1));
+    r->warnings[r->nwarnings++] = buf_detach(&b);
+}
+
 static void warn(struct log_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct log_reader *r, const char *fmt, ...)
 {
-    struct buf b = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    warn_text(r, fmt, ap);
     va_end(ap);
-    r->warnings = xrealloc(r->warnings, sizeof(char *) * (r->nwarnings + 1));
-    r->warnings[r->nwarnings++] = buf_detach(&b);
+}
+
+void log_reader_warn(struct log_reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    warn_text(r, fmt, ap);
+    va_end(ap);
 }
 
 static int damaged(struct log_reader *r, unsigned line, const char *why)

@@ -66,6 +66,9 @@ struct event {
     int64_t at;                 /* when it happened; = ts when absent */
     int version;
     unsigned line;              /* 1-based line in the log; 0 for a new event */
+    bool ahead;                 /* its ts or at lay more than STAMP_SKEW_MAX past the
+                                   clock of the process that read it (set by replay) */
+    int64_t seen;               /* ahead events: when they were read; STAMP_NONE otherwise */
     unsigned nfields;
     struct event_field *fields; /* everything but v, id, ts, at, by, type */
 };

@@ -1,7 +1,11 @@
 /* incident — the state of one incident, replayed from its log.
  * Everything here is derived: incident_load reads the log and replays it;
  * incident_follow reads what other processes appended since and replays again.
- * Events are ordered by when they happened (at, then ts, then id); a repeated
+ * Events are ordered by when they happened (at, then ts, then the order they
+ * were appended in, then id); a stamp is taken as its writer gave it, and one
+ * that lies more than STAMP_SKEW_MAX past the reader's clock is flagged (in
+ * reader.warnings) and counts as of when it was read, so a wrong clock can
+ * neither hold a clock open nor move another entry; a repeated
  * id counts once; an edit changes what the timeline shows while both the edit
  * and the original stay in `events` (the audit trail). The incident owns every
  * pointer it hands out; they stay valid until the next follow or free. */
@@ -35,7 +39,9 @@ int incident_role_from_name(const char *name);   /* -1 when unknown */
 
 struct timeline_entry {
     const struct event *ev;
-    int64_t at;            /* after edits */
+    int64_t at;            /* after edits: where it is shown */
+    int64_t happened;      /* what replay counts it as: at, or for an event
+                              stamped ahead of the clock, when it was read */
     const char *text;      /* after edits; "" when none */
     unsigned edits;        /* how many edit events changed it */
 };
@@ -69,6 +75,8 @@ struct incident {
     /* every event read, repeated ids dropped, in file order */
     struct event **events;
     size_t nevents, events_cap;
+    size_t nahead;                  /* events stamped ahead of the clock that read them */
+    int64_t read_clock;             /* the clock while the last read ran */
     struct id_set *ids;
 
     /* derived by replay */

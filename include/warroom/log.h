@@ -27,6 +27,7 @@ void log_close(struct incident_log *log);
 
 /* Appends D: fills in its id (random) and ts (now) when unset, encodes it
  * (cleaning every string), and returns 0 only once the record is on disk.
+ * Its stamps are written as given: nothing else in the log changes them.
  * ID_OUT, when not NULL, receives the id written. */
 int log_append(struct incident_log *log, struct event_draft *d);
 
@@ -78,6 +79,8 @@ struct log_reader {
 };
 
 int log_reader_open(struct log_reader *r, const char *path);
+/* Adds a warning for people to read to R's list (replay's own findings). */
+void log_reader_warn(struct log_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_reader_close(struct log_reader *r);
 
 enum log_read_mode {

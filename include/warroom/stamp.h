@@ -15,6 +15,9 @@
 #define STAMP_HOUR (60 * STAMP_MINUTE)
 #define STAMP_DAY (24 * STAMP_HOUR)
 #define STAMP_TEXT_MAX 32
+/* How far past the reader's clock a stamp may lie before it is taken for a
+ * wrong clock: machines drift by seconds, not minutes. */
+#define STAMP_SKEW_MAX (5 * STAMP_MINUTE)
 
 /* Now, from the real-time clock, unless WARROOM_NOW (ISO 8601) fixes it; with a
  * trailing "+" ("2025-03-15T14:00:00Z+") time starts there at the first call

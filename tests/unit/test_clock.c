@@ -444,6 +444,34 @@ static void test_undeclared_has_no_clocks(void **state)
     policy_free(&p);
 }
 
+/* Records stamped hours past the clock that reads them (a writer's clock
+ * ahead): they have happened by the time they are read, so they count as of
+ * then and hold no clock open, nor push a deadline hours out. */
+static void test_records_far_ahead_count_as_of_reading(void **state)
+{
+    struct world *w = *state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    declare(w, 1);
+    add(w, EVENT_ACK, T0 + 3 * H, NULL, NULL);
+    add(w, EVENT_UPDATE, T0 + 3 * H, "state", "identified");
+    char iso[STAMP_TEXT_MAX];
+    setenv("WARROOM_NOW", stamp_format_iso(iso, T0 + 10 * M), 1);
+    struct incident *inc = load(w);
+    unsetenv("WARROOM_NOW");
+    assert_int_equal(inc->nahead, 2);
+    assert_int_equal(inc->acked_at, T0 + 10 * M);
+    assert_int_equal(state_at(inc, &p, T0 + 20 * M, CLOCK_ACK, NULL), CLOCK_MET);
+    assert_int_equal(state_at(inc, &p, T0 + 20 * M, CLOCK_ESCALATION, "ack-secondary"), CLOCK_MET);
+    assert_int_equal(state_at(inc, &p, T0 + 20 * M, CLOCK_ESCALATION, "ack-manager"), CLOCK_MET);
+    /* the next update is due 15 min after the one read, not 3 h on */
+    expect_deadline(inc, &p, CLOCK_UPDATE, NULL, T0 + 10 * M + 15 * M);
+    /* the mitigation target still runs from the declaration */
+    expect_deadline(inc, &p, CLOCK_MITIGATE, NULL, T0 + H);
+    incident_free(inc);
+    policy_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +486,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fired_escalation_is_marked, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clocks_sorted_soonest_first, world_setup, world_teardown),
         cmocka_unit_test(test_three_level_ladder),
+        cmocka_unit_test_setup_teardown(test_records_far_ahead_count_as_of_reading, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_undeclared_has_no_clocks, world_setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,7 +191,11 @@ static void test_repeated_id_counts_once(void **state)
     incident_free(inc);
 }
 
-static void test_ts_never_goes_backwards(void **state)
+/* A fixed clock (WARROOM_NOW) stamps every entry alike: they keep the order
+ * they were appended in, and no stamp is changed to make them differ. */
+static void append_at(struct world *w, enum event_type type, int64_t at, const char *text);
+
+static void test_same_stamp_keeps_append_order(void **state)
 {
     struct world *w = *state;
     setenv("WARROOM_NOW", "2025-03-15T14:00:00Z", 1);
@@ -202,11 +206,40 @@ static void test_ts_never_goes_backwards(void **state)
     struct incident *inc;
     assert_int_equal(incident_load(&inc, "inc-x", w->path), 0);
     assert_int_equal(inc->nevents, 3);
-    assert_true(inc->events[0]->ts < inc->events[1]->ts);
-    assert_true(inc->events[1]->ts < inc->events[2]->ts);
-    /* with at = ts, the timeline keeps the order they were recorded in */
+    assert_int_equal(inc->events[0]->ts, inc->events[2]->ts);
     assert_string_equal(inc->timeline[0].text, "a");
+    assert_string_equal(inc->timeline[1].text, "b");
     assert_string_equal(inc->timeline[2].text, "c");
+    incident_free(inc);
+}
+
+/* One record stamped 3 h ahead (a wrong clock, a crafted line) moves no other
+ * entry, is flagged, and counts as of when it was read. */
+static void test_a_stamp_ahead_moves_nothing(void **state)
+{
+    struct world *w = *state;
+    int64_t now = stamp_now();
+    char line[256], iso[STAMP_TEXT_MAX];
+    snprintf(line, sizeof line, "{\"v\":1,\"id\":\"ahead\",\"ts\":\"%s\",\"type\":\"ack\"}\n",
+             stamp_format_iso(iso, now + 3 * STAMP_HOUR + 30 * STAMP_SECOND));
+    append_at(w, EVENT_DECLARE, now - 10 * STAMP_MINUTE, NULL);
+    raw(w, line);
+    char id[EVENT_ID_MAX + 1];
+    note(w, "after it", id);
+    struct incident *inc;
+    assert_int_equal(incident_load(&inc, "inc-x", w->path), 0);
+    const struct event *after = incident_find(inc, id);
+    assert_true(after->ts <= stamp_now());            /* its own clock, not 3 h on */
+    assert_true(after->ts >= now);
+    assert_int_equal(inc->nahead, 1);
+    assert_true(incident_find(inc, "ahead")->ahead);
+    assert_int_equal(inc->reader.nwarnings, 1);
+    assert_non_null(strstr(inc->reader.warnings[0], "line 2: stamped "));
+    assert_non_null(strstr(inc->reader.warnings[0], "3h00m ahead of this machine's clock"));
+    /* shown where it says: last; but acknowledged by now, not in 3 h */
+    assert_string_equal(inc->timeline[inc->ntimeline - 1].ev->id, "ahead");
+    assert_string_equal(inc->timeline[1].text, "after it");
+    assert_true(inc->acked_at != STAMP_NONE && inc->acked_at <= stamp_now());
     incident_free(inc);
 }
 
@@ -371,7 +404,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damage_in_the_middle_names_the_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage_at_the_end_with_newline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_id_counts_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ts_never_goes_backwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_stamp_keeps_append_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_stamp_ahead_moves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_keeps_audit_trail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow_equals_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_record_retires_a_parseable_line, setup, teardown),
