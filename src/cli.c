@@ -1096,6 +1096,8 @@ int cli_main(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
+    if (stamp_check_now() < 0)
+        return cli_fail();
     if (o.at) {
         int64_t at;
         if (stamp_parse_user(&at, o.at, stamp_now()) < 0)

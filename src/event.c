@@ -693,6 +693,13 @@ int event_encode(struct buf *out, const struct event_draft *d)
     char ts[STAMP_TEXT_MAX], at[STAMP_TEXT_MAX];
     size_t start = out->len;
     const char *type = d->type == EVENT_UNKNOWN && d->type_name ? d->type_name : event_type_name(d->type);
+    /* a stamp past 9999 would be written with five digits and never read back */
+    if (!stamp_in_range(d->ts) || (d->at != STAMP_NONE && !stamp_in_range(d->at))) {
+        bool bad_ts = !stamp_in_range(d->ts);
+        return error_set("the record's %s %s is outside the years 0001 to 9999: nothing was written "
+                         "(is the system clock or WARROOM_NOW right?)",
+                         bad_ts ? "time" : "--at time", stamp_format_iso(ts, bad_ts ? d->ts : d->at));
+    }
     buf_printf(out, "{\"v\":%d,\"id\":", EVENT_VERSION);
     encode_clean(out, "id", d->id);
     buf_printf(out, ",\"ts\":\"%s\"", stamp_format_iso(ts, d->ts));

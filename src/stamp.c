@@ -123,13 +123,17 @@ int stamp_parse_iso(int64_t *out, const char *s)
     if (sec == 60)
         sec = 59;                         /* a leap second is recorded as its second's start */
     int64_t t = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset;
-    /* only what can be written back as four digits: 0001-01-01 to 9999-12-31, UTC */
-    if (t < INT64_C(-62135596800000) || t > INT64_C(253402300799999))
-        return error_set("time \"%.40s\" is outside the years 0001 to 9999", s);
+    if (!stamp_in_range(t))
+        return error_set("time \"%.40s\" is outside the years 0001 to 9999 (UTC)", s);
     *out = t;
     return 0;
 bad:
     return error_set("time \"%.40s\" is not ISO 8601 (expected like 2025-03-15T14:25:00Z)", s);
+}
+
+bool stamp_in_range(int64_t t)
+{
+    return t >= STAMP_MIN && t <= STAMP_MAX;
 }
 
 int stamp_parse_user(int64_t *out, const char *s, int64_t now)
@@ -151,6 +155,8 @@ int stamp_parse_user(int64_t *out, const char *s, int64_t now)
         int64_t t = day + h * STAMP_HOUR + m * STAMP_MINUTE + sec * STAMP_SECOND;
         if (t > now + STAMP_MINUTE)
             t -= STAMP_DAY;               /* "23:50" typed at 00:10 means last night */
+        if (!stamp_in_range(t))
+            return error_set("time \"%.40s\" today is outside the years 0001 to 9999 (UTC): is the clock right?", s);
         *out = t;
         return 0;
     }
@@ -232,27 +238,71 @@ char *stamp_format_span(char *out, size_t size, int64_t span)
     return out;
 }
 
-int64_t stamp_now(void)
+/* WARROOM_NOW's starting point into *OUT, and whether it runs: 1; 0 when it
+ * is unset; -1 when it does not parse (with a message when REPORT). */
+static int fixed_now(int64_t *out, bool *running, bool report)
 {
     const char *fixed = getenv("WARROOM_NOW");
+    char text[STAMP_TEXT_MAX];
+    if (!fixed || !*fixed)
+        return 0;
+    size_t n = strlen(fixed);
+    *running = fixed[n - 1] == '+';
+    if (*running)
+        n--;
+    if (n >= sizeof text) {
+        if (report)
+            error_set("WARROOM_NOW \"%.40s\" is not a time like 2025-03-15T14:00:00Z", fixed);
+        return -1;
+    }
+    memcpy(text, fixed, n);
+    text[n] = '\0';
+    int64_t t;
+    if (!report) {
+        /* no message: stamp_now must not replace one a caller is about to show */
+        char saved[1024];
+        snprintf(saved, sizeof saved, "%s", error_last());
+        int rc = stamp_parse_iso(&t, text);
+        error_set("%s", saved);
+        if (rc < 0)
+            return -1;
+    } else if (stamp_parse_iso(&t, text) < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", error_last());
+        error_set("WARROOM_NOW: %s", why);
+        return -1;
+    }
+    *out = t;
+    return 1;
+}
+
+int stamp_check_now(void)
+{
+    int64_t t;
+    bool running;
+    int rc = fixed_now(&t, &running, true);
+    if (rc < 0)
+        return -1;
+    t = stamp_now();
+    if (!stamp_in_range(t)) {
+        char text[STAMP_TEXT_MAX];
+        return error_set("the clock reads %s, outside the years 0001 to 9999: set the system clock%s",
+                         stamp_format_iso(text, t), rc ? " or WARROOM_NOW" : "");
+    }
+    return 0;
+}
+
+int64_t stamp_now(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t real = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    if (!fixed || !*fixed)
-        return real;
-    /* "...Z" stands still; "...Z+" starts there and runs with the real clock,
-     * so a test can put a deadline seconds away and watch it pass. */
-    char text[STAMP_TEXT_MAX];
-    size_t n = strlen(fixed);
-    bool running = n > 0 && fixed[n - 1] == '+';
-    if (running)
-        n--;
     int64_t t;
-    if (n >= sizeof text)
-        return real;
-    memcpy(text, fixed, n);
-    text[n] = '\0';
-    if (stamp_parse_iso(&t, text) < 0)
+    bool running;
+    /* "...Z" stands still; "...Z+" starts there and runs with the real clock,
+     * so a test can put a deadline seconds away and watch it pass. One that
+     * does not parse is refused at the door (stamp_check_now). */
+    if (fixed_now(&t, &running, false) <= 0)
         return real;
     if (!running)
         return t;

@@ -19,10 +19,24 @@
  * wrong clock: machines drift by seconds, not minutes. */
 #define STAMP_SKEW_MAX (5 * STAMP_MINUTE)
 
+/* Every stamp warroom reads or writes lies in [STAMP_MIN, STAMP_MAX], UTC:
+ * 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, what four-digit ISO
+ * 8601 years can write and read back. Parsing, the clock, --at and encoding
+ * refuse anything else with a message, so no record is ever written that
+ * cannot be read. */
+#define STAMP_MIN INT64_C(-62135596800000)
+#define STAMP_MAX INT64_C(253402300799999)
+
+bool stamp_in_range(int64_t t);
+
 /* Now, from the real-time clock, unless WARROOM_NOW (ISO 8601) fixes it; with a
  * trailing "+" ("2025-03-15T14:00:00Z+") time starts there at the first call
  * and then runs. Tests and demos control time through it without sleeping. */
 int64_t stamp_now(void);
+
+/* Checks the clock stamp_now reads: a WARROOM_NOW that does not parse, or a
+ * time outside [STAMP_MIN, STAMP_MAX], is an error with a message. */
+int stamp_check_now(void);
 
 /* Parses an ISO 8601 date-time with a zone (Z or ±HH:MM or ±HHMM), with optional
  * fractional seconds (kept to the millisecond). Returns 0 or -1 with a message. */

@@ -31,3 +31,26 @@ WARROOM_NOW=${day}T14:20:00Z wr show --json > "$scratch/out" 2> /dev/null
 check "ack ahead: acknowledged as of now, not in 3 h" test "$(j .acked_at)" = "${day}T14:20:00Z"
 check "ack ahead: the acknowledge escalations are met, not overdue" test "$(j '[.clocks[] | select(.kind == "escalation" and .action == "if not acknowledged" and .state != "met")] | length')" -eq 0
 unset WARROOM_INCIDENT
+
+# --- the end of the calendar: nothing is written that cannot be read back ---
+export WARROOM_DIR="$scratch/y10k"
+inc=$(WARROOM_NOW=${day}T14:00:00Z wr open --sev 3 --title "End of time")
+export WARROOM_INCIDENT="$inc"
+printf '%s\n' '{"v":1,"id":"crafted","ts":"9999-12-31T23:59:59.999Z","type":"note","text":"crafted at the end of time"}' >> "$WARROOM_DIR/$inc/events.jsonl"
+WARROOM_NOW=${day}T14:05:00Z wr log "after the crafted record"
+check "year 10000: log after a record stamped 9999-12-31T23:59:59.999Z succeeds" test $? -eq 0
+check "year 10000: no five-digit year in the log" sh -c "! grep -q '\"10000-' '$WARROOM_DIR/$inc/events.jsonl'"
+WARROOM_NOW=${day}T14:06:00Z wr show --json > "$scratch/out" 2> /dev/null
+check "year 10000: the incident stays readable" test $? -eq 0
+check "year 10000: the new entry keeps its own time" test "$(j '.timeline[] | select(.text == "after the crafted record") | .ts')" = "${day}T14:05:00Z"
+WARROOM_NOW=9999-12-31T23:59:59.999Z wr log "the last millisecond"
+check "year 10000: the last millisecond can be written" test $? -eq 0
+expect_status 1 "year 10000: a WARROOM_NOW past 9999 is refused" env WARROOM_NOW=10000-01-01T00:00:00Z "$WARROOM" log "too late"
+check "  ... saying what is wrong with it" grep -q 'WARROOM_NOW: time "10000-01-01T00:00:00Z" is not ISO 8601' "$scratch/err"
+expect_status 1 "a WARROOM_NOW that is no time is refused, not ignored" env WARROOM_NOW=yesterday "$WARROOM" log "when?"
+expect_status 2 "year 10000: --at past 9999 is refused" wr log --at 10000-01-01T00:00:00Z "too late"
+expect_status 2 "year 10000: --at past 9999 through a zone is refused" wr log --at 9999-12-31T23:30:00-01:00 "too late"
+check "  ... saying so" grep -q 'outside the years 0001 to 9999' "$scratch/err"
+WARROOM_NOW=${day}T14:07:00Z wr show > /dev/null 2>&1
+check "year 10000: still readable after all that" test $? -eq 0
+unset WARROOM_INCIDENT

@@ -393,6 +393,31 @@ static void test_torn_record_beyond_any_region_is_damage(void **state)
     assert_non_null(strstr(error_last(), ":1: damaged record (a torn record that does not say"));
 }
 
+/* A stamp past 9999 (a clock run past the end, WARROOM_NOW) is refused before
+ * anything is written: a five-digit year would make the log unreadable. */
+static void test_stamp_past_9999_is_refused(void **state)
+{
+    struct world *w = *state;
+    note(w, "before", NULL);
+    struct stat before, after;
+    assert_int_equal(stat(w->path, &before), 0);
+    struct event_draft d;
+    event_draft_init(&d, EVENT_NOTE, "tester");
+    event_draft_str(&d, "text", "at the end of time");
+    d.ts = STAMP_MAX + 1;
+    assert_int_equal(log_append(&w->log, &d), -1);
+    assert_non_null(strstr(error_last(), "10000-01-01T00:00:00.000Z is outside the years 0001 to 9999"));
+    d.ts = STAMP_MAX;
+    d.at = STAMP_MAX + 1;
+    assert_int_equal(log_append(&w->log, &d), -1);
+    event_draft_free(&d);
+    assert_int_equal(stat(w->path, &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    struct incident *inc;
+    assert_int_equal(incident_load(&inc, "inc-x", w->path), 0);
+    incident_free(inc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_record_retires_a_parseable_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow_replays_afresh_when_a_torn_record_retires_seen_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_record_beyond_any_region_is_damage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stamp_past_9999_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -372,6 +372,46 @@ static void test_now(void **state)
     }
 }
 
+/* Every way a stamp comes in stops at 9999-12-31T23:59:59.999Z: a year of five
+ * digits is written by no one and read by no one. */
+static void test_range_at_the_door(void **state)
+{
+    (void)state;
+    assert_true(stamp_in_range(STAMP_MAX));
+    assert_false(stamp_in_range(STAMP_MAX + 1));
+    assert_true(stamp_in_range(STAMP_MIN));
+    assert_false(stamp_in_range(STAMP_MIN - 1));
+    assert_false(stamp_in_range(STAMP_NONE));
+    assert_int_equal(iso_ok("9999-12-31T23:59:59.999Z"), STAMP_MAX);
+    iso_fails("9999-12-31T23:59:59.999-00:01", "outside the years 0001 to 9999");
+    iso_fails("10000-01-01T00:00:00Z", "ISO 8601");
+    /* HH:MM on a clock at the very end of the range */
+    int64_t t;
+    assert_int_equal(stamp_parse_user(&t, "23:59", STAMP_MAX), 0);
+    assert_int_equal(stamp_parse_user(&t, "00:30", STAMP_MAX + STAMP_HOUR), -1);
+    assert_non_null(strstr(error_last(), "outside the years 0001 to 9999"));
+    /* the clock itself */
+    char *saved = getenv("WARROOM_NOW") ? xstrdup(getenv("WARROOM_NOW")) : NULL;
+    setenv("WARROOM_NOW", "9999-12-31T23:59:59.999Z", 1);
+    assert_int_equal(stamp_check_now(), 0);
+    setenv("WARROOM_NOW", "10000-01-01T00:00:00Z", 1);
+    assert_int_equal(stamp_check_now(), -1);
+    assert_non_null(strstr(error_last(), "WARROOM_NOW: time \"10000-01-01T00:00:00Z\" is not ISO 8601"));
+    setenv("WARROOM_NOW", "not a time", 1);
+    assert_int_equal(stamp_check_now(), -1);
+    assert_non_null(strstr(error_last(), "WARROOM_NOW"));
+    /* stamp_now keeps a message a caller is about to show */
+    error_set("the message");
+    (void)stamp_now();
+    assert_string_equal(error_last(), "the message");
+    unsetenv("WARROOM_NOW");
+    assert_int_equal(stamp_check_now(), 0);
+    if (saved) {
+        setenv("WARROOM_NOW", saved, 1);
+        free(saved);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_span),
         cmocka_unit_test(test_span_most_negative),
         cmocka_unit_test(test_now),
+        cmocka_unit_test(test_range_at_the_door),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
