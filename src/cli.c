@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <strings.h>
 #include <jansson.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -474,7 +475,8 @@ static int check_sev(const struct cli_context *c, const char *text, int *sev)
     long v = strtol(text, &end, 10);
     if ((text[0] == 'S' || text[0] == 's') && strncasecmp(text, "sev", 3) == 0)
         v = strtol(text + 3, &end, 10);
-    if (*end || !policy_level(&c->policy, (int)v)) {
+    /* bounded before the cast: 4294967297 must not become 1 */
+    if (*end || v < 1 || v > POLICY_SEV_MAX || !policy_level(&c->policy, (int)v)) {
         return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->policy.source,
                          c->policy.nlevels);
     }
@@ -1098,6 +1100,13 @@ int cli_main(int argc, char **argv)
     }
     if (stamp_check_now() < 0)
         return cli_fail();
+    if (o.wait) {
+        /* flush's rule for --wait, checked before anything is recorded */
+        char *end;
+        double s = strtod(o.wait, &end);
+        if (end == o.wait || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
+            return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
+    }
     if (o.at) {
         int64_t at;
         if (stamp_parse_user(&at, o.at, stamp_now()) < 0)

@@ -141,7 +141,22 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
     return n;
 }
 
+/* FNV-1a, 64 bits: the whole text counts, however long. */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
 void clock_escalation_id(char *out, size_t size, const char *inc_id, const struct escalation_rule *rule)
 {
-    snprintf(out, size, "escalate:%s:%s", inc_id, rule->id);
+    /* "escalate:INC:RULE" while it fits, readable and what older versions
+     * wrote; else the rule id's hash after a '#' (which readable ones never
+     * hold), so two rules differing only past what fits get two ids. */
+    int n = snprintf(out, size, "escalate:%s:%s", inc_id, rule->id);
+    if (n >= 0 && (size_t)n < size && n <= EVENT_ID_MAX && !strchr(rule->id, '#'))
+        return;
+    uint64_t h = fnv1a(fnv1a(UINT64_C(14695981039346656037), inc_id), "\n");
+    snprintf(out, size, "escalate:%s:#%016llx", inc_id, (unsigned long long)fnv1a(h, rule->id));
 }

@@ -549,16 +549,23 @@ const struct action_item *incident_action(const struct incident *inc, const char
     return NULL;
 }
 
+/* Ids we make are A1 to A<ACTION_ITEM_MAX>; an item named past that (a crafted
+ * "A9223372036854775807") is not one of ours and does not move the count. */
+#define ACTION_ITEM_MAX 999999999L
+
 void incident_next_action_id(const struct incident *inc, char *out, size_t size)
 {
     long max = 0;
     for (size_t i = 0; i < inc->nactions; i++) {
         const char *s = inc->actions[i].item;
-        if (s[0] == 'A' && s[1] >= '0' && s[1] <= '9') {
-            long v = strtol(s + 1, NULL, 10);
-            if (v > max)
-                max = v;
-        }
+        if (s[0] != 'A')
+            continue;
+        long v = 0;
+        const char *p = s + 1;
+        while (*p >= '0' && *p <= '9' && v <= ACTION_ITEM_MAX)
+            v = v * 10 + (*p++ - '0');
+        if (p > s + 1 && !*p && v < ACTION_ITEM_MAX && v > max)
+            max = v;
     }
     snprintf(out, size, "A%ld", max + 1);
 }

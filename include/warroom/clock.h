@@ -38,7 +38,9 @@ const char *clock_state_name(enum clock_state s);
 size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out);
 
 /* The deterministic id of the escalate event that records RULE firing for
- * incident INC_ID: two consoles firing the same step write the same id. */
+ * incident INC_ID: two consoles firing the same step write the same id, and
+ * two rules get two ids however long their ids (a hash of the whole rule id
+ * stands in for one that does not fit). OUT has room for EVENT_ID_MAX + 1. */
 void clock_escalation_id(char *out, size_t size, const char *inc_id, const struct escalation_rule *rule);
 
 #endif

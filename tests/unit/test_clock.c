@@ -472,6 +472,59 @@ static void test_records_far_ahead_count_as_of_reading(void **state)
     policy_free(&p);
 }
 
+/* Two rules whose ids share their first 150 bytes: two event ids, and once
+ * both are recorded both count as fired (one id for both left the second
+ * unfired for ever, and the console appended it again every second). */
+static void test_long_rule_ids_get_their_own_event_ids(void **state)
+{
+    struct world *w = *state;
+    char prefix[151], text[2048];
+    memset(prefix, 'r', 150);
+    prefix[150] = '\0';
+    snprintf(text, sizeof text,
+             "{\"severities\": [{\"level\": 1, \"name\": \"SEV1\", \"ack_within\": \"5m\"},"
+             " {\"level\": 2, \"name\": \"SEV2\", \"ack_within\": \"15m\"}],"
+             " \"escalation\": ["
+             " {\"id\": \"%s-one\", \"when\": \"declared\", \"after\": \"0m\", \"action\": \"notify\", \"target\": \"a\"},"
+             " {\"id\": \"%s-two\", \"when\": \"declared\", \"after\": \"0m\", \"action\": \"notify\", \"target\": \"b\"}]}",
+             prefix, prefix);
+    struct policy p;
+    if (policy_parse(&p, text, strlen(text), "long ids") < 0)
+        fail_msg("%s", error_last());
+    char one[EVENT_ID_MAX + 1], two[EVENT_ID_MAX + 1], again[EVENT_ID_MAX + 1];
+    clock_escalation_id(one, sizeof one, "inc-20250315-checkout-down", &p.rules[0]);
+    clock_escalation_id(two, sizeof two, "inc-20250315-checkout-down", &p.rules[1]);
+    clock_escalation_id(again, sizeof again, "inc-20250315-checkout-down", &p.rules[0]);
+    assert_string_not_equal(one, two);
+    assert_string_equal(one, again);               /* deterministic */
+    assert_true(strlen(one) <= EVENT_ID_MAX);
+    assert_int_equal(strncmp(one, "escalate:inc-20250315-checkout-down:#", 37), 0);
+    /* a rule id that looks like a hash is hashed too, never taken as one */
+    struct escalation_rule fake = p.rules[0];
+    char looks[EVENT_ID_MAX + 1];
+    snprintf(looks, sizeof looks, "%s", one + strlen("escalate:inc-20250315-checkout-down:"));
+    fake.id = looks;
+    clock_escalation_id(again, sizeof again, "inc-20250315-checkout-down", &fake);
+    assert_string_not_equal(again, one);
+    declare(w, 1);
+    for (size_t i = 0; i < 2; i++) {
+        struct event_draft d;
+        event_draft_init(&d, EVENT_ESCALATE, "console");
+        snprintf(d.id, sizeof d.id, "%s", i ? two : one);
+        d.at = d.ts = T0;
+        event_draft_str(&d, "rule", p.rules[i].id);
+        assert_int_equal(log_append(&w->log, &d), 0);
+        event_draft_free(&d);
+    }
+    struct incident *inc = load(w);
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, &p, T0 + M, clocks);
+    assert_true(find(clocks, n, CLOCK_ESCALATION, p.rules[0].id)->fired);
+    assert_true(find(clocks, n, CLOCK_ESCALATION, p.rules[1].id)->fired);
+    incident_free(inc);
+    policy_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +539,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fired_escalation_is_marked, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clocks_sorted_soonest_first, world_setup, world_teardown),
         cmocka_unit_test(test_three_level_ladder),
+        cmocka_unit_test_setup_teardown(test_long_rule_ids_get_their_own_event_ids, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_records_far_ahead_count_as_of_reading, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_undeclared_has_no_clocks, world_setup, world_teardown),
     };
