@@ -41,6 +41,31 @@ static bool rule_fired(const struct incident *inc, const char *id)
     return false;
 }
 
+/* When the condition of rule R began: the declaration, or later when the
+ * rule waits for something the declaration did not bring: the incident
+ * entering a severity the rule lists (SEV2 raised to SEV1 at 14:00 makes the
+ * SEV1 step due at 14:00, not at the declaration), or customer data being
+ * marked exposed. */
+static int64_t rule_start(const struct incident *inc, const struct escalation_rule *r)
+{
+    int64_t start = inc->declared_at;
+    if (r->when == RULE_DATA_EXPOSED && inc->exposed_at != STAMP_NONE && inc->exposed_at > start)
+        start = inc->exposed_at;
+    if (r->severities) {
+        int64_t entered = STAMP_NONE;
+        bool listed = false;
+        for (size_t i = 0; i < inc->nsevs; i++) {
+            bool now_listed = inc->sevs[i].sev >= 0 && inc->sevs[i].sev < 32 && (r->severities & (1u << inc->sevs[i].sev));
+            if (now_listed && !listed)
+                entered = inc->sevs[i].at;
+            listed = now_listed;
+        }
+        if (listed && entered != STAMP_NONE && entered > start)
+            start = entered;
+    }
+    return start;
+}
+
 static int compare_clocks(const void *pa, const void *pb)
 {
     const struct clock *a = pa, *b = pb;
@@ -126,7 +151,7 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
                                                     : r->when == RULE_UNMITIGATED  ? "if not mitigated"
                                                     : r->when == RULE_DATA_EXPOSED ? "customer data exposed"
                                                                                    : "on declaration");
-        settle(c, start + r->after, met, now);
+        settle(c, rule_start(inc, r) + r->after, met, now);
         c->fired = rule_fired(inc, r->id);
     }
     if (lvl->postmortem_due && resolved) {

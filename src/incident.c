@@ -176,6 +176,7 @@ static void reset_derived(struct incident *inc)
     inc->sev = 0;
     inc->status = STATUS_NONE;
     inc->data_exposed = false;
+    inc->exposed_at = STAMP_NONE;
     inc->declared_at = inc->impact_at = inc->detected_at = inc->acked_at = inc->mitigated_at = STAMP_NONE;
     inc->first_alert_at = inc->first_impact_at = STAMP_NONE;
     inc->resolved_at = inc->last_update_at = inc->reopened_at = STAMP_NONE;
@@ -283,6 +284,8 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
         inc->impact = event_str(ev, "impact");
         inc->status = STATUS_INVESTIGATING;
         inc->data_exposed = event_bool(ev, "data_exposed");
+        if (inc->data_exposed)
+            inc->exposed_at = at;
         if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
             inc->sev = (int)n;
             struct sev_change c = {(int)n, at, ev->by, NULL};
@@ -295,8 +298,10 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
             struct sev_change c = {(int)n, at, ev->by, event_str(ev, "why")};
             PUSH(inc->sevs, inc->nsevs, c);
         }
-        if (event_bool(ev, "data_exposed"))
+        if (event_bool(ev, "data_exposed") && !inc->data_exposed) {
             inc->data_exposed = true;
+            inc->exposed_at = at;
+        }
         break;
     case EVENT_ROLE:
         apply_role(inc, ev, at);

@@ -141,7 +141,17 @@ static json_t *timeline_json(const struct incident *inc, const struct policy *p)
         describe_entry(&line, inc, p, e);
         format_date(date, sizeof date, e->at);
         format_time(time, sizeof time, e->at);
+        /* an automatic step: when it was due, and when it was done */
+        const char *due_text = e->ev->type == EVENT_ESCALATE ? event_str(e->ev, "due") : NULL;
+        int64_t due_at;
+        char due[8] = "";
+        if (due_text && stamp_parse_iso(&due_at, due_text) == 0) {
+            format_time(due, sizeof due, due_at);
+            buf_printf(&line, " (due %s, done %s)", due, time);
+        }
         json_t *entry = json_object();
+        if (*due)
+            json_object_set_new(entry, "due", json_string(due));
         json_object_set_new(entry, "time", json_string(time));
         json_object_set_new(entry, "date", json_string(date));
         json_object_set_new(entry, "by", nullable(e->ev->by));

@@ -602,7 +602,9 @@ void ui_fire_escalations(struct console *con)
         struct event_draft d;
         event_draft_init(&d, EVENT_ESCALATE, "warroom");
         clock_escalation_id(d.id, sizeof d.id, con->inc->id, c->rule);
-        d.at = c->deadline;
+        /* done now (ts and at); due when its condition made it so */
+        char due[STAMP_TEXT_MAX];
+        event_draft_str(&d, "due", stamp_format_iso_s(due, c->deadline));
         event_draft_str(&d, "rule", c->rule->id);
         event_draft_str(&d, "action", c->rule->action);
         event_draft_str(&d, "target", c->rule->target);

@@ -3,7 +3,10 @@
  * deadline and the escalation steps behind it, the next status update (its
  * cadence set by the severity, restarted by every update), the mitigation
  * target, the other escalation rules and the postmortem due date. A clock runs
- * out AT its deadline: one millisecond before it is pending, at it overdue. */
+ * out AT its deadline: one millisecond before it is pending, at it overdue.
+ * An escalation step is due its rule's delay after its condition began: the
+ * declaration, the moment the incident entered a severity the rule lists, or
+ * the moment customer data was marked exposed. */
 #ifndef WARROOM_CLOCK_H
 #define WARROOM_CLOCK_H
 

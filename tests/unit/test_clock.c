@@ -239,7 +239,8 @@ static void test_severity_change_moves_deadlines(void **state)
     /* the clocks follow the current severity, from the declaration */
     expect_deadline(inc, &p, CLOCK_ACK, NULL, T0 + 5 * M);
     expect_deadline(inc, &p, CLOCK_MITIGATE, NULL, T0 + 1 * H);
-    expect_deadline(inc, &p, CLOCK_ESCALATION, "sev1-executives", T0);
+    /* but the SEV1 step is due when the SEV1 began, not before */
+    expect_deadline(inc, &p, CLOCK_ESCALATION, "sev1-executives", T0 + 2 * M);
     incident_free(inc);
     policy_free(&p);
 }
@@ -525,6 +526,38 @@ static void test_long_rule_ids_get_their_own_event_ids(void **state)
     policy_free(&p);
 }
 
+/* An escalation step is due when its condition began: SEV2 raised to SEV1
+ * makes the SEV1 step due then; a step that waits for something (customer
+ * data marked exposed) from that moment. */
+static void test_escalation_due_when_its_condition_began(void **state)
+{
+    struct world *w = *state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    declare(w, 2);
+    add(w, EVENT_SEV, T0 + 8 * M, "sev", "1");
+    struct event_draft d;
+    event_draft_init(&d, EVENT_SEV, "tester");
+    d.at = d.ts = T0 + 20 * M;
+    event_draft_int(&d, "sev", 1);
+    event_draft_bool(&d, "data_exposed", true);
+    assert_int_equal(log_append(&w->log, &d), 0);
+    event_draft_free(&d);
+    struct incident *inc = load(w);
+    expect_deadline(inc, &p, CLOCK_ESCALATION, "sev1-executives", T0 + 8 * M);
+    expect_deadline(inc, &p, CLOCK_ESCALATION, "data-exposure", T0 + 20 * M);
+    /* ack steps listed for every level still run from the declaration */
+    expect_deadline(inc, &p, CLOCK_ESCALATION, "ack-secondary", T0 + 5 * M);
+    incident_free(inc);
+    /* down to SEV2 and back up: the step is due from the second SEV1 */
+    add(w, EVENT_SEV, T0 + 30 * M, "sev", "2");
+    add(w, EVENT_SEV, T0 + 40 * M, "sev", "1");
+    inc = load(w);
+    expect_deadline(inc, &p, CLOCK_ESCALATION, "sev1-executives", T0 + 40 * M);
+    incident_free(inc);
+    policy_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fired_escalation_is_marked, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clocks_sorted_soonest_first, world_setup, world_teardown),
         cmocka_unit_test(test_three_level_ladder),
+        cmocka_unit_test_setup_teardown(test_escalation_due_when_its_condition_began, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_long_rule_ids_get_their_own_event_ids, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_records_far_ahead_count_as_of_reading, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_undeclared_has_no_clocks, world_setup, world_teardown),
