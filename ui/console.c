@@ -201,12 +201,15 @@ static void follow(struct console *con)
     bool changed = false;
     size_t before = con->inc->ntimeline;
     timeline_before_change(con);
+    size_t warned = con->inc->reader.nwarnings;
     if (incident_follow(con->inc, &changed) < 0) {
         console_message(con, true, "%s", error_last());
         return;
     }
     if (!changed)
         return;
+    for (size_t i = warned; i < con->inc->reader.nwarnings; i++)   /* a stamp ahead, a torn line */
+        console_message(con, true, "%s", con->inc->reader.warnings[i]);
     timeline_changed(con, before);
     refresh_clocks(con);
     console_mark_all(con);

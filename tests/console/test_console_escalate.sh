@@ -29,6 +29,14 @@ log=$WARROOM_DIR/$inc/events.jsonl
 T new-window -d -n esc "env WARROOM_NOW=$WARROOM_NOW WARROOM_INCIDENT=$inc WARROOM_DIR='$WARROOM_DIR' \
     WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; sleep 600"
 check "the console fires the SEV1 step" wait_in "$log" '"rule":"sev1-executives"'
+# a record written where the clock is 3 h ahead arrives while the console follows
+printf '%s\n' '{"v":1,"id":"ahead","ts":"2025-03-15T17:44:00Z","by":"dave","type":"note","text":"from a clock ahead"}' >> "$log"
+T capture-pane -p -t esc > "$scratch/screen"
+i=0
+until grep -q "stamped 2025-03-15T17:44:00Z, 3h00m ahead" "$scratch/screen" || [ $i -ge 50 ]; do
+    sleep 0.1; i=$((i + 1)); T capture-pane -p -t esc > "$scratch/screen"
+done
+check "the console flags a record stamped ahead of its clock as it arrives" grep -q "stamped 2025-03-15T17:44:00Z, 3h00m ahead" "$scratch/screen"
 T send-keys -t esc q
 grep '"rule":"sev1-executives"' "$log" | head -1 > "$scratch/step"
 check "  ... recorded when it was done (14:44), not when it was due" test "$(jq -r '.at // .ts' "$scratch/step")" = "${day}T14:44:00.000Z"
