@@ -141,3 +141,17 @@ check "too many unparseable lines: replay calls it damage, naming line 2" grep -
 "$appender" "$log" 1 after > "$scratch/out" 2>&1
 check "too many unparseable lines: the append refuses too" test $? -ne 0
 check "too many unparseable lines: nothing written" test "$(md5sum < "$log")" = "$before"
+# the same through the real binary: show, then log, then show again
+export WARROOM_DIR="$scratch/lookback-cli"
+inc=$(wr open --sev 3 --title "Look-back")
+export WARROOM_INCIDENT="$inc"
+log=$WARROOM_DIR/$inc/events.jsonl
+for i in 1 2 3 4 5; do head -c 61440 /dev/zero | tr '\0' 'y' >> "$log"; echo >> "$log"; done
+printf '{"v":1,"id":"cut' >> "$log"
+wr show > /dev/null 2> "$scratch/err"
+check "look-back (warroom): show works, with warnings" sh -c "test \$(grep -c 'a torn record\|the last record is torn' '$scratch/err') -eq 6"
+wr log "after the torn region"
+check "look-back (warroom): the next log succeeds" test $? -eq 0
+wr show --json > "$scratch/out" 2> /dev/null
+check "look-back (warroom): the incident stays readable" test "$(jq -r '.timeline[-1].text' "$scratch/out")" = "after the torn region"
+unset WARROOM_INCIDENT
