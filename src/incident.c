@@ -399,7 +399,7 @@ static void derive(struct incident *inc)
         slot_of[i] = inc->ntimeline;
         set_entry(&inc->timeline[inc->ntimeline++], ev);
     }
-    /* edits apply in the order they were recorded (ts, then as appended, then id) */
+    /* edits apply in the order they were recorded (ts, then as appended) */
     const struct event **edits = NULL;
     size_t nedits = 0;
     for (size_t i = 0; i < inc->nevents; i++)

@@ -15,7 +15,6 @@
 #include "warroom/error.h"
 #include "warroom/stamp.h"
 
-
 #define READ_CHUNK (1024 * 1024)
 
 static int lock(int fd, int how)
