@@ -155,3 +155,21 @@ check "look-back (warroom): the next log succeeds" test $? -eq 0
 wr show --json > "$scratch/out" 2> /dev/null
 check "look-back (warroom): the incident stays readable" test "$(jq -r '.timeline[-1].text' "$scratch/out")" = "after the torn region"
 unset WARROOM_INCIDENT
+
+# a write that fails while it closes a torn tail: the torn line, the torn
+# record closing it and the cut record are all set aside, now or at the retry
+for eio in "" 1; do
+    export WARROOM_DIR="$scratch/closing$eio"
+    inc=$(wr open --sev 3 --title "Failing while closing")
+    export WARROOM_INCIDENT="$inc"
+    printf '{"v":1,"id":"died-here' >> "$WARROOM_DIR/$inc/events.jsonl"
+    LOGFAULT_WRITE=1 LOGFAULT_UNWRITTEN=40 LOGFAULT_EIO=${eio:--1} faulty log "cut short" 2> "$scratch/err"
+    check "closing a torn tail${eio:+, disk back}: the failed log says not saved" grep -q 'was not saved' "$scratch/err"
+    wr log "cut short" 2> /dev/null
+    check "closing a torn tail${eio:+, disk back}: the retry succeeds" test $? -eq 0
+    wr show --json > "$scratch/out" 2> /dev/null
+    check "closing a torn tail${eio:+, disk back}: the log replays" test $? -eq 0
+    check "closing a torn tail${eio:+, disk back}: one copy" test "$(jq '[.timeline[] | select(.text == "cut short")] | length' "$scratch/out")" -eq 1
+    check "closing a torn tail${eio:+, disk back}: every line set aside is reported" test "$(jq '.warnings | length' "$scratch/out")" -ge 2
+    unset WARROOM_INCIDENT
+done
