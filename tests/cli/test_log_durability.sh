@@ -104,6 +104,10 @@ check "fdatasync EIO: says the event was not saved" grep -q 'was not saved' "$sc
 wr log "TLS config doubled the handshake"
 check "fdatasync EIO: after the retry, one copy" test "$(notes_named "TLS config doubled the handshake")" -eq 1
 check "fdatasync EIO: the log replays" sh -c "'$WARROOM_TOOLS/replay' '$WARROOM_DIR/$inc/events.jsonl' > /dev/null"
+# and when the disk refuses even that, warroom says the truth: it does not know
+LOGFAULT_FDATASYNC=1 faulty log "fate unknown" 2> "$scratch/err"
+check "fdatasync EIO, disk gone: log fails" test $? -eq 1
+check "fdatasync EIO, disk gone: says the event may not be saved, and how to tell" grep -q "may not be saved.*'warroom show' tells" "$scratch/err"
 unset WARROOM_INCIDENT
 
 # --- a torn record retires the whole region it names, whatever it holds ---
