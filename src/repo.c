@@ -283,10 +283,23 @@ int repo_read_file(struct buf *out, struct repo *r, const char *branch, const ch
     bool found;
     int rc;
 
-    if ((rc = repo_check_path(path)) < 0 || (rc = branch_refname(&refname, r, branch)) < 0)
+    if ((rc = repo_check_path(path)) < 0)
         goto done;
-    if ((rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
-        goto done;
+    if (branch) {
+        if ((rc = branch_refname(&refname, r, branch)) < 0 ||
+            (rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
+            goto done;
+    } else {
+        /* Whatever is checked out, a branch or a detached commit: reading
+         * needs no branch, only writing does. */
+        buf_adds(&refname, "HEAD");
+        rc = git_reference_name_to_id(&tip, r->git, "HEAD");
+        found = rc == 0;
+        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
+            rc = fail_git(rc, "cannot read HEAD");
+            goto done;
+        }
+    }
     if (!found) {
         rc = REPO_ENOTFOUND;
         error_set("%s has no commits", buf_str(&refname));

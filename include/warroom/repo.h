@@ -45,8 +45,9 @@ const char *repo_workdir(const struct repo *r);
  * with a message when HEAD is detached. Owned by R, valid until the next call. */
 const char *repo_current_branch(struct repo *r);
 
-/* Replaces OUT's content with the content of PATH on BRANCH (NULL: the current
- * branch). REPO_ENOTFOUND when the branch or the file does not exist. */
+/* Replaces OUT's content with the content of PATH on BRANCH (NULL: the commit
+ * HEAD names, also when HEAD is detached). REPO_ENOTFOUND when the branch or
+ * the file does not exist, or HEAD has no commit yet. */
 int repo_read_file(struct buf *out, struct repo *r, const char *branch, const char *path);
 
 /* 0 when PATH may name a file inside the repository: relative, no empty, "."

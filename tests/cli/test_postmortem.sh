@@ -185,6 +185,35 @@ check "  ... git fsck --strict is clean" fsck_ok "$scratch/work"
 expect_status 0 "--out inside the working tree" wr --repo "$scratch/work" postmortem --out "$scratch/work/sub/draft.md"
 check "  ... may be 0644 there" test "$(stat -c %a "$scratch/work/sub/draft.md")" = 644
 
+# ---- a detached HEAD ----
+# Reading needs no branch: every verb works in a repository at a detached
+# HEAD; only the postmortem commit needs one, and postmortem.branch names it.
+seeded "$scratch/det"
+printf 'newer\n' >>"$scratch/det/README" && git -C "$scratch/det" commit -q -am "newer"
+git -C "$scratch/det" checkout -q --detach HEAD~1
+printf 'staged\n' >"$scratch/det/staged.txt" && git -C "$scratch/det" add staged.txt
+git -C "$scratch/det" status --porcelain >"$scratch/det.status"
+det_head=$(git -C "$scratch/det" rev-parse HEAD); det_main=$(git -C "$scratch/det" rev-parse main)
+det_wr() { (cd "$scratch/det" && WARROOM_DIR="$scratch/det-data" "$WARROOM" "$@"); }
+expect_status 0 "detached HEAD: open works" det_wr open --sev 2 --title "Detached" --at 14:25 --as carol
+det_id=$(cat "$scratch/out")
+expect_status 0 "  ... log" det_wr --incident "$det_id" log --at 14:30 --as carol "a note"
+expect_status 0 "  ... show" det_wr --incident "$det_id" show
+expect_status 0 "  ... list" det_wr list
+expect_status 0 "  ... policy" det_wr policy
+expect_status 0 "  ... flush" det_wr --incident "$det_id" flush
+det_wr --incident "$det_id" resolve --at 15:00 --as carol >/dev/null 2>&1
+expect_status 0 "  ... postmortem renders" det_wr --incident "$det_id" postmortem
+expect_status 1 "  ... --commit without postmortem.branch is refused" det_wr --incident "$det_id" postmortem --commit
+check "  ... saying HEAD is detached and naming postmortem.branch" sh -c "grep -q 'HEAD is detached' '$scratch/err' && grep -q 'postmortem.branch' '$scratch/err'"
+printf '{"postmortem": {"branch": "main"}}\n' >"$scratch/det-config.json"
+expect_status 0 "  ... with postmortem.branch it commits onto that branch" env WARROOM_CONFIG="$scratch/det-config.json" sh -c "cd '$scratch/det' && WARROOM_DIR='$scratch/det-data' '$WARROOM' --incident '$det_id' postmortem --commit"
+check "  ... on top of main" test "$(git -C "$scratch/det" rev-parse main^)" = "$det_main"
+check "  ... HEAD still detached where it was" sh -c "! git -C '$scratch/det' symbolic-ref -q HEAD && test \"\$(git -C '$scratch/det' rev-parse HEAD)\" = '$det_head'"
+git -C "$scratch/det" status --porcelain >"$scratch/det.status2"
+check "  ... the index and working tree untouched" cmp -s "$scratch/det.status" "$scratch/det.status2"
+check "  ... git fsck --strict is clean" fsck_ok "$scratch/det"
+
 # ---- templates ----
 seeded "$scratch/team"
 mkdir -p "$scratch/team/runbooks"

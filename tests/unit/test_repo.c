@@ -286,6 +286,65 @@ static void test_open_and_read(void **state)
     fsck(bare);
 }
 
+/* A detached HEAD (a bisect, a checked-out tag) is a normal state: reading
+ * works from the commit HEAD names; only a commit needs a branch, and a named
+ * branch needs no HEAD at all. */
+static void test_detached_head(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    sh("cd %s && printf 'newer\n' > a.txt && git commit -q -am newer && "
+       "git checkout -q --detach HEAD~1 && printf 'staged\n' > b.txt && git add b.txt", dir);
+    char *before = user_state(dir);
+    char *index_before = cap("sha1sum %s/.git/index", dir);
+    char *head = line("git -C %s rev-parse HEAD", dir);
+    char *tip = line("git -C %s rev-parse main", dir);
+    struct repo *r = open_at(dir);
+    assert_null(repo_current_branch(r));
+    assert_non_null(strstr(error_last(), "detached"));
+
+    struct buf out = BUF_INIT;
+    assert_int_equal(repo_read_file(&out, r, NULL, "a.txt"), 0);
+    assert_string_equal(buf_str(&out), "alpha\n");   /* HEAD's, not main's */
+    assert_int_equal(repo_read_file(&out, r, "main", "a.txt"), 0);
+    assert_string_equal(buf_str(&out), "newer\n");
+    assert_int_equal(repo_read_file(&out, r, NULL, "missing.md"), REPO_ENOTFOUND);
+    buf_free(&out);
+
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    assert_true(repo_commit_file(&res, r, &req) < 0);
+    assert_non_null(strstr(error_last(), "detached"));
+    req.branch = "main";
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    assert_false(res.worktree_updated);
+    repo_free(r);
+
+    char *after = user_state(dir);
+    char *index_after = cap("sha1sum %s/.git/index", dir);
+    char *head2 = line("git -C %s rev-parse HEAD", dir);
+    char *parent = line("git -C %s rev-parse main^", dir);
+    assert_string_equal(before, after);
+    assert_string_equal(index_before, index_after);
+    assert_string_equal(head, head2);
+    assert_string_equal(parent, tip);
+    assert_int_equal(sh_status("git -C %s symbolic-ref -q HEAD", dir), 1); /* still detached */
+    assert_int_equal(sh_status("test -e %s/%s", dir, pm_path), 1);
+    fsck(dir);
+    free(before);
+    free(after);
+    free(index_before);
+    free(index_after);
+    free(head);
+    free(head2);
+    free(tip);
+    free(parent);
+}
+
 /* ---- committing ------------------------------------------------------ */
 
 static void test_bare_commit(void **state)
@@ -1038,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_check_path),
         cmocka_unit_test_setup_teardown(test_hostile_path_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_and_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detached_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bare_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checked_out_keeps_user_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_repositories, setup, teardown),
