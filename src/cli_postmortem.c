@@ -70,6 +70,13 @@ static int settings_load(struct settings *s, const struct cli_context *c)
     if (setting_string(c, "postmortem.dir", &s->dir) < 0 || setting_string(c, "postmortem.branch", &s->branch) < 0 ||
         setting_string(c, "postmortem.remote", &s->remote) < 0)
         return -1;
+    if (s->branch && repo_check_branch(s->branch) < 0) {
+        struct buf before = BUF_INIT;
+        buf_printf(&before, "%s: postmortem.branch: ", c->config.path ? c->config.path : "config");
+        error_wrap(before.data, "");
+        buf_free(&before);
+        return -1;
+    }
     return 0;
 }
 

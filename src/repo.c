@@ -10,6 +10,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/text.h"
 
 #include <git2.h>
 
@@ -141,6 +142,33 @@ static int message_check(const char *msg)
     return 0;
 }
 
+int repo_check_branch(const char *branch)
+{
+    if (!branch || !*branch)
+        return error_set("empty branch name");
+    size_t n = strlen(branch);
+    if (n > BRANCH_MAX)
+        return error_set("branch name is longer than %d bytes", BRANCH_MAX);
+    const char *name = strncmp(branch, "refs/heads/", 11) == 0 ? branch + 11 : branch;
+    int valid = 0;
+    /* git_branch_name_is_valid is check-ref-format --branch (it refuses HEAD
+     * and a leading '-' too); "@" is git's own name for HEAD. libgit2 is
+     * initialised here too: a config is checked before any repository opens.
+     * libgit2 lets DEL through, git does not. */
+    if (!memchr(branch, 0x7f, n) && git_libgit2_init() >= 0) {
+        if (strcmp(name, "@") != 0 && git_branch_name_is_valid(&valid, name) < 0)
+            valid = 0;
+        git_libgit2_shutdown();
+    }
+    if (valid)
+        return 0;
+    struct buf shown = BUF_INIT;
+    text_clean(&shown, branch, n, 0);
+    error_set("invalid branch name: %s", buf_str(&shown));
+    buf_free(&shown);
+    return -1;
+}
+
 /* Full ref name of BRANCH ("main" or "refs/heads/main"); NULL means the
  * branch HEAD points to. */
 static int branch_refname(struct buf *out, struct repo *r, const char *branch)
@@ -150,15 +178,12 @@ static int branch_refname(struct buf *out, struct repo *r, const char *branch)
         if (!branch)
             return -1;
     }
-    if (!*branch || strlen(branch) > BRANCH_MAX)
-        return error_set("invalid branch name");
+    if (repo_check_branch(branch) < 0)
+        return -1;
     buf_reset(out);
     if (strncmp(branch, "refs/heads/", 11) != 0)
         buf_adds(out, "refs/heads/");
     buf_adds(out, branch);
-    int valid = 0;
-    if (git_reference_name_is_valid(&valid, buf_str(out)) < 0 || !valid)
-        return error_set("invalid branch name: %s", branch);
     return 0;
 }
 

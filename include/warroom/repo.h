@@ -55,6 +55,11 @@ int repo_read_file(struct buf *out, struct repo *r, const char *branch, const ch
  * control characters or backslashes, at most REPO_PATH_MAX bytes. */
 int repo_check_path(const char *path);
 
+/* 0 when BRANCH may name a branch to commit to, by git's rules for branch
+ * names (`git check-ref-format --branch`): "main" or "refs/heads/main"; never
+ * "HEAD", "@", a leading '-', "..", a ".lock" component, controls or spaces. */
+int repo_check_branch(const char *branch);
+
 struct repo_commit_request {
     const char *branch;       /* NULL: the branch HEAD points to */
     const char *path;         /* e.g. "postmortems/2025-03-15-checkout-outage.md" */

@@ -214,6 +214,15 @@ git -C "$scratch/det" status --porcelain >"$scratch/det.status2"
 check "  ... the index and working tree untouched" cmp -s "$scratch/det.status" "$scratch/det.status2"
 check "  ... git fsck --strict is clean" fsck_ok "$scratch/det"
 
+# ---- branch names as git allows them ----
+for bad in HEAD -x refs/heads/HEAD @ 'a..b'; do
+    printf '{"postmortem": {"branch": "%s"}}\n' "$bad" >"$scratch/bad-branch.json"
+    expect_status 1 "postmortem.branch '$bad' is refused" env WARROOM_CONFIG="$scratch/bad-branch.json" "$WARROOM" --incident "$demo" --repo "$scratch/work" postmortem --commit --force
+    check "  ... naming the setting" grep -q "postmortem.branch: invalid branch name" "$scratch/err"
+done
+check "  ... and no such branch was created" test "$(git -C "$scratch/work" for-each-ref --format='%(refname)' refs/heads)" = "refs/heads/main"
+check "  ... git fsck --strict is clean" fsck_ok "$scratch/work"
+
 # ---- templates ----
 seeded "$scratch/team"
 mkdir -p "$scratch/team/runbooks"

@@ -184,6 +184,85 @@ static void test_check_path(void **state)
         assert_int_equal(repo_check_path(good[i]), 0);
 }
 
+/* Branch names as git takes them (the oracle is git check-ref-format
+ * --branch, run here), and stricter where git's own answer would surprise:
+ * "@" is git's name for HEAD. */
+static void test_check_branch(void **state)
+{
+    (void)state;
+    const char *names[] = {
+        "main", "postmortems", "team/incidents", "refs/heads/main", "release-1.2", "x@y",
+        "caf\xc3\xa9", "HEAD", "-x", "--force", "refs/heads/-x", "refs/heads/HEAD", "a..b",
+        "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a.lock", "a/b.lock/c", ".x",
+        "a/.x", "a/", "/a", "a//b", "a.", "a@{1}", "@{-1}", "a\x01", "a\x7f", "refs/heads/",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *shortname = strncmp(names[i], "refs/heads/", 11) == 0 ? names[i] + 11 : names[i];
+        char quoted[256];
+        size_t q = 0;
+        quoted[q++] = '\'';
+        for (const char *p = shortname; *p && q < sizeof quoted - 6; p++) {
+            if (*p == '\'') {
+                memcpy(quoted + q, "'\\''", 4);
+                q += 4;
+            } else {
+                quoted[q++] = *p;
+            }
+        }
+        quoted[q++] = '\'';
+        quoted[q] = '\0';
+        bool git_ok = *shortname && sh_status("git check-ref-format --branch %s >/dev/null 2>&1", quoted) == 0;
+        error_clear();
+        bool ours = repo_check_branch(names[i]) == 0;
+        if (ours != git_ok)
+            fail_msg("branch name #%zu: git says %s, repo_check_branch says %s", i,
+                     git_ok ? "valid" : "invalid", ours ? "valid" : "invalid");
+        if (!ours)
+            assert_non_null(strstr(error_last(), "branch name"));
+    }
+    assert_true(repo_check_branch("@") < 0);
+    assert_true(repo_check_branch("") < 0);
+    assert_true(repo_check_branch(NULL) < 0);
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_true(repo_check_branch(longname) < 0);
+    /* the message shows no control character it was given */
+    assert_true(repo_check_branch("a\x1b[2Jb..") < 0);
+    assert_null(strchr(error_last(), '\x1b'));
+}
+
+/* A branch named HEAD or -x is never created. */
+static void test_hostile_branch_commit(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    char *refs = cap("git -C %s for-each-ref", dir);
+    struct repo *r = open_at(dir);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    const char *bad[] = { "HEAD", "-x", "refs/heads/HEAD", "@", "a..b", "x.lock" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        request_init(&req);
+        req.branch = bad[i];
+        if (repo_commit_file(&res, r, &req) >= 0)
+            fail_msg("committed onto branch %s", bad[i]);
+        assert_non_null(strstr(error_last(), "invalid branch name"));
+        struct buf out = BUF_INIT;
+        assert_true(repo_read_file(&out, r, bad[i], "a.txt") < 0);
+        buf_free(&out);
+    }
+    repo_free(r);
+    char *refs2 = cap("git -C %s for-each-ref", dir);
+    assert_string_equal(refs, refs2);
+    assert_int_equal(sh_status("test -e %s/.git/refs/heads/HEAD || test -e %s/.git/refs/heads/-x", dir, dir), 1);
+    fsck(dir);
+    free(refs);
+    free(refs2);
+}
+
 static void test_hostile_path_commit(void **state)
 {
     (void)state;
@@ -1095,6 +1174,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_path),
+        cmocka_unit_test(test_check_branch),
+        cmocka_unit_test_setup_teardown(test_hostile_branch_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_path_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_and_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detached_head, setup, teardown),
