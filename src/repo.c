@@ -194,6 +194,13 @@ int repo_open(struct repo **out, const char *path)
     *out = NULL;
     if (git_libgit2_init() < 0)
         return error_set("cannot initialise libgit2: %s", git_message());
+    /* A commit reported as made must survive a power cut: libgit2 then
+     * fsyncs each object, ref and reflog it writes, and their directories. */
+    if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0) {
+        error_set("cannot make libgit2 write durably: %s", git_message());
+        git_libgit2_shutdown();
+        return -1;
+    }
 
     git_repository *g = NULL;
     int rc = path ? git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)
@@ -504,6 +511,45 @@ static int signature_make(git_signature **out, git_repository *g, const char *na
     return 0;
 }
 
+/* ---- durability ------------------------------------------------------ */
+
+/* fsyncs PATH, or with PARENT the directory that holds it. */
+static int path_sync(const char *path, bool parent)
+{
+    char *copy = NULL;
+    const char *target = path;
+    if (parent) {
+        copy = xstrdup(path);
+        char *slash = strrchr(copy, '/');
+        if (slash == copy)
+            slash[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(copy, ".");
+        target = copy;
+    }
+    int rc = 0, fd = open(target, O_RDONLY | O_CLOEXEC | (parent ? O_DIRECTORY : O_NOFOLLOW));
+    if (fd < 0 || fsync(fd) < 0)
+        rc = error_set_errno("cannot sync %s to disk", target);
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return rc;
+}
+
+/* libgit2 syncs each object and the fan-out directory it lands in, but not
+ * objects/ itself, which holds the names of fan-out directories it has just
+ * made: without this, a power cut could keep the branch and lose its commit. */
+static int objects_sync(git_repository *g)
+{
+    struct buf path = BUF_INIT;
+    buf_printf(&path, "%sobjects/", git_repository_commondir(g));
+    int rc = path_sync(buf_str(&path), false);
+    buf_free(&path);
+    return rc;
+}
+
 /* ---- the working tree ------------------------------------------------ */
 
 /* State of bringing one file and one index entry along with a commit to the
@@ -593,7 +639,14 @@ static int dir_open(const char *root, const char *path, bool create, const char 
         }
         memcpy(comp, p, len);
         comp[len] = '\0';
-        if (create && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+        if (create && mkdirat(fd, comp, 0755) == 0) {
+            /* the new directory's name must be on disk before the file in it */
+            if (fsync(fd) < 0) {
+                error_set_errno("cannot create directory %.*s", (int)(slash - path), path);
+                close(fd);
+                return -1;
+            }
+        } else if (create && errno != EEXIST) {
             error_set_errno("cannot create directory %.*s", (int)(slash - path), path);
             close(fd);
             return -1;
@@ -821,6 +874,9 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
         rc = fail_git(rc, "cannot update the index");
         goto done;
     }
+    /* libgit2 does not sync an index it was given by path */
+    if ((rc = path_sync(buf_str(&wt->index_tmp), false)) < 0)
+        goto done;
     rc = 0;
 done:
     git_tree_entry_free(entry);
@@ -828,17 +884,19 @@ done:
     return rc;
 }
 
-/* Renames the prepared file and index into place. */
+/* Renames the prepared file and index into place, each name on disk before
+ * success is reported. */
 static int worktree_publish(struct worktree *wt)
 {
     if (renameat(wt->dir_fd, wt->file_tmp, wt->dir_fd, wt->name) < 0)
         return error_set_errno("cannot write %s in the working tree", wt->name);
     wt->file_tmp[0] = '\0';
-    fsync(wt->dir_fd);
+    if (fsync(wt->dir_fd) < 0)
+        return error_set_errno("cannot write %s in the working tree", wt->name);
     if (rename(buf_str(&wt->index_tmp), buf_str(&wt->index_path)) < 0)
         return error_set_errno("cannot write the index");
     wt->index_ready = false;
-    return 0;
+    return path_sync(buf_str(&wt->index_path), true);
 }
 
 /* The branch is checked out here (so its index and files follow it). A branch
@@ -922,6 +980,8 @@ int repo_commit_file(struct repo_commit_result *res, struct repo *r,
             goto done;
         }
         if (here && (rc = worktree_prepare(&wt, r->git, tree, req, &blob)) < 0)
+            goto done;
+        if ((rc = objects_sync(r->git)) < 0)
             goto done;
         if (attempt == 1 && req->before_ref_update)
             req->before_ref_update(req->hook_arg);
@@ -1449,6 +1509,8 @@ static int push_replay(struct repo *r, git_remote *remote, const char *remote_na
             goto done;
         }
     }
+    if ((rc = objects_sync(r->git)) < 0)
+        goto done;
     rc = ref_swap(r->git, refname, &made, &local_id, req->message);
     if (rc == 1) {
         error_set("%s moved while replaying the commit; try again", refname);
