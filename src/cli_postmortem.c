@@ -450,20 +450,18 @@ int cli_postmortem_write_draft(struct cli_context *c, const struct incident *inc
     if (settings_load(&s, c) < 0 || repo_for(&repo, c) < 0 || postmortem_path(&rel, inc, s.dir) < 0)
         goto out;
     /* into the working tree where it would be committed, for a look with git
-     * diff; without one, beside the incident's log */
+     * diff, by the commit's own rule (no symbolic link followed); without
+     * one, beside the incident's log */
     const char *workdir = repo ? repo_workdir(repo) : NULL;
     if (workdir) {
         buf_printf(written, "%s%s", workdir, rel.data);
-        char *slash = strrchr(written->data, '/');
-        *slash = '\0';
-        mkdir(written->data, 0755);
-        *slash = '/';
+        rc = repo_write_file(repo, rel.data, content->data, content->len);
     } else {
         char *path = store_incident_file(&c->store, inc->id, "postmortem.md");
         buf_adds(written, path);
         free(path);
+        rc = file_replace(written->data, content->data ? content->data : "", content->len, 0600);
     }
-    rc = file_replace(written->data, content->data ? content->data : "", content->len, workdir ? 0644 : 0600);
 out:
     buf_free(&rel);
     repo_free(repo);

@@ -620,10 +620,11 @@ static int worktree_lock(struct worktree *wt, git_repository *g)
     return 0;
 }
 
-/* Opens the directory holding PATH below ROOT without following symbolic
- * links (a link in a hostile checkout must not send the write elsewhere);
- * CREATE makes missing directories. Returns the fd, -2 when a directory is
- * missing and CREATE is false, -1 with a message on failure. */
+/* The one rule for every file warroom puts into a working tree, committed or
+ * only written: opens the directory holding PATH below ROOT without following
+ * a symbolic link on the way (a link in a hostile checkout must not send the
+ * file elsewhere); CREATE makes missing directories. Returns the fd, -2 when a
+ * directory is missing and CREATE is false, -1 with a message on failure. */
 static int dir_open(const char *root, const char *path, bool create, const char **name)
 {
     int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -656,6 +657,9 @@ static int dir_open(const char *root, const char *path, bool create, const char 
         close(fd);
         if (next < 0 && !create && saved == ENOENT)
             return -2;
+        if (next < 0 && (saved == ELOOP || saved == ENOTDIR))
+            return error_set("%.*s is a symbolic link or not a directory in the working tree; "
+                             "warroom writes nothing through it", (int)(slash - path), path);
         if (next < 0) {
             errno = saved;
             return error_set_errno("cannot open directory %.*s in the working tree",
@@ -702,6 +706,71 @@ static int file_matches(bool *same, int dir, const char *name, const git_oid *wa
 done:
     close(fd);
     buf_free(&content);
+    return rc;
+}
+
+/* Writes CONTENT to a new file in DIR, synced, named in TMP (".warroom-PID-N.tmp",
+ * so a leftover says whose it was); *st gets its stat data. TMP is "" when
+ * nothing was created. */
+static int file_stage(char *tmp, size_t size, int dir, const char *shown, const char *content,
+                      size_t len, struct stat *st)
+{
+    static unsigned serial;
+    snprintf(tmp, size, ".warroom-%ld-%u.tmp", (long)getpid(), ++serial);
+    int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        tmp[0] = '\0';
+        return error_set_errno("cannot create a file beside %s", shown);
+    }
+    if (file_write_all(fd, content ? content : "", len) < 0 || fsync(fd) < 0 || fstat(fd, st) < 0) {
+        error_set_errno("cannot write %s", shown);
+        close(fd);
+        return -1;
+    }
+    if (close(fd) < 0)
+        return error_set_errno("cannot write %s", shown);
+    return 0;
+}
+
+/* Renames the staged TMP over NAME in DIR, and syncs the name. */
+static int file_publish(char *tmp, int dir, const char *name, const char *shown)
+{
+    if (renameat(dir, tmp, dir, name) < 0)
+        return error_set_errno("cannot write %s in the working tree", shown);
+    tmp[0] = '\0';
+    if (fsync(dir) < 0)
+        return error_set_errno("cannot write %s in the working tree", shown);
+    return 0;
+}
+
+int repo_write_file(struct repo *r, const char *path, const char *content, size_t len)
+{
+    const char *root = git_repository_workdir(r->git), *name = NULL;
+    char tmp[64] = "";
+    struct stat st;
+    int rc = -1, dir = -1;
+    if (repo_check_path(path) < 0)
+        return -1;
+    if (!root)
+        return error_set("the repository is bare: there is no working tree to write %s into", path);
+    if (len > REPO_FILE_MAX)
+        return error_set("%s would be larger than %u bytes", path, REPO_FILE_MAX);
+    if ((dir = dir_open(root, path, true, &name)) < 0)
+        return -1;
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+        error_set("%s is %s in the working tree; warroom writes nothing through it", path,
+                  S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
+                                                                 : "not a regular file");
+        goto done;
+    }
+    if (file_stage(tmp, sizeof tmp, dir, path, content, len, &st) < 0 ||
+        file_publish(tmp, dir, name, path) < 0)
+        goto done;
+    rc = 0;
+done:
+    if (tmp[0])
+        unlinkat(dir, tmp, 0);
+    close(dir);
     return rc;
 }
 
@@ -834,25 +903,9 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
         rc = -1;
         goto done;
     }
-    static unsigned serial;
-    snprintf(wt->file_tmp, sizeof wt->file_tmp, ".warroom-%ld-%u.tmp", (long)getpid(), ++serial);
-    int fd = openat(wt->dir_fd, wt->file_tmp,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        wt->file_tmp[0] = '\0';
-        rc = error_set_errno("cannot create a file beside %s", path);
+    if ((rc = file_stage(wt->file_tmp, sizeof wt->file_tmp, wt->dir_fd, path, req->content,
+                         req->len, &st)) < 0)
         goto done;
-    }
-    if (file_write_all(fd, req->content ? req->content : "", req->len) < 0 || fsync(fd) < 0 ||
-        fstat(fd, &st) < 0) {
-        rc = error_set_errno("cannot write %s", path);
-        close(fd);
-        goto done;
-    }
-    if (close(fd) < 0) {
-        rc = error_set_errno("cannot write %s", path);
-        goto done;
-    }
 
     /* The entry carries the file's stat data so git sees it as clean without
      * hashing it again. */
@@ -888,11 +941,8 @@ done:
  * success is reported. */
 static int worktree_publish(struct worktree *wt)
 {
-    if (renameat(wt->dir_fd, wt->file_tmp, wt->dir_fd, wt->name) < 0)
-        return error_set_errno("cannot write %s in the working tree", wt->name);
-    wt->file_tmp[0] = '\0';
-    if (fsync(wt->dir_fd) < 0)
-        return error_set_errno("cannot write %s in the working tree", wt->name);
+    if (file_publish(wt->file_tmp, wt->dir_fd, wt->name, wt->name) < 0)
+        return -1;
     if (rename(buf_str(&wt->index_tmp), buf_str(&wt->index_path)) < 0)
         return error_set_errno("cannot write the index");
     wt->index_ready = false;

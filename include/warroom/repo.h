@@ -60,6 +60,13 @@ int repo_check_path(const char *path);
  * "HEAD", "@", a leading '-', "..", a ".lock" component, controls or spaces. */
 int repo_check_branch(const char *branch);
 
+/* Writes PATH (checked as by repo_check_path) into the working tree with
+ * CONTENT, atomically and synced, 0644, making missing directories: the
+ * draft shown with git diff. By the same rule as the commit's own write, no
+ * symbolic link is followed, on the way or at PATH itself. -1 for a bare
+ * repository. */
+int repo_write_file(struct repo *r, const char *path, const char *content, size_t len);
+
 struct repo_commit_request {
     const char *branch;       /* NULL: the branch HEAD points to */
     const char *path;         /* e.g. "postmortems/2025-03-15-checkout-outage.md" */

@@ -278,6 +278,49 @@ check "  ... objects synced" objects_synced
 check "  ... the branch synced before it is moved into place" in_order " fsync $scratch/dur.git/refs/heads/main.lock\$" " (rename|link) $scratch/dur.git/refs/heads/main.lock $scratch/dur.git/refs/heads/main\$"
 check "  ... git fsck --strict is clean" fsck_ok "$scratch/dur.git"
 
+# ---- the console's w writes by the same rule as --commit ----
+# The real binary in tmux: resolve, then w in the postmortem preview.
+sock="$scratch/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
+wait_for() {  # WINDOW PATTERN: until the screen shows PATTERN (bounded)
+    i=0
+    while [ $i -lt 100 ]; do
+        T capture-pane -p -t "$1" | grep -q -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    T capture-pane -p -t "$1" | sed 's/^/#   | /'
+    return 1
+}
+console_w() {  # WINDOW REPO: opens an incident, resolves it in the console, presses w
+    inc=$(wr open --sev 2 --title "Console write $1" --as carol)
+    wr --incident "$inc" role ic carol >/dev/null 2>&1
+    T new-window -d -n "$1" "env WARROOM_DIR='$WARROOM_DIR' WARROOM_CONFIG=/dev/null HOME='$HOME' \
+        WARROOM_NOW='$WARROOM_NOW' WARROOM_INCIDENT='$inc' WARROOM_REPO='$2' ASAN_OPTIONS='$ASAN_OPTIONS' \
+        TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+    wait_for "$1" "Console write" >/dev/null || return 1
+    T send-keys -t "$1" R; T send-keys -t "$1" y; T send-keys -t "$1" Enter
+    T send-keys -t "$1" -l "fixed"; T send-keys -t "$1" Enter
+    wait_for "$1" "Postmortem draft" >/dev/null || return 1
+    T send-keys -t "$1" w
+}
+seeded "$scratch/wplain"
+console_w plain "$scratch/wplain"
+check "w in the console writes the draft into the working tree" wait_for plain "written to $scratch/wplain/postmortems/2025-03-15-console-write-plain.md"
+check "  ... the rendered postmortem" sh -c "head -1 '$scratch/wplain/postmortems/2025-03-15-console-write-plain.md' | grep -qx '# Postmortem: Console write plain'"
+check "  ... 0644, and no temporary file beside it" sh -c "test \"\$(stat -c %a '$scratch/wplain/postmortems/2025-03-15-console-write-plain.md')\" = 644 && test \"\$(ls -A '$scratch/wplain/postmortems')\" = 2025-03-15-console-write-plain.md"
+seeded "$scratch/wlink"
+mkdir "$scratch/elsewhere"
+ln -s "$scratch/elsewhere" "$scratch/wlink/postmortems"
+console_w link "$scratch/wlink"
+check "w refuses a planted postmortems -> elsewhere link, as --commit does" wait_for link "not written: postmortems is a symbolic link"
+check "  ... and nothing was written elsewhere" test -z "$(ls -A "$scratch/elsewhere")"
+expect_status 1 "  ... (--commit refuses it too)" wr --repo "$scratch/wlink" postmortem --commit --force
+check "  ... for the same reason" grep -q "postmortems is a symbolic link" "$scratch/err"
+check "  ... and nothing was written elsewhere" test -z "$(ls -A "$scratch/elsewhere")"
+T kill-server 2>/dev/null
+
 # ---- templates ----
 seeded "$scratch/team"
 mkdir -p "$scratch/team/runbooks"

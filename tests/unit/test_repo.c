@@ -424,6 +424,76 @@ static void test_detached_head(void **state)
     free(parent);
 }
 
+/* The draft written into the working tree (the console's w) and the commit
+ * go by one rule: nothing is written through a symbolic link. */
+static void test_write_file(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], bare[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    snprintf(bare, sizeof bare, "%s/bare.git", top);
+    make_worktree(dir);
+    struct repo *r = open_at(dir);
+    assert_int_equal(repo_write_file(r, pm_path, pm_text, strlen(pm_text)), 0);
+    char *got = cap("cat %s/%s", dir, pm_path);
+    assert_string_equal(got, pm_text);
+    free(got);
+    char *mode = line("stat -c %%a %s/%s", dir, pm_path);
+    assert_string_equal(mode, "644");
+    free(mode);
+    assert_int_equal(repo_write_file(r, pm_path, "# v2\n", 5), 0);
+    got = cap("cat %s/%s", dir, pm_path);
+    assert_string_equal(got, "# v2\n");
+    free(got);
+    char *st = cap("git -C %s status --porcelain --untracked-files=all", dir);
+    assert_string_equal(st, "?? postmortems/2025-03-15-checkout-outage.md\n");  /* no temporary left */
+    free(st);
+    assert_true(repo_write_file(r, "../escape.md", "x", 1) < 0);
+    assert_true(repo_write_file(r, ".git/hooks/post-commit", "x", 1) < 0);
+    assert_int_equal(sh_status("test -e %s/escape.md || test -e %s/.git/hooks/post-commit", top, dir), 1);
+
+    /* A planted link at the file itself. */
+    sh("printf 'theirs\n' > %s/outside.txt && ln -sf %s/outside.txt %s/%s", top, top, dir, pm_path);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    got = cap("cat %s/outside.txt", top);
+    assert_string_equal(got, "theirs\n");
+    free(got);
+
+    /* A planted link for the directory: refused by w and by the commit. */
+    sh("rm -rf %s/postmortems && mkdir %s/elsewhere && ln -s %s/elsewhere %s/postmortems", dir, top,
+       top, dir);
+    char *before = user_state(dir);
+    char *tip = line("git -C %s rev-parse HEAD", dir);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    req.force = true;
+    assert_true(repo_commit_file(&res, r, &req) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    repo_free(r);
+    char *there = cap("ls -A %s/elsewhere", top);
+    assert_string_equal(there, "");
+    char *after = user_state(dir);
+    char *tip2 = line("git -C %s rev-parse HEAD", dir);
+    assert_string_equal(before, after);
+    assert_string_equal(tip, tip2);
+    fsck(dir);
+
+    make_bare(bare);
+    r = open_at(bare);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "bare"));
+    repo_free(r);
+    free(there);
+    free(before);
+    free(after);
+    free(tip);
+    free(tip2);
+}
+
 /* ---- committing ------------------------------------------------------ */
 
 static void test_bare_commit(void **state)
@@ -1179,6 +1249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_path_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_and_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detached_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bare_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checked_out_keeps_user_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_repositories, setup, teardown),
