@@ -552,74 +552,6 @@ static int objects_sync(git_repository *g)
 
 /* ---- the working tree ------------------------------------------------ */
 
-/* State of bringing one file and one index entry along with a commit to the
- * checked-out branch. index.lock is held from the first read of the index to
- * the last write, as git itself does, so no concurrent `git add` is lost. */
-struct worktree {
-    int lock_fd;
-    struct buf lock_path;
-    struct buf index_path;
-    struct buf index_tmp;   /* the next index, renamed over index_path */
-    bool index_ready;
-    int dir_fd;             /* the file's directory, opened without following links */
-    const char *name;       /* the file's last component */
-    char file_tmp[64];      /* name of the next file in dir_fd, "" when none */
-};
-
-static void worktree_init(struct worktree *wt)
-{
-    memset(wt, 0, sizeof *wt);
-    wt->lock_fd = -1;
-    wt->dir_fd = -1;
-}
-
-static void worktree_discard(struct worktree *wt)
-{
-    if (wt->file_tmp[0] && wt->dir_fd >= 0)
-        unlinkat(wt->dir_fd, wt->file_tmp, 0);
-    wt->file_tmp[0] = '\0';
-    if (wt->index_ready)
-        unlink(buf_str(&wt->index_tmp));
-    wt->index_ready = false;
-    if (wt->dir_fd >= 0)
-        close(wt->dir_fd);
-    wt->dir_fd = -1;
-}
-
-static void worktree_end(struct worktree *wt)
-{
-    worktree_discard(wt);
-    if (wt->lock_fd >= 0) {
-        close(wt->lock_fd);
-        unlink(buf_str(&wt->lock_path));
-    }
-    wt->lock_fd = -1;
-    buf_free(&wt->lock_path);
-    buf_free(&wt->index_path);
-    buf_free(&wt->index_tmp);
-}
-
-static int worktree_lock(struct worktree *wt, git_repository *g)
-{
-    git_buf path = GIT_BUF_INIT;
-    int rc = git_repository_item_path(&path, g, GIT_REPOSITORY_ITEM_INDEX);
-    if (rc < 0)
-        return fail_git(rc, "cannot locate the index");
-    buf_adds(&wt->index_path, path.ptr);
-    git_buf_dispose(&path);
-    buf_printf(&wt->lock_path, "%s.lock", buf_str(&wt->index_path));
-    buf_printf(&wt->index_tmp, "%s.warroom-%ld", buf_str(&wt->index_path), (long)getpid());
-    wt->lock_fd = open(buf_str(&wt->lock_path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (wt->lock_fd < 0 && errno == EEXIST) {
-        error_set("%s exists: another git process seems to be running in this repository; "
-                  "if none is, remove that file and try again", buf_str(&wt->lock_path));
-        return REPO_ELOCKED;
-    }
-    if (wt->lock_fd < 0)
-        return error_set_errno("cannot create %s", buf_str(&wt->lock_path));
-    return 0;
-}
-
 /* The one rule for every file warroom puts into a working tree, committed or
  * only written: opens the directory holding PATH below ROOT without following
  * a symbolic link on the way (a link in a hostile checkout must not send the
@@ -805,6 +737,130 @@ done:
     return rc;
 }
 
+/* Where the index and what goes beside it live. */
+struct gitpaths {
+    struct buf gitdir;    /* the repository's own directory, with a slash */
+    struct buf index;     /* the index file; empty in a bare repository */
+    struct buf lock;      /* index.lock */
+    struct buf index_tmp; /* index.warroom-PID: the next index, renamed over the index */
+};
+
+static int gitpaths_init(struct gitpaths *p, git_repository *g)
+{
+    memset(p, 0, sizeof *p);
+    buf_adds(&p->gitdir, git_repository_path(g));
+    if (git_repository_is_bare(g))
+        return 0;
+    git_buf path = GIT_BUF_INIT;
+    int rc = git_repository_item_path(&path, g, GIT_REPOSITORY_ITEM_INDEX);
+    if (rc < 0)
+        return fail_git(rc, "cannot locate the index");
+    buf_adds(&p->index, path.ptr);
+    git_buf_dispose(&path);
+    buf_printf(&p->lock, "%s.lock", buf_str(&p->index));
+    buf_printf(&p->index_tmp, "%s.warroom-%ld", buf_str(&p->index), (long)getpid());
+    return 0;
+}
+
+static void gitpaths_free(struct gitpaths *p)
+{
+    buf_free(&p->gitdir);
+    buf_free(&p->index);
+    buf_free(&p->lock);
+    buf_free(&p->index_tmp);
+}
+
+/* Makes the next index a copy of the index. It cannot change while
+ * index.lock is held, so a hard link is an exact copy that libgit2 then
+ * rewrites under its own temporary name. */
+static int index_copy(const struct gitpaths *p)
+{
+    unlink(buf_str(&p->index_tmp));
+    if (link(buf_str(&p->index), buf_str(&p->index_tmp)) == 0 || errno == ENOENT)
+        return 0;
+    return file_copy(buf_str(&p->index), buf_str(&p->index_tmp));
+}
+
+/* An index entry for PATH = BLOB. With ST, the file's stat data, so git sees
+ * it as clean without hashing it again; without, none, so git looks. */
+static void index_entry_fill(git_index_entry *e, const struct stat *st, const char *path,
+                             const git_oid *blob)
+{
+    memset(e, 0, sizeof *e);
+    if (st) {
+        e->ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+        e->ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+        e->mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+        e->mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+        e->dev = (uint32_t)st->st_dev;
+        e->ino = (uint32_t)st->st_ino;
+        e->uid = (uint32_t)st->st_uid;
+        e->gid = (uint32_t)st->st_gid;
+        e->file_size = (uint32_t)st->st_size;
+    }
+    e->mode = GIT_FILEMODE_BLOB;
+    git_oid_cpy(&e->id, blob);
+    e->path = path;
+}
+
+/* State of bringing one file and one index entry along with a commit to the
+ * checked-out branch. index.lock is held from the first read of the index to
+ * the last write, as git itself does, so no concurrent `git add` is lost. */
+struct worktree {
+    struct gitpaths paths;
+    int lock_fd;
+    bool index_ready;       /* paths.index_tmp exists */
+    int dir_fd;             /* the file's directory, opened without following links */
+    const char *name;       /* the file's last component */
+    char file_tmp[64];      /* name of the next file in dir_fd, "" when none */
+};
+
+static void worktree_init(struct worktree *wt)
+{
+    memset(wt, 0, sizeof *wt);
+    wt->lock_fd = -1;
+    wt->dir_fd = -1;
+}
+
+static void worktree_discard(struct worktree *wt)
+{
+    if (wt->file_tmp[0] && wt->dir_fd >= 0)
+        unlinkat(wt->dir_fd, wt->file_tmp, 0);
+    wt->file_tmp[0] = '\0';
+    if (wt->index_ready)
+        unlink(buf_str(&wt->paths.index_tmp));
+    wt->index_ready = false;
+    if (wt->dir_fd >= 0)
+        close(wt->dir_fd);
+    wt->dir_fd = -1;
+}
+
+static void worktree_end(struct worktree *wt)
+{
+    worktree_discard(wt);
+    if (wt->lock_fd >= 0) {
+        close(wt->lock_fd);
+        unlink(buf_str(&wt->paths.lock));
+    }
+    wt->lock_fd = -1;
+    gitpaths_free(&wt->paths);
+}
+
+static int worktree_lock(struct worktree *wt, git_repository *g)
+{
+    if (gitpaths_init(&wt->paths, g) < 0)
+        return -1;
+    wt->lock_fd = open(buf_str(&wt->paths.lock), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (wt->lock_fd < 0 && errno == EEXIST) {
+        error_set("%s exists: another git process seems to be running in this repository; "
+                  "if none is, remove that file and try again", buf_str(&wt->paths.lock));
+        return REPO_ELOCKED;
+    }
+    if (wt->lock_fd < 0)
+        return error_set_errno("cannot create %s", buf_str(&wt->paths.lock));
+    return 0;
+}
+
 /* Checks that the user has no change of their own to PATH (against the tip's
  * TREE, NULL for an unborn branch), then writes the next file and the next
  * index beside the real ones, ready to be renamed into place once the branch
@@ -819,18 +875,10 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
     int rc;
 
     worktree_discard(wt);
-    /* The index cannot change while we hold index.lock, so a hard link is an
-     * exact copy that libgit2 can rewrite under its own temporary name. */
-    unlink(buf_str(&wt->index_tmp));
-    if (link(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
-        if (errno != ENOENT &&
-            file_copy(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
-            rc = -1;
-            goto done;
-        }
-    }
+    if ((rc = index_copy(&wt->paths)) < 0)
+        goto done;
     wt->index_ready = true;
-    if ((rc = git_index_open(&index, buf_str(&wt->index_tmp))) < 0) {
+    if ((rc = git_index_open(&index, buf_str(&wt->paths.index_tmp))) < 0) {
         rc = fail_git(rc, "cannot read the index");
         goto done;
     }
@@ -906,29 +954,14 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
     if ((rc = file_stage(wt->file_tmp, sizeof wt->file_tmp, wt->dir_fd, path, req->content,
                          req->len, &st)) < 0)
         goto done;
-
-    /* The entry carries the file's stat data so git sees it as clean without
-     * hashing it again. */
     git_index_entry next;
-    memset(&next, 0, sizeof next);
-    next.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-    next.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-    next.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-    next.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-    next.dev = (uint32_t)st.st_dev;
-    next.ino = (uint32_t)st.st_ino;
-    next.mode = GIT_FILEMODE_BLOB;
-    next.uid = (uint32_t)st.st_uid;
-    next.gid = (uint32_t)st.st_gid;
-    next.file_size = (uint32_t)st.st_size;
-    git_oid_cpy(&next.id, blob);
-    next.path = path;
+    index_entry_fill(&next, &st, path, blob);
     if ((rc = git_index_add(index, &next)) < 0 || (rc = git_index_write(index)) < 0) {
         rc = fail_git(rc, "cannot update the index");
         goto done;
     }
     /* libgit2 does not sync an index it was given by path */
-    if ((rc = path_sync(buf_str(&wt->index_tmp), false)) < 0)
+    if ((rc = path_sync(buf_str(&wt->paths.index_tmp), false)) < 0)
         goto done;
     rc = 0;
 done:
@@ -943,10 +976,10 @@ static int worktree_publish(struct worktree *wt)
 {
     if (file_publish(wt->file_tmp, wt->dir_fd, wt->name, wt->name) < 0)
         return -1;
-    if (rename(buf_str(&wt->index_tmp), buf_str(&wt->index_path)) < 0)
+    if (rename(buf_str(&wt->paths.index_tmp), buf_str(&wt->paths.index)) < 0)
         return error_set_errno("cannot write the index");
     wt->index_ready = false;
-    return path_sync(buf_str(&wt->index_path), true);
+    return path_sync(buf_str(&wt->paths.index), true);
 }
 
 /* The branch is checked out here (so its index and files follow it). A branch
