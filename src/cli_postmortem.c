@@ -260,12 +260,14 @@ static int commit_refused(int rc)
 struct committed {
     char commit[REPO_OID_HEX + 1];
     char *branch, *path, *remote;
-    bool changed, pushed, replayed;
+    bool changed, pushed, replayed, recovered;
 };
 
 /* What the verb says on standard output; the console says it on its screen. */
 static void say_committed(const struct committed *done)
 {
+    if (done->recovered)
+        printf("finished an interrupted commit: its index entry and file now match the branch\n");
     printf("%s %s to %s (%.12s)\n", done->path, done->changed ? "committed" : "already committed", done->branch,
            done->commit);
     if (done->pushed)
@@ -311,6 +313,7 @@ static int postmortem_commit(struct committed *out, struct cli_context *c, struc
     }
     memcpy(out->commit, res.commit, sizeof out->commit);
     out->changed = res.changed;
+    out->recovered = res.recovered;
     out->path = xstrdup(path.data);
 
     if (s->push) {
@@ -420,8 +423,8 @@ int cli_postmortem_commit_draft(struct cli_context *c, const struct incident *in
     if (done.commit[0] && postmortem_record(c, inc, &s, &done) < 0)
         rc = -1;
     if (done.path)
-        buf_printf(said, "%s %s as %.12s%s", done.path, done.changed ? "committed" : "already committed",
-                   done.commit, done.pushed ? ", pushed" : "");
+        buf_printf(said, "%s%s %s as %.12s%s", done.recovered ? "interrupted commit finished; " : "", done.path,
+                   done.changed ? "committed" : "already committed", done.commit, done.pushed ? ", pushed" : "");
 out:
     free(done.branch);
     free(done.path);

@@ -87,13 +87,19 @@ struct repo_commit_result {
     bool changed;                  /* false: the file already had this content */
     bool worktree_updated;         /* the file was written to the working tree and index */
     unsigned attempts;             /* commits made until the branch update won */
+    bool recovered;                /* an interrupted earlier commit was finished first:
+                                    * its index entry and file brought along */
 };
 
 /* Commits REQ's file onto the branch as one commit whose only change is that
  * file, built from the branch tip's tree (not the index) and published with a
  * compare-and-swap of the branch, retried on top of a tip that moved meanwhile.
  * When the branch is checked out here, the file is also written to the working
- * tree and exactly its index entry updated; other changes stay as they were. */
+ * tree and exactly its index entry updated; other changes stay as they were.
+ * First, what a commit killed part-way left is finished and cleared: the index
+ * entry and file of a commit its branch points at, its index.lock (told from a
+ * live git's by the journal it links to) and its temporary files; nothing of a
+ * process that still runs is touched. Reported only once on disk. */
 int repo_commit_file(struct repo_commit_result *res, struct repo *r,
                      const struct repo_commit_request *req);
 

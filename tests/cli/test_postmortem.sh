@@ -236,13 +236,13 @@ traced() {  # TRACE COMMAND...: runs COMMAND under the shim, tracing into TRACE
     rm -f "$t"
     env LD_PRELOAD="$shim" KILLAT_TRACE="$t" "$@"
 }
-# at LINE-PATTERN: the number of the first trace line matching the ERE
-at() { grep -n -E -m1 -- "$1" "$scratch/trace" | cut -d: -f1; }
-# in_order A B: a line matching A comes before one matching B
+# in_order A B: the first trace line matching the ERE A is followed by one
+# matching B
 in_order() {
-    a=$(at "$1") b=$(at "$2")
-    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] && return 0
-    echo "#   not in order (lines ${a:-none}, ${b:-none}): $1 / $2"; return 1
+    a=$(grep -n -E -m1 -- "$1" "$scratch/trace" | cut -d: -f1)
+    b=${a:+$(sed "1,${a}d" "$scratch/trace" | grep -n -E -m1 -- "$2" | cut -d: -f1)}
+    [ -n "$a" ] && [ -n "$b" ] && return 0
+    echo "#   not in order (line ${a:-none}, then ${b:-none}): $1 / $2"; return 1
 }
 # every object is synced before it is linked in, and its directory after
 objects_synced() {
@@ -320,6 +320,174 @@ expect_status 1 "  ... (--commit refuses it too)" wr --repo "$scratch/wlink" pos
 check "  ... for the same reason" grep -q "postmortems is a symbolic link" "$scratch/err"
 check "  ... and nothing was written elsewhere" test -z "$(ls -A "$scratch/elsewhere")"
 T kill-server 2>/dev/null
+
+# ---- a kill at every step of a commit, then a re-run and an ordinary commit ----
+# For N = 1, 2, ... the commit is SIGKILLed just before its Nth rename, link,
+# unlink or fsync, in a repository where the user has work staged, until a
+# run gets through without being killed. After each kill, a re-run must
+# finish the job and an ordinary `git commit` must keep the postmortem.
+crash=$(story "Crash at every step")
+cpath="postmortems/2025-03-15-crash-at-every-step.md"
+wr --incident "$crash" postmortem >"$scratch/crash.md" 2>/dev/null
+crash_repo() {  # DIR: a checked-out repository with the user's staged work
+    seeded "$1" && printf 'mine\n' >"$1/mine.txt" && git -C "$1" add mine.txt
+}
+# after_crash DIR STEP: re-run, commit as the user would, check; says what failed
+after_crash() {
+    R=$1 why=
+    "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >"$scratch/rerun.out" 2>"$scratch/rerun.err" ||
+        why="the re-run failed: $(head -c 300 "$scratch/rerun.err")"
+    [ -z "$why" ] && { git -C "$R" commit -q -m "the user's own commit" >"$scratch/user.err" 2>&1 ||
+        why="git commit failed: $(head -c 300 "$scratch/user.err")"; }
+    [ -z "$why" ] && { git -C "$R" show "HEAD:$cpath" 2>/dev/null | cmp -s - "$scratch/crash.md" ||
+        why="the postmortem is not in HEAD after the user's commit"; }
+    [ -z "$why" ] && { git -C "$R" show HEAD:mine.txt 2>/dev/null | grep -qx mine ||
+        why="the user's staged work is not in their commit"; }
+    [ -z "$why" ] && { cmp -s "$R/$cpath" "$scratch/crash.md" || why="the working-tree file is not the postmortem"; }
+    [ -z "$why" ] && { st=$(git -C "$R" status --porcelain --untracked-files=all --ignored); [ -z "$st" ] ||
+        why="git status is not clean: $st"; }
+    [ -z "$why" ] && { left=$(cd "$R/.git" && ls -A | grep -E 'lock|warroom'); [ -z "$left" ] ||
+        why="left in .git: $left"; }
+    [ -z "$why" ] && { left=$(ls -A "$R/postmortems" | grep -v -x "${cpath#postmortems/}"); [ -z "$left" ] ||
+        why="left in postmortems/: $left"; }
+    [ -z "$why" ] && { git -C "$R" fsck --strict --no-progress >"$scratch/fsck.out" 2>&1 ||
+        why="git fsck --strict: $(head -c 300 "$scratch/fsck.out")"; }
+    echo "$why"
+}
+n=1 killed=0 bad=
+while [ $n -le 300 ]; do
+    R="$scratch/crash-$n"
+    crash_repo "$R"
+    rm -f "$scratch/killat.trace"
+    env LD_PRELOAD="$shim" KILLAT_N=$n KILLAT_TRACE="$scratch/killat.trace" \
+        "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >/dev/null 2>&1
+    status=$?
+    if [ $status -ne 137 ]; then
+        # not killed: the run went through; it must be a clean commit too
+        why=$(after_crash "$R")
+        [ -n "$why" ] && bad="$bad
+#   unkilled run: $why"
+        break
+    fi
+    killed=$((killed + 1))
+    why=$(after_crash "$R")
+    [ -n "$why" ] && bad="$bad
+#   killed before step $(tail -1 "$scratch/killat.trace" | sed "s|$R/||g"): $why"
+    rm -rf "$R"
+    n=$((n + 1))
+done
+check "a commit was killed at each of its steps ($killed) and then got through" test "$killed" -gt 20 -a "$status" -eq 0
+check "  ... after each kill a re-run and an ordinary git commit keep the postmortem, nothing left behind" test -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -40
+# the step right after the branch moved: the file renamed into the working tree
+moved=$(grep -E " rename $R/postmortems/\.warroom-[0-9]+-[0-9]+\.tmp " "$scratch/killat.trace" | cut -d' ' -f1)
+check "  ... (the trace of the full run names the step after the branch moves)" test -n "$moved"
+rm -rf "$R"
+kill_after_move() {  # DIR: a commit in DIR killed just after its branch moved
+    crash_repo "$1"
+    env LD_PRELOAD="$shim" KILLAT_N="$moved" "$WARROOM" --incident "$crash" --repo "$1" postmortem --commit >/dev/null 2>&1
+    test $? -eq 137
+}
+R="$scratch/crash-moved"
+check "killed just after the branch moved" kill_after_move "$R"
+check "  ... the branch has the postmortem, the index does not yet" sh -c "git -C '$R' cat-file -e 'main:$cpath' && ! git -C '$R' ls-files --error-unmatch '$cpath' >/dev/null 2>&1"
+check "  ... and git is locked out of the index" sh -c "! git -C '$R' add mine.txt 2>/dev/null"
+expect_status 0 "  ... the re-run finishes the job" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... and says so" grep -q "finished an interrupted commit" "$scratch/out"
+check "  ... the index holds the postmortem as committed" test "$(git -C "$R" ls-files -s "$cpath" | cut -d' ' -f2)" = "$(git -C "$R" rev-parse "main:$cpath")"
+check "  ... the user's staged work is still staged" test "$(git -C "$R" diff --cached --name-only)" = "mine.txt"
+git -C "$R" commit -q -m "the user's own commit" 2>/dev/null
+check "  ... and survives the user's next git commit" git -C "$R" cat-file -e "HEAD:$cpath"
+check "  ... git fsck --strict is clean" fsck_ok "$R"
+rm -rf "$R"
+
+# A kill during the re-run that finishes an interrupted commit: the next
+# re-run finishes it all the same.
+m=1 rerun_killed=0 bad=
+while [ $m -le 100 ]; do
+    R="$scratch/crash-rerun-$m"
+    kill_after_move "$R" || { bad="$bad
+#   the first run was not killed"; break; }
+    rm -f "$scratch/killat.trace"
+    env LD_PRELOAD="$shim" KILLAT_N=$m KILLAT_TRACE="$scratch/killat.trace" \
+        "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >/dev/null 2>&1
+    status=$?
+    [ $status -eq 137 ] && rerun_killed=$((rerun_killed + 1))
+    why=$(after_crash "$R")
+    [ -n "$why" ] && bad="$bad
+#   re-run killed before step $(tail -1 "$scratch/killat.trace" | sed "s|$R/||g"): $why"
+    rm -rf "$R"
+    [ $status -ne 137 ] && break
+    m=$((m + 1))
+done
+check "a re-run was killed at each of its steps ($rerun_killed) and then got through" test "$rerun_killed" -gt 5 -a "$status" -eq 0
+check "  ... after each, the next re-run and a git commit keep the postmortem, nothing left behind" test -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -20
+
+# A bare repository: only objects, the branch and the journal are at stake.
+n=1 killed=0 bad=
+while [ $n -le 100 ]; do
+    B="$scratch/crash-$n.git"
+    git clone -q --bare "$scratch/seed" "$B"
+    env LD_PRELOAD="$shim" KILLAT_N=$n "$WARROOM" --incident "$crash" --repo "$B" postmortem --commit >/dev/null 2>&1
+    status=$?
+    [ $status -eq 137 ] && killed=$((killed + 1))
+    why=
+    "$WARROOM" --incident "$crash" --repo "$B" postmortem --commit >/dev/null 2>"$scratch/rerun.err" ||
+        why="the re-run failed: $(head -c 300 "$scratch/rerun.err")"
+    [ -z "$why" ] && { git -C "$B" show "main:$cpath" 2>/dev/null | cmp -s - "$scratch/crash.md" || why="the postmortem is not on main"; }
+    [ -z "$why" ] && { left=$(ls -A "$B" | grep -E 'warroom'; find "$B/refs" -name '*.lock'); [ -z "$left" ] || why="left behind: $left"; }
+    [ -z "$why" ] && { git -C "$B" fsck --strict --no-progress >"$scratch/fsck.out" 2>&1 || why="git fsck --strict: $(head -c 300 "$scratch/fsck.out")"; }
+    [ -n "$why" ] && bad="$bad
+#   kill $n: $why"
+    rm -rf "$B"
+    [ $status -ne 137 ] && break
+    n=$((n + 1))
+done
+check "a commit into a bare repository was killed at each of its steps ($killed), each re-run finished it" test "$killed" -gt 10 -a -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -20
+
+# Whose leftovers are whose: a live git's index.lock is never touched, nor
+# anything of a warroom that still runs or ran on another machine.
+R="$scratch/crash-owner"
+kill_after_move "$R"
+cp "$R/.git/index.lock" "$scratch/dead.journal"
+# the user removed the lock by hand, and a git started and holds it now
+rm "$R/.git/index.lock" && cp "$R/.git/index" "$R/.git/index.lock" && cp "$R/.git/index.lock" "$scratch/live.lock"
+expect_status 1 "a re-run while a live git holds index.lock is refused" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... saying index.lock exists" grep -q "index.lock exists" "$scratch/err"
+check "  ... and git's lock is untouched" cmp -s "$R/.git/index.lock" "$scratch/live.lock"
+rm "$R/.git/index.lock"   # that git has finished
+expect_status 0 "  ... once it has finished, a re-run finishes the interrupted commit" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... and says so" grep -q "finished an interrupted commit" "$scratch/out"
+check "  ... nothing is left, and the postmortem survives a git commit" test -z "$(after_crash "$R")"
+# a journal whose writer still runs, with its next index and staged file
+sleep 600 & live=$!
+live_start=$(sed 's/.*) //' "/proc/$live/stat" | cut -d' ' -f20)
+sed -e "s/^process .*/process $(printf '%010d %020d' "$live" "$live_start")/" "$scratch/dead.journal" >"$R/.git/warroom-$live.journal"
+printf 'next index\n' >"$R/.git/index.warroom-$live"
+printf 'staged\n' >"$R/postmortems/.warroom-$live-1.tmp"
+# and a journal written on another machine, whose pid is not running here
+dead_pid=$(sh -c 'echo $$')
+sed -e "s/^host .*/host another-machine/" -e "s/^process .*/process $(printf '%010d %020d' "$dead_pid" 1)/" \
+    "$scratch/dead.journal" >"$R/.git/warroom-$dead_pid.journal"
+ls -A "$R/.git" "$R/postmortems" >"$scratch/leftovers.before"
+printf 'more\n' >"$R/more.txt" && git -C "$R" add more.txt
+expect_status 0 "a commit beside a live warroom's and another machine's files works" wr --incident "$crash" --repo "$R" postmortem --commit
+ls -A "$R/.git" "$R/postmortems" >"$scratch/leftovers.after"
+check "  ... and leaves them all as they were" cmp -s "$scratch/leftovers.before" "$scratch/leftovers.after"
+kill "$live"; wait "$live" 2>/dev/null
+expect_status 0 "  ... once that warroom is gone, a commit clears its files" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... all of them" sh -c "! ls -A '$R/.git' '$R/postmortems' | grep -q -- '-$live'"
+check "  ... but still not the other machine's" test -f "$R/.git/warroom-$dead_pid.journal"
+# a pid in use again by another process: the start time tells them apart
+sleep 600 & reused=$!
+sed -e "s/^process .*/process $(printf '%010d %020d' "$reused" 1)/" "$scratch/dead.journal" >"$R/.git/warroom-$reused.journal"
+expect_status 0 "a journal whose pid now belongs to another process is cleared" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... (it is gone)" test ! -e "$R/.git/warroom-$reused.journal"
+kill "$reused"; wait "$reused" 2>/dev/null
+rm "$R/.git/warroom-$dead_pid.journal"
+check "  ... git fsck --strict is clean" fsck_ok "$R"
 
 # ---- templates ----
 seeded "$scratch/team"

@@ -751,6 +751,109 @@ static void test_race_checked_out(void **state)
     free(st);
 }
 
+/* ---- a run that dies part-way ---------------------------------------- */
+
+struct death {
+    const char *dir;
+    bool after_move;   /* the branch is moved to the commit first, as libgit2 would have */
+};
+
+/* Dies where the hook is called, just before the branch would move; with
+ * after_move, just after it did. */
+static void die_hook(void *arg)
+{
+    const struct death *d = arg;
+    if (d->after_move) {
+        char path[PATH_MAX], text[4096];
+        snprintf(path, sizeof path, "%s/.git/warroom-%ld.journal", d->dir, (long)getpid());
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+        if (f)
+            fclose(f);
+        text[n] = '\0';
+        const char *commit = strstr(text, "\ncommit ");
+        if (!commit || sh_status("git -C %s update-ref refs/heads/main %.40s", d->dir, commit + 8) != 0)
+            _exit(3);
+    }
+    _exit(0);
+}
+
+/* A child process commits and dies in the hook. */
+static void commit_and_die(const char *dir, bool after_move)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct death d = { dir, after_move };
+        struct repo *r = NULL;
+        struct repo_commit_request req;
+        struct repo_commit_result res;
+        if (repo_open(&r, dir) < 0)
+            _exit(2);
+        request_init(&req);
+        req.before_ref_update = die_hook;
+        req.hook_arg = &d;
+        repo_commit_file(&res, r, &req);
+        _exit(4);   /* the hook never returned: not reached */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* What a dead run leaves, and how a later one finishes and clears it. */
+static void test_dead_run(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    for (int after_move = 0; after_move <= 1; after_move++) {
+        sh("rm -rf %s", dir);
+        make_worktree(dir);
+        sh("printf 'mine\n' > %s/mine.txt && git -C %s add mine.txt", dir, dir);
+        char *tip = line("git -C %s rev-parse main", dir);
+        commit_and_die(dir, after_move);
+        /* index.lock is the dead run's journal under another name */
+        assert_int_equal(sh_status("test %s/.git/index.lock -ef \"$(ls %s/.git/warroom-*.journal)\"", dir, dir), 0);
+        assert_int_equal(sh_status("ls %s/.git/index.warroom-* >/dev/null 2>&1", dir), 0);
+        assert_int_equal(sh_status("ls %s/postmortems/.warroom-*.tmp >/dev/null 2>&1", dir), 0);
+        char *moved = line("git -C %s rev-parse main^0", dir);
+        if (after_move) {
+            char *parent = line("git -C %s rev-parse main^", dir);
+            assert_string_equal(parent, tip);
+            free(parent);
+        } else {
+            assert_string_equal(moved, tip);
+        }
+
+        struct repo *r = open_at(dir);
+        struct repo_commit_request req;
+        struct repo_commit_result res;
+        request_init(&req);
+        assert_int_equal(repo_commit_file(&res, r, &req), 0);
+        repo_free(r);
+        /* the commit is made once: by the dead run when the branch moved */
+        assert_int_equal(res.changed, !after_move);
+        assert_int_equal(res.recovered, after_move);
+        char *left = cap("cd %s && ls -A .git postmortems | grep -e lock -e warroom || true", dir);
+        assert_string_equal(left, "");
+        char *st = cap("git -C %s status --porcelain --untracked-files=all", dir);
+        assert_string_equal(st, "A  mine.txt\n");
+        char *count = line("git -C %s rev-list --count main", dir);
+        assert_string_equal(count, "2");
+        sh("git -C %s commit -q -m mine", dir);
+        assert_int_equal(sh_status("git -C %s cat-file -e HEAD:%s", dir, pm_path), 0);
+        fsck(dir);
+        free(tip);
+        free(moved);
+        free(left);
+        free(st);
+        free(count);
+    }
+}
+
 static void test_exists_force_unchanged(void **state)
 {
     (void)state;
@@ -1255,6 +1358,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_repositories, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_bare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_checked_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exists_force_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_change_to_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unstaged_change_refused, setup, teardown),
