@@ -579,6 +579,15 @@ static bool pid_gone(long pid)
     return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+/* NAME in DIR is a file of this user's (never a link, never someone else's
+ * in a shared repository). */
+static bool file_is_mine(int dir, const char *name)
+{
+    struct stat st;
+    return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+           st.st_uid == geteuid();
+}
+
 /* The one rule for every file warroom puts into a working tree, committed or
  * only written: opens the directory holding PATH below ROOT without following
  * a symbolic link on the way (a link in a hostile checkout must not send the
@@ -648,7 +657,7 @@ static void tmp_sweep(int dir)
         long pid = pid_parse(e->d_name + 9, &end);
         if (pid < 0 || *end != '-' || pid_parse(end + 1, &tail) < 0 || strcmp(tail, ".tmp") != 0)
             continue;
-        if (pid_gone(pid))
+        if (pid_gone(pid) && file_is_mine(dir, e->d_name))
             unlinkat(dir, e->d_name, 0);
     }
     closedir(d);
@@ -1187,7 +1196,8 @@ static int lock_take(const char *lock, struct journal *j)
         return 0;
     if (errno == EEXIST)
         return 1;
-    if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK && errno != ENOSYS)
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK && errno != ENOSYS &&
+        errno != EXDEV)
         return error_set_errno("cannot create %s", lock);
     /* No hard links here: a lock of our own carrying the journal's token. */
     int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -1397,6 +1407,9 @@ static int journal_recover_one(bool *finished, git_repository *g, const struct g
     int rc = 0;
     journal_init(&j);
     buf_printf(&old, "%s%s", buf_str(&gp->gitdir), name);
+    /* another user's (in a shared repository) is theirs to finish */
+    if (lstat(buf_str(&old), &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        goto done;
     bool valid = record_read(&rec, buf_str(&old)) == 0;
     if (!writer_gone(pid, valid ? &rec : NULL, self))
         goto done;
@@ -1510,7 +1523,8 @@ static int journal_recover(bool *finished, git_repository *g, const struct gitpa
             if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".warroom-", 9) != 0)
                 continue;
             long pid = pid_parse(e->d_name + blen + 9, &end);
-            if (pid > 0 && (!*end || strcmp(end, ".lock") == 0) && pid_gone(pid))
+            if (pid > 0 && (!*end || strcmp(end, ".lock") == 0) && pid_gone(pid) &&
+                file_is_mine(dirfd, e->d_name))
                 unlinkat(dirfd, e->d_name, 0);
         }
         if (id)
