@@ -1,8 +1,9 @@
 /* repo — the platform repository, read and written through libgit2.
  * Reads a file from a branch through the object database (so bare repositories
  * work), commits exactly one file onto a branch without touching anything else
- * the user has staged or changed, and pushes that branch. Strings returned are
- * owned by the repo and live until repo_free; bufs passed in are the caller's. */
+ * the user has staged or changed, durably, finishing a commit a crash
+ * interrupted, and pushes that branch. Strings returned are owned by the repo
+ * and live until repo_free; bufs passed in are the caller's. */
 #ifndef WARROOM_REPO_H
 #define WARROOM_REPO_H
 
