@@ -1324,6 +1324,10 @@ static int journal_finish(bool *finished, git_repository *g, const struct gitpat
         rc = fail_git(rc, "cannot read the interrupted commit");
         goto done;
     }
+    if (git_blob_rawsize(blob) > REPO_FILE_MAX) {
+        rc = 0;   /* larger than anything this module commits */
+        goto done;
+    }
 
     /* the file: written when it is missing or still what it was before */
     if ((dir = dir_open(root, rec->path, true, &name)) < 0) {
