@@ -908,7 +908,8 @@ static void index_entry_fill(git_index_entry *e, const struct stat *st, const ch
  * the commit when the branch points at it (the index entry and the file, as
  * the writer would have), removes the writer's files, the lock, and only then
  * the journal: killed at any point in between, the next run does it again.
- * Every rewrite keeps the record's length, so lock and journal stay one file. */
+ * A rewrite is the whole record, at the same length, in one write, so it never
+ * leaves the tail of an older one behind. */
 
 #define JOURNAL_MAGIC "warroom postmortem commit 1\n"
 #define JOURNAL_MAX 4096
@@ -1309,8 +1310,15 @@ static int journal_finish(bool *finished, git_repository *g, const struct gitpat
     int dir = -1, rc;
 
     if ((rc = git_commit_lookup(&commit, g, &rec->commit)) < 0 ||
-        (rc = git_commit_tree(&tree, commit)) < 0 ||
-        (rc = git_tree_entry_bypath(&entry, tree, rec->path)) < 0) {
+        (rc = git_commit_tree(&tree, commit)) < 0) {
+        rc = fail_git(rc, "cannot read the interrupted commit");
+        goto done;
+    }
+    if ((rc = git_tree_entry_bypath(&entry, tree, rec->path)) == GIT_ENOTFOUND) {
+        rc = 0;   /* not a commit of that file: nothing to bring along */
+        goto done;
+    }
+    if (rc < 0) {
         rc = fail_git(rc, "cannot read the interrupted commit");
         goto done;
     }

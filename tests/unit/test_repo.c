@@ -854,6 +854,76 @@ static void test_dead_run(void **state)
     }
 }
 
+/* A pid no process has: a child's, once it is reaped. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return (long)pid;
+}
+
+/* Writes a journal as a run of PID would, naming PATH and COMMIT. */
+static void journal_plant(const char *dir, long pid, const char *host, const char *path,
+                          const char *commit)
+{
+    char name[PATH_MAX];
+    snprintf(name, sizeof name, "%s/.git/warroom-%ld.journal", dir, pid);
+    FILE *f = fopen(name, "w");
+    assert_non_null(f);
+    fprintf(f, "warroom postmortem commit 1\ntoken %032d\nhost %s\nboot -\nprocess %010ld %020d\n"
+               "worktree yes\nbranch refs/heads/main\npath %s\nwas %040d\ncommit %s\nend\n",
+            0, host, pid, 0, path, 0, commit);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A journal is checked like any other input: a hostile or damaged one is
+ * never followed out of the repository and never acted on. */
+static void test_hostile_journal(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    char *tip = line("git -C %s rev-parse main", dir);
+    char *host = line("hostname | tr -c 'a-zA-Z0-9.\\n_-' _");
+    long garbage = dead_pid(), escape = dead_pid(), missing = dead_pid(), linked = dead_pid();
+    sh("printf 'not a journal\\n' > %s/.git/warroom-%ld.journal", dir, garbage);
+    /* well formed, but for a path outside the working tree */
+    journal_plant(dir, escape, host, "../escape.md", tip);
+    /* well formed, for a file the commit does not have */
+    journal_plant(dir, missing, host, "postmortems/not-in-it.md", tip);
+    sh("printf 'theirs\\n' > %s/target && ln -s %s/target %s/.git/warroom-%ld.journal", top, top, dir, linked);
+
+    struct repo *r = open_at(dir);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    assert_false(res.recovered);
+    repo_free(r);
+    assert_int_equal(sh_status("test -e %s/escape.md || test -e %s/postmortems/not-in-it.md", top, dir), 1);
+    assert_int_equal(sh_status("test -e %s/.git/warroom-%ld.journal || test -e %s/.git/warroom-%ld.journal || "
+                               "test -e %s/.git/warroom-%ld.journal", dir, garbage, dir, escape, dir, missing), 1);
+    /* a link is not a journal of ours: left, and what it names untouched */
+    assert_int_equal(sh_status("test -L %s/.git/warroom-%ld.journal", dir, linked), 0);
+    char *target = cap("cat %s/target", top);
+    assert_string_equal(target, "theirs\n");
+    char *left = cap("cd %s && ls -A .git postmortems | grep -e lock -e warroom || true", dir);
+    char want[64];
+    snprintf(want, sizeof want, "warroom-%ld.journal\n", linked);
+    assert_string_equal(left, want);
+    sh("rm %s/.git/warroom-%ld.journal", dir, linked);
+    fsck(dir);
+    free(tip);
+    free(host);
+    free(target);
+    free(left);
+}
+
 static void test_exists_force_unchanged(void **state)
 {
     (void)state;
@@ -1359,6 +1429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_race_bare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_checked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exists_force_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_change_to_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unstaged_change_refused, setup, teardown),
