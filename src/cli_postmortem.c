@@ -70,6 +70,13 @@ static int settings_load(struct settings *s, const struct cli_context *c)
     if (setting_string(c, "postmortem.dir", &s->dir) < 0 || setting_string(c, "postmortem.branch", &s->branch) < 0 ||
         setting_string(c, "postmortem.remote", &s->remote) < 0)
         return -1;
+    if (s->branch && repo_check_branch(s->branch) < 0) {
+        struct buf before = BUF_INIT;
+        buf_printf(&before, "%s: postmortem.branch: ", c->config.path ? c->config.path : "config");
+        error_wrap(before.data, "");
+        buf_free(&before);
+        return -1;
+    }
     return 0;
 }
 
@@ -253,12 +260,14 @@ static int commit_refused(int rc)
 struct committed {
     char commit[REPO_OID_HEX + 1];
     char *branch, *path, *remote;
-    bool changed, pushed, replayed;
+    bool changed, pushed, replayed, recovered;
 };
 
 /* What the verb says on standard output; the console says it on its screen. */
 static void say_committed(const struct committed *done)
 {
+    if (done->recovered)
+        printf("finished an interrupted commit: its index entry and file now match the branch\n");
     printf("%s %s to %s (%.12s)\n", done->path, done->changed ? "committed" : "already committed", done->branch,
            done->commit);
     if (done->pushed)
@@ -304,6 +313,7 @@ static int postmortem_commit(struct committed *out, struct cli_context *c, struc
     }
     memcpy(out->commit, res.commit, sizeof out->commit);
     out->changed = res.changed;
+    out->recovered = res.recovered;
     out->path = xstrdup(path.data);
 
     if (s->push) {
@@ -413,8 +423,8 @@ int cli_postmortem_commit_draft(struct cli_context *c, const struct incident *in
     if (done.commit[0] && postmortem_record(c, inc, &s, &done) < 0)
         rc = -1;
     if (done.path)
-        buf_printf(said, "%s %s as %.12s%s", done.path, done.changed ? "committed" : "already committed",
-                   done.commit, done.pushed ? ", pushed" : "");
+        buf_printf(said, "%s%s %s as %.12s%s", done.recovered ? "interrupted commit finished; " : "", done.path,
+                   done.changed ? "committed" : "already committed", done.commit, done.pushed ? ", pushed" : "");
 out:
     free(done.branch);
     free(done.path);
@@ -443,20 +453,18 @@ int cli_postmortem_write_draft(struct cli_context *c, const struct incident *inc
     if (settings_load(&s, c) < 0 || repo_for(&repo, c) < 0 || postmortem_path(&rel, inc, s.dir) < 0)
         goto out;
     /* into the working tree where it would be committed, for a look with git
-     * diff; without one, beside the incident's log */
+     * diff, by the commit's own rule (no symbolic link followed); without
+     * one, beside the incident's log */
     const char *workdir = repo ? repo_workdir(repo) : NULL;
     if (workdir) {
         buf_printf(written, "%s%s", workdir, rel.data);
-        char *slash = strrchr(written->data, '/');
-        *slash = '\0';
-        mkdir(written->data, 0755);
-        *slash = '/';
+        rc = repo_write_file(repo, rel.data, content->data, content->len);
     } else {
         char *path = store_incident_file(&c->store, inc->id, "postmortem.md");
         buf_adds(written, path);
         free(path);
+        rc = file_replace(written->data, content->data ? content->data : "", content->len, 0600);
     }
-    rc = file_replace(written->data, content->data ? content->data : "", content->len, workdir ? 0644 : 0600);
 out:
     buf_free(&rel);
     repo_free(repo);

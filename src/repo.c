@@ -10,6 +10,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/text.h"
 
 #include <git2.h>
 
@@ -21,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -141,6 +145,33 @@ static int message_check(const char *msg)
     return 0;
 }
 
+int repo_check_branch(const char *branch)
+{
+    if (!branch || !*branch)
+        return error_set("empty branch name");
+    size_t n = strlen(branch);
+    if (n > BRANCH_MAX)
+        return error_set("branch name is longer than %d bytes", BRANCH_MAX);
+    const char *name = strncmp(branch, "refs/heads/", 11) == 0 ? branch + 11 : branch;
+    int valid = 0;
+    /* git_branch_name_is_valid is check-ref-format --branch (it refuses HEAD
+     * and a leading '-' too); "@" is git's own name for HEAD. libgit2 is
+     * initialised here too: a config is checked before any repository opens.
+     * libgit2 lets DEL through, git does not. */
+    if (!memchr(branch, 0x7f, n) && git_libgit2_init() >= 0) {
+        if (strcmp(name, "@") != 0 && git_branch_name_is_valid(&valid, name) < 0)
+            valid = 0;
+        git_libgit2_shutdown();
+    }
+    if (valid)
+        return 0;
+    struct buf shown = BUF_INIT;
+    text_clean(&shown, branch, n, 0);
+    error_set("invalid branch name: %s", buf_str(&shown));
+    buf_free(&shown);
+    return -1;
+}
+
 /* Full ref name of BRANCH ("main" or "refs/heads/main"); NULL means the
  * branch HEAD points to. */
 static int branch_refname(struct buf *out, struct repo *r, const char *branch)
@@ -150,15 +181,12 @@ static int branch_refname(struct buf *out, struct repo *r, const char *branch)
         if (!branch)
             return -1;
     }
-    if (!*branch || strlen(branch) > BRANCH_MAX)
-        return error_set("invalid branch name");
+    if (repo_check_branch(branch) < 0)
+        return -1;
     buf_reset(out);
     if (strncmp(branch, "refs/heads/", 11) != 0)
         buf_adds(out, "refs/heads/");
     buf_adds(out, branch);
-    int valid = 0;
-    if (git_reference_name_is_valid(&valid, buf_str(out)) < 0 || !valid)
-        return error_set("invalid branch name: %s", branch);
     return 0;
 }
 
@@ -169,6 +197,13 @@ int repo_open(struct repo **out, const char *path)
     *out = NULL;
     if (git_libgit2_init() < 0)
         return error_set("cannot initialise libgit2: %s", git_message());
+    /* A commit reported as made must survive a power cut: libgit2 then
+     * fsyncs each object, ref and reflog it writes, and their directories. */
+    if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0) {
+        error_set("cannot make libgit2 write durably: %s", git_message());
+        git_libgit2_shutdown();
+        return -1;
+    }
 
     git_repository *g = NULL;
     int rc = path ? git_repository_open_ext(&g, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)
@@ -283,10 +318,23 @@ int repo_read_file(struct buf *out, struct repo *r, const char *branch, const ch
     bool found;
     int rc;
 
-    if ((rc = repo_check_path(path)) < 0 || (rc = branch_refname(&refname, r, branch)) < 0)
+    if ((rc = repo_check_path(path)) < 0)
         goto done;
-    if ((rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
-        goto done;
+    if (branch) {
+        if ((rc = branch_refname(&refname, r, branch)) < 0 ||
+            (rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
+            goto done;
+    } else {
+        /* Whatever is checked out, a branch or a detached commit: reading
+         * needs no branch, only writing does. */
+        buf_adds(&refname, "HEAD");
+        rc = git_reference_name_to_id(&tip, r->git, "HEAD");
+        found = rc == 0;
+        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
+            rc = fail_git(rc, "cannot read HEAD");
+            goto done;
+        }
+    }
     if (!found) {
         rc = REPO_ENOTFOUND;
         error_set("%s has no commits", buf_str(&refname));
@@ -466,80 +514,85 @@ static int signature_make(git_signature **out, git_repository *g, const char *na
     return 0;
 }
 
+/* ---- durability ------------------------------------------------------ */
+
+/* fsyncs PATH, or with PARENT the directory that holds it. */
+static int path_sync(const char *path, bool parent)
+{
+    char *copy = NULL;
+    const char *target = path;
+    if (parent) {
+        copy = xstrdup(path);
+        char *slash = strrchr(copy, '/');
+        if (slash == copy)
+            slash[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(copy, ".");
+        target = copy;
+    }
+    int rc = 0, fd = open(target, O_RDONLY | O_CLOEXEC | (parent ? O_DIRECTORY : O_NOFOLLOW));
+    if (fd < 0 || fsync(fd) < 0)
+        rc = error_set_errno("cannot sync %s to disk", target);
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return rc;
+}
+
+/* libgit2 syncs each object and the fan-out directory it lands in, but not
+ * objects/ itself, which holds the names of fan-out directories it has just
+ * made: without this, a power cut could keep the branch and lose its commit. */
+static int objects_sync(git_repository *g)
+{
+    struct buf path = BUF_INIT;
+    buf_printf(&path, "%sobjects/", git_repository_commondir(g));
+    int rc = path_sync(buf_str(&path), false);
+    buf_free(&path);
+    return rc;
+}
+
 /* ---- the working tree ------------------------------------------------ */
 
-/* State of bringing one file and one index entry along with a commit to the
- * checked-out branch. index.lock is held from the first read of the index to
- * the last write, as git itself does, so no concurrent `git add` is lost. */
-struct worktree {
-    int lock_fd;
-    struct buf lock_path;
-    struct buf index_path;
-    struct buf index_tmp;   /* the next index, renamed over index_path */
-    bool index_ready;
-    int dir_fd;             /* the file's directory, opened without following links */
-    const char *name;       /* the file's last component */
-    char file_tmp[64];      /* name of the next file in dir_fd, "" when none */
-};
-
-static void worktree_init(struct worktree *wt)
+/* The process id in a leftover's name: digits only, a plausible pid; -1
+ * otherwise. *end is set past the digits. */
+static long pid_parse(const char *s, const char **end)
 {
-    memset(wt, 0, sizeof *wt);
-    wt->lock_fd = -1;
-    wt->dir_fd = -1;
+    long pid = 0;
+    const char *p = s;
+    while (*p >= '0' && *p <= '9' && p - s < 10)
+        pid = pid * 10 + (*p++ - '0');
+    if (p == s || (*p >= '0' && *p <= '9') || pid <= 0 || pid > INT_MAX)
+        return -1;
+    *end = p;
+    return pid;
 }
 
-static void worktree_discard(struct worktree *wt)
+/* A leftover named after PID may go: no such process runs. Our own pid
+ * counts as gone too, because nothing of ours is in flight whenever
+ * leftovers are looked for: it was an earlier process with the same number. */
+static bool pid_gone(long pid)
 {
-    if (wt->file_tmp[0] && wt->dir_fd >= 0)
-        unlinkat(wt->dir_fd, wt->file_tmp, 0);
-    wt->file_tmp[0] = '\0';
-    if (wt->index_ready)
-        unlink(buf_str(&wt->index_tmp));
-    wt->index_ready = false;
-    if (wt->dir_fd >= 0)
-        close(wt->dir_fd);
-    wt->dir_fd = -1;
+    if (pid == (long)getpid())
+        return true;
+    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-static void worktree_end(struct worktree *wt)
+/* NAME in DIR is a file of this user's (never a link, never someone else's
+ * in a shared repository). */
+static bool file_is_mine(int dir, const char *name)
 {
-    worktree_discard(wt);
-    if (wt->lock_fd >= 0) {
-        close(wt->lock_fd);
-        unlink(buf_str(&wt->lock_path));
-    }
-    wt->lock_fd = -1;
-    buf_free(&wt->lock_path);
-    buf_free(&wt->index_path);
-    buf_free(&wt->index_tmp);
+    struct stat st;
+    return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+           st.st_uid == geteuid();
 }
 
-static int worktree_lock(struct worktree *wt, git_repository *g)
-{
-    git_buf path = GIT_BUF_INIT;
-    int rc = git_repository_item_path(&path, g, GIT_REPOSITORY_ITEM_INDEX);
-    if (rc < 0)
-        return fail_git(rc, "cannot locate the index");
-    buf_adds(&wt->index_path, path.ptr);
-    git_buf_dispose(&path);
-    buf_printf(&wt->lock_path, "%s.lock", buf_str(&wt->index_path));
-    buf_printf(&wt->index_tmp, "%s.warroom-%ld", buf_str(&wt->index_path), (long)getpid());
-    wt->lock_fd = open(buf_str(&wt->lock_path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (wt->lock_fd < 0 && errno == EEXIST) {
-        error_set("%s exists: another git process seems to be running in this repository; "
-                  "if none is, remove that file and try again", buf_str(&wt->lock_path));
-        return REPO_ELOCKED;
-    }
-    if (wt->lock_fd < 0)
-        return error_set_errno("cannot create %s", buf_str(&wt->lock_path));
-    return 0;
-}
-
-/* Opens the directory holding PATH below ROOT without following symbolic
- * links (a link in a hostile checkout must not send the write elsewhere);
- * CREATE makes missing directories. Returns the fd, -2 when a directory is
- * missing and CREATE is false, -1 with a message on failure. */
+/* The one rule for every file warroom puts into a working tree, committed or
+ * only written: opens the directory holding PATH below ROOT without following
+ * a symbolic link on the way (a link in a hostile checkout must not send the
+ * file elsewhere); CREATE makes missing directories. Returns the fd, -2 when a
+ * directory is missing and CREATE is false, -1 with a message on failure. */
 static int dir_open(const char *root, const char *path, bool create, const char **name)
 {
     int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -555,7 +608,14 @@ static int dir_open(const char *root, const char *path, bool create, const char 
         }
         memcpy(comp, p, len);
         comp[len] = '\0';
-        if (create && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+        if (create && mkdirat(fd, comp, 0755) == 0) {
+            /* the new directory's name must be on disk before the file in it */
+            if (fsync(fd) < 0) {
+                error_set_errno("cannot create directory %.*s", (int)(slash - path), path);
+                close(fd);
+                return -1;
+            }
+        } else if (create && errno != EEXIST) {
             error_set_errno("cannot create directory %.*s", (int)(slash - path), path);
             close(fd);
             return -1;
@@ -565,6 +625,9 @@ static int dir_open(const char *root, const char *path, bool create, const char 
         close(fd);
         if (next < 0 && !create && saved == ENOENT)
             return -2;
+        if (next < 0 && (saved == ELOOP || saved == ENOTDIR))
+            return error_set("%.*s is a symbolic link or not a directory in the working tree; "
+                             "warroom writes nothing through it", (int)(slash - path), path);
         if (next < 0) {
             errno = saved;
             return error_set_errno("cannot open directory %.*s in the working tree",
@@ -574,6 +637,42 @@ static int dir_open(const char *root, const char *path, bool create, const char 
     }
     *name = p;
     return fd;
+}
+
+/* Removes from DIR the ".warroom-PID-N.tmp" files of processes that are gone:
+ * a file staged by a warroom killed before it could rename it into place. */
+static void tmp_sweep(int dir)
+{
+    int copy = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d) {
+        if (copy >= 0)
+            close(copy);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *end, *tail;
+        if (strncmp(e->d_name, ".warroom-", 9) != 0)
+            continue;
+        long pid = pid_parse(e->d_name + 9, &end);
+        if (pid < 0 || *end != '-' || pid_parse(end + 1, &tail) < 0 || strcmp(tail, ".tmp") != 0)
+            continue;
+        if (pid_gone(pid) && file_is_mine(dir, e->d_name))
+            unlinkat(dir, e->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* tmp_sweep in the directory that would hold PATH below ROOT, if there is one. */
+static void tmp_sweep_at(const char *root, const char *path)
+{
+    const char *name;
+    int dir = dir_open(root, path, false, &name);
+    if (dir >= 0) {
+        tmp_sweep(dir);
+        close(dir);
+    }
+    error_clear();
 }
 
 /* Hashes the working-tree file NAME in DIR as a blob; *same is true when it
@@ -614,6 +713,72 @@ done:
     return rc;
 }
 
+/* Writes CONTENT to a new file in DIR, synced, named in TMP (".warroom-PID-N.tmp",
+ * so a leftover says whose it was); *st gets its stat data. TMP is "" when
+ * nothing was created. */
+static int file_stage(char *tmp, size_t size, int dir, const char *shown, const char *content,
+                      size_t len, struct stat *st)
+{
+    static unsigned serial;
+    snprintf(tmp, size, ".warroom-%ld-%u.tmp", (long)getpid(), ++serial);
+    int fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        tmp[0] = '\0';
+        return error_set_errno("cannot create a file beside %s", shown);
+    }
+    if (file_write_all(fd, content ? content : "", len) < 0 || fsync(fd) < 0 || fstat(fd, st) < 0) {
+        error_set_errno("cannot write %s", shown);
+        close(fd);
+        return -1;
+    }
+    if (close(fd) < 0)
+        return error_set_errno("cannot write %s", shown);
+    return 0;
+}
+
+/* Renames the staged TMP over NAME in DIR, and syncs the name. */
+static int file_publish(char *tmp, int dir, const char *name, const char *shown)
+{
+    if (renameat(dir, tmp, dir, name) < 0)
+        return error_set_errno("cannot write %s in the working tree", shown);
+    tmp[0] = '\0';
+    if (fsync(dir) < 0)
+        return error_set_errno("cannot write %s in the working tree", shown);
+    return 0;
+}
+
+int repo_write_file(struct repo *r, const char *path, const char *content, size_t len)
+{
+    const char *root = git_repository_workdir(r->git), *name = NULL;
+    char tmp[64] = "";
+    struct stat st;
+    int rc = -1, dir = -1;
+    if (repo_check_path(path) < 0)
+        return -1;
+    if (!root)
+        return error_set("the repository is bare: there is no working tree to write %s into", path);
+    if (len > REPO_FILE_MAX)
+        return error_set("%s would be larger than %u bytes", path, REPO_FILE_MAX);
+    if ((dir = dir_open(root, path, true, &name)) < 0)
+        return -1;
+    tmp_sweep(dir);
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+        error_set("%s is %s in the working tree; warroom writes nothing through it", path,
+                  S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
+                                                                 : "not a regular file");
+        goto done;
+    }
+    if (file_stage(tmp, sizeof tmp, dir, path, content, len, &st) < 0 ||
+        file_publish(tmp, dir, name, path) < 0)
+        goto done;
+    rc = 0;
+done:
+    if (tmp[0])
+        unlinkat(dir, tmp, 0);
+    close(dir);
+    return rc;
+}
+
 /* Copies SRC to DST when a hard link is not possible on this filesystem. */
 static int file_copy(const char *src, const char *dst)
 {
@@ -645,6 +810,844 @@ done:
     return rc;
 }
 
+/* Where the index and what goes beside it live. */
+struct gitpaths {
+    struct buf gitdir;    /* journals: the repository's own directory, with a slash */
+    struct buf index;     /* the index file; empty in a bare repository */
+    struct buf lock;      /* index.lock */
+    struct buf index_tmp; /* index.warroom-PID: the next index, renamed over the index */
+};
+
+static int gitpaths_init(struct gitpaths *p, git_repository *g)
+{
+    memset(p, 0, sizeof *p);
+    buf_adds(&p->gitdir, git_repository_path(g));
+    if (git_repository_is_bare(g))
+        return 0;
+    git_buf path = GIT_BUF_INIT;
+    int rc = git_repository_item_path(&path, g, GIT_REPOSITORY_ITEM_INDEX);
+    if (rc < 0)
+        return fail_git(rc, "cannot locate the index");
+    buf_adds(&p->index, path.ptr);
+    git_buf_dispose(&path);
+    buf_printf(&p->lock, "%s.lock", buf_str(&p->index));
+    buf_printf(&p->index_tmp, "%s.warroom-%ld", buf_str(&p->index), (long)getpid());
+    return 0;
+}
+
+static void gitpaths_free(struct gitpaths *p)
+{
+    buf_free(&p->gitdir);
+    buf_free(&p->index);
+    buf_free(&p->lock);
+    buf_free(&p->index_tmp);
+}
+
+/* Makes the next index a copy of the index. It cannot change while
+ * index.lock is held, so a hard link is an exact copy that libgit2 then
+ * rewrites under its own temporary name. */
+static int index_copy(const struct gitpaths *p)
+{
+    unlink(buf_str(&p->index_tmp));
+    if (link(buf_str(&p->index), buf_str(&p->index_tmp)) == 0 || errno == ENOENT)
+        return 0;
+    return file_copy(buf_str(&p->index), buf_str(&p->index_tmp));
+}
+
+/* Writes INDEX (opened on the next index), syncs it and renames it over the
+ * index, the name synced too. */
+static int index_publish(git_index *index, const struct gitpaths *p)
+{
+    int rc = git_index_write(index);
+    if (rc < 0)
+        return fail_git(rc, "cannot update the index");
+    /* libgit2 does not sync an index it was given by path */
+    if (path_sync(buf_str(&p->index_tmp), false) < 0)
+        return -1;
+    if (rename(buf_str(&p->index_tmp), buf_str(&p->index)) < 0)
+        return error_set_errno("cannot write the index");
+    return path_sync(buf_str(&p->index), true);
+}
+
+/* An index entry for PATH = BLOB. With ST, the file's stat data, so git sees
+ * it as clean without hashing it again; without, none, so git looks. */
+static void index_entry_fill(git_index_entry *e, const struct stat *st, const char *path,
+                             const git_oid *blob)
+{
+    memset(e, 0, sizeof *e);
+    if (st) {
+        e->ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+        e->ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+        e->mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+        e->mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+        e->dev = (uint32_t)st->st_dev;
+        e->ino = (uint32_t)st->st_ino;
+        e->uid = (uint32_t)st->st_uid;
+        e->gid = (uint32_t)st->st_gid;
+        e->file_size = (uint32_t)st->st_size;
+    }
+    e->mode = GIT_FILEMODE_BLOB;
+    git_oid_cpy(&e->id, blob);
+    e->path = path;
+}
+
+/* ---- interrupted commits --------------------------------------------- */
+
+/* A commit writes down what it is doing before it touches anything, in
+ * <gitdir>/warroom-PID.journal: who is committing (host, boot, pid and the
+ * process's start time, so that a pid reused after a crash is not taken for
+ * the writer), the branch and path, the path's index entry before, and the
+ * commit about to be published (written and synced before the branch moves).
+ * When the branch is checked out, index.lock is a hard link of the journal,
+ * or where a filesystem has none a copy carrying its token: that is how a
+ * later run tells the lock of a warroom that is gone from a live git's, which
+ * it never touches.
+ *
+ * A run that finds the journal of a writer that is gone takes it over (a
+ * rename to a name of its own, so no two runs finish it at once), finishes
+ * the commit when the branch points at it (the index entry and the file, as
+ * the writer would have), removes the writer's files, the lock, and only then
+ * the journal: killed at any point in between, the next run does it again.
+ * A rewrite is the whole record, at the same length, in one write, so it never
+ * leaves the tail of an older one behind. */
+
+#define JOURNAL_MAGIC "warroom postmortem commit 1\n"
+#define JOURNAL_MAX 4096
+#define TOKEN_HEX 32
+#define HOST_MAX 64
+#define BOOT_MAX 36
+#define HEX_CHARS "0123456789abcdef"
+
+struct record {
+    char token[TOKEN_HEX + 1];
+    char host[HOST_MAX + 1];
+    char boot[BOOT_MAX + 1];   /* "-" when unknown */
+    long pid;
+    unsigned long long start;  /* in clock ticks since boot; 0 when unknown */
+    bool worktree;             /* the branch was checked out: index and file follow */
+    char refname[BRANCH_MAX + 12];
+    char path[REPO_PATH_MAX + 1];
+    git_oid was;               /* the path's index entry before; zero: none */
+    git_oid commit;            /* the commit being published; zero: none yet */
+};
+
+/* When process PID started (clock ticks since boot), 0 when unknown. */
+static unsigned long long process_start(long pid)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    text[n] = '\0';
+    /* after the command name in parentheses, field 3 on; the start is 22 */
+    char *p = strrchr(text, ')');
+    for (int field = 2; p && field < 22; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p ? strtoull(p, NULL, 10) : 0;
+}
+
+/* Copies IN into OUT keeping only ALLOWED characters ('_' for others). */
+static void chars_keep(char *out, size_t size, const char *in, const char *allowed)
+{
+    size_t n = 0;
+    for (; *in && n + 1 < size; in++)
+        out[n++] = strchr(allowed, *in) ? *in : '_';
+    out[n] = '\0';
+    if (n == 0 && size > 1)
+        strcpy(out, "-");
+}
+
+#define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+/* This process as a journal names its writer. */
+static void identity_read(struct record *self)
+{
+    char host[HOST_MAX + 1] = "", boot[BOOT_MAX + 2] = "";
+    if (gethostname(host, sizeof host) < 0)
+        host[0] = '\0';
+    host[HOST_MAX] = '\0';
+    chars_keep(self->host, sizeof self->host, host, HOST_CHARS);
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, boot, sizeof boot - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    boot[n > 0 ? n : 0] = '\0';
+    boot[strcspn(boot, "\n")] = '\0';
+    if (strlen(boot) == BOOT_MAX && boot[strspn(boot, HEX_CHARS "-")] == '\0')
+        strcpy(self->boot, boot);
+    else
+        strcpy(self->boot, "-");
+    self->pid = (long)getpid();
+    self->start = process_start(self->pid);
+}
+
+/* A token that tells this run's lock from any other's. */
+static void token_make(char out[TOKEN_HEX + 1])
+{
+    unsigned char raw[TOKEN_HEX / 2];
+    if (getrandom(raw, sizeof raw, GRND_NONBLOCK) != (ssize_t)sizeof raw) {
+        /* unique enough to tell two runs apart, which is all it is for */
+        static unsigned counter;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t mix[2] = { (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+                            ((uint64_t)getpid() << 32) ^ ++counter };
+        memcpy(raw, mix, sizeof raw);
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+static void record_format(struct buf *out, const struct record *rec)
+{
+    char was[GIT_OID_HEXSZ + 1], commit[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(was, sizeof was, &rec->was);
+    git_oid_tostr(commit, sizeof commit, &rec->commit);
+    buf_reset(out);
+    buf_printf(out,
+               "%stoken %s\nhost %s\nboot %s\nprocess %010ld %020llu\nworktree %s\n"
+               "branch %s\npath %s\nwas %s\ncommit %s\nend\n",
+               JOURNAL_MAGIC, rec->token, rec->host, rec->boot, rec->pid, rec->start,
+               rec->worktree ? "yes" : "no", rec->refname, rec->path, was, commit);
+}
+
+/* Reads the line "KEY VALUE\n" at *P into OUT. */
+static bool record_field(const char **p, const char *key, char *out, size_t size)
+{
+    size_t k = strlen(key);
+    if (strncmp(*p, key, k) != 0 || (*p)[k] != ' ')
+        return false;
+    const char *value = *p + k + 1, *nl = strchr(value, '\n');
+    if (!nl || nl == value || (size_t)(nl - value) >= size)
+        return false;
+    memcpy(out, value, (size_t)(nl - value));
+    out[nl - value] = '\0';
+    *p = nl + 1;
+    return true;
+}
+
+static bool oid_field(git_oid *id, const char *hex)
+{
+    return strlen(hex) == GIT_OID_HEXSZ && hex[strspn(hex, HEX_CHARS)] == '\0' &&
+           git_oid_fromstr(id, hex) == 0;
+}
+
+/* Parses TEXT (NUL-terminated, LEN bytes) as a journal. Everything in it is
+ * checked again: a file in .git is no more trusted than any other. */
+static int record_parse(struct record *rec, const char *text, size_t len)
+{
+    char process[40], worktree[8], was[48], commit[48];
+    const char *p = text;
+    memset(rec, 0, sizeof *rec);
+    if (strlen(text) != len || strncmp(p, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0)
+        return -1;
+    p += strlen(JOURNAL_MAGIC);
+    if (!record_field(&p, "token", rec->token, sizeof rec->token) ||
+        !record_field(&p, "host", rec->host, sizeof rec->host) ||
+        !record_field(&p, "boot", rec->boot, sizeof rec->boot) ||
+        !record_field(&p, "process", process, sizeof process) ||
+        !record_field(&p, "worktree", worktree, sizeof worktree) ||
+        !record_field(&p, "branch", rec->refname, sizeof rec->refname) ||
+        !record_field(&p, "path", rec->path, sizeof rec->path) ||
+        !record_field(&p, "was", was, sizeof was) ||
+        !record_field(&p, "commit", commit, sizeof commit) || strcmp(p, "end\n") != 0)
+        return -1;
+    if (strlen(rec->token) != TOKEN_HEX || rec->token[strspn(rec->token, HEX_CHARS)] ||
+        rec->host[strspn(rec->host, HOST_CHARS)] || rec->boot[strspn(rec->boot, HEX_CHARS "-")])
+        return -1;
+    if (strlen(process) != 31 || process[10] != ' ' || strspn(process, "0123456789") != 10 ||
+        strspn(process + 11, "0123456789") != 20)
+        return -1;
+    rec->pid = strtol(process, NULL, 10);
+    rec->start = strtoull(process + 11, NULL, 10);
+    if (rec->pid <= 0 || rec->pid > INT_MAX)
+        return -1;
+    if (strcmp(worktree, "yes") != 0 && strcmp(worktree, "no") != 0)
+        return -1;
+    rec->worktree = worktree[0] == 'y';
+    if (!oid_field(&rec->was, was) || !oid_field(&rec->commit, commit))
+        return -1;
+    int ok = strncmp(rec->refname, "refs/heads/", 11) == 0 && repo_check_branch(rec->refname) == 0 &&
+             repo_check_path(rec->path) == 0;
+    error_clear();
+    return ok ? 0 : -1;
+}
+
+/* Reads and parses the journal open on FD. */
+static int record_read_fd(struct record *rec, int fd)
+{
+    char text[JOURNAL_MAX + 2];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    if (n <= 0 || n > JOURNAL_MAX)
+        return -1;
+    text[n] = '\0';
+    return record_parse(rec, text, (size_t)n);
+}
+
+/* Reads and parses the journal at PATH, which must be a regular file. */
+static int record_read(struct record *rec, const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? record_read_fd(rec, fd) : -1;
+    close(fd);
+    return rc;
+}
+
+/* The writer of a journal named after PID (REC: its content, when it parses)
+ * is gone: no process of that pid runs on this machine since this boot, or
+ * the one that does started later than the writer did. A journal written on
+ * another host is never judged. */
+static bool writer_gone(long pid, const struct record *rec, const struct record *self)
+{
+    if (rec) {
+        if (strcmp(rec->host, self->host) != 0)
+            return false;
+        if (strcmp(rec->boot, "-") != 0 && strcmp(self->boot, "-") != 0 &&
+            strcmp(rec->boot, self->boot) != 0)
+            return true;
+    }
+    if (pid == self->pid)
+        return true;   /* see pid_gone */
+    if (kill((pid_t)pid, 0) == 0 || errno == EPERM) {
+        if (rec && rec->pid == pid && rec->start) {
+            unsigned long long now = process_start(pid);
+            return now && now != rec->start;
+        }
+        return false;
+    }
+    return errno == ESRCH;
+}
+
+struct journal {
+    int fd;               /* -1: none */
+    struct buf path;
+    struct record rec;
+    bool dir_synced;
+};
+
+static void journal_init(struct journal *j)
+{
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+}
+
+static int journal_write(struct journal *j)
+{
+    struct buf text = BUF_INIT;
+    record_format(&text, &j->rec);
+    ssize_t n = pwrite(j->fd, text.data, text.len, 0);
+    if (n >= 0 && (size_t)n != text.len)
+        errno = EIO;
+    int rc = n >= 0 && (size_t)n == text.len ? 0 : error_set_errno("cannot write %s", buf_str(&j->path));
+    buf_free(&text);
+    return rc;
+}
+
+/* Puts the journal on disk, content and name, before the step it speaks of. */
+static int journal_sync(struct journal *j)
+{
+    if (fdatasync(j->fd) < 0)
+        return error_set_errno("cannot write %s", buf_str(&j->path));
+    if (!j->dir_synced && path_sync(buf_str(&j->path), true) < 0)
+        return -1;
+    j->dir_synced = true;
+    return 0;
+}
+
+/* Closes the journal; REMOVE deletes it, which is always the last step. */
+static void journal_close(struct journal *j, bool remove)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = -1;
+    if (remove && j->path.len)
+        unlink(buf_str(&j->path));
+    buf_free(&j->path);
+}
+
+/* True when the file at LOCK is the lock J's writer took: J's own file (a
+ * hard link), or a copy carrying J's token (VALID: J's record parsed). */
+static bool lock_is_journals(const char *lock, const struct journal *j, bool valid)
+{
+    struct stat a, b;
+    struct record other;
+    if (lstat(lock, &a) < 0 || !S_ISREG(a.st_mode))
+        return false;
+    if (j->fd >= 0 && fstat(j->fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return true;
+    return valid && record_read(&other, lock) == 0 && strcmp(other.token, j->rec.token) == 0;
+}
+
+/* Takes LOCK (index.lock) for J's writer as git takes it, by creating it:
+ * 0, 1 when someone else holds it, -1 with a message. */
+static int lock_take(const char *lock, struct journal *j)
+{
+    if (link(buf_str(&j->path), lock) == 0)
+        return 0;
+    if (errno == EEXIST)
+        return 1;
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK && errno != ENOSYS &&
+        errno != EXDEV)
+        return error_set_errno("cannot create %s", lock);
+    /* No hard links here: a lock of our own carrying the journal's token. */
+    int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST)
+        return 1;
+    if (fd < 0)
+        return error_set_errno("cannot create %s", lock);
+    struct buf text = BUF_INIT;
+    record_format(&text, &j->rec);
+    int rc = file_write_all(fd, text.data, text.len);
+    buf_free(&text);
+    if (close(fd) < 0 || rc < 0) {
+        error_set_errno("cannot write %s", lock);
+        unlink(lock);
+        return -1;
+    }
+    return 0;
+}
+
+/* The branch REC names is checked out here and points at REC's commit: the
+ * commit was published, and its index entry and file may not have followed. */
+static bool journal_unfinished(git_repository *g, const struct record *rec)
+{
+    git_oid tip;
+    bool found = false;
+    char *head = head_target(g);
+    bool here = head && strcmp(head, rec->refname) == 0;
+    free(head);
+    bool moved = here && tip_read(&tip, &found, g, rec->refname) == 0 && found &&
+                 git_oid_equal(&tip, &rec->commit);
+    error_clear();
+    return moved;
+}
+
+/* The last entry of the reflog at PATH moved the branch to WANT (40 hex);
+ * *when gets the reflog's modification time. */
+static bool reflog_ends_with(const char *path, const char *want, struct timespec *when)
+{
+    char tail[1024];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = false;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        off_t from = st.st_size > (off_t)sizeof tail - 1 ? st.st_size - (off_t)sizeof tail + 1 : 0;
+        ssize_t n = pread(fd, tail, sizeof tail - 1, from);
+        if (n > 0 && tail[n - 1] == '\n') {
+            tail[n - 1] = '\0';
+            char *last = strrchr(tail, '\n');
+            last = last ? last + 1 : (from == 0 ? tail : NULL);
+            /* "<old> <new> <committer> <time> <tz>\t<message>" */
+            ok = last && strlen(last) > 2 * GIT_OID_HEXSZ + 1 && last[GIT_OID_HEXSZ] == ' ' &&
+                 strncmp(last + GIT_OID_HEXSZ + 1, want, GIT_OID_HEXSZ) == 0;
+            *when = st.st_mtim;
+        }
+    }
+    close(fd);
+    return ok;
+}
+
+/* Clears the branch lock a writer left when it was killed while libgit2 was
+ * moving the branch to REC's commit. It is that writer's when it holds
+ * exactly the commit's id (written by no one else), or when it is still
+ * empty and the reflog's last entry is that move, written after the lock was
+ * made: libgit2 appends the reflog while it holds the lock, and no one could
+ * have made the lock since, for it was there. */
+static void ref_lock_clear(git_repository *g, const struct record *rec)
+{
+    struct buf lock = BUF_INIT, log = BUF_INIT;
+    char want[GIT_OID_HEXSZ + 2], got[GIT_OID_HEXSZ + 3];
+    struct stat st;
+    struct timespec logged;
+    git_oid_tostr(want, GIT_OID_HEXSZ + 1, &rec->commit);
+    buf_printf(&lock, "%s%s.lock", git_repository_commondir(g), rec->refname);
+    buf_printf(&log, "%slogs/%s", git_repository_commondir(g), rec->refname);
+    int fd = open(buf_str(&lock), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, got, sizeof got - 1) : -1;
+        close(fd);
+        got[n > 0 ? n : 0] = '\0';
+        bool ours = n == GIT_OID_HEXSZ + 1 && strncmp(got, want, GIT_OID_HEXSZ) == 0 &&
+                    got[GIT_OID_HEXSZ] == '\n';
+        if (!ours && n == 0 && reflog_ends_with(buf_str(&log), want, &logged))
+            ours = st.st_mtim.tv_sec < logged.tv_sec ||
+                   (st.st_mtim.tv_sec == logged.tv_sec && st.st_mtim.tv_nsec <= logged.tv_nsec);
+        if (ours)
+            unlink(buf_str(&lock));
+    }
+    buf_free(&lock);
+    buf_free(&log);
+}
+
+/* Brings the index entry and the working-tree file of REC's path along to
+ * REC's commit, as its writer would have. An entry or a file that someone
+ * changed since is left as it is. Holds index.lock. */
+static int journal_finish(bool *finished, git_repository *g, const struct gitpaths *gp,
+                          const struct record *rec)
+{
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+    git_blob *blob = NULL;
+    git_index *index = NULL;
+    const char *root = git_repository_workdir(g), *name = NULL;
+    char tmp[64] = "";
+    bool index_ready = false, current = false, old = false, absent = false;
+    struct stat st;
+    int dir = -1, rc;
+
+    if ((rc = git_commit_lookup(&commit, g, &rec->commit)) < 0 ||
+        (rc = git_commit_tree(&tree, commit)) < 0) {
+        rc = fail_git(rc, "cannot read the interrupted commit");
+        goto done;
+    }
+    if ((rc = git_tree_entry_bypath(&entry, tree, rec->path)) == GIT_ENOTFOUND) {
+        rc = 0;   /* not a commit of that file: nothing to bring along */
+        goto done;
+    }
+    if (rc < 0) {
+        rc = fail_git(rc, "cannot read the interrupted commit");
+        goto done;
+    }
+    const git_oid *want = git_tree_entry_id(entry);
+    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
+        git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB) {
+        rc = 0;   /* not a file this module wrote */
+        goto done;
+    }
+    if ((rc = git_blob_lookup(&blob, g, want)) < 0) {
+        rc = fail_git(rc, "cannot read the interrupted commit");
+        goto done;
+    }
+    if (git_blob_rawsize(blob) > REPO_FILE_MAX) {
+        rc = 0;   /* larger than anything this module commits */
+        goto done;
+    }
+
+    /* the file: written when it is missing or still what it was before */
+    if ((dir = dir_open(root, rec->path, true, &name)) < 0) {
+        rc = -1;
+        goto done;
+    }
+    if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT) {
+            rc = error_set_errno("cannot examine %s in the working tree", rec->path);
+            goto done;
+        }
+        absent = true;
+    } else if (S_ISREG(st.st_mode)) {
+        if ((rc = file_matches(&current, dir, name, want)) < 0)
+            goto done;
+        if (!current && !git_oid_is_zero(&rec->was) &&
+            (rc = file_matches(&old, dir, name, &rec->was)) < 0)
+            goto done;
+    }
+    if (absent || old) {
+        if ((rc = file_stage(tmp, sizeof tmp, dir, rec->path, git_blob_rawcontent(blob),
+                             (size_t)git_blob_rawsize(blob), &st)) < 0 ||
+            (rc = file_publish(tmp, dir, name, rec->path)) < 0)
+            goto done;
+        current = true;
+        *finished = true;
+    }
+    if (current && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        current = false;
+
+    /* the index entry: set when it is still what it was before */
+    if ((rc = index_copy(gp)) < 0)
+        goto done;
+    index_ready = true;
+    if ((rc = git_index_open(&index, buf_str(&gp->index_tmp))) < 0) {
+        rc = fail_git(rc, "cannot read the index");
+        goto done;
+    }
+    const git_index_entry *staged = git_index_get_bypath(index, rec->path, 0);
+    bool conflicted = false;
+    for (int stage = 1; stage <= 3; stage++)
+        conflicted = conflicted || git_index_get_bypath(index, rec->path, stage);
+    bool untouched = staged ? git_oid_equal(&staged->id, &rec->was) : git_oid_is_zero(&rec->was);
+    if (!conflicted && untouched && !(staged && git_oid_equal(&staged->id, want))) {
+        git_index_entry next;
+        index_entry_fill(&next, current ? &st : NULL, rec->path, want);
+        if ((rc = git_index_add(index, &next)) < 0) {
+            rc = fail_git(rc, "cannot update the index");
+            goto done;
+        }
+        if ((rc = index_publish(index, gp)) < 0)
+            goto done;
+        index_ready = false;
+        *finished = true;
+    }
+    rc = 0;
+done:
+    if (tmp[0])
+        unlinkat(dir, tmp, 0);
+    if (dir >= 0)
+        close(dir);
+    if (index_ready)
+        unlink(buf_str(&gp->index_tmp));
+    git_index_free(index);
+    git_blob_free(blob);
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    return rc;
+}
+
+/* Finishes and clears the journal NAME (of the writer PID) when its writer
+ * is gone; leaves it for a later run while a live git holds the index. */
+static int journal_recover_one(bool *finished, git_repository *g, const struct gitpaths *gp,
+                               const char *name, long pid, const struct record *self)
+{
+    struct journal j;
+    struct buf old = BUF_INIT;
+    struct record rec;
+    struct stat st;
+    int rc = 0;
+    journal_init(&j);
+    buf_printf(&old, "%s%s", buf_str(&gp->gitdir), name);
+    /* another user's (in a shared repository) is theirs to finish */
+    if (lstat(buf_str(&old), &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        goto done;
+    bool valid = record_read(&rec, buf_str(&old)) == 0;
+    if (!writer_gone(pid, valid ? &rec : NULL, self))
+        goto done;
+    for (unsigned n = 1;; n++) {
+        buf_reset(&j.path);
+        buf_printf(&j.path, "%swarroom-%ld-%u.recovering", buf_str(&gp->gitdir), self->pid, n);
+        if (lstat(buf_str(&j.path), &st) < 0 && errno == ENOENT)
+            break;
+        if (n == 100) {
+            rc = error_set("cannot take over %s: too many of our own", buf_str(&old));
+            goto done;
+        }
+    }
+    if (rename(buf_str(&old), buf_str(&j.path)) < 0) {
+        if (errno != ENOENT)   /* ENOENT: another run took it over first */
+            rc = error_set_errno("cannot take over %s", buf_str(&old));
+        goto done;
+    }
+    j.fd = open(buf_str(&j.path), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (j.fd < 0 || fstat(j.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        journal_close(&j, true);   /* not a journal at all */
+        goto done;
+    }
+    valid = record_read_fd(&j.rec, j.fd) == 0;
+    if (valid) {
+        /* this run is the writer now, should it be killed too */
+        j.rec.pid = self->pid;
+        j.rec.start = self->start;
+        if (journal_write(&j) < 0)
+            error_clear();
+    }
+    if (valid && !git_oid_is_zero(&j.rec.commit))
+        ref_lock_clear(g, &j.rec);
+    if (valid && gp->index.len)   /* the file it staged, wherever postmortems go now */
+        tmp_sweep_at(git_repository_workdir(g), j.rec.path);
+    bool need = valid && j.rec.worktree && gp->index.len && !git_oid_is_zero(&j.rec.commit) &&
+                journal_unfinished(g, &j.rec);
+    bool held = gp->lock.len && lock_is_journals(buf_str(&gp->lock), &j, valid);
+    if (need && !held) {
+        int taken = lock_take(buf_str(&gp->lock), &j);
+        if (taken != 0) {   /* a live git holds the index: finished on a later run */
+            rc = taken < 0 ? -1 : 0;
+            journal_close(&j, false);
+            goto done;
+        }
+        held = true;
+    }
+    if (need && journal_finish(finished, g, gp, &j.rec) < 0) {
+        char *why = xstrdup(error_last());
+        error_set("an interrupted commit of %s could not be finished (%s); the index stays "
+                  "locked until it is: fix that and commit the postmortem again",
+                  j.rec.path, why);
+        free(why);
+        journal_close(&j, false);
+        rc = -1;
+        goto done;
+    }
+    if (held && lock_is_journals(buf_str(&gp->lock), &j, valid))
+        unlink(buf_str(&gp->lock));
+    journal_close(&j, true);
+done:
+    journal_close(&j, false);
+    buf_free(&old);
+    return rc;
+}
+
+#define RECOVER_MAX 32
+
+/* Finishes and clears what warroom runs that are gone left in the
+ * repository: their journals (finishing a commit its branch points at),
+ * the index.lock each held, their next index and their staged file beside
+ * PATH. *finished is set when an index entry or a file was brought along. */
+static int journal_recover(bool *finished, git_repository *g, const struct gitpaths *gp,
+                           const char *path, const struct record *self)
+{
+    char names[RECOVER_MAX][64];
+    long pids[RECOVER_MAX];
+    size_t count = 0;
+    int rc = 0;
+    DIR *d = opendir(buf_str(&gp->gitdir));
+    for (struct dirent *e; d && count < RECOVER_MAX && (e = readdir(d));) {
+        const char *end, *tail;
+        if (strncmp(e->d_name, "warroom-", 8) != 0 || strlen(e->d_name) >= sizeof names[0])
+            continue;
+        long pid = pid_parse(e->d_name + 8, &end);
+        if (pid < 0 || (strcmp(end, ".journal") != 0 &&
+                        !(*end == '-' && pid_parse(end + 1, &tail) > 0 &&
+                          strcmp(tail, ".recovering") == 0)))
+            continue;
+        strcpy(names[count], e->d_name);
+        pids[count++] = pid;
+    }
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < count && rc == 0; i++)
+        rc = journal_recover_one(finished, g, gp, names[i], pids[i], self);
+
+    /* the next index (and libgit2's lock for it) of a writer that is gone */
+    if (gp->index.len) {
+        char *copy = xstrdup(buf_str(&gp->index));
+        char *slash = strrchr(copy, '/');
+        const char *base = slash ? slash + 1 : copy;
+        size_t blen = strlen(base);
+        if (slash)
+            *slash = '\0';
+        int dirfd = open(slash ? (*copy ? copy : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dupfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : -1;
+        DIR *id = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+        for (struct dirent *e; id && (e = readdir(id));) {
+            const char *end;
+            if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".warroom-", 9) != 0)
+                continue;
+            long pid = pid_parse(e->d_name + blen + 9, &end);
+            if (pid > 0 && (!*end || strcmp(end, ".lock") == 0) && pid_gone(pid) &&
+                file_is_mine(dirfd, e->d_name))
+                unlinkat(dirfd, e->d_name, 0);
+        }
+        if (id)
+            closedir(id);
+        else if (dupfd >= 0)
+            close(dupfd);
+        if (dirfd >= 0)
+            close(dirfd);
+        free(copy);
+        tmp_sweep_at(git_repository_workdir(g), path);
+    }
+    return rc;
+}
+
+/* State of one commit: its journal, and when the branch is checked out the
+ * one file and one index entry brought along. index.lock is held from the
+ * first read of the index to the last write, as git itself does, so no
+ * concurrent `git add` is lost. */
+struct worktree {
+    struct gitpaths paths;
+    struct journal journal;
+    bool locked;            /* index.lock is ours */
+    bool index_ready;       /* paths.index_tmp exists */
+    git_oid was;            /* the path's index entry before; zero: none */
+    int dir_fd;             /* the file's directory, opened without following links */
+    const char *name;       /* the file's last component */
+    char file_tmp[64];      /* name of the next file in dir_fd, "" when none */
+};
+
+static void worktree_init(struct worktree *wt)
+{
+    memset(wt, 0, sizeof *wt);
+    journal_init(&wt->journal);
+    wt->dir_fd = -1;
+}
+
+static void worktree_discard(struct worktree *wt)
+{
+    if (wt->file_tmp[0] && wt->dir_fd >= 0)
+        unlinkat(wt->dir_fd, wt->file_tmp, 0);
+    wt->file_tmp[0] = '\0';
+    if (wt->index_ready)
+        unlink(buf_str(&wt->paths.index_tmp));
+    wt->index_ready = false;
+    if (wt->dir_fd >= 0)
+        close(wt->dir_fd);
+    wt->dir_fd = -1;
+}
+
+/* Undoes what is left of the commit's own files: the lock, then the
+ * journal, last. */
+static void worktree_end(struct worktree *wt)
+{
+    worktree_discard(wt);
+    if (wt->locked && lock_is_journals(buf_str(&wt->paths.lock), &wt->journal, true))
+        unlink(buf_str(&wt->paths.lock));
+    wt->locked = false;
+    journal_close(&wt->journal, true);
+    gitpaths_free(&wt->paths);
+}
+
+/* Before anything is written: finishes and clears what runs that are gone
+ * left, writes this run's journal and, when the branch is checked out
+ * (HERE), takes index.lock as a link to it. */
+static int worktree_begin(struct worktree *wt, bool *finished, git_repository *g,
+                          const char *refname, const char *path, bool here)
+{
+    struct journal *j = &wt->journal;
+    if (gitpaths_init(&wt->paths, g) < 0)
+        return -1;
+    identity_read(&j->rec);
+    if (journal_recover(finished, g, &wt->paths, path, &j->rec) < 0)
+        return -1;
+    token_make(j->rec.token);
+    j->rec.worktree = here;
+    snprintf(j->rec.refname, sizeof j->rec.refname, "%s", refname);
+    snprintf(j->rec.path, sizeof j->rec.path, "%s", path);
+    buf_printf(&j->path, "%swarroom-%ld.journal", buf_str(&wt->paths.gitdir), j->rec.pid);
+    j->fd = open(buf_str(&j->path), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (j->fd < 0) {
+        error_set_errno("cannot create %s", buf_str(&j->path));
+        buf_reset(&j->path);   /* not ours: never removed */
+        return -1;
+    }
+    if (journal_write(j) < 0)
+        return -1;
+    if (!here)
+        return 0;
+    int taken = lock_take(buf_str(&wt->paths.lock), j);
+    if (taken == 1) {
+        error_set("%s exists: another git process seems to be running in this repository; "
+                  "if none is, remove that file and try again", buf_str(&wt->paths.lock));
+        return REPO_ELOCKED;
+    }
+    if (taken < 0)
+        return -1;
+    wt->locked = true;
+    return 0;
+}
+
+/* Writes down the commit about to be published, on disk before the branch
+ * moves. */
+static int worktree_note(struct worktree *wt, const git_oid *made)
+{
+    git_oid_cpy(&wt->journal.rec.was, &wt->was);
+    git_oid_cpy(&wt->journal.rec.commit, made);
+    if (journal_write(&wt->journal) < 0)
+        return -1;
+    return journal_sync(&wt->journal);
+}
+
 /* Checks that the user has no change of their own to PATH (against the tip's
  * TREE, NULL for an unborn branch), then writes the next file and the next
  * index beside the real ones, ready to be renamed into place once the branch
@@ -659,18 +1662,10 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
     int rc;
 
     worktree_discard(wt);
-    /* The index cannot change while we hold index.lock, so a hard link is an
-     * exact copy that libgit2 can rewrite under its own temporary name. */
-    unlink(buf_str(&wt->index_tmp));
-    if (link(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
-        if (errno != ENOENT &&
-            file_copy(buf_str(&wt->index_path), buf_str(&wt->index_tmp)) < 0) {
-            rc = -1;
-            goto done;
-        }
-    }
+    if ((rc = index_copy(&wt->paths)) < 0)
+        goto done;
     wt->index_ready = true;
-    if ((rc = git_index_open(&index, buf_str(&wt->index_tmp))) < 0) {
+    if ((rc = git_index_open(&index, buf_str(&wt->paths.index_tmp))) < 0) {
         rc = fail_git(rc, "cannot read the index");
         goto done;
     }
@@ -682,6 +1677,9 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
         }
     }
     const git_index_entry *staged = git_index_get_bypath(index, path, 0);
+    memset(&wt->was, 0, sizeof wt->was);
+    if (staged)
+        git_oid_cpy(&wt->was, &staged->id);
     if (tree) {
         rc = git_tree_entry_bypath(&entry, tree, path);
         if (rc < 0 && rc != GIT_ENOTFOUND) {
@@ -743,46 +1741,18 @@ static int worktree_prepare(struct worktree *wt, git_repository *g, git_tree *tr
         rc = -1;
         goto done;
     }
-    static unsigned serial;
-    snprintf(wt->file_tmp, sizeof wt->file_tmp, ".warroom-%ld-%u.tmp", (long)getpid(), ++serial);
-    int fd = openat(wt->dir_fd, wt->file_tmp,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        wt->file_tmp[0] = '\0';
-        rc = error_set_errno("cannot create a file beside %s", path);
+    if ((rc = file_stage(wt->file_tmp, sizeof wt->file_tmp, wt->dir_fd, path, req->content,
+                         req->len, &st)) < 0)
         goto done;
-    }
-    if (file_write_all(fd, req->content ? req->content : "", req->len) < 0 || fsync(fd) < 0 ||
-        fstat(fd, &st) < 0) {
-        rc = error_set_errno("cannot write %s", path);
-        close(fd);
-        goto done;
-    }
-    if (close(fd) < 0) {
-        rc = error_set_errno("cannot write %s", path);
-        goto done;
-    }
-
-    /* The entry carries the file's stat data so git sees it as clean without
-     * hashing it again. */
     git_index_entry next;
-    memset(&next, 0, sizeof next);
-    next.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-    next.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-    next.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-    next.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-    next.dev = (uint32_t)st.st_dev;
-    next.ino = (uint32_t)st.st_ino;
-    next.mode = GIT_FILEMODE_BLOB;
-    next.uid = (uint32_t)st.st_uid;
-    next.gid = (uint32_t)st.st_gid;
-    next.file_size = (uint32_t)st.st_size;
-    git_oid_cpy(&next.id, blob);
-    next.path = path;
+    index_entry_fill(&next, &st, path, blob);
     if ((rc = git_index_add(index, &next)) < 0 || (rc = git_index_write(index)) < 0) {
         rc = fail_git(rc, "cannot update the index");
         goto done;
     }
+    /* libgit2 does not sync an index it was given by path */
+    if ((rc = path_sync(buf_str(&wt->paths.index_tmp), false)) < 0)
+        goto done;
     rc = 0;
 done:
     git_tree_entry_free(entry);
@@ -790,17 +1760,16 @@ done:
     return rc;
 }
 
-/* Renames the prepared file and index into place. */
+/* Renames the prepared file and index into place, each name on disk before
+ * success is reported. */
 static int worktree_publish(struct worktree *wt)
 {
-    if (renameat(wt->dir_fd, wt->file_tmp, wt->dir_fd, wt->name) < 0)
-        return error_set_errno("cannot write %s in the working tree", wt->name);
-    wt->file_tmp[0] = '\0';
-    fsync(wt->dir_fd);
-    if (rename(buf_str(&wt->index_tmp), buf_str(&wt->index_path)) < 0)
+    if (file_publish(wt->file_tmp, wt->dir_fd, wt->name, wt->name) < 0)
+        return -1;
+    if (rename(buf_str(&wt->paths.index_tmp), buf_str(&wt->paths.index)) < 0)
         return error_set_errno("cannot write the index");
     wt->index_ready = false;
-    return 0;
+    return path_sync(buf_str(&wt->paths.index), true);
 }
 
 /* The branch is checked out here (so its index and files follow it). A branch
@@ -858,7 +1827,7 @@ int repo_commit_file(struct repo_commit_result *res, struct repo *r,
         rc = fail_git(rc, "cannot write the file to the object database");
         goto done;
     }
-    if (here && (rc = worktree_lock(&wt, r->git)) < 0)
+    if ((rc = worktree_begin(&wt, &res->recovered, r->git, buf_str(&refname), req->path, here)) < 0)
         goto done;
 
     for (unsigned attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
@@ -884,6 +1853,8 @@ int repo_commit_file(struct repo_commit_result *res, struct repo *r,
             goto done;
         }
         if (here && (rc = worktree_prepare(&wt, r->git, tree, req, &blob)) < 0)
+            goto done;
+        if ((rc = objects_sync(r->git)) < 0 || (rc = worktree_note(&wt, &made)) < 0)
             goto done;
         if (attempt == 1 && req->before_ref_update)
             req->before_ref_update(req->hook_arg);
@@ -1411,6 +2382,8 @@ static int push_replay(struct repo *r, git_remote *remote, const char *remote_na
             goto done;
         }
     }
+    if ((rc = objects_sync(r->git)) < 0)
+        goto done;
     rc = ref_swap(r->git, refname, &made, &local_id, req->message);
     if (rc == 1) {
         error_set("%s moved while replaying the commit; try again", refname);

@@ -1,8 +1,9 @@
 /* repo — the platform repository, read and written through libgit2.
  * Reads a file from a branch through the object database (so bare repositories
  * work), commits exactly one file onto a branch without touching anything else
- * the user has staged or changed, and pushes that branch. Strings returned are
- * owned by the repo and live until repo_free; bufs passed in are the caller's. */
+ * the user has staged or changed, durably, finishing a commit a crash
+ * interrupted, and pushes that branch. Strings returned are owned by the repo
+ * and live until repo_free; bufs passed in are the caller's. */
 #ifndef WARROOM_REPO_H
 #define WARROOM_REPO_H
 
@@ -45,14 +46,27 @@ const char *repo_workdir(const struct repo *r);
  * with a message when HEAD is detached. Owned by R, valid until the next call. */
 const char *repo_current_branch(struct repo *r);
 
-/* Replaces OUT's content with the content of PATH on BRANCH (NULL: the current
- * branch). REPO_ENOTFOUND when the branch or the file does not exist. */
+/* Replaces OUT's content with the content of PATH on BRANCH (NULL: the commit
+ * HEAD names, also when HEAD is detached). REPO_ENOTFOUND when the branch or
+ * the file does not exist, or HEAD has no commit yet. */
 int repo_read_file(struct buf *out, struct repo *r, const char *branch, const char *path);
 
 /* 0 when PATH may name a file inside the repository: relative, no empty, "."
  * or ".." component, no ".git" component (nor its NTFS/HFS aliases), no
  * control characters or backslashes, at most REPO_PATH_MAX bytes. */
 int repo_check_path(const char *path);
+
+/* 0 when BRANCH may name a branch to commit to, by git's rules for branch
+ * names (`git check-ref-format --branch`): "main" or "refs/heads/main"; never
+ * "HEAD", "@", a leading '-', "..", a ".lock" component, controls or spaces. */
+int repo_check_branch(const char *branch);
+
+/* Writes PATH (checked as by repo_check_path) into the working tree with
+ * CONTENT, atomically and synced, 0644, making missing directories: the
+ * draft shown with git diff. By the same rule as the commit's own write, no
+ * symbolic link is followed, on the way or at PATH itself. -1 for a bare
+ * repository. */
+int repo_write_file(struct repo *r, const char *path, const char *content, size_t len);
 
 struct repo_commit_request {
     const char *branch;       /* NULL: the branch HEAD points to */
@@ -74,13 +88,19 @@ struct repo_commit_result {
     bool changed;                  /* false: the file already had this content */
     bool worktree_updated;         /* the file was written to the working tree and index */
     unsigned attempts;             /* commits made until the branch update won */
+    bool recovered;                /* an interrupted earlier commit was finished first:
+                                    * its index entry and file brought along */
 };
 
 /* Commits REQ's file onto the branch as one commit whose only change is that
  * file, built from the branch tip's tree (not the index) and published with a
  * compare-and-swap of the branch, retried on top of a tip that moved meanwhile.
  * When the branch is checked out here, the file is also written to the working
- * tree and exactly its index entry updated; other changes stay as they were. */
+ * tree and exactly its index entry updated; other changes stay as they were.
+ * First, what a commit killed part-way left is finished and cleared: the index
+ * entry and file of a commit its branch points at, its index.lock (told from a
+ * live git's by the journal it links to) and its temporary files; nothing of a
+ * process that still runs is touched. Reported only once on disk. */
 int repo_commit_file(struct repo_commit_result *res, struct repo *r,
                      const struct repo_commit_request *req);
 

@@ -185,6 +185,310 @@ check "  ... git fsck --strict is clean" fsck_ok "$scratch/work"
 expect_status 0 "--out inside the working tree" wr --repo "$scratch/work" postmortem --out "$scratch/work/sub/draft.md"
 check "  ... may be 0644 there" test "$(stat -c %a "$scratch/work/sub/draft.md")" = 644
 
+# ---- a detached HEAD ----
+# Reading needs no branch: every verb works in a repository at a detached
+# HEAD; only the postmortem commit needs one, and postmortem.branch names it.
+seeded "$scratch/det"
+printf 'newer\n' >>"$scratch/det/README" && git -C "$scratch/det" commit -q -am "newer"
+git -C "$scratch/det" checkout -q --detach HEAD~1
+printf 'staged\n' >"$scratch/det/staged.txt" && git -C "$scratch/det" add staged.txt
+git -C "$scratch/det" status --porcelain >"$scratch/det.status"
+det_head=$(git -C "$scratch/det" rev-parse HEAD); det_main=$(git -C "$scratch/det" rev-parse main)
+det_wr() { (cd "$scratch/det" && WARROOM_DIR="$scratch/det-data" "$WARROOM" "$@"); }
+expect_status 0 "detached HEAD: open works" det_wr open --sev 2 --title "Detached" --at 14:25 --as carol
+det_id=$(cat "$scratch/out")
+expect_status 0 "  ... log" det_wr --incident "$det_id" log --at 14:30 --as carol "a note"
+expect_status 0 "  ... show" det_wr --incident "$det_id" show
+expect_status 0 "  ... list" det_wr list
+expect_status 0 "  ... policy" det_wr policy
+expect_status 0 "  ... flush" det_wr --incident "$det_id" flush
+det_wr --incident "$det_id" resolve --at 15:00 --as carol >/dev/null 2>&1
+expect_status 0 "  ... postmortem renders" det_wr --incident "$det_id" postmortem
+expect_status 1 "  ... --commit without postmortem.branch is refused" det_wr --incident "$det_id" postmortem --commit
+check "  ... saying HEAD is detached and naming postmortem.branch" sh -c "grep -q 'HEAD is detached' '$scratch/err' && grep -q 'postmortem.branch' '$scratch/err'"
+printf '{"postmortem": {"branch": "main"}}\n' >"$scratch/det-config.json"
+expect_status 0 "  ... with postmortem.branch it commits onto that branch" env WARROOM_CONFIG="$scratch/det-config.json" sh -c "cd '$scratch/det' && WARROOM_DIR='$scratch/det-data' '$WARROOM' --incident '$det_id' postmortem --commit"
+check "  ... on top of main" test "$(git -C "$scratch/det" rev-parse main^)" = "$det_main"
+check "  ... HEAD still detached where it was" sh -c "! git -C '$scratch/det' symbolic-ref -q HEAD && test \"\$(git -C '$scratch/det' rev-parse HEAD)\" = '$det_head'"
+git -C "$scratch/det" status --porcelain >"$scratch/det.status2"
+check "  ... the index and working tree untouched" cmp -s "$scratch/det.status" "$scratch/det.status2"
+check "  ... git fsck --strict is clean" fsck_ok "$scratch/det"
+
+# ---- branch names as git allows them ----
+for bad in HEAD -x refs/heads/HEAD @ 'a..b'; do
+    printf '{"postmortem": {"branch": "%s"}}\n' "$bad" >"$scratch/bad-branch.json"
+    expect_status 1 "postmortem.branch '$bad' is refused" env WARROOM_CONFIG="$scratch/bad-branch.json" "$WARROOM" --incident "$demo" --repo "$scratch/work" postmortem --commit --force
+    check "  ... naming the setting" grep -q "postmortem.branch: invalid branch name" "$scratch/err"
+done
+check "  ... and no such branch was created" test "$(git -C "$scratch/work" for-each-ref --format='%(refname)' refs/heads)" = "refs/heads/main"
+check "  ... git fsck --strict is clean" fsck_ok "$scratch/work"
+
+# ---- durability: what a commit reports as done is on disk ----
+# The killat shim, without a kill point, traces every fsync, rename, link and
+# unlink with the paths they name; the order says what reached the disk
+# before it was pointed at. (With the sanitizer build, ASan must come first
+# in the library list; the shim only wraps libc calls ASan does not.)
+shim="$src_root/build/shim/killat.so"
+check "the killat shim is built (make build-tests)" test -f "$shim"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+traced() {  # TRACE COMMAND...: runs COMMAND under the shim, tracing into TRACE
+    t=$1; shift
+    rm -f "$t"
+    env LD_PRELOAD="$shim" KILLAT_TRACE="$t" "$@"
+}
+# in_order A B: the first trace line matching the ERE A is followed by one
+# matching B
+in_order() {
+    a=$(grep -n -E -m1 -- "$1" "$scratch/trace" | cut -d: -f1)
+    b=${a:+$(sed "1,${a}d" "$scratch/trace" | grep -n -E -m1 -- "$2" | cut -d: -f1)}
+    [ -n "$a" ] && [ -n "$b" ] && return 0
+    echo "#   not in order (line ${a:-none}, then ${b:-none}): $1 / $2"; return 1
+}
+# every object is synced before it is linked in, and its directory after
+objects_synced() {
+    awk '$2 == "fsync" { synced[$3] = NR }
+         $2 == "link" && $4 ~ /\/objects\/[0-9a-f][0-9a-f]\/[0-9a-f]+$/ {
+             n++; if (!($3 in synced)) { print "#   not synced before it was linked: " $4; bad = 1 }
+             dir = $4; sub(/\/[0-9a-f]+$/, "", dir); want[dir] = NR }
+         $2 == "fsync" && ($3 in want) && NR > want[$3] { delete want[$3] }
+         END { for (d in want) { print "#   directory not synced: " d; bad = 1 }
+               if (!n) { print "#   no object written"; bad = 1 }
+               exit bad }' "$scratch/trace"
+}
+dur=$(story "Disk durability")
+seeded "$scratch/dur"
+D="$scratch/dur"
+dpath="postmortems/2025-03-15-disk-durability.md"
+traced "$scratch/trace" "$WARROOM" --incident "$dur" --repo "$D" postmortem --commit >"$scratch/out" 2>"$scratch/err"
+check "a traced commit into a checked-out branch succeeds" grep -q "^$dpath committed to main" "$scratch/out"
+check "  ... every object synced before it is linked in, its directory after" objects_synced
+check "  ... objects/ synced before the branch moves" in_order " fsync $D/.git/objects/?\$" " (rename|link) $D/.git/refs/heads/main.lock $D/.git/refs/heads/main\$"
+check "  ... the branch's new value synced before it is renamed into place" in_order " fsync $D/.git/refs/heads/main.lock\$" " (rename|link) $D/.git/refs/heads/main.lock $D/.git/refs/heads/main\$"
+check "  ... refs/heads synced after" in_order " (rename|link) $D/.git/refs/heads/main.lock " " fsync $D/.git/refs/heads\$"
+check "  ... the new index synced before it replaces the index" in_order " fsync $D/.git/index.warroom-[0-9]+\$" " rename $D/.git/index.warroom-[0-9]+ $D/.git/index\$"
+check "  ... and .git synced after" in_order " rename $D/.git/index.warroom-[0-9]+ $D/.git/index\$" " fsync $D/.git\$"
+check "  ... the working-tree file synced before it is renamed into place" in_order " fsync $D/postmortems/\.warroom-[0-9]+-[0-9]+\.tmp\$" " rename $D/postmortems/\.warroom-[0-9]+-[0-9]+\.tmp $D/$dpath\$"
+check "  ... its directory after" in_order " rename $D/postmortems/\.warroom-[0-9]+-[0-9]+\.tmp " " fsync $D/postmortems\$"
+check "  ... and the new postmortems/ directory in the top directory" in_order " fsync $D\$" " rename $D/postmortems/\.warroom-"
+check "  ... git fsck --strict is clean" fsck_ok "$D"
+git clone -q --bare "$scratch/seed" "$scratch/dur.git"
+traced "$scratch/trace" "$WARROOM" --incident "$dur" --repo "$scratch/dur.git" postmortem --commit >"$scratch/out" 2>"$scratch/err"
+check "a traced commit into a bare repository succeeds" grep -q "^$dpath committed to main" "$scratch/out"
+check "  ... objects synced" objects_synced
+check "  ... the branch synced before it is moved into place" in_order " fsync $scratch/dur.git/refs/heads/main.lock\$" " (rename|link) $scratch/dur.git/refs/heads/main.lock $scratch/dur.git/refs/heads/main\$"
+check "  ... git fsck --strict is clean" fsck_ok "$scratch/dur.git"
+
+# ---- the console's w writes by the same rule as --commit ----
+# The real binary in tmux: resolve, then w in the postmortem preview.
+sock="$scratch/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
+wait_for() {  # WINDOW PATTERN: until the screen shows PATTERN (bounded)
+    i=0
+    while [ $i -lt 100 ]; do
+        T capture-pane -p -t "$1" | grep -q -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    T capture-pane -p -t "$1" | sed 's/^/#   | /'
+    return 1
+}
+console_w() {  # WINDOW REPO: opens an incident, resolves it in the console, presses w
+    inc=$(wr open --sev 2 --title "Console write $1" --as carol)
+    wr --incident "$inc" role ic carol >/dev/null 2>&1
+    T new-window -d -n "$1" "env WARROOM_DIR='$WARROOM_DIR' WARROOM_CONFIG=/dev/null HOME='$HOME' \
+        WARROOM_NOW='$WARROOM_NOW' WARROOM_INCIDENT='$inc' WARROOM_REPO='$2' ASAN_OPTIONS='$ASAN_OPTIONS' \
+        TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+    wait_for "$1" "Console write" >/dev/null || return 1
+    T send-keys -t "$1" R; T send-keys -t "$1" y; T send-keys -t "$1" Enter
+    T send-keys -t "$1" -l "fixed"; T send-keys -t "$1" Enter
+    wait_for "$1" "Postmortem draft" >/dev/null || return 1
+    T send-keys -t "$1" w
+}
+seeded "$scratch/wplain"
+console_w plain "$scratch/wplain"
+check "w in the console writes the draft into the working tree" wait_for plain "written to $scratch/wplain/postmortems/2025-03-15-console-write-plain.md"
+check "  ... the rendered postmortem" sh -c "head -1 '$scratch/wplain/postmortems/2025-03-15-console-write-plain.md' | grep -qx '# Postmortem: Console write plain'"
+check "  ... 0644, and no temporary file beside it" sh -c "test \"\$(stat -c %a '$scratch/wplain/postmortems/2025-03-15-console-write-plain.md')\" = 644 && test \"\$(ls -A '$scratch/wplain/postmortems')\" = 2025-03-15-console-write-plain.md"
+seeded "$scratch/wlink"
+mkdir "$scratch/elsewhere"
+ln -s "$scratch/elsewhere" "$scratch/wlink/postmortems"
+console_w link "$scratch/wlink"
+check "w refuses a planted postmortems -> elsewhere link, as --commit does" wait_for link "not written: postmortems is a symbolic link"
+check "  ... and nothing was written elsewhere" test -z "$(ls -A "$scratch/elsewhere")"
+expect_status 1 "  ... (--commit refuses it too)" wr --repo "$scratch/wlink" postmortem --commit --force
+check "  ... for the same reason" grep -q "postmortems is a symbolic link" "$scratch/err"
+check "  ... and nothing was written elsewhere" test -z "$(ls -A "$scratch/elsewhere")"
+T kill-server 2>/dev/null
+
+# ---- a kill at every step of a commit, then a re-run and an ordinary commit ----
+# For N = 1, 2, ... the commit is SIGKILLed just before its Nth rename, link,
+# unlink or fsync, in a repository where the user has work staged, until a
+# run gets through without being killed. After each kill, a re-run must
+# finish the job and an ordinary `git commit` must keep the postmortem.
+crash=$(story "Crash at every step")
+cpath="postmortems/2025-03-15-crash-at-every-step.md"
+wr --incident "$crash" postmortem >"$scratch/crash.md" 2>/dev/null
+crash_repo() {  # DIR: a checked-out repository with the user's staged work
+    seeded "$1" && printf 'mine\n' >"$1/mine.txt" && git -C "$1" add mine.txt
+}
+# after_crash DIR STEP: re-run, commit as the user would, check; says what failed
+after_crash() {
+    R=$1 why=
+    "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >"$scratch/rerun.out" 2>"$scratch/rerun.err" ||
+        why="the re-run failed: $(head -c 300 "$scratch/rerun.err")"
+    [ -z "$why" ] && { git -C "$R" commit -q -m "the user's own commit" >"$scratch/user.err" 2>&1 ||
+        why="git commit failed: $(head -c 300 "$scratch/user.err")"; }
+    [ -z "$why" ] && { git -C "$R" show "HEAD:$cpath" 2>/dev/null | cmp -s - "$scratch/crash.md" ||
+        why="the postmortem is not in HEAD after the user's commit"; }
+    [ -z "$why" ] && { git -C "$R" show HEAD:mine.txt 2>/dev/null | grep -qx mine ||
+        why="the user's staged work is not in their commit"; }
+    [ -z "$why" ] && { cmp -s "$R/$cpath" "$scratch/crash.md" || why="the working-tree file is not the postmortem"; }
+    [ -z "$why" ] && { st=$(git -C "$R" status --porcelain --untracked-files=all --ignored); [ -z "$st" ] ||
+        why="git status is not clean: $st"; }
+    [ -z "$why" ] && { left=$(cd "$R/.git" && ls -A | grep -E 'lock|warroom'); [ -z "$left" ] ||
+        why="left in .git: $left"; }
+    [ -z "$why" ] && { left=$(ls -A "$R/postmortems" | grep -v -x "${cpath#postmortems/}"); [ -z "$left" ] ||
+        why="left in postmortems/: $left"; }
+    [ -z "$why" ] && { git -C "$R" fsck --strict --no-progress >"$scratch/fsck.out" 2>&1 ||
+        why="git fsck --strict: $(head -c 300 "$scratch/fsck.out")"; }
+    echo "$why"
+}
+n=1 killed=0 bad=
+while [ $n -le 300 ]; do
+    R="$scratch/crash-$n"
+    crash_repo "$R"
+    rm -f "$scratch/killat.trace"
+    env LD_PRELOAD="$shim" KILLAT_N=$n KILLAT_TRACE="$scratch/killat.trace" \
+        "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >/dev/null 2>&1
+    status=$?
+    if [ $status -ne 137 ]; then
+        # not killed: the run went through; it must be a clean commit too
+        why=$(after_crash "$R")
+        [ -n "$why" ] && bad="$bad
+#   unkilled run: $why"
+        break
+    fi
+    killed=$((killed + 1))
+    why=$(after_crash "$R")
+    [ -n "$why" ] && bad="$bad
+#   killed before step $(tail -1 "$scratch/killat.trace" | sed "s|$R/||g"): $why"
+    rm -rf "$R"
+    n=$((n + 1))
+done
+check "a commit was killed at each of its steps ($killed) and then got through" test "$killed" -gt 20 -a "$status" -eq 0
+check "  ... after each kill a re-run and an ordinary git commit keep the postmortem, nothing left behind" test -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -40
+# the step right after the branch moved: the file renamed into the working tree
+moved=$(grep -E " rename $R/postmortems/\.warroom-[0-9]+-[0-9]+\.tmp " "$scratch/killat.trace" | cut -d' ' -f1)
+check "  ... (the trace of the full run names the step after the branch moves)" test -n "$moved"
+rm -rf "$R"
+kill_after_move() {  # DIR: a commit in DIR killed just after its branch moved
+    crash_repo "$1"
+    env LD_PRELOAD="$shim" KILLAT_N="$moved" "$WARROOM" --incident "$crash" --repo "$1" postmortem --commit >/dev/null 2>&1
+    test $? -eq 137
+}
+R="$scratch/crash-moved"
+check "killed just after the branch moved" kill_after_move "$R"
+check "  ... the branch has the postmortem, the index does not yet" sh -c "git -C '$R' cat-file -e 'main:$cpath' && ! git -C '$R' ls-files --error-unmatch '$cpath' >/dev/null 2>&1"
+check "  ... and git is locked out of the index" sh -c "! git -C '$R' add mine.txt 2>/dev/null"
+expect_status 0 "  ... the re-run finishes the job" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... and says so" grep -q "finished an interrupted commit" "$scratch/out"
+check "  ... the index holds the postmortem as committed" test "$(git -C "$R" ls-files -s "$cpath" | cut -d' ' -f2)" = "$(git -C "$R" rev-parse "main:$cpath")"
+check "  ... the user's staged work is still staged" test "$(git -C "$R" diff --cached --name-only)" = "mine.txt"
+git -C "$R" commit -q -m "the user's own commit" 2>/dev/null
+check "  ... and survives the user's next git commit" git -C "$R" cat-file -e "HEAD:$cpath"
+check "  ... git fsck --strict is clean" fsck_ok "$R"
+rm -rf "$R"
+
+# A kill during the re-run that finishes an interrupted commit: the next
+# re-run finishes it all the same.
+m=1 rerun_killed=0 bad=
+while [ $m -le 100 ]; do
+    R="$scratch/crash-rerun-$m"
+    kill_after_move "$R" || { bad="$bad
+#   the first run was not killed"; break; }
+    rm -f "$scratch/killat.trace"
+    env LD_PRELOAD="$shim" KILLAT_N=$m KILLAT_TRACE="$scratch/killat.trace" \
+        "$WARROOM" --incident "$crash" --repo "$R" postmortem --commit >/dev/null 2>&1
+    status=$?
+    [ $status -eq 137 ] && rerun_killed=$((rerun_killed + 1))
+    why=$(after_crash "$R")
+    [ -n "$why" ] && bad="$bad
+#   re-run killed before step $(tail -1 "$scratch/killat.trace" | sed "s|$R/||g"): $why"
+    rm -rf "$R"
+    [ $status -ne 137 ] && break
+    m=$((m + 1))
+done
+check "a re-run was killed at each of its steps ($rerun_killed) and then got through" test "$rerun_killed" -gt 5 -a "$status" -eq 0
+check "  ... after each, the next re-run and a git commit keep the postmortem, nothing left behind" test -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -20
+
+# A bare repository: only objects, the branch and the journal are at stake.
+n=1 killed=0 bad=
+while [ $n -le 100 ]; do
+    B="$scratch/crash-$n.git"
+    git clone -q --bare "$scratch/seed" "$B"
+    env LD_PRELOAD="$shim" KILLAT_N=$n "$WARROOM" --incident "$crash" --repo "$B" postmortem --commit >/dev/null 2>&1
+    status=$?
+    [ $status -eq 137 ] && killed=$((killed + 1))
+    why=
+    "$WARROOM" --incident "$crash" --repo "$B" postmortem --commit >/dev/null 2>"$scratch/rerun.err" ||
+        why="the re-run failed: $(head -c 300 "$scratch/rerun.err")"
+    [ -z "$why" ] && { git -C "$B" show "main:$cpath" 2>/dev/null | cmp -s - "$scratch/crash.md" || why="the postmortem is not on main"; }
+    [ -z "$why" ] && { left=$(ls -A "$B" | grep -E 'warroom'; find "$B/refs" -name '*.lock'); [ -z "$left" ] || why="left behind: $left"; }
+    [ -z "$why" ] && { git -C "$B" fsck --strict --no-progress >"$scratch/fsck.out" 2>&1 || why="git fsck --strict: $(head -c 300 "$scratch/fsck.out")"; }
+    [ -n "$why" ] && bad="$bad
+#   kill $n: $why"
+    rm -rf "$B"
+    [ $status -ne 137 ] && break
+    n=$((n + 1))
+done
+check "a commit into a bare repository was killed at each of its steps ($killed), each re-run finished it" test "$killed" -gt 10 -a -z "$bad"
+[ -n "$bad" ] && echo "$bad" | head -20
+
+# Whose leftovers are whose: a live git's index.lock is never touched, nor
+# anything of a warroom that still runs or ran on another machine.
+R="$scratch/crash-owner"
+kill_after_move "$R"
+cp "$R/.git/index.lock" "$scratch/dead.journal"
+# the user removed the lock by hand, and a git started and holds it now
+rm "$R/.git/index.lock" && cp "$R/.git/index" "$R/.git/index.lock" && cp "$R/.git/index.lock" "$scratch/live.lock"
+expect_status 1 "a re-run while a live git holds index.lock is refused" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... saying index.lock exists" grep -q "index.lock exists" "$scratch/err"
+check "  ... and git's lock is untouched" cmp -s "$R/.git/index.lock" "$scratch/live.lock"
+rm "$R/.git/index.lock"   # that git has finished
+expect_status 0 "  ... once it has finished, a re-run finishes the interrupted commit" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... and says so" grep -q "finished an interrupted commit" "$scratch/out"
+check "  ... nothing is left, and the postmortem survives a git commit" test -z "$(after_crash "$R")"
+# a journal whose writer still runs, with its next index and staged file
+sleep 600 & live=$!
+live_start=$(sed 's/.*) //' "/proc/$live/stat" | cut -d' ' -f20)
+sed -e "s/^process .*/process $(printf '%010d %020d' "$live" "$live_start")/" "$scratch/dead.journal" >"$R/.git/warroom-$live.journal"
+printf 'next index\n' >"$R/.git/index.warroom-$live"
+printf 'staged\n' >"$R/postmortems/.warroom-$live-1.tmp"
+# and a journal written on another machine, whose pid is not running here
+dead_pid=$(sh -c 'echo $$')
+sed -e "s/^host .*/host another-machine/" -e "s/^process .*/process $(printf '%010d %020d' "$dead_pid" 1)/" \
+    "$scratch/dead.journal" >"$R/.git/warroom-$dead_pid.journal"
+ls -A "$R/.git" "$R/postmortems" >"$scratch/leftovers.before"
+printf 'more\n' >"$R/more.txt" && git -C "$R" add more.txt
+expect_status 0 "a commit beside a live warroom's and another machine's files works" wr --incident "$crash" --repo "$R" postmortem --commit
+ls -A "$R/.git" "$R/postmortems" >"$scratch/leftovers.after"
+check "  ... and leaves them all as they were" cmp -s "$scratch/leftovers.before" "$scratch/leftovers.after"
+kill "$live"; wait "$live" 2>/dev/null
+expect_status 0 "  ... once that warroom is gone, a commit clears its files" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... all of them" sh -c "! ls -A '$R/.git' '$R/postmortems' | grep -q -- '-$live'"
+check "  ... but still not the other machine's" test -f "$R/.git/warroom-$dead_pid.journal"
+# a pid in use again by another process: the start time tells them apart
+sleep 600 & reused=$!
+sed -e "s/^process .*/process $(printf '%010d %020d' "$reused" 1)/" "$scratch/dead.journal" >"$R/.git/warroom-$reused.journal"
+expect_status 0 "a journal whose pid now belongs to another process is cleared" wr --incident "$crash" --repo "$R" postmortem --commit
+check "  ... (it is gone)" test ! -e "$R/.git/warroom-$reused.journal"
+kill "$reused"; wait "$reused" 2>/dev/null
+rm "$R/.git/warroom-$dead_pid.journal"
+check "  ... git fsck --strict is clean" fsck_ok "$R"
+
 # ---- templates ----
 seeded "$scratch/team"
 mkdir -p "$scratch/team/runbooks"

@@ -184,6 +184,85 @@ static void test_check_path(void **state)
         assert_int_equal(repo_check_path(good[i]), 0);
 }
 
+/* Branch names as git takes them (the oracle is git check-ref-format
+ * --branch, run here), and stricter where git's own answer would surprise:
+ * "@" is git's name for HEAD. */
+static void test_check_branch(void **state)
+{
+    (void)state;
+    const char *names[] = {
+        "main", "postmortems", "team/incidents", "refs/heads/main", "release-1.2", "x@y",
+        "caf\xc3\xa9", "HEAD", "-x", "--force", "refs/heads/-x", "refs/heads/HEAD", "a..b",
+        "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a.lock", "a/b.lock/c", ".x",
+        "a/.x", "a/", "/a", "a//b", "a.", "a@{1}", "@{-1}", "a\x01", "a\x7f", "refs/heads/",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *shortname = strncmp(names[i], "refs/heads/", 11) == 0 ? names[i] + 11 : names[i];
+        char quoted[256];
+        size_t q = 0;
+        quoted[q++] = '\'';
+        for (const char *p = shortname; *p && q < sizeof quoted - 6; p++) {
+            if (*p == '\'') {
+                memcpy(quoted + q, "'\\''", 4);
+                q += 4;
+            } else {
+                quoted[q++] = *p;
+            }
+        }
+        quoted[q++] = '\'';
+        quoted[q] = '\0';
+        bool git_ok = *shortname && sh_status("git check-ref-format --branch %s >/dev/null 2>&1", quoted) == 0;
+        error_clear();
+        bool ours = repo_check_branch(names[i]) == 0;
+        if (ours != git_ok)
+            fail_msg("branch name #%zu: git says %s, repo_check_branch says %s", i,
+                     git_ok ? "valid" : "invalid", ours ? "valid" : "invalid");
+        if (!ours)
+            assert_non_null(strstr(error_last(), "branch name"));
+    }
+    assert_true(repo_check_branch("@") < 0);
+    assert_true(repo_check_branch("") < 0);
+    assert_true(repo_check_branch(NULL) < 0);
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_true(repo_check_branch(longname) < 0);
+    /* the message shows no control character it was given */
+    assert_true(repo_check_branch("a\x1b[2Jb..") < 0);
+    assert_null(strchr(error_last(), '\x1b'));
+}
+
+/* A branch named HEAD or -x is never created. */
+static void test_hostile_branch_commit(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    char *refs = cap("git -C %s for-each-ref", dir);
+    struct repo *r = open_at(dir);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    const char *bad[] = { "HEAD", "-x", "refs/heads/HEAD", "@", "a..b", "x.lock" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        request_init(&req);
+        req.branch = bad[i];
+        if (repo_commit_file(&res, r, &req) >= 0)
+            fail_msg("committed onto branch %s", bad[i]);
+        assert_non_null(strstr(error_last(), "invalid branch name"));
+        struct buf out = BUF_INIT;
+        assert_true(repo_read_file(&out, r, bad[i], "a.txt") < 0);
+        buf_free(&out);
+    }
+    repo_free(r);
+    char *refs2 = cap("git -C %s for-each-ref", dir);
+    assert_string_equal(refs, refs2);
+    assert_int_equal(sh_status("test -e %s/.git/refs/heads/HEAD || test -e %s/.git/refs/heads/-x", dir, dir), 1);
+    fsck(dir);
+    free(refs);
+    free(refs2);
+}
+
 static void test_hostile_path_commit(void **state)
 {
     (void)state;
@@ -284,6 +363,135 @@ static void test_open_and_read(void **state)
     buf_free(&out);
     fsck(dir);
     fsck(bare);
+}
+
+/* A detached HEAD (a bisect, a checked-out tag) is a normal state: reading
+ * works from the commit HEAD names; only a commit needs a branch, and a named
+ * branch needs no HEAD at all. */
+static void test_detached_head(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    sh("cd %s && printf 'newer\n' > a.txt && git commit -q -am newer && "
+       "git checkout -q --detach HEAD~1 && printf 'staged\n' > b.txt && git add b.txt", dir);
+    char *before = user_state(dir);
+    char *index_before = cap("sha1sum %s/.git/index", dir);
+    char *head = line("git -C %s rev-parse HEAD", dir);
+    char *tip = line("git -C %s rev-parse main", dir);
+    struct repo *r = open_at(dir);
+    assert_null(repo_current_branch(r));
+    assert_non_null(strstr(error_last(), "detached"));
+
+    struct buf out = BUF_INIT;
+    assert_int_equal(repo_read_file(&out, r, NULL, "a.txt"), 0);
+    assert_string_equal(buf_str(&out), "alpha\n");   /* HEAD's, not main's */
+    assert_int_equal(repo_read_file(&out, r, "main", "a.txt"), 0);
+    assert_string_equal(buf_str(&out), "newer\n");
+    assert_int_equal(repo_read_file(&out, r, NULL, "missing.md"), REPO_ENOTFOUND);
+    buf_free(&out);
+
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    assert_true(repo_commit_file(&res, r, &req) < 0);
+    assert_non_null(strstr(error_last(), "detached"));
+    req.branch = "main";
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    assert_false(res.worktree_updated);
+    repo_free(r);
+
+    char *after = user_state(dir);
+    char *index_after = cap("sha1sum %s/.git/index", dir);
+    char *head2 = line("git -C %s rev-parse HEAD", dir);
+    char *parent = line("git -C %s rev-parse main^", dir);
+    assert_string_equal(before, after);
+    assert_string_equal(index_before, index_after);
+    assert_string_equal(head, head2);
+    assert_string_equal(parent, tip);
+    assert_int_equal(sh_status("git -C %s symbolic-ref -q HEAD", dir), 1); /* still detached */
+    assert_int_equal(sh_status("test -e %s/%s", dir, pm_path), 1);
+    fsck(dir);
+    free(before);
+    free(after);
+    free(index_before);
+    free(index_after);
+    free(head);
+    free(head2);
+    free(tip);
+    free(parent);
+}
+
+/* The draft written into the working tree (the console's w) and the commit
+ * go by one rule: nothing is written through a symbolic link. */
+static void test_write_file(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], bare[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    snprintf(bare, sizeof bare, "%s/bare.git", top);
+    make_worktree(dir);
+    struct repo *r = open_at(dir);
+    assert_int_equal(repo_write_file(r, pm_path, pm_text, strlen(pm_text)), 0);
+    char *got = cap("cat %s/%s", dir, pm_path);
+    assert_string_equal(got, pm_text);
+    free(got);
+    char *mode = line("stat -c %%a %s/%s", dir, pm_path);
+    assert_string_equal(mode, "644");
+    free(mode);
+    assert_int_equal(repo_write_file(r, pm_path, "# v2\n", 5), 0);
+    got = cap("cat %s/%s", dir, pm_path);
+    assert_string_equal(got, "# v2\n");
+    free(got);
+    char *st = cap("git -C %s status --porcelain --untracked-files=all", dir);
+    assert_string_equal(st, "?? postmortems/2025-03-15-checkout-outage.md\n");  /* no temporary left */
+    free(st);
+    assert_true(repo_write_file(r, "../escape.md", "x", 1) < 0);
+    assert_true(repo_write_file(r, ".git/hooks/post-commit", "x", 1) < 0);
+    assert_int_equal(sh_status("test -e %s/escape.md || test -e %s/.git/hooks/post-commit", top, dir), 1);
+
+    /* A planted link at the file itself. */
+    sh("printf 'theirs\n' > %s/outside.txt && ln -sf %s/outside.txt %s/%s", top, top, dir, pm_path);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    got = cap("cat %s/outside.txt", top);
+    assert_string_equal(got, "theirs\n");
+    free(got);
+
+    /* A planted link for the directory: refused by w and by the commit. */
+    sh("rm -rf %s/postmortems && mkdir %s/elsewhere && ln -s %s/elsewhere %s/postmortems", dir, top,
+       top, dir);
+    char *before = user_state(dir);
+    char *tip = line("git -C %s rev-parse HEAD", dir);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    req.force = true;
+    assert_true(repo_commit_file(&res, r, &req) < 0);
+    assert_non_null(strstr(error_last(), "symbolic link"));
+    repo_free(r);
+    char *there = cap("ls -A %s/elsewhere", top);
+    assert_string_equal(there, "");
+    char *after = user_state(dir);
+    char *tip2 = line("git -C %s rev-parse HEAD", dir);
+    assert_string_equal(before, after);
+    assert_string_equal(tip, tip2);
+    fsck(dir);
+
+    make_bare(bare);
+    r = open_at(bare);
+    assert_true(repo_write_file(r, pm_path, pm_text, strlen(pm_text)) < 0);
+    assert_non_null(strstr(error_last(), "bare"));
+    repo_free(r);
+    free(there);
+    free(before);
+    free(after);
+    free(tip);
+    free(tip2);
 }
 
 /* ---- committing ------------------------------------------------------ */
@@ -541,6 +749,179 @@ static void test_race_checked_out(void **state)
     free(subjects);
     free(files);
     free(st);
+}
+
+/* ---- a run that dies part-way ---------------------------------------- */
+
+struct death {
+    const char *dir;
+    bool after_move;   /* the branch is moved to the commit first, as libgit2 would have */
+};
+
+/* Dies where the hook is called, just before the branch would move; with
+ * after_move, just after it did. */
+static void die_hook(void *arg)
+{
+    const struct death *d = arg;
+    if (d->after_move) {
+        char path[PATH_MAX], text[4096];
+        snprintf(path, sizeof path, "%s/.git/warroom-%ld.journal", d->dir, (long)getpid());
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+        if (f)
+            fclose(f);
+        text[n] = '\0';
+        const char *commit = strstr(text, "\ncommit ");
+        if (!commit || sh_status("git -C %s update-ref refs/heads/main %.40s", d->dir, commit + 8) != 0)
+            _exit(3);
+    }
+    _exit(0);
+}
+
+/* A child process commits and dies in the hook. */
+static void commit_and_die(const char *dir, bool after_move)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct death d = { dir, after_move };
+        struct repo *r = NULL;
+        struct repo_commit_request req;
+        struct repo_commit_result res;
+        if (repo_open(&r, dir) < 0)
+            _exit(2);
+        request_init(&req);
+        req.before_ref_update = die_hook;
+        req.hook_arg = &d;
+        repo_commit_file(&res, r, &req);
+        _exit(4);   /* the hook never returned: not reached */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* What a dead run leaves, and how a later one finishes and clears it. */
+static void test_dead_run(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    for (int after_move = 0; after_move <= 1; after_move++) {
+        sh("rm -rf %s", dir);
+        make_worktree(dir);
+        sh("printf 'mine\n' > %s/mine.txt && git -C %s add mine.txt", dir, dir);
+        char *tip = line("git -C %s rev-parse main", dir);
+        commit_and_die(dir, after_move);
+        /* index.lock is the dead run's journal under another name */
+        assert_int_equal(sh_status("test %s/.git/index.lock -ef \"$(ls %s/.git/warroom-*.journal)\"", dir, dir), 0);
+        assert_int_equal(sh_status("ls %s/.git/index.warroom-* >/dev/null 2>&1", dir), 0);
+        assert_int_equal(sh_status("ls %s/postmortems/.warroom-*.tmp >/dev/null 2>&1", dir), 0);
+        char *moved = line("git -C %s rev-parse main^0", dir);
+        if (after_move) {
+            char *parent = line("git -C %s rev-parse main^", dir);
+            assert_string_equal(parent, tip);
+            free(parent);
+        } else {
+            assert_string_equal(moved, tip);
+        }
+
+        struct repo *r = open_at(dir);
+        struct repo_commit_request req;
+        struct repo_commit_result res;
+        request_init(&req);
+        assert_int_equal(repo_commit_file(&res, r, &req), 0);
+        repo_free(r);
+        /* the commit is made once: by the dead run when the branch moved */
+        assert_int_equal(res.changed, !after_move);
+        assert_int_equal(res.recovered, after_move);
+        char *left = cap("cd %s && ls -A .git postmortems | grep -e lock -e warroom || true", dir);
+        assert_string_equal(left, "");
+        char *st = cap("git -C %s status --porcelain --untracked-files=all", dir);
+        assert_string_equal(st, "A  mine.txt\n");
+        char *count = line("git -C %s rev-list --count main", dir);
+        assert_string_equal(count, "2");
+        sh("git -C %s commit -q -m mine", dir);
+        assert_int_equal(sh_status("git -C %s cat-file -e HEAD:%s", dir, pm_path), 0);
+        fsck(dir);
+        free(tip);
+        free(moved);
+        free(left);
+        free(st);
+        free(count);
+    }
+}
+
+/* A pid no process has: a child's, once it is reaped. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return (long)pid;
+}
+
+/* Writes a journal as a run of PID would, naming PATH and COMMIT. */
+static void journal_plant(const char *dir, long pid, const char *host, const char *path,
+                          const char *commit)
+{
+    char name[PATH_MAX];
+    snprintf(name, sizeof name, "%s/.git/warroom-%ld.journal", dir, pid);
+    FILE *f = fopen(name, "w");
+    assert_non_null(f);
+    fprintf(f, "warroom postmortem commit 1\ntoken %032d\nhost %s\nboot -\nprocess %010ld %020d\n"
+               "worktree yes\nbranch refs/heads/main\npath %s\nwas %040d\ncommit %s\nend\n",
+            0, host, pid, 0, path, 0, commit);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A journal is checked like any other input: a hostile or damaged one is
+ * never followed out of the repository and never acted on. */
+static void test_hostile_journal(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/r", top);
+    make_worktree(dir);
+    char *tip = line("git -C %s rev-parse main", dir);
+    char *host = line("hostname | tr -c 'a-zA-Z0-9.\\n_-' _");
+    long garbage = dead_pid(), escape = dead_pid(), missing = dead_pid(), linked = dead_pid();
+    sh("printf 'not a journal\\n' > %s/.git/warroom-%ld.journal", dir, garbage);
+    /* well formed, but for a path outside the working tree */
+    journal_plant(dir, escape, host, "../escape.md", tip);
+    /* well formed, for a file the commit does not have */
+    journal_plant(dir, missing, host, "postmortems/not-in-it.md", tip);
+    sh("printf 'theirs\\n' > %s/target && ln -s %s/target %s/.git/warroom-%ld.journal", top, top, dir, linked);
+
+    struct repo *r = open_at(dir);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    assert_false(res.recovered);
+    repo_free(r);
+    assert_int_equal(sh_status("test -e %s/escape.md || test -e %s/postmortems/not-in-it.md", top, dir), 1);
+    assert_int_equal(sh_status("test -e %s/.git/warroom-%ld.journal || test -e %s/.git/warroom-%ld.journal || "
+                               "test -e %s/.git/warroom-%ld.journal", dir, garbage, dir, escape, dir, missing), 1);
+    /* a link is not a journal of ours: left, and what it names untouched */
+    assert_int_equal(sh_status("test -L %s/.git/warroom-%ld.journal", dir, linked), 0);
+    char *target = cap("cat %s/target", top);
+    assert_string_equal(target, "theirs\n");
+    char *left = cap("cd %s && ls -A .git postmortems | grep -e lock -e warroom || true", dir);
+    char want[64];
+    snprintf(want, sizeof want, "warroom-%ld.journal\n", linked);
+    assert_string_equal(left, want);
+    sh("rm %s/.git/warroom-%ld.journal", dir, linked);
+    fsck(dir);
+    free(tip);
+    free(host);
+    free(target);
+    free(left);
 }
 
 static void test_exists_force_unchanged(void **state)
@@ -1036,13 +1417,19 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_path),
+        cmocka_unit_test(test_check_branch),
+        cmocka_unit_test_setup_teardown(test_hostile_branch_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_path_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_and_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detached_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bare_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checked_out_keeps_user_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_repositories, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_bare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_race_checked_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exists_force_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_change_to_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unstaged_change_refused, setup, teardown),
