@@ -185,8 +185,9 @@ static void test_check_path(void **state)
 }
 
 /* Branch names as git takes them (the oracle is git check-ref-format
- * --branch, run here), and stricter where git's own answer would surprise:
- * "@" is git's name for HEAD. */
+ * --branch, run outside any repository: inside one, "@{-1}" names the branch
+ * checked out before and git calls it valid), and stricter where git's own
+ * answer would surprise: "@" is git's name for HEAD. */
 static void test_check_branch(void **state)
 {
     (void)state;
@@ -211,7 +212,7 @@ static void test_check_branch(void **state)
         }
         quoted[q++] = '\'';
         quoted[q] = '\0';
-        bool git_ok = *shortname && sh_status("git check-ref-format --branch %s >/dev/null 2>&1", quoted) == 0;
+        bool git_ok = *shortname && sh_status("cd / && git check-ref-format --branch %s >/dev/null 2>&1", quoted) == 0;
         error_clear();
         bool ours = repo_check_branch(names[i]) == 0;
         if (ours != git_ok)
