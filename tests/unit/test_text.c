@@ -9,8 +9,10 @@
 
 #include <cmocka.h>
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "warroom/buf.h"
 #include "warroom/text.h"
@@ -324,7 +326,8 @@ static void test_widths(void **state)
     assert_int_equal(text_cp_width(0x0301), 0);    /* combining acute */
     assert_int_equal(text_cp_width(0x20e3), 0);    /* combining keycap */
     assert_int_equal(text_cp_width(0xfe0f), 0);    /* variation selector */
-    assert_int_equal(text_cp_width(0x1f3fb), 0);   /* skin tone modifier */
+    assert_int_equal(text_cp_width(0x1f3fb), 2);   /* skin tone modifier: wcwidth says 2, tmux draws 2 */
+    assert_int_equal(text_cp_width(0x1f3ff), 2);
     assert_int_equal(text_cp_width(0x1b), 0);
     assert_int_equal(text_cp_width('\n'), 0);
     assert_int_equal(text_cp_width(0x9b), 0);
@@ -336,6 +339,41 @@ static void test_widths(void **state)
     assert_int_equal(text_width("e\xcc\x81", 3), 1);
     assert_int_equal(text_width("\xf0\x9f\x98\x80x", 5), 3);
     assert_int_equal(text_width("a\xff" "b", 3), 3);  /* a bad byte shows as one U+FFFD */
+    /* thumbs up, medium skin tone: two pictures wide on the terminal */
+    assert_int_equal(text_width("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", 8), 4);
+}
+
+/* Widths as the terminal will draw them: ncurses and tmux ask the C library's
+ * wcwidth, so every printable code point text_clean keeps must measure what
+ * wcwidth says in C.UTF-8, and one wcwidth does not know what tmux draws (1). */
+static void test_widths_match_wcwidth(void **state)
+{
+    (void)state;
+    assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+    size_t compared = 0, unknown = 0, wrong = 0;
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char enc[4];
+        size_t n = text_utf8_encode(cp, enc);
+        if (!text_is_clean(enc, n, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS))
+            continue;                     /* removed or replaced: never drawn */
+        if (cp == '\n' || cp == '\t')
+            continue;                     /* kept, but never drawn as themselves */
+        int want = wcwidth((wchar_t)cp);
+        if (want < 0) {
+            unknown++;
+            want = 1;
+        } else {
+            compared++;
+        }
+        if (text_cp_width(cp) != want && wrong++ < 10)
+            print_error("U+%04X: text_cp_width %d, wcwidth %d\n", (unsigned)cp, text_cp_width(cp), want);
+    }
+    setlocale(LC_ALL, "C");
+    assert_int_equal(wrong, 0);
+    assert_true(compared > 100000);       /* the printable planes were really walked */
+    assert_true(unknown > 0);
 }
 
 static void test_fit(void **state)
@@ -405,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_utf8_decode_encode),
         cmocka_unit_test(test_is_hostile),
         cmocka_unit_test(test_widths),
+        cmocka_unit_test(test_widths_match_wcwidth),
         cmocka_unit_test(test_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
