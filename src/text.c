@@ -113,6 +113,137 @@ bool text_is_clean(const char *s, size_t len, unsigned flags)
     return true;
 }
 
+/* ---- terminal escape sequences ----
+ * A sequence is removed whole, as a terminal would consume it: removing only
+ * its ESC would leave "]0;title" or "[31m" in the text. The forms are those of
+ * ECMA-48 and the DEC parser terminals follow (vt100.net's state machine). */
+
+enum introducer { INTRO_NONE, INTRO_CSI, INTRO_STRING, INTRO_SHIFT };
+
+/* What the C1 control CP (U+0080..U+009F) introduces. */
+static enum introducer c1_introducer(uint32_t cp)
+{
+    switch (cp) {
+    case 0x9B: return INTRO_CSI;
+    case 0x90: case 0x98: case 0x9D: case 0x9E: case 0x9F:
+        return INTRO_STRING;              /* DCS, SOS, OSC, PM, APC */
+    case 0x8E: case 0x8F: return INTRO_SHIFT; /* SS2, SS3 */
+    default: return INTRO_NONE;
+    }
+}
+
+/* CSI: parameter bytes 0x30-0x3F and intermediates 0x20-0x2F, then one final
+ * byte 0x40-0x7E. Anything else (a newline, a non-ASCII character) ends a
+ * malformed sequence before it: that character is text again. */
+static size_t csi_end(const char *s, size_t len, size_t i, size_t *chars)
+{
+    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x3F) {
+        i++;
+        (*chars)++;
+    }
+    if (i < len && (unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7E) {
+        i++;
+        (*chars)++;
+    }
+    return i;
+}
+
+/* OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \ or U+009C). The
+ * string also ends, unterminated, at CAN or SUB (which cancel it on a real
+ * terminal), at an ESC or C1 introducer that starts another sequence, at the end
+ * of the line, or after TEXT_SEQUENCE_MAX bytes: what follows stays text, so a
+ * missing terminator costs at most the rest of one line, never the rest of a
+ * note. */
+static size_t string_end(const char *s, size_t len, size_t i, size_t *chars)
+{
+    size_t limit = len - i > TEXT_SEQUENCE_MAX ? i + TEXT_SEQUENCE_MAX : len;
+    while (i < limit) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0x07) {
+            (*chars)++;
+            return i + 1;
+        }
+        if (c == 0x1B) {
+            if (i + 1 < len && s[i + 1] == '\\') {
+                *chars += 2;
+                return i + 2;
+            }
+            return i;                     /* a new sequence */
+        }
+        if (c == '\n' || c == 0x18 || c == 0x1A)
+            return i;
+        uint32_t cp;
+        size_t n = text_utf8_decode(s + i, len - i, &cp);
+        if (n == 0) {
+            n = 1;                        /* a bad byte is part of the string */
+        } else if (cp == 0x9C) {
+            (*chars)++;
+            return i + n;
+        } else if (cp >= 0x80 && cp <= 0x9F && c1_introducer(cp) != INTRO_NONE) {
+            return i;
+        }
+        i += n;
+        (*chars)++;
+    }
+    return i;
+}
+
+/* SS2, SS3: the shift and the one printable character it applies to (ESC O A
+ * is what an arrow key sends). */
+static size_t shift_end(const char *s, size_t len, size_t i, size_t *chars)
+{
+    if (i < len && (unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7F) {
+        (*chars)++;
+        return i + 1;
+    }
+    return i;
+}
+
+/* Where the sequence that starts at S[I] (an ESC byte, or the UTF-8 form of a
+ * C1 control) ends; *CHARS gets how many characters it holds. A C1 control
+ * that introduces nothing, and a lone ESC, are a sequence of one. */
+static size_t sequence_end(const char *s, size_t len, size_t i, size_t *chars)
+{
+    *chars = 1;
+    if (s[i] == 0x1B) {
+        i++;
+        if (i >= len)
+            return i;
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '[':
+            (*chars)++;
+            return csi_end(s, len, i + 1, chars);
+        case ']': case 'P': case 'X': case '^': case '_':
+            (*chars)++;
+            return string_end(s, len, i + 1, chars);
+        case 'N': case 'O':
+            (*chars)++;
+            return shift_end(s, len, i + 1, chars);
+        default:
+            break;
+        }
+        /* the two-byte forms: intermediates 0x20-0x2F, then a final 0x30-0x7E
+         * (ESC ( 0, ESC 7, ESC c, ESC # 8) */
+        size_t j = i;
+        while (j < len && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] <= 0x2F)
+            j++;
+        if (j < len && (unsigned char)s[j] >= 0x30 && (unsigned char)s[j] <= 0x7E) {
+            *chars += j + 1 - i;
+            return j + 1;
+        }
+        return i;                         /* a lone ESC */
+    }
+    uint32_t cp;
+    size_t n = text_utf8_decode(s + i, len - i, &cp);
+    switch (c1_introducer(cp)) {
+    case INTRO_CSI: return csi_end(s, len, i + n, chars);
+    case INTRO_STRING: return string_end(s, len, i + n, chars);
+    case INTRO_SHIFT: return shift_end(s, len, i + n, chars);
+    default: return i + n;
+    }
+}
+
 size_t text_clean(struct buf *out, const char *s, size_t len, unsigned flags)
 {
     size_t changed = 0, i = 0;
@@ -131,6 +262,12 @@ size_t text_clean(struct buf *out, const char *s, size_t len, unsigned flags)
             buf_adds(out, "\xEF\xBF\xBD"); /* U+FFFD for one bad byte */
             changed++;
             i++;
+            continue;
+        }
+        if (cp == 0x1B || (cp >= 0x80 && cp <= 0x9F)) {
+            size_t chars;
+            i = sequence_end(s, len, i, &chars);
+            changed += chars;
             continue;
         }
         switch (judge(cp, flags)) {

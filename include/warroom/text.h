@@ -5,6 +5,19 @@
  * what a reader sees are removed (C0 controls other than newline and tab, DEL,
  * C1 controls, bidi overrides and isolates, zero-width characters).
  *
+ * A terminal escape sequence is removed whole, not just its ESC, in its 7-bit
+ * and its 8-bit (C1) form:
+ *  - CSI (ESC [ or U+009B): parameter and intermediate bytes up to and with the
+ *    final byte; a byte that cannot be part of it ends it early and stays text;
+ *  - OSC, DCS, SOS, PM, APC (ESC ] P X ^ _, U+009D 0090 0098 009E 009F): the
+ *    string up to and with its BEL or ST (ESC \ or U+009C). Unterminated, the
+ *    string ends at the end of its line, before an ESC or C1 introducer that
+ *    starts another sequence, at CAN or SUB, or after TEXT_SEQUENCE_MAX bytes:
+ *    a missing terminator costs at most the rest of one line;
+ *  - SS2, SS3 (ESC N, ESC O, U+008E, U+008F) with the one character they shift;
+ *  - the other ESC sequences: intermediates 0x20-0x2F and a final 0x30-0x7E
+ *    (ESC ( 0, ESC 7, ESC c); an ESC that starts none of these goes alone.
+ *
  * Widths are those of glibc's wcwidth in C.UTF-8, the measure ncurses and tmux
  * draw with (see text_cp_width). */
 #ifndef WARROOM_TEXT_H
@@ -16,13 +29,17 @@
 
 #include "warroom/buf.h"
 
+/* The most bytes an unterminated string sequence (OSC, DCS...) takes with it. */
+#define TEXT_SEQUENCE_MAX 4096
+
 enum text_flags {
     TEXT_KEEP_NEWLINES = 1 << 0, /* keep '\n' (multi-line text); otherwise it becomes a space */
     TEXT_KEEP_TABS = 1 << 1,     /* keep '\t'; otherwise it becomes a space */
 };
 
 /* Appends the cleaned form of S[0..LEN) to OUT. Returns how many characters were
- * removed or replaced (0 when the text was already clean). */
+ * removed or replaced (0 when the text was already clean), each character of a
+ * removed escape sequence counted. */
 size_t text_clean(struct buf *out, const char *s, size_t len, unsigned flags);
 
 /* True when S[0..LEN) is already what text_clean would produce with FLAGS. */
