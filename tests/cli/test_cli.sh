@@ -134,6 +134,11 @@ expect_status 1 "sev 4 is off a three-level ladder" wr --repo repo --incident "$
 echo '{"severities": [{"level": 1, "name": "P1", "ack_within": "soon"}, {"level": 2, "name": "P2"}]}' > repo/.warroom/policy.json
 expect_status 1 "a bad policy is an error" wr --repo repo show --incident "$id"
 check "  ... naming the key and what was expected" grep -q 'severities\[0\].ack_within: expected a duration' "$scratch/err"
+expect_status 2 "a usage error quoting a hostile argument" wr "$(printf 'lo\033]0;PWNED\007g')"
+check "  ... shows it escaped, never the raw ESC" sh -c "grep -qF 'unknown verb \"lo\\x1b]0;PWNED\\x07g\"' '$scratch/err' && ! grep -q \"\$(printf '\\033')\" '$scratch/err'"
+printf '{"severities": \033]0;PWNED\007}\n' > repo/.warroom/policy.json
+expect_status 1 "a malformed repo policy is an error" wr --repo repo show --incident "$id"
+check "  ... whose message shows the raw ESC it quotes as \\x1b, never the byte" sh -c "grep -qF 'near '\''\\x1b'\' '$scratch/err' && ! grep -q \"\$(printf '\\033')\" '$scratch/err'"
 
 # config: name, and a warning when secrets sit in a file others can read
 mkdir -p "$HOME/.config/warroom"
