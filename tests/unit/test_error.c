@@ -60,6 +60,7 @@ static void test_long_message_bounded(void **state)
 {
     (void)state;
     char hostile[2000];
+    memset(hostile, 'x', sizeof hostile);
     for (size_t i = 0; i + 3 < sizeof hostile; i += 3)
         memcpy(hostile + i, i % 2 ? "\x1b\xe4\xb8" : "\xad\x07\x1b", 3);
     hostile[sizeof hostile - 1] = '\0';
