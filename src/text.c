@@ -134,14 +134,16 @@ static enum introducer c1_introducer(uint32_t cp)
 
 /* CSI: parameter bytes 0x30-0x3F and intermediates 0x20-0x2F, then one final
  * byte 0x40-0x7E. Anything else (a newline, a non-ASCII character) ends a
- * malformed sequence before it: that character is text again. */
+ * malformed sequence before it: that character is text again. So does the
+ * TEXT_SEQUENCE_MAX-th byte, as for strings. */
 static size_t csi_end(const char *s, size_t len, size_t i, size_t *chars)
 {
-    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x3F) {
+    size_t limit = len - i > TEXT_SEQUENCE_MAX ? i + TEXT_SEQUENCE_MAX : len;
+    while (i < limit && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x3F) {
         i++;
         (*chars)++;
     }
-    if (i < len && (unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7E) {
+    if (i < limit && (unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7E) {
         i++;
         (*chars)++;
     }
@@ -225,10 +227,10 @@ static size_t sequence_end(const char *s, size_t len, size_t i, size_t *chars)
         }
         /* the two-byte forms: intermediates 0x20-0x2F, then a final 0x30-0x7E
          * (ESC ( 0, ESC 7, ESC c, ESC # 8) */
-        size_t j = i;
-        while (j < len && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] <= 0x2F)
+        size_t j = i, limit = len - i > TEXT_SEQUENCE_MAX ? i + TEXT_SEQUENCE_MAX : len;
+        while (j < limit && (unsigned char)s[j] >= 0x20 && (unsigned char)s[j] <= 0x2F)
             j++;
-        if (j < len && (unsigned char)s[j] >= 0x30 && (unsigned char)s[j] <= 0x7E) {
+        if (j < limit && (unsigned char)s[j] >= 0x30 && (unsigned char)s[j] <= 0x7E) {
             *chars += j + 1 - i;
             return j + 1;
         }

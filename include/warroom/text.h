@@ -8,7 +8,8 @@
  * A terminal escape sequence is removed whole, not just its ESC, in its 7-bit
  * and its 8-bit (C1) form:
  *  - CSI (ESC [ or U+009B): parameter and intermediate bytes up to and with the
- *    final byte; a byte that cannot be part of it ends it early and stays text;
+ *    final byte; a byte that cannot be part of it, or the one past
+ *    TEXT_SEQUENCE_MAX, ends it early and stays text;
  *  - OSC, DCS, SOS, PM, APC (ESC ] P X ^ _, U+009D 0090 0098 009E 009F): the
  *    string up to and with its BEL or ST (ESC \ or U+009C). Unterminated, the
  *    string ends at the end of its line, before an ESC or C1 introducer that
@@ -29,7 +30,8 @@
 
 #include "warroom/buf.h"
 
-/* The most bytes an unterminated string sequence (OSC, DCS...) takes with it. */
+/* The most bytes an unterminated string sequence (OSC, DCS...), or the
+ * parameters of a CSI or the intermediates of an ESC sequence, take with them. */
 #define TEXT_SEQUENCE_MAX 4096
 
 enum text_flags {

@@ -120,6 +120,16 @@ static void test_unterminated_strings(void **state)
     assert_int_equal(text_clean(&out, note, len, TEXT_KEEP_NEWLINES), 2 + TEXT_SEQUENCE_MAX);
     assert_int_equal(out.len, len - 2 - TEXT_SEQUENCE_MAX);
     assert_true(out.len > 60000);
+    buf_reset(&out);
+    /* the same for a CSI's parameters, and an ESC sequence's intermediates */
+    memcpy(note, "\x1b[", 2);
+    memset(note + 2, '1', len - 2);
+    assert_int_equal(text_clean(&out, note, len, 0), 2 + TEXT_SEQUENCE_MAX);
+    assert_int_equal(out.len, len - 2 - TEXT_SEQUENCE_MAX);
+    buf_reset(&out);
+    memset(note + 1, ' ', len - 1);
+    assert_int_equal(text_clean(&out, note, len, 0), 1);
+    assert_int_equal(out.len, len - 1);
     buf_free(&out);
     free(note);
 }
