@@ -115,11 +115,10 @@ static const char usage_text[] =
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("warroom: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_setv(fmt, ap);                  /* the arguments quoted are the user's: made safe there */
     va_end(ap);
-    fputs("\nRun 'warroom help' for the verbs and options.\n", stderr);
+    fprintf(stderr, "warroom: %s\nRun 'warroom help' for the verbs and options.\n", error_last());
     return EXIT_USAGE;
 }
 

@@ -89,9 +89,14 @@ static bool char_is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+static bool char_is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static bool char_is_alnum(char c)
 {
-    return char_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return char_is_digit(c) || char_is_letter(c);
 }
 
 /* Characters around the '@' of an address an autolinker would take (the local
@@ -108,13 +113,11 @@ static char char_lower(char c)
 
 /* ---- escaping ---- */
 
-static const char escaped_always[] = "\\`*_[]<>#!|~&$";
-
 /* The K-th byte from the end of OUT, 0 when there is none. Looking at what is
  * already written, rather than at the value alone, catches a URL split across
  * two values ({{a}}{{b}}, or the items of a list) or across template text and
- * a value. Escapes only ever prefix a backslash, so the byte is the character
- * a reader sees. */
+ * a value, and tells where a line really starts. Escapes only ever prefix a
+ * backslash, so the byte is the character a reader sees. */
 static char out_back(const struct buf *out, size_t k)
 {
     return out->len >= k ? out->data[out->len - k] : '\0';
@@ -126,36 +129,283 @@ static void escape_char(struct buf *out, char c)
     buf_addc(out, c);
 }
 
-/* Writes one trimmed, non-empty line S[A..B) of a value. */
-static void escape_line(struct buf *out, const char *s, size_t a, size_t b)
+static bool char_is_punct(char c)
 {
-    size_t i = a;
+    return c > 0x20 && c < 0x7f && !char_is_alnum(c);
+}
 
-    /* A list item, setext underline or thematic break needs the line to start
-     * with one of these; the rest of the block openers are escaped below. */
-    if (s[a] == '-' || s[a] == '+' || s[a] == '=') {
-        escape_char(out, s[a]);
-        i++;
-    } else if (char_is_digit(s[a])) {
+/* True when what OUT holds since its last newline is only indentation and
+ * container markers ("> ", "- ", "1. "...): a block (heading, list, quote,
+ * fence, HTML) would open at this point. After "| " or any text it would not. */
+static bool out_at_block_start(const struct buf *out)
+{
+    size_t i = out->len;
+    while (i > 0 && out->data[i - 1] != '\n')
+        i--;
+    const char *p = out->data ? out->data + i : "", *end = out->data ? out->data + out->len : p;
+    while (p < end) {
+        if (char_is_blank(*p) || *p == '>') {
+            p++;
+            continue;
+        }
+        const char *q = p;
+        if (*q == '-' || *q == '*' || *q == '+') {
+            q++;
+        } else {
+            while (q < end && char_is_digit(*q) && q - p < 9)
+                q++;
+            if (q == p || q == end || (*q != '.' && *q != ')'))
+                return false;
+            q++;
+        }
+        if (q < end && !char_is_blank(*q))
+            return false;                 /* "-5" or "1.5": text, not a marker */
+        p = q;
+    }
+    return true;
+}
+
+/* What a character next to a delimiter run can be, as CommonMark's flanking
+ * rules see it. A character that is not known (past the end of the value, or
+ * a non-ASCII one, which may be Unicode punctuation or space) is all of them
+ * at once, so the escaping decides for the worst case. */
+enum { SIDE_SPACE = 1, SIDE_PUNCT = 2, SIDE_OTHER = 4, SIDE_ANY = 7 };
+
+static unsigned side_of(char c)
+{
+    if (c == '\0' || char_is_space(c))
+        return SIDE_SPACE;
+    if ((unsigned char)c >= 0x80)
+        return SIDE_ANY;
+    return char_is_punct(c) ? SIDE_PUNCT : SIDE_OTHER;
+}
+
+/* True when a run of C (one of * _ ~ $) between a character of kinds BEFORE
+ * and one of kinds AFTER could open or close emphasis, strikethrough or math:
+ * "a_b" cannot (GFM leaves '_' inside a word alone), nor can " * ". */
+static bool run_is_active(char c, unsigned before, unsigned after)
+{
+    for (unsigned p = 1; p <= 4; p <<= 1) {
+        if (!(before & p))
+            continue;
+        for (unsigned n = 1; n <= 4; n <<= 1) {
+            if (!(after & n))
+                continue;
+            bool left = n != SIDE_SPACE && (n != SIDE_PUNCT || p != SIDE_OTHER);
+            bool right = p != SIDE_SPACE && (p != SIDE_PUNCT || n != SIDE_OTHER);
+            bool open = c == '_' ? left && (!right || p == SIDE_PUNCT) : left;
+            bool close = c == '_' ? right && (!left || n == SIDE_PUNCT) : right;
+            if (open || close)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* How many runs of C in S[A..B) stand between blanks (" * "): CommonMark
+ * leaves such a run alone, but two on one line read as emphasis to people and
+ * to markdownlint (MD037), so then they are escaped too. */
+static size_t loose_runs(const char *s, size_t a, size_t b, char c)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++) {
+        if (s[i] != c || (i > a && s[i - 1] == c))
+            continue;
+        size_t j = i;
+        while (j < b && s[j] == c)
+            j++;
+        if ((i == a || char_is_blank(s[i - 1])) && (j == b || char_is_blank(s[j])))
+            n++;
+    }
+    return n;
+}
+
+/* True when S[I..B) starting with '&' reads as an entity ("&amp;", "&#60;",
+ * "&#x3c;"), or could become one with what follows the value. */
+static bool amp_is_entity(const char *s, size_t i, size_t b, bool last)
+{
+    size_t j = i + 1, from;
+    if (j < b && s[j] == '#') {
+        j++;
+        if (j < b && (s[j] == 'x' || s[j] == 'X'))
+            j++;
+    }
+    from = j;
+    while (j < b && char_is_alnum(s[j]) && j - from < 32)
+        j++;
+    if (j == b)
+        return last;
+    return j > from && s[j] == ';';
+}
+
+/* True when S[A..B) could be a table's delimiter row ("--- | :-:"): the value
+ * would turn the line above it into a table header. */
+static bool line_is_delimiter_row(const char *s, size_t a, size_t b)
+{
+    bool pipe = false, dash = false;
+    for (size_t i = a; i < b; i++) {
+        if (s[i] == '|')
+            pipe = true;
+        else if (s[i] == '-')
+            dash = true;
+        else if (s[i] != ':' && !char_is_blank(s[i]))
+            return false;
+    }
+    return pipe && dash;
+}
+
+/* True when S[A..B) is only C (at least MIN of it) and blanks. */
+static bool line_is_only(const char *s, size_t a, size_t b, char c, size_t min)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++) {
+        if (s[i] == c)
+            n++;
+        else if (!char_is_blank(s[i]))
+            return false;
+    }
+    return n >= min;
+}
+
+/* At a block start, how many leading characters of S[A..B) open a block, and
+ * so are escaped: a heading "# ", a list item "- " "+ " "* " "1. " "1) ", a
+ * quote '>', a thematic break or setext underline ("---", "***", "___",
+ * "==="), a fence "~~~" (backticks are always escaped). The index of the one
+ * character to escape is stored in *AT; returns false when none opens. */
+static bool block_opener(const char *s, size_t a, size_t b, size_t *at)
+{
+    char c = s[a];
+    bool ends = a + 1 == b || char_is_blank(s[a + 1]);
+    *at = a;
+    switch (c) {
+    case '>':
+        return true;
+    case '#': {
+        size_t j = a;
+        while (j < b && s[j] == '#')
+            j++;
+        return j - a <= 6 && (j == b || char_is_blank(s[j]));
+    }
+    case '-':
+        return ends || line_is_only(s, a, b, '-', 1);
+    case '+':
+        return ends;
+    case '*':
+        return ends || line_is_only(s, a, b, '*', 3);
+    case '_':
+        return line_is_only(s, a, b, '_', 3);
+    case '=':
+        return line_is_only(s, a, b, '=', 1);
+    case '~':
+        return b - a >= 3 && s[a + 1] == '~' && s[a + 2] == '~';
+    default:
+        break;
+    }
+    if (char_is_digit(c)) {
         size_t j = a;
         while (j < b && char_is_digit(s[j]) && j - a < 10)
             j++;
-        if (j - a <= 9 && j < b && (s[j] == '.' || s[j] == ')')
-            && (j + 1 == b || char_is_blank(s[j + 1]))) {
-            buf_add(out, s + a, j - a);
-            escape_char(out, s[j]);
-            i = j + 1;
+        if (j - a <= 9 && j < b && (s[j] == '.' || s[j] == ')') && (j + 1 == b || char_is_blank(s[j + 1]))) {
+            *at = j;
+            return true;
         }
     }
+    return false;
+}
 
-    for (; i < b; i++) {
+/* Writes one trimmed, non-empty line S[A..B) of a value. LAST: the value's last
+ * line, after which comes whatever the template has (not known here, so taken
+ * at its worst); other lines end in a newline or " / ". */
+static void escape_line(struct buf *out, const char *s, size_t a, size_t b, enum template_where where, bool last)
+{
+    size_t opener = (size_t)-1;
+    if (out_at_block_start(out) && !block_opener(s, a, b, &opener))
+        opener = (size_t)-1;
+    bool delimiter_row = where != TEMPLATE_CELL && line_is_delimiter_row(s, a, b);
+    size_t closing = (size_t)-1;      /* a heading's closing "#" run: it would vanish */
+    if (where == TEMPLATE_LINE && last && s[b - 1] == '#') {
+        size_t j = b;
+        while (j > a && s[j - 1] == '#')
+            j--;
+        if ((j > a && char_is_blank(s[j - 1])) || (j == a && side_of(out_back(out, 1)) == SIDE_SPACE))
+            closing = j;
+    }
+
+    for (size_t i = a; i < b; i++) {
         char c = s[i];
-        /* Runs of spaces collapse when read anyway; kept, they only misalign
-         * table pipes and trip linters. */
-        if (char_is_blank(c)) {
+        char next = i + 1 < b ? s[i + 1] : '\0';
+        bool at_end = i + 1 == b;
+        if (i == opener || i == closing) {
+            escape_char(out, c);
+            if (c == '~') {                       /* the whole fence */
+                while (i + 1 < b && s[i + 1] == '~')
+                    escape_char(out, s[++i]);
+            }
+            continue;
+        }
+        switch (c) {
+        case ' ':
+        case '\t':
+            /* Runs of spaces collapse when read anyway; kept, they only
+             * misalign table pipes and trip linters. */
             if (!char_is_blank(s[i - 1]))
                 buf_addc(out, ' ');
-        } else if (c == ':' && i + 2 < b && s[i + 1] == '/' && s[i + 2] == '/') {
+            continue;
+        case '*': case '_': case '~': case '$': {
+            size_t j = i;
+            while (j < b && s[j] == c)
+                j++;
+            unsigned before = side_of(out_back(out, 1));
+            unsigned after = j < b ? side_of(s[j]) : last ? SIDE_ANY : SIDE_SPACE;
+            bool active = run_is_active(c, before, after) || loose_runs(s, a, b, c) >= 2;
+            for (; i < j; i++) {
+                if (active)
+                    buf_addc(out, '\\');
+                buf_addc(out, c);
+            }
+            i--;
+            continue;
+        }
+        case '`':
+        case '[':
+            escape_char(out, c);              /* code spans; links, images, footnotes */
+            continue;
+        case ']':
+            if (at_end ? last : next == '(' || next == '[' || next == ':')
+                escape_char(out, c);          /* would close a '[' of the template's */
+            else
+                buf_addc(out, c);
+            continue;
+        case '<':
+            /* raw HTML and autolinks need a letter, '/', '!' or '?' next:
+             * "30s -> 3s" and "a < b" stay as they are */
+            if (at_end ? last : char_is_letter(next) || next == '/' || next == '!' || next == '?')
+                escape_char(out, c);
+            else
+                buf_addc(out, c);
+            continue;
+        case '\\':
+            if (at_end || char_is_punct(next))
+                escape_char(out, c);          /* an escape, or a hard line break */
+            else
+                buf_addc(out, c);
+            continue;
+        case '&':
+            if (amp_is_entity(s, i, b, last))
+                escape_char(out, c);
+            else
+                buf_addc(out, c);
+            continue;
+        case '|':
+            if (where == TEMPLATE_CELL || delimiter_row)
+                escape_char(out, c);
+            else
+                buf_addc(out, c);
+            continue;
+        default:
+            break;
+        }
+        if (c == ':' && i + 2 < b && s[i + 1] == '/' && s[i + 2] == '/') {
             buf_adds(out, "\\[:\\]");
         } else if (c == '/' && out_back(out, 1) == '/' && out_back(out, 2) == ':') {
             buf_adds(out, "\\[/\\]");
@@ -166,8 +416,6 @@ static void escape_line(struct buf *out, const char *s, size_t a, size_t b)
         } else if (c == '@' && char_is_address(out_back(out, 1))
                    && (i + 1 == b || char_is_address(s[i + 1]))) {
             buf_adds(out, "\\[@\\]");
-        } else if (c != '\0' && strchr(escaped_always, c)) {
-            escape_char(out, c);
         } else {
             buf_addc(out, c);
         }
@@ -182,6 +430,11 @@ static void escape_clean(struct buf *out, const char *s, size_t len, enum templa
     bool wrote = false, gap = false;
     size_t pos = 0;
 
+    /* the end of the last line that holds anything */
+    size_t content_end = len;
+    while (content_end > 0 && char_is_space(s[content_end - 1]))
+        content_end--;
+
     for (;;) {
         const char *nl = memchr(s + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - s) : len;
@@ -193,7 +446,7 @@ static void escape_clean(struct buf *out, const char *s, size_t len, enum templa
         if (a < b) {
             if (wrote)
                 buf_adds(out, flat ? " / " : gap ? "\n\n" : "\n");
-            escape_line(out, s, a, b);
+            escape_line(out, s, a, b, where, b == content_end);
             wrote = true;
             gap = false;
         } else if (wrote) {
@@ -204,9 +457,9 @@ static void escape_clean(struct buf *out, const char *s, size_t len, enum templa
         pos = end + 1;
     }
 
-    /* A GFM table splits its row before resolving escapes, and some renderers
-     * take any "\|" as an escaped pipe: a value ending in "\\" would swallow the
-     * pipe that closes its cell. */
+    /* A GFM table splits its row before resolving escapes, and takes any "\|"
+     * as an escaped pipe: a value ending in "\\" would swallow the pipe that
+     * closes its cell. */
     if (where == TEMPLATE_CELL && out->len - start >= 2 && out_back(out, 1) == '\\') {
         out->len -= 2;
         buf_adds(out, "&#92;");

@@ -2,7 +2,8 @@
  * A template is compiled once (template_parse: a malformed one is an error naming
  * line and column) and rendered over a jansson context into Markdown. Every value
  * is text_clean'ed and escaped for where it lands, so nothing a responder typed can
- * break a table row or become a heading, a list, a link or raw HTML. Same template
+ * break a table row or become a heading, a list, a link or raw HTML, and
+ * nothing is escaped that would not (see "Escaping"). Same template
  * and same context give the same bytes. The caller owns the struct template and
  * the output buf; the template keeps no reference to its source text or context.
  *
@@ -28,14 +29,31 @@
  * shortest form that reads back the same ("1.5", "2", "1e+20"); true and false as
  * words; null, missing, objects and arrays as nothing.
  *
- * Escaping (the escaped form, {{name}}), applied after text_clean:
+ * Escaping (the escaped form, {{name}}), applied after text_clean. Only what
+ * would change the Markdown's structure where the value stands is escaped, so
+ * that identifiers, alert names, issue numbers and arrows stay as written and
+ * a postmortem can be searched with grep (HighErrorBudgetBurnRate_Fast,
+ * "Deploy #4521", "30s -> 3s"). Where it stands is read from what is already
+ * written: a line starts a block when only indentation and container markers
+ * ("> ", "- ", "1. ") come before the value on its line.
  *  - Each line of the value is trimmed and its runs of spaces become one; blank
  *    lines at either end are dropped and runs of blank lines become one.
- *  - Always backslash-escaped: \ ` * _ [ ] < > # ! | ~ & $  (so no emphasis, code,
- *    link, image, raw HTML, entity, strikethrough, math or table cell can form).
- *  - At the start of the value and of each of its lines a leading - + = and the
- *    . or ) of an ordered-list marker ("1. ") are escaped too, so no list, setext
- *    underline or thematic break can form wherever the value lands.
+ *  - Where a block could start, the character that would open it: '#' of a
+ *    heading ("# ", not "#4521"), a list marker followed by a blank ("- ",
+ *    "+ ", "* ", the '.' or ')' of "1. "), '>', a line of only '-', '=', or of
+ *    three or more '*' or '_' (break, setext underline), a "~~~" fence.
+ *  - Anywhere: '`' and '[' always (code spans; links, images, footnotes); ']'
+ *    before '(', '[' or ':'; '<' before a letter, '/', '!' or '?' (HTML and
+ *    autolinks; "a < b" and "->" stay); '&' that starts an entity ("&amp;",
+ *    "&#60;"); '\' before punctuation or at the end of a line; a run of '*',
+ *    '_', '~' or '$' that could open or close emphasis, strikethrough or math
+ *    by CommonMark's flanking rules ('_' inside a word and '*' between spaces
+ *    cannot, and stay, unless a line holds two such runs between blanks,
+ *    "a * b * c", which readers and markdownlint take for emphasis). At the
+ *    end of the value, where what follows is not known yet, the worst is
+ *    assumed.
+ *  - '|' in a table cell, and on a line of the value that could be a table's
+ *    delimiter row ("--- | ---").
  *  - URLs are defanged, as incident responders write them: "://" becomes "[:]//",
  *    "www." becomes "www[.]" and the '@' of an address becomes "[@]" (brackets
  *    escaped), so no autolinker turns them into links, whether it runs before
@@ -46,9 +64,16 @@
  *    written as "&#92;" so that it cannot escape the pipe closing the cell.
  *  - On a line that opens a heading, a list item or a block quote ('#', '>',
  *    "- ", "* ", "+ ", "1. " after optional spaces), lines are joined with " / "
- *    too, so the value cannot end the heading or fall out of the item.
- *  Elsewhere (a paragraph) the value keeps its newlines, escaped as above after
- *  each one.
+ *    too, so the value cannot end the heading or fall out of the item; a
+ *    heading's closing run of '#' at the value's end is escaped, or it would
+ *    vanish.
+ *  Elsewhere (a paragraph) the value keeps its newlines, each new line a place
+ *  where a block could start.
+ * The result is inert: rendered by a CommonMark/GFM renderer (cmark-gfm with
+ * the table, strikethrough, autolink and tagfilter extensions), a value adds no
+ * element at all (no heading, list, quote, table row or cell, code, emphasis,
+ * link, image, footnote or raw HTML) to what the template would render with
+ * plain words in its place; tests/cli/test_markdown.sh checks exactly that.
  *
  * Bounds: template at most TEMPLATE_MAX_SIZE bytes, sections nested at most
  * TEMPLATE_MAX_DEPTH deep, output at most TEMPLATE_MAX_OUTPUT bytes, and at most

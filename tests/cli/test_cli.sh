@@ -93,9 +93,9 @@ check "  ... keeping its lines" sh -c "tail -1 '$WARROOM_DIR/$id/events.jsonl' |
 check "  ... and the log stays valid JSON" sh -c "jq -c . '$WARROOM_DIR/$id/events.jsonl' > /dev/null"
 title=$(printf 'T\033]2;pwned\007itle')
 id3=$(wr open --sev 4 --title "$title")
-check "hostile title: slug is clean" test "$id3" = "inc-20250315-t-2-pwneditle"
+check "hostile title: slug is clean" test "$id3" = "inc-20250315-title"
 wr --incident "$id3" show --json > "$scratch/show3.json"
-check "hostile title stored clean" test "$(jq -r .title "$scratch/show3.json")" = "T]2;pwneditle"
+check "hostile title stored clean" test "$(jq -r .title "$scratch/show3.json")" = "Title"
 
 # newer versions: unknown types and fields are kept and ignored; repeated ids count once
 log=$WARROOM_DIR/$id/events.jsonl
@@ -134,6 +134,11 @@ expect_status 1 "sev 4 is off a three-level ladder" wr --repo repo --incident "$
 echo '{"severities": [{"level": 1, "name": "P1", "ack_within": "soon"}, {"level": 2, "name": "P2"}]}' > repo/.warroom/policy.json
 expect_status 1 "a bad policy is an error" wr --repo repo show --incident "$id"
 check "  ... naming the key and what was expected" grep -q 'severities\[0\].ack_within: expected a duration' "$scratch/err"
+expect_status 2 "a usage error quoting a hostile argument" wr "$(printf 'lo\033]0;PWNED\007g')"
+check "  ... shows it escaped, never the raw ESC" sh -c "grep -qF 'unknown verb \"lo\\x1b]0;PWNED\\x07g\"' '$scratch/err' && ! grep -q \"\$(printf '\\033')\" '$scratch/err'"
+printf '{"severities": \033]0;PWNED\007}\n' > repo/.warroom/policy.json
+expect_status 1 "a malformed repo policy is an error" wr --repo repo show --incident "$id"
+check "  ... whose message shows the raw ESC it quotes as \\x1b, never the byte" sh -c "grep -qF 'near '\''\\x1b'\' '$scratch/err' && ! grep -q \"\$(printf '\\033')\" '$scratch/err'"
 
 # config: name, and a warning when secrets sit in a file others can read
 mkdir -p "$HOME/.config/warroom"

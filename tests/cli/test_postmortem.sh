@@ -91,7 +91,7 @@ check "  ... the figures: TTD 3 min, TTA 5 min, TTM 41 min, TTR 1 h 21 min" sh -
     grep -qx '| Time to resolve\[^ttr\] | 1 h 21 min |' '$scratch/demo.md' &&
     grep -qx '| Total duration\[^duration\] | 1 h 21 min |' '$scratch/demo.md'"
 check "  ... the timeline starts with the back-dated deploy, in UTC" sh -c "
-    grep -A1 -x '| --- | --- | --- |' '$scratch/demo.md' | grep -qx '| 2025-03-15 14:17 | dave | Deploy \\\\#4521 of payment-gateway pushed (config change) |'"
+    grep -A1 -x '| --- | --- | --- |' '$scratch/demo.md' | grep -qx '| 2025-03-15 14:17 | dave | Deploy #4521 of payment-gateway pushed (config change) |'"
 check "  ... every timeline entry is there" test "$(grep -c '^| 2025-03-15 ' "$scratch/demo.md")" -eq 17
 check "  ... the action items" grep -qx '| A1 | Canary config changes for payment-gateway | prevent | P1 | dave | 2025-03-22 | open |' "$scratch/demo.md"
 check "the demo's postmortem passes markdownlint" lint "$scratch/demo.md"
@@ -624,10 +624,10 @@ check "  ... no raw HTML" sh -c "! grep -Eq '(^|[^\\\\])<[a-z/]' '$scratch/hosti
 check "  ... no link or image" sh -c "! grep -Eq '(^|[^\\\\])\\]\\(' '$scratch/hostile.md' && ! grep -q 'http://' '$scratch/hostile.md'"
 check "  ... no list, quote or rule from the text" sh -c "! grep -Eq '^(1\\. list|> quote|---\$)' '$scratch/hostile.md'"
 check "  ... each timeline row is one line" test "$(grep -c '^| 2025-03-15 ' "$scratch/hostile.md")" -eq 11
-check "  ... the action item's row" grep -q '^| A1 | \\| pipe \\| cell / \\# heading / ' "$scratch/hostile.md"
+check "  ... the action item's row" grep -q '^| A1 | \\| pipe \\| cell / # heading / ' "$scratch/hostile.md"
 check "the hostile postmortem passes markdownlint" lint "$scratch/hostile.md"
 wr --incident "$hostile" postmortem --json >"$scratch/show.json" 2>/dev/null
-check "  ... and --json is valid JSON holding the text as it was logged" test "$(j '.incident.ic')" = "$(printf '<b>|eve|</b> [x](http://evil) # [2J')"
+check "  ... and --json is valid JSON holding the text as it was logged" test "$(j '.incident.ic')" = '<b>|eve|</b> [x](http://evil) #'
 seeded "$scratch/hostile-repo"
 expect_status 0 "  ... and commits cleanly" wr --incident "$hostile" --repo "$scratch/hostile-repo" postmortem --commit
 check "  ... git fsck --strict is clean" fsck_ok "$scratch/hostile-repo"

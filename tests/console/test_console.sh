@@ -71,7 +71,7 @@ check "a note from 'warroom log' appears without a key press" wait_for lobby "wr
 # --- hostile text stays inert ---
 title_before=$(T display -p -t lobby '#{pane_title}')
 wr --incident "$id" log "$(printf 'bad \033]0;pwned\007 \033[2J\033[H clear \342\200\256olleh \302\233 31m end')"
-check "hostile note shown, cleaned" wait_for lobby "clear olleh  31m end" 2
+check "hostile note shown, cleaned" wait_for lobby "bad   clear olleh  end" 2
 check "the pane title is unchanged" test "$(T display -p -t lobby '#{pane_title}')" = "$title_before"
 screen lobby > "$scratch/screen"
 check "the screen holds no raw escape or control" sh -c "! grep -q '[[:cntrl:]]' '$scratch/screen'"

@@ -2,7 +2,8 @@
  * rendered over a small fixed context holding hostile text, and are escaped as
  * a value in each place a value can land. Besides not crashing or leaking, the
  * escaped forms must keep their promises: a table cell stays on its line with
- * no pipe of its own, and no raw '<', bare URL or link bracket gets through. */
+ * no pipe of its own, and no '<' that could open HTML, bare URL, code span or
+ * link bracket gets through. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,11 +37,21 @@ static int check_escaped(const char *data, size_t size, enum template_where wher
         while (slashes < i && s[i - 1 - slashes] == '\\')
             slashes++;
         bool escaped = slashes % 2 == 1;
-        if (!escaped && strchr("<>[]|`", s[i]) && s[i] != '\0')
-            abort();
+        char next = i + 1 < out.len ? s[i + 1] : '\0';
         if (where != TEMPLATE_INLINE && s[i] == '\n')
             abort();
         if (where == TEMPLATE_INLINE && i + 2 < out.len && memcmp(s + i, "\n\n\n", 3) == 0)
+            abort();
+        if (escaped || s[i] == '\0')
+            continue;
+        if (s[i] == '[' || s[i] == '`')
+            abort();
+        if (s[i] == '<' && (next == '\0' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')
+                            || next == '/' || next == '!' || next == '?'))
+            abort();
+        if (s[i] == ']' && (next == '\0' || next == '(' || next == '[' || next == ':'))
+            abort();
+        if (s[i] == '|' && where == TEMPLATE_CELL)
             abort();
     }
     if (memmem(s, out.len, "://", 3) || strcasestr(s, "www."))

@@ -235,21 +235,21 @@ static void test_cleaned_on_parse(void **state)
                                   "\"zw\":\"a\\u200bb\xe2\x80\x8d" "c\\ufeff\",\"del\":\"a\x7f" "b\","
                                   "\"bad\":\"a\xff" "b\xc0\xaf" "c\xed\xa0\x80\","
                                   "\"k\\u001bey\":1}");
-    assert_string_equal(ev.id, "i[2Jd");
+    assert_string_equal(ev.id, "id");
     assert_string_equal(ev.type_name, "note");
     assert_int_equal(ev.type, EVENT_NOTE);
     assert_string_equal(ev.by, "mallory");
-    field_is(&ev, "esc", FIELD_STRING, "[31mred[0m");
-    field_is(&ev, "osc", FIELD_STRING, "]0;tx");
-    field_is(&ev, "c1", FIELD_STRING, "a1m");
-    field_is(&ev, "c1raw", FIELD_STRING, "a1m");
+    field_is(&ev, "esc", FIELD_STRING, "red");
+    field_is(&ev, "osc", FIELD_STRING, "x");
+    field_is(&ev, "c1", FIELD_STRING, "a");
+    field_is(&ev, "c1raw", FIELD_STRING, "a");
     field_is(&ev, "bidi", FIELD_STRING, "eviltxt.exe");
     field_is(&ev, "bidiraw", FIELD_STRING, "eviltxt.exe");
     field_is(&ev, "zw", FIELD_STRING, "abc");
     field_is(&ev, "del", FIELD_STRING, "ab");
     field_is(&ev, "bad", FIELD_STRING, "a" FFFD "b" FFFD FFFD "c" FFFD FFFD FFFD);
-    /* the key was cleaned too */
-    field_is(&ev, "key", FIELD_NUMBER, "1");
+    /* the key was cleaned too (ESC e is a sequence: it goes whole) */
+    field_is(&ev, "ky", FIELD_NUMBER, "1");
     assert_int_equal(ev.nfields, 10);
 }
 
@@ -655,15 +655,15 @@ static void test_encode_cleans(void **state)
     assert_null(strstr(out.data, "\\u001b"));
     assert_null(strstr(out.data, "\\u0007"));
     assert_non_null(strstr(out.data, "\"by\":\"mallory x\""));
-    assert_non_null(strstr(out.data, "\"text\":\"a[31mb\\nc de" FFFD "\""));
-    assert_non_null(strstr(out.data, "\"title\":\"t]0;xy z w\""));
+    assert_non_null(strstr(out.data, "\"text\":\"ab\\nc d" FFFD "\""));
+    assert_non_null(strstr(out.data, "\"title\":\"ty z w\""));
     assert_non_null(strstr(out.data, "\"impact\":\"i\\nj\""));
     assert_non_null(strstr(out.data, "\"set\":{\"text\":\"s\\nt\",\"title\":\"u v\"}"));
 
     struct event ev;
     assert_int_equal(event_parse(&ev, a, out.data, out.len - 1), 0);
     assert_string_equal(ev.by, "mallory x");
-    field_is(&ev, "text", FIELD_STRING, "a[31mb\nc de" FFFD);
+    field_is(&ev, "text", FIELD_STRING, "ab\nc d" FFFD);
     field_is(&ev, "set.title", FIELD_STRING, "u v");
     event_draft_free(&d);
     buf_free(&out);

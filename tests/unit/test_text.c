@@ -9,8 +9,10 @@
 
 #include <cmocka.h>
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "warroom/buf.h"
 #include "warroom/text.h"
@@ -54,18 +56,35 @@ static void assert_no_controls(const char *s, size_t len, unsigned flags)
     }
 }
 
+/* A sequence goes whole: removing only the ESC left "]0;PWNED" and "[31mred[0m"
+ * in the text, which is both noise and a payload for the next terminal. */
 static void test_escape_sequences(void **state)
 {
     (void)state;
-    /* CSI colour: the ESC goes, the rest is harmless text. */
-    expect_clean("a\x1b[31mred\x1b[0m", 0, "a[31mred[0m", 2);
-    /* cursor movement and screen clearing */
-    expect_clean("\x1b[2J\x1b[H\x1b[10;10Hx", 0, "[2J[H[10;10Hx", 3);
+    /* CSI colour, cursor movement and screen clearing */
+    expect_clean("a\x1b[31mred\x1b[0m", 0, "ared", 9);
+    expect_clean("\x1b[2J\x1b[H\x1b[10;10Hx", 0, "x", 15);
+    expect_clean("\x1b[?2004h\x1b[38;5;196mhot\x1b[m", 0, "hot", 22);
     /* OSC window title ended by BEL, and OSC 8 hyperlink ended by ST */
-    expect_clean("\x1b]0;pwned\x07" "after", 0, "]0;pwnedafter", 2);
-    expect_clean("\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", 0, "]8;;http://evil\\click]8;;\\", 4);
-    /* DCS and a bare ESC at the end */
-    expect_clean("\x1bP1$r\x1b\\x\x1b", 0, "P1$r\\x", 3);
+    expect_clean("\x1b]0;pwned\x07" "after", 0, "after", 10);
+    expect_clean("\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", 0, "click", 25);
+    /* what was pasted into a note in the console */
+    expect_clean("evil \x1b]0;PWNED\x07 ... \x1b[2J end", 0, "evil  ...  end", 14);
+    expect_clean("deploy log: \x1b[32mOK\x1b[0m done", 0, "deploy log: OK done", 9);
+    /* DCS, APC, PM, SOS, and a bare ESC at the end */
+    expect_clean("\x1bP1$r\x1b\\x\x1b", 0, "x", 8);
+    expect_clean("\x1b_apc\x1b\\\x1b^pm\x07\x1bXsos\x1b\\y", 0, "y", 19);
+    /* two-byte sequences: charset, save and restore the cursor, reset; SS3 */
+    expect_clean("\x1b(0q\x1b(B", 0, "q", 6);
+    expect_clean("\x1b" "7x\x1b" "8\x1b" "c", 0, "x", 6);
+    expect_clean("\x1bOA\x1bOB", 0, "", 6);
+    /* an ESC that starts no sequence goes alone */
+    expect_clean("\x1b\x1b[1mb", 0, "b", 5);
+    expect_clean("\x1b\xc3\xa9", 0, "\xc3\xa9", 1);
+    expect_clean("a\x1b\nb", TEXT_KEEP_NEWLINES, "a\nb", 1);
+    /* a malformed CSI ends at the first byte that cannot be part of it */
+    expect_clean("\x1b[12\xc3\xa9", 0, "\xc3\xa9", 4);
+    expect_clean("\x1b[1\nnext", TEXT_KEEP_NEWLINES, "\nnext", 3);
 
     struct buf out = BUF_INIT;
     const char *hostile = "\x1b[31m\x1b]0;t\x07\x1b(0\x9b\x07\x08\r\x0b\x0c\x7f";
@@ -74,6 +93,45 @@ static void test_escape_sequences(void **state)
     assert_null(memchr(out.data, 0x1b, out.len));
     assert_null(memchr(out.data, 0x07, out.len));
     buf_free(&out);
+}
+
+/* An unterminated string sequence must not swallow the rest of a note: it ends
+ * at the end of its line, at the next sequence, at CAN or SUB, or after
+ * TEXT_SEQUENCE_MAX bytes. */
+static void test_unterminated_strings(void **state)
+{
+    (void)state;
+    expect_clean("a\x1b]0;title\nnext line", TEXT_KEEP_NEWLINES, "a\nnext line", 9);
+    expect_clean("a\x1b]0;title\nnext", 0, "a next", 10);
+    expect_clean("\x1bPdcs\n\xc2\x9d" "osc\nkept", TEXT_KEEP_NEWLINES, "\n\nkept", 9);
+    expect_clean("\x1b]0;t\x1b[31mx", 0, "x", 10);
+    expect_clean("\x1b]0;t\xc2\x9b" "1mx", 0, "x", 8);
+    expect_clean("\x1b]0;t\x18" "after", 0, "after", 6);
+    expect_clean("\x1b]0;t\x1a" "after", 0, "after", 6);
+    expect_clean("\x1b]0;to the end", 0, "", 14);
+
+    /* one 64 KiB line: the sequence takes TEXT_SEQUENCE_MAX bytes, no more */
+    size_t len = 65536;
+    char *note = malloc(len);
+    assert_non_null(note);
+    memcpy(note, "\x1b]", 2);
+    memset(note + 2, 'x', len - 2);
+    struct buf out = BUF_INIT;
+    assert_int_equal(text_clean(&out, note, len, TEXT_KEEP_NEWLINES), 2 + TEXT_SEQUENCE_MAX);
+    assert_int_equal(out.len, len - 2 - TEXT_SEQUENCE_MAX);
+    assert_true(out.len > 60000);
+    buf_reset(&out);
+    /* the same for a CSI's parameters, and an ESC sequence's intermediates */
+    memcpy(note, "\x1b[", 2);
+    memset(note + 2, '1', len - 2);
+    assert_int_equal(text_clean(&out, note, len, 0), 2 + TEXT_SEQUENCE_MAX);
+    assert_int_equal(out.len, len - 2 - TEXT_SEQUENCE_MAX);
+    buf_reset(&out);
+    memset(note + 1, ' ', len - 1);
+    assert_int_equal(text_clean(&out, note, len, 0), 1);
+    assert_int_equal(out.len, len - 1);
+    buf_free(&out);
+    free(note);
 }
 
 static void test_c0_controls_and_del(void **state)
@@ -92,11 +150,13 @@ static void test_c0_controls_and_del(void **state)
 static void test_c1_controls(void **state)
 {
     (void)state;
-    /* U+009B is CSI on terminals that honour 8-bit controls */
-    expect_clean("a\xc2\x9b" "31mred", 0, "a31mred", 1);
+    /* U+009B is CSI on terminals that honour 8-bit controls: the sequence goes */
+    expect_clean("a\xc2\x9b" "31mred", 0, "ared", 4);
     expect_clean("\xc2\x80x\xc2\x9f", 0, "x", 2);
-    expect_clean("\xc2\x90" "dcs\xc2\x9c", 0, "dcs", 2);   /* DCS ... ST */
-    expect_clean("\xc2\x9d" "0;t\xc2\x9c", 0, "0;t", 2);   /* OSC ... ST */
+    expect_clean("\xc2\x90" "dcs\xc2\x9c" "x", 0, "x", 5);   /* DCS ... ST */
+    expect_clean("\xc2\x9d" "0;t\xc2\x9c" "x", 0, "x", 5);   /* OSC ... ST */
+    expect_clean("\xc2\x9d" "0;t\x1b\\x", 0, "x", 6);        /* OSC ... ESC \\ */
+    expect_clean("\xc2\x8f" "Ax", 0, "x", 2);                  /* SS3 A */
     /* the neighbours are ordinary characters: U+007E and U+00A0 stay */
     expect_clean("~\xc2\xa0~", 0, "~\xc2\xa0~", 0);
     for (uint32_t cp = 0x80; cp <= 0x9f; cp++) {
@@ -203,7 +263,7 @@ static void test_clean_keeps_text(void **state)
     /* text_clean appends to what OUT holds */
     struct buf out = BUF_INIT;
     buf_adds(&out, "prefix:");
-    assert_int_equal(text_clean(&out, "x\x1by", 3, 0), 1);
+    assert_int_equal(text_clean(&out, "x\x07y", 3, 0), 1);
     assert_string_equal(buf_str(&out), "prefix:xy");
     /* only LEN bytes are read */
     assert_int_equal(text_clean(&out, "abc\x1b", 2, 0), 0);
@@ -324,7 +384,8 @@ static void test_widths(void **state)
     assert_int_equal(text_cp_width(0x0301), 0);    /* combining acute */
     assert_int_equal(text_cp_width(0x20e3), 0);    /* combining keycap */
     assert_int_equal(text_cp_width(0xfe0f), 0);    /* variation selector */
-    assert_int_equal(text_cp_width(0x1f3fb), 0);   /* skin tone modifier */
+    assert_int_equal(text_cp_width(0x1f3fb), 2);   /* skin tone modifier: wcwidth says 2, tmux draws 2 */
+    assert_int_equal(text_cp_width(0x1f3ff), 2);
     assert_int_equal(text_cp_width(0x1b), 0);
     assert_int_equal(text_cp_width('\n'), 0);
     assert_int_equal(text_cp_width(0x9b), 0);
@@ -336,6 +397,41 @@ static void test_widths(void **state)
     assert_int_equal(text_width("e\xcc\x81", 3), 1);
     assert_int_equal(text_width("\xf0\x9f\x98\x80x", 5), 3);
     assert_int_equal(text_width("a\xff" "b", 3), 3);  /* a bad byte shows as one U+FFFD */
+    /* thumbs up, medium skin tone: two pictures wide on the terminal */
+    assert_int_equal(text_width("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", 8), 4);
+}
+
+/* Widths as the terminal will draw them: ncurses and tmux ask the C library's
+ * wcwidth, so every printable code point text_clean keeps must measure what
+ * wcwidth says in C.UTF-8, and one wcwidth does not know what tmux draws (1). */
+static void test_widths_match_wcwidth(void **state)
+{
+    (void)state;
+    assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+    size_t compared = 0, unknown = 0, wrong = 0;
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char enc[4];
+        size_t n = text_utf8_encode(cp, enc);
+        if (!text_is_clean(enc, n, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS))
+            continue;                     /* removed or replaced: never drawn */
+        if (cp == '\n' || cp == '\t')
+            continue;                     /* kept, but never drawn as themselves */
+        int want = wcwidth((wchar_t)cp);
+        if (want < 0) {
+            unknown++;
+            want = 1;
+        } else {
+            compared++;
+        }
+        if (text_cp_width(cp) != want && wrong++ < 10)
+            print_error("U+%04X: text_cp_width %d, wcwidth %d\n", (unsigned)cp, text_cp_width(cp), want);
+    }
+    setlocale(LC_ALL, "C");
+    assert_int_equal(wrong, 0);
+    assert_true(compared > 100000);       /* the printable planes were really walked */
+    assert_true(unknown > 0);
 }
 
 static void test_fit(void **state)
@@ -394,6 +490,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_sequences),
+        cmocka_unit_test(test_unterminated_strings),
         cmocka_unit_test(test_c0_controls_and_del),
         cmocka_unit_test(test_c1_controls),
         cmocka_unit_test(test_bidi_and_zero_width),
@@ -405,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_utf8_decode_encode),
         cmocka_unit_test(test_is_hostile),
         cmocka_unit_test(test_widths),
+        cmocka_unit_test(test_widths_match_wcwidth),
         cmocka_unit_test(test_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
