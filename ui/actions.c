@@ -595,6 +595,8 @@ void ui_fire_escalations(struct console *con)
 {
     if (!incident_is_open(con->inc))
         return;
+    char fired[CLOCK_MAX][EVENT_ID_MAX + 1], labels[CLOCK_MAX][64];
+    size_t nfired = 0;
     for (size_t i = 0; i < con->nclocks; i++) {
         const struct clock *c = &con->clocks[i];
         if (c->kind != CLOCK_ESCALATION || c->state != CLOCK_OVERDUE || c->fired || !c->rule)
@@ -607,9 +609,28 @@ void ui_fire_escalations(struct console *con)
         event_draft_str(&d, "action", c->rule->action);
         event_draft_str(&d, "target", c->rule->target);
         event_draft_str(&d, "label", c->rule->label);
-        if (cli_record(con->cli, con->inc->id, &d) == 0)
-            console_message(con, false, "escalation: %s", c->rule->label);
+        if (cli_record(con->cli, con->inc->id, &d) == 0 && nfired < CLOCK_MAX) {
+            snprintf(fired[nfired], sizeof fired[nfired], "%s", d.id);
+            snprintf(labels[nfired++], sizeof labels[0], "%s", c->rule->label);
+        }
         event_draft_free(&d);
+    }
+    if (!nfired)
+        return;
+    /* say whether anyone was contacted: a step no sink takes is the IC's to
+     * do (read the log first: that is where the outbox learns of the step) */
+    console_follow(con);
+    for (size_t i = 0; i < nfired; i++) {
+        const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
+        const struct event *ev = incident_find(con->inc, fired[i]);
+        struct buf why = BUF_INIT;
+        if (ev && (!con->outbox || outbox_items_of(con->outbox, fired[i], items, OUTBOX_SINKS_MAX + 1) == 0))
+            ui_contact_by_hand(ev, &why);
+        if (why.len)
+            console_message(con, true, "%s: %s", labels[i], buf_str(&why));
+        else
+            console_message(con, false, "escalation: %s", labels[i]);
+        buf_free(&why);
     }
 }
 

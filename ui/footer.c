@@ -21,9 +21,10 @@ static void footer_draw(struct panel *p, struct console *con)
     }
     static const char *const hints[][2] = {
         {"n", "note"}, {"u", "update"}, {"s", "sev"}, {"r", "role"}, {"a", "ack"}, {"m", "mitigated"},
-        {"i", "action"}, {"p", "page"}, {"e", "edit"}, {"R", "resolve"}, {"/", "search"}, {"?", "help"},
-        {"q", "quit"},
+        {"i", "action"}, {"p", "page"}, {"e", "edit"}, {"R", "resolve"}, {"/", "search"},
     };
+    /* help and quit end the bar at every width: the rest is one key away */
+    static const char *const always[][2] = {{"?", "help"}, {"q", "quit"}};
     static const char *const prompt_hints[][2] = {
         {"Enter", "next/confirm"}, {"Esc", "cancel"}, {"Tab", "choose"}, {"Up/Down", "history"},
     };
@@ -39,15 +40,32 @@ static void footer_draw(struct panel *p, struct console *con)
         return;
     }
     size_t n = prompting ? sizeof prompt_hints / sizeof *prompt_hints : sizeof hints / sizeof *hints;
-    for (size_t i = 0; i < n && used < p->width; i++) {
+    int tail = 0;
+    for (size_t i = 0; !prompting && i < 2; i++)
+        tail += 2 + (int)strlen(always[i][0]) + (int)strlen(always[i][1]);
+    for (size_t i = 0; i < n; i++) {
         const char *key = prompting ? prompt_hints[i][0] : hints[i][0];
         const char *what = prompting ? prompt_hints[i][1] : hints[i][1];
+        int need = 2 + (int)strlen(key) + (int)strlen(what);
+        if (used + need > p->width - tail)
+            break;                        /* a hint shows whole or not at all */
         wattrset(w, ui_attr(con, THEME_FOOTER_KEY));
         used += ui_put(w, " ", 1, p->width - used);
         used += ui_put(w, key, strlen(key), p->width - used);
         wattrset(w, ui_attr(con, THEME_FOOTER));
         used += ui_put(w, " ", 1, p->width - used);
         used += ui_put(w, what, strlen(what), p->width - used);
+    }
+    wattrset(w, ui_attr(con, THEME_FOOTER));
+    for (; used < p->width - tail; used++)
+        waddch(w, ' ');
+    for (size_t i = 0; !prompting && i < 2; i++) {
+        wattrset(w, ui_attr(con, THEME_FOOTER_KEY));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, always[i][0], strlen(always[i][0]), p->width - used);
+        wattrset(w, ui_attr(con, THEME_FOOTER));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, always[i][1], strlen(always[i][1]), p->width - used);
     }
     for (; used < p->width; used++)
         waddch(w, ' ');

@@ -1,0 +1,111 @@
+# The console's layouts, compared as screens: the incident of tools/demo.sh at
+# a fixed time (TZ, LANG, the clock and the size fixed, as tig's and tmux's
+# suites do), in the panes people use. The expected screens are in
+# tests/console/screens/; WARROOM_SCREENS_UPDATE=1 writes them anew from what
+# the console shows (look at the diff before committing it).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$here/demo_incident.sh"
+export TERM=xterm-256color LANG=C.UTF-8
+sock="$scratch/tmux.sock"
+T() { tmux -S "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
+T set-option -g remain-on-exit on >/dev/null
+
+# start NAME COLSxROWS ENV...: the console in its own window of that size
+start() {
+    name=$1 size=$2; shift 2
+    T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' \
+        WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
+        echo EXITED \$?; sleep 600"
+    T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
+}
+screen() { T capture-pane -p -t "$1"; }
+wait_for() {
+    i=0 limit=$(( ${3:-5} * 10 ))
+    while [ $i -lt $limit ]; do
+        screen "$1" | grep -q -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    screen "$1" | sed 's/^/#   | /' >&2
+    return 1
+}
+# settle WINDOW FILE: the screen once two looks in a row agree (bounded)
+settle() {
+    i=0
+    screen "$1" > "$2.a"
+    while [ $i -lt 30 ]; do
+        sleep 0.2
+        screen "$1" > "$2"
+        cmp -s "$2" "$2.a" && return 0
+        cp "$2" "$2.a"; i=$((i + 1))
+    done
+    return 1
+}
+keys() { T send-keys -t "$@"; }
+# same_screen NAME FILE: FILE against tests/console/screens/NAME.txt
+same_screen() {
+    want="$here/screens/$1.txt"
+    if [ -n "${WARROOM_SCREENS_UPDATE:-}" ]; then
+        cp "$2" "$want"
+    fi
+    if diff -u "$want" "$2" > "$scratch/diff"; then return 0; fi
+    sed 's/^/#   /' "$scratch/diff" >&2
+    return 1
+}
+
+export WARROOM_NOW=$demo_now
+id=$(demo_incident)
+unset WARROOM_NOW
+pinned="WARROOM_INCIDENT=$id WARROOM_NOW=$demo_now"
+
+# --- the first console takes the step the policy says is due ---
+start first 80x24 $pinned
+check "the due escalation step is announced with what to do" \
+    wait_for first "notify VP Eng + CTO: no sink configured, do it by hand"
+check "  ... and the clocks say it is for a person to do" wait_for first "by hand notify VP Eng + CTO"
+keys first q
+wait_for first "EXITED 0" > /dev/null
+WARROOM_NOW=$demo_now wr --incident "$id" show > "$scratch/show"
+check "show: the step taken is done, not OVERDUE and counting" grep -q "^  done  *notify VP Eng + CTO  *done" "$scratch/show"
+check "  ... and sorts below the clock still running" \
+    sh -c "grep -A1 '^clocks' '$scratch/show' | grep -q 'pending  next status update'"
+
+# --- the same incident at each size ---
+for size in 80x24 100x30 120x40 160x24 160x48; do
+    start "s$size" "$size" $pinned
+    wait_for "s$size" "q quit" > /dev/null
+    settle "s$size" "$scratch/screen-$size"
+    check "$size: the screen is as expected" same_screen "demo-$size" "$scratch/screen-$size"
+    check "$size: no word cut, nothing out of its column, following fills the pane, the header whole" \
+        python3 "$here/columns.py" --layout "${size%x*}" "${size#*x}" "$scratch/show" "$scratch/screen-$size"
+    keys "s$size" q
+done
+check "a page no sink took says so in the timeline" \
+    grep -q "Paged payments-oncall.*" "$scratch/screen-120x40"
+check "  ... under the page: no pager configured, do it by hand" \
+    grep -A1 "Paged payments-oncall" "$scratch/screen-120x40" | grep -q "not sent anywhere: no pager configured, do it by hand"
+check "action items: each with owner and due date, the overdue one marked first" \
+    sh -c "grep -q '!A2  frank overdue Alert on TLS' '$scratch/screen-120x40' && grep -q ' A1  dave  03-22   Canary' '$scratch/screen-120x40'"
+check "  ... at 80x24 in one line: how many, and the overdue one" \
+    grep -q "Action items  2 open, 1 overdue:  A2 frank overdue Alert" "$scratch/screen-80x24"
+check "the timeline says who owns an action item and when it is due" \
+    grep -q "Alert on TLS handshake latency (owner frank, due 2025-03-14)" "$scratch/screen-160x24"
+check "80x24: roles compress to one line, every role there" grep -q "^ IC carol  Comms dan  Ops dave  Scribe erin  SMEs frank" "$scratch/screen-80x24"
+check "80x24: help and quit stay in the key bar" sh -c "tail -1 '$scratch/screen-80x24' | grep -q '? help q quit'"
+
+# --- the help overlay scrolls where it does not fit; too small says so whole ---
+start help 80x24 $pinned
+wait_for help "q quit" > /dev/null
+keys help ?
+check "80x24: the help says it scrolls" wait_for help "Keys 1-20 of 25: j/k scroll, Esc closes"
+check "  ... long lines fold under their description" wait_for help "^│              write  "
+keys help j j j j j j j j j j
+check "  ... and j scrolls to its last line" wait_for help "to start / a word; Up/Down history"
+keys help Escape
+keys help q
+start tiny 30x8 $pinned
+check "30x8: the too-small message is whole, folded" wait_for tiny "^need 40x10; q quits"
+keys tiny q
+check "  ... and q quits from there" wait_for tiny "EXITED 0"
