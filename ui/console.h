@@ -85,6 +85,7 @@ struct prompt {
     char target[EVENT_ID_MAX + 1]; /* the event an edit corrects */
     int answer;                     /* classify: the question being asked */
     bool exposed;                   /* classify said customer data is exposed */
+    bool then_postmortem;           /* the final update after resolving: the draft next */
 };
 
 enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };

@@ -211,6 +211,9 @@ keys resolve y
 keys resolve Enter
 keys resolve -l "rolled back"
 keys resolve Enter
+# resolving offers the final status update first (Enter sends it)
+wait_for resolve "post the final status update" > /dev/null
+keys resolve Enter
 check "resolving opens the postmortem preview" wait_for resolve "Postmortem draft"
 check "  ... showing the rendered postmortem" wait_for resolve "# Postmortem: Resolve flow"
 keys resolve NPage

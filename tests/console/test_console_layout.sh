@@ -109,3 +109,72 @@ start tiny 30x8 $pinned
 check "30x8: the too-small message is whole, folded" wait_for tiny "^need 40x10; q quits"
 keys tiny q
 check "  ... and q quits from there" wait_for tiny "EXITED 0"
+
+# --- without colour the selected entry is still marked ---
+start nocolour 100x30 $pinned NO_COLOR=1
+wait_for nocolour "q quit" > /dev/null
+T capture-pane -e -p -t nocolour > "$scratch/nocolour"
+check "NO_COLOR: the selected entry is in reverse video" \
+    sh -c "grep 'Alert on TLS handshake' '$scratch/nocolour' | grep -q '$(printf '\033')\[[0-9;]*7[;m]'"
+keys nocolour q
+
+# --- mitigated while the last update still says identified ---
+export WARROOM_NOW=$demo_now
+mid=$(wr open --sev 2 --title "Mitigated under IDENTIFIED" --at 14:30 --as carol)
+wr --incident "$mid" update identified "Bad config found" --at 14:40 --as dan > /dev/null
+wr --incident "$mid" mitigate "rolled back" --at 14:50 --as dave > /dev/null
+unset WARROOM_NOW
+start mitigated 80x24 WARROOM_INCIDENT="$mid" WARROOM_NOW=$demo_now
+check "the header says the impact is mitigated beside IDENTIFIED" wait_for mitigated "SEV2 Major  IDENTIFIED  mitigated "
+keys mitigated q
+
+# --- the composer's preview is what is sent, byte for byte ---
+start composer 120x40 $pinned USER=dan
+wait_for composer "q quit" > /dev/null
+keys composer u Right Enter
+wait_for composer "update text:" > /dev/null
+settle composer "$scratch/preview"
+# the file sink's lines: from its heading to the bottom of the box
+sed -n '/file: append/,/└/p' "$scratch/preview" | sed '1d;$d' | sed 's/^│ *//; s/ *│$//' > "$scratch/preview.words"
+check "the preview shows the update's own time and author" \
+    sh -c "grep -q '^## 2025-03-15 15:00:00 UTC · identified$' '$scratch/preview.words' && grep -q '^by dan · SEV1' '$scratch/preview.words'"
+keys composer Enter
+check "the update is sent" wait_for composer "recorded update"
+md="$WARROOM_DIR/$id/updates.md"
+# the last section of updates.md, without its marker
+awk '/^## /{s=""} {s=s $0 "\n"} END{printf "%s", s}' "$md" | grep -v '^<!-- warroom update' > "$scratch/sent"
+check "  ... and updates.md got the words of the preview, in order, none lost at a fold" \
+    sh -c "test \"\$(tr -s ' \n' '  ' < '$scratch/preview.words')\" = \"\$(tr -s ' \n' '  ' < '$scratch/sent')\""
+keys composer q
+
+# --- resolving: its entry shows at once; the final update is offered ---
+export WARROOM_NOW=$demo_now
+rid=$(wr open --sev 2 --title "Resolve here" --at 14:30 --as carol)
+wr --incident "$rid" role ic carol > /dev/null
+unset WARROOM_NOW
+start resolve 100x30 WARROOM_INCIDENT="$rid" WARROOM_NOW=$demo_now USER=carol
+wait_for resolve "q quit" > /dev/null
+keys resolve R y Enter
+keys resolve -l "rolled back"
+keys resolve Enter
+check "resolving offers the final status update" wait_for resolve "resolved: post the final status update? Enter sends, Esc skips"
+check "  ... prefilled from the resolved template" wait_for resolve "Resolve here is resolved and service is back to normal"
+keys resolve Escape
+check "Esc skips it: the postmortem draft comes next" wait_for resolve "Postmortem draft"
+keys resolve Escape
+check "the console's own resolve entry shows without another event" wait_for resolve "Resolved: rolled back"
+check "  ... and no update was sent" test "$(wr --incident "$rid" show --json | jq '[.timeline[] | select(.type=="update")] | length')" = 0
+keys resolve q
+
+export WARROOM_NOW=$demo_now
+rid2=$(wr open --sev 2 --title "Resolve and say so" --at 14:30 --as carol)
+unset WARROOM_NOW
+start resolve2 100x30 WARROOM_INCIDENT="$rid2" WARROOM_NOW=$demo_now USER=carol
+wait_for resolve2 "q quit" > /dev/null
+keys resolve2 R y Enter Enter
+wait_for resolve2 "post the final status update" > /dev/null
+keys resolve2 Enter
+check "Enter sends the final update, then the postmortem draft" wait_for resolve2 "Postmortem draft"
+check "  ... a resolved update, in the log" test "$(wr --incident "$rid2" show --json | jq -r '[.timeline[] | select(.type=="update")][0].state')" = resolved
+check "  ... and in updates.md" grep -q "Resolve and say so is resolved and service is back to normal" "$WARROOM_DIR/$rid2/updates.md"
+keys resolve2 Escape q
