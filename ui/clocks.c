@@ -151,6 +151,38 @@ static void clocks_draw(struct panel *p, struct console *con)
     wnoutrefresh(w);
 }
 
+/* A status update that went overdue is said once in the timeline, as a note
+ * of its own (it belongs in the postmortem), with an id made of the deadline
+ * it missed: two consoles record it once, the next deadline missed again. */
+void ui_announce_missed_update(struct console *con)
+{
+    if (!incident_is_open(con->inc))
+        return;
+    for (size_t i = 0; i < con->nclocks; i++) {
+        const struct clock *c = &con->clocks[i];
+        if (c->kind != CLOCK_UPDATE || c->state != CLOCK_OVERDUE)
+            continue;
+        char iso[STAMP_TEXT_MAX], text[128];
+        int y, mo, d, h, mi, sec;
+        stamp_format_iso_s(iso, c->deadline);
+        stamp_to_utc(c->deadline, &y, &mo, &d, &h, &mi, &sec);
+        struct event_draft draft;
+        event_draft_init(&draft, EVENT_NOTE, "warroom");
+        snprintf(draft.id, sizeof draft.id, "missed-update:%s:%s", con->inc->id, iso);
+        if (incident_find(con->inc, draft.id)) {
+            event_draft_free(&draft);
+            continue;
+        }
+        snprintf(text, sizeof text, "Status update missed: one was due at %02d:%02d UTC and none was sent", h, mi);
+        draft.at = c->deadline;
+        event_draft_str(&draft, "text", text);
+        event_draft_str(&draft, "missed_update", iso);
+        if (cli_record(con->cli, con->inc->id, &draft) == 0)
+            console_message(con, true, "status update missed (due %02d:%02d UTC): u sends one", h, mi);
+        event_draft_free(&draft);
+    }
+}
+
 const struct panel_ops clocks_panel_ops = {
     .name = "clocks",
     .draw = clocks_draw,

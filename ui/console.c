@@ -616,6 +616,7 @@ int console_run(struct cli_context *cli)
             con.panels[PANEL_HEADER].dirty = true;
             con.panels[PANEL_CLOCKS].dirty = true;
             ui_fire_escalations(&con);
+            ui_announce_missed_update(&con);
             console_follow(&con);
             if (con.outbox) {
                 /* the delivery lock may have come free; retries may be due */

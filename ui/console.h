@@ -157,6 +157,8 @@ int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
 void ui_prompt_draw(struct console *con, WINDOW *w, int width);
 void ui_prompt_preview_draw(struct console *con);
 void ui_fire_escalations(struct console *con);
+/* clocks.c: an overdue status update, once in the timeline */
+void ui_announce_missed_update(struct console *con);
 
 /* ---- postmortem.c: the preview after resolving ---- */
 void ui_postmortem_open(struct console *con);

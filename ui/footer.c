@@ -1,7 +1,25 @@
 /* footer — the input line (or the last outcome) and the key hints. */
+#include <stdio.h>
 #include <string.h>
 
 #include "console.h"
+
+/* "status update overdue (due 14:55 UTC): u sends one", while it is. */
+static bool overdue_update(struct console *con, int width, WINDOW *w)
+{
+    for (size_t i = 0; i < con->nclocks; i++) {
+        const struct clock *c = &con->clocks[i];
+        if (c->kind != CLOCK_UPDATE || c->state != CLOCK_OVERDUE || !incident_is_open(con->inc))
+            continue;
+        char due[32], line[96];
+        ui_format_time(con, due, sizeof due, c->deadline, false);
+        snprintf(line, sizeof line, "status update overdue (due %s %s): u sends one", due, con->utc ? "UTC" : "local");
+        wattrset(w, ui_attr(con, THEME_ERROR));
+        ui_put_padded(w, line, width);
+        return true;
+    }
+    return false;
+}
 
 static void footer_draw(struct panel *p, struct console *con)
 {
@@ -11,6 +29,8 @@ static void footer_draw(struct panel *p, struct console *con)
     wmove(w, 0, 0);
     if (con->prompt.kind != PROMPT_NONE) {
         ui_prompt_draw(con, w, p->width);
+    } else if (!con->message[0] && overdue_update(con, p->width, w)) {
+        /* nothing else to say: the overdue update stays said */
     } else {
         wattrset(w, ui_attr(con, con->message_is_error ? THEME_ERROR : THEME_FOOTER));
         ui_put_padded(w, con->message, p->width);

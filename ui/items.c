@@ -100,7 +100,8 @@ static void items_draw(struct panel *p, struct console *con)
     if (overdue)
         snprintf(title + n, sizeof title - (size_t)n, ", %zu overdue", overdue);
     if (!inc->nactions)
-        snprintf(title, sizeof title, " Action items  none yet (i adds one)");
+        snprintf(title, sizeof title, " %s  none yet (i adds one)",
+                 p->width >= 40 || p->height == 1 ? "Action items" : "Actions");
     wattrset(w, ui_attr(con, THEME_TITLE));
     if (p->height == 1) {
         /* one line: the count, then the first overdue item (or the first open) */

@@ -107,7 +107,7 @@ static void roles_draw(struct panel *p, struct console *con)
         int used = 8;
         if (!names.len && r == ROLE_IC) {
             wattrset(w, ui_attr(con, THEME_ROLES_UNASSIGNED));
-            used += ui_put_fit(w, "UNASSIGNED (r to assign)", p->width - 8);
+            used += ui_put_fit(w, p->width - 8 >= 24 ? "UNASSIGNED (r to assign)" : "UNASSIGNED (r)", p->width - 8);
         } else {
             wattrset(w, selected ? ui_attr(con, THEME_TIMELINE_SELECTED) : ui_attr(con, THEME_ROLES_NAME));
             used += ui_put_fit(w, names.len ? names.data : "-", p->width - 8);

@@ -178,3 +178,23 @@ check "Enter sends the final update, then the postmortem draft" wait_for resolve
 check "  ... a resolved update, in the log" test "$(wr --incident "$rid2" show --json | jq -r '[.timeline[] | select(.type=="update")][0].state')" = resolved
 check "  ... and in updates.md" grep -q "Resolve and say so is resolved and service is back to normal" "$WARROOM_DIR/$rid2/updates.md"
 keys resolve2 Escape q
+
+# --- a status update that goes overdue is said, once ---
+export WARROOM_NOW=$demo_now
+uid=$(wr open --sev 1 --title "Quiet comms" --at 14:30 --as carol)
+wr --incident "$uid" ack --at 14:31 --as carol > /dev/null
+wr --incident "$uid" update investigating "Looking" --at 14:40 --as dan > /dev/null
+unset WARROOM_NOW
+start missed 100x30 WARROOM_INCIDENT="$uid" WARROOM_NOW=$demo_now
+check "an overdue status update is announced in the footer" wait_for missed "status update missed (due 14:55 UTC): u sends one"
+check "  ... and in the timeline, at the time it was due" \
+    wait_for missed "^14:55 warroom    Status update missed: one was due at 14:55 UTC"
+start missed2 100x30 WARROOM_INCIDENT="$uid" WARROOM_NOW=$demo_now
+check "a second console sees it and keeps saying it in the footer" wait_for missed2 "status update overdue (due 14:55 UTC): u sends one"
+keys missed q
+keys missed2 q
+wait_for missed2 "EXITED 0" > /dev/null
+check "  ... recorded once, under one id, however many consoles" \
+    test "$(wr --incident "$uid" show --json | jq '[.timeline[] | select(.missed_update)] | length')" = 1
+check "  ... show lists it among the entries (the postmortem's timeline is the same list)" \
+    sh -c "WARROOM_NOW=$demo_now '$WARROOM' --incident '$uid' show | grep -q 'warroom    note       Status update missed: one was due at 14:55 UTC'"
