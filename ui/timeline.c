@@ -311,9 +311,10 @@ static void timeline_draw(struct panel *p, struct console *con)
         shown_text(con, e, &text);
         int height = ui_wrap(buf_str(&text), col.text, NULL, NULL);
         bool dated = needs_date(con, i);
-        if (skip > 0) {
-            /* the part above the pane is not drawn: the time and author stand
-             * on its first line that is */
+        bool cut_off = skip > 0;
+        if (cut_off) {
+            /* the part above the pane is not drawn; its lines left stand as
+             * continuations, so they are not read as an entry of their own */
             lc.skip = skip;
             height -= skip;
             dated = false;
@@ -325,9 +326,14 @@ static void timeline_draw(struct panel *p, struct console *con)
             wattrset(w, extra ? extra : ui_attr(con, THEME_DEFAULT));
             ui_put_padded(w, "", p->width);
         }
+        if (cut_off)
+            when[0] = '\0';
         wmove(w, row, 0);
         wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME));
         ui_put_padded(w, when, col.time);
+        if (cut_off)
+            wmove(w, row, col.text_x);
+        else {
         waddch(w, ' ');
         wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_AUTHOR));
         int used = ui_put_fit(w, e->ev->by, col.author);
@@ -338,6 +344,7 @@ static void timeline_draw(struct panel *p, struct console *con)
             used = ui_put_fit(w, e->ev->type_name, col.type);
             for (; used < col.type + 1; used++)
                 waddch(w, ' ');
+        }
         }
         if (dated && row + 1 < p->height) {
             ui_format_time(con, when, sizeof when, e->at, true);
