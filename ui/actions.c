@@ -561,7 +561,11 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
     char label[160];
     snprintf(label, sizeof label, "%s: ", f->label);
     wattrset(w, ui_attr(con, THEME_PROMPT));
-    int used = ui_put(w, label, strlen(label), width / 2);
+    /* a question asked with choices (classification) keeps all its words */
+    int choices_cols = 0;
+    for (size_t i = 0; f->choices && i < f->nchoices; i++)
+        choices_cols += 2 + ui_width(f->choices[i]);
+    int used = ui_put(w, label, strlen(label), f->choices ? width - choices_cols : width / 2);
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {
         for (size_t i = 0; i < f->nchoices && used < width; i++) {

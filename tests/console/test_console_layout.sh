@@ -198,3 +198,11 @@ check "  ... recorded once, under one id, however many consoles" \
     test "$(wr --incident "$uid" show --json | jq '[.timeline[] | select(.missed_update)] | length')" = 1
 check "  ... show lists it among the entries (the postmortem's timeline is the same list)" \
     sh -c "WARROOM_NOW=$demo_now '$WARROOM' --incident '$uid' show | grep -q 'warroom    note       Status update missed: one was due at 14:55 UTC'"
+
+# --- 80x24: a classification question is asked whole ---
+start classify 80x24 $pinned
+wait_for classify "q quit" > /dev/null
+keys classify s c n n n
+check "80x24: the classification question keeps all its words" \
+    wait_for classify "^Is a core revenue feature broken for more than 10% of users?:  no  yes"
+keys classify Escape q
