@@ -206,3 +206,10 @@ keys classify s c n n n
 check "80x24: the classification question keeps all its words" \
     wait_for classify "^Is a core revenue feature broken for more than 10% of users?:  no  yes"
 keys classify Escape q
+
+# every console quit cleanly (a sanitizer's report would end it otherwise)
+sleep 1
+for w in first s80x24 s100x30 s120x40 s160x24 s160x48 help tiny nocolour mitigated composer resolve resolve2 \
+         missed missed2 classify; do
+    check "the console in $w exited cleanly" wait_for "$w" "EXITED 0" 3
+done
