@@ -312,11 +312,15 @@ static void timeline_draw(struct panel *p, struct console *con)
         int height = ui_wrap(buf_str(&text), col.text, NULL, NULL);
         bool dated = needs_date(con, i);
         bool cut_off = skip > 0;
+        int cut_rows = 0;                 /* rows the cut-off entry keeps on screen */
+        /* only the date under a one-line entry's time is left of it */
+        bool date_only = cut_off && dated && height < 2 && skip >= height;
         if (cut_off) {
             /* the part above the pane is not drawn; its lines left stand as
              * continuations, so they are not read as an entry of their own */
+            cut_rows = entry_height(con, p, i) - skip;
             lc.skip = skip;
-            height -= skip;
+            height = cut_rows;
             dated = false;
             skip = 0;
         }
@@ -346,6 +350,13 @@ static void timeline_draw(struct panel *p, struct console *con)
                 waddch(w, ' ');
         }
         }
+        if (date_only) {
+            ui_format_time(con, when, sizeof when, e->at, true);
+            when[5] = '\0';
+            wmove(w, row, 0);
+            wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME) | A_DIM);
+            ui_put(w, when, strlen(when), col.time);
+        }
         if (dated && row + 1 < p->height) {
             ui_format_time(con, when, sizeof when, e->at, true);
             when[5] = '\0';               /* "03-15" of "03-15 14:05" */
@@ -361,7 +372,10 @@ static void timeline_draw(struct panel *p, struct console *con)
         lc.row = row;
         ui_wrap(buf_str(&text), col.text, draw_line, &lc);
         buf_free(&text);
-        row = lc.row < row + 2 && dated ? row + 2 : lc.row;
+        if (cut_off)
+            row += cut_rows;              /* the entries below stay where the bottom puts them */
+        else
+            row = lc.row < row + 2 && dated ? row + 2 : lc.row;
     }
     wnoutrefresh(w);
 }

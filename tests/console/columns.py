@@ -100,13 +100,19 @@ def check_layout(cols, rows, show_path, screen_path):
     starts = [re.match(r"^\d\d:\d\d\s+\S", l) is not None for l in body]
     indents = {}
     for i, l in enumerate(body):
-        if not starts[i] and l.strip() and not re.match(r"^\d\d-\d\d ", l):
+        if not starts[i] and l.strip() and not re.match(r"^\d\d-\d\d(\s|$)", l):
             x = len(l) - len(l.lstrip())
             indents[x] = indents.get(x, 0) + 1
     text_x = max(indents, key=indents.get) if indents else None
     if text_x is None:
-        fail("no continuation line to find the text column by")
-        return failures
+        # no continuation on screen: after the time, the author and, on
+        # wide panes, the type
+        head = r"^\d\d:\d\d \S+\s+\S+\s+" if tl_width >= 110 else r"^\d\d:\d\d \S+\s+"
+        m = next((re.match(head, l) for i, l in enumerate(body) if starts[i]), None)
+        if not m:
+            fail("no timeline entry on screen")
+            return failures
+        text_x = len(m.group(0))
     if cols <= 80 and tl_width - text_x < 48:
         fail("the timeline text gets %d columns, fewer than 48" % (tl_width - text_x))
 
@@ -129,6 +135,8 @@ def check_layout(cols, rows, show_path, screen_path):
         if starts[i]:
             in_delivery = False
         text = l[text_x:]
+        if not starts[i] and re.match(r"^\d\d-\d\d\s*$", l):
+            continue                      # only the date under a time
         if text.startswith("-> "):
             in_delivery = True
         if not in_delivery:

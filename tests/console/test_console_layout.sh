@@ -213,3 +213,22 @@ for w in first s80x24 s100x30 s120x40 s160x24 s160x48 help tiny nocolour mitigat
          missed missed2 classify; do
     check "the console in $w exited cleanly" wait_for "$w" "EXITED 0" 3
 done
+
+# --- following with only the date of the oldest entry left in the pane ---
+export WARROOM_NOW=$demo_now
+did=$(wr open --sev 3 --title "Dated" --at 14:00 --as carol)
+# acknowledged and mitigated at once: no escalation step adds entries
+wr --incident "$did" ack --at 14:00 --as carol > /dev/null
+wr --incident "$did" mitigate --at 14:00 --as carol > /dev/null
+for m in 01 02 03 04 05 06 07 08 09 10 11; do
+    wr --incident "$did" log "note $m" --at "14:$m" --as erin > /dev/null
+done
+WARROOM_NOW=$demo_now wr --incident "$did" show > "$scratch/show-dated"
+unset WARROOM_NOW
+start dated 80x24 WARROOM_INCIDENT="$did" WARROOM_NOW=$demo_now
+wait_for dated "note 11" > /dev/null
+settle dated "$scratch/screen-dated"
+check "80x24: the newest entry on the last row, the oldest's date on the first" \
+    sh -c "sed -n 4p '$scratch/screen-dated' | grep -q '^03-15 *$' && sed -n 17p '$scratch/screen-dated' | grep -q 'note 11'"
+check "  ... and the structure holds" python3 "$here/columns.py" --layout 80 24 "$scratch/show-dated" "$scratch/screen-dated"
+keys dated q
