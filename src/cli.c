@@ -939,8 +939,8 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
     for (size_t i = 0; i < n; i++) {
         const struct clock *k = &clocks[i];
         const char *state = k->state == CLOCK_OVERDUE ? "OVERDUE" : clock_state_name(k->state);
-        if (k->state == CLOCK_MET)
-            snprintf(span, sizeof span, "met");
+        if (k->state == CLOCK_MET || k->state == CLOCK_DONE)
+            snprintf(span, sizeof span, "%s", clock_state_name(k->state));
         else if (k->state == CLOCK_OVERDUE)
             stamp_format_span(span + 1, sizeof span - 1, now - k->deadline), span[0] = '+';
         else

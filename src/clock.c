@@ -14,7 +14,7 @@ const char *clock_kind_name(enum clock_kind k)
 
 const char *clock_state_name(enum clock_state s)
 {
-    static const char *const names[] = {"pending", "met", "overdue"};
+    static const char *const names[] = {"pending", "met", "overdue", "done"};
     return names[s];
 }
 
@@ -69,7 +69,8 @@ static int64_t rule_start(const struct incident *inc, const struct escalation_ru
 static int compare_clocks(const void *pa, const void *pb)
 {
     const struct clock *a = pa, *b = pb;
-    bool am = a->state == CLOCK_MET, bm = b->state == CLOCK_MET;
+    /* met and done clocks are settled: below everything still running */
+    bool am = a->state == CLOCK_MET || a->state == CLOCK_DONE, bm = b->state == CLOCK_MET || b->state == CLOCK_DONE;
     if (am != bm)
         return am ? 1 : -1;
     if (a->deadline != b->deadline)
@@ -153,6 +154,12 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
                                                                                    : "on declaration");
         settle(c, rule_start(inc, r) + r->after, met, now);
         c->fired = rule_fired(inc, r->id);
+        if (c->fired) {
+            /* a step taken is done, whatever came after: it never counts up
+             * again (it was recorded at its deadline) */
+            c->state = CLOCK_DONE;
+            c->met_at = c->deadline;
+        }
     }
     if (lvl->postmortem_due && resolved) {
         struct clock *c = &out[n++];

@@ -127,9 +127,19 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
         const char *item = or_empty(event_str(ev, "item"));
         const struct action_item *a = *item ? incident_action(inc, item) : NULL;
         if (a && a->first == ev) {
+            /* who owns it and by when: what the room needs to hear */
+            const char *owner = event_str(ev, "owner"), *due = event_str(ev, "due");
             buf_printf(b, "Action item %s added", item);
             if (*text)
                 buf_printf(b, ": %s", text);
+            if (owner && *owner)
+                buf_printf(b, " (owner %s, ", owner);
+            else
+                buf_adds(b, " (no owner, ");
+            if (due && *due)
+                buf_printf(b, "due %s)", due);
+            else
+                buf_adds(b, "no due date)");
         } else {
             buf_printf(b, "Action item %s changed", item);
             describe_action_change(b, ev, text);

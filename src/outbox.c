@@ -1416,7 +1416,7 @@ const char *outbox_sink_name(const struct outbox *ob, size_t i)
 /* ---- preview ---- */
 
 int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *ob, const struct incident *inc,
-                   const char *state, const char *text)
+                   const char *state, const char *text, const char *by, int64_t at)
 {
     struct event ev;
     struct event_field fields[2];
@@ -1426,8 +1426,9 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
     ev.id = "preview";
     ev.type = EVENT_UPDATE;
     ev.type_name = "update";
-    ev.by = "";
-    ev.ts = ev.at = outbox_clock_ms();
+    /* the update as it will be recorded: its author, its time */
+    ev.by = by ? by : "";
+    ev.ts = ev.at = at;
     ev.version = EVENT_VERSION;
     fields[0] = (struct event_field){"state", state ? state : "", (uint32_t)strlen(state ? state : ""), FIELD_STRING};
     fields[1] = (struct event_field){"text", text ? text : "", (uint32_t)strlen(text ? text : ""), FIELD_STRING};

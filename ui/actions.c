@@ -300,6 +300,22 @@ static void declare(struct console *con, int sev, const char *title)
     free(path);
 }
 
+/* Resolving owes the audience a last "resolved" update: the composer opens
+ * on it, prefilled from the template; Enter sends it, Esc skips it, and
+ * either way the postmortem draft comes next. */
+static void offer_final_update(struct console *con)
+{
+    console_follow(con);                  /* the template speaks of the resolved incident */
+    ui_prompt_open(con, PROMPT_UPDATE);
+    struct prompt *pr = &con->prompt;
+    pr->fields[0].choice = 3;             /* update_states[3]: resolved */
+    update_text(con, update_states[3], pr->fields[1].value, sizeof pr->fields[1].value);
+    pr->current = 1;
+    pr->then_postmortem = true;
+    field_enter(con);
+    console_message(con, false, "resolved: post the final status update? Enter sends, Esc skips");
+}
+
 /* Everything the prompt asked for is in: record it. */
 static void submit(struct console *con)
 {
@@ -323,6 +339,7 @@ static void submit(struct console *con)
         remember(con, f[1].value);
         event_draft_init(&d, EVENT_UPDATE, by);
         drafted = true;
+        d.at = con->now;                  /* the time the preview showed: what is sent is what was seen */
         event_draft_str(&d, "state", update_states[f[0].choice]);
         event_draft_str(&d, "text", f[1].value);
         break;
@@ -424,7 +441,9 @@ static void submit(struct console *con)
             console_message(con, false, "recorded %s", event_type_name(d.type));
         event_draft_free(&d);
         if (rc == 0 && pr->kind == PROMPT_RESOLVE)
-            ui_postmortem_open(con);      /* resolved: the postmortem is next */
+            offer_final_update(con);      /* resolved: the last update, then the postmortem */
+        else if (pr->then_postmortem)
+            ui_postmortem_open(con);
     }
 }
 
@@ -461,7 +480,9 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
     if (!code && key == 27) {                             /* Esc cancels, always */
         pr->kind = PROMPT_NONE;
         console_message(con, false, "cancelled");
-        return KEY_HANDLED;
+        if (pr->then_postmortem)
+            ui_postmortem_open(con);
+        return KEY_HANDLED | KEY_REDRAW;
     }
     bool enter = (!code && (key == '\n' || key == '\r')) || (code && key == KEY_ENTER);
     if (pr->kind == PROMPT_CLASSIFY) {
@@ -526,8 +547,10 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
         field_enter(con);
         return KEY_HANDLED;
     }
+    enum prompt_kind was = pr->kind;
     submit(con);                          /* reads the fields, so close after */
-    pr->kind = PROMPT_NONE;
+    if (!(was == PROMPT_RESOLVE && pr->kind == PROMPT_UPDATE))
+        pr->kind = PROMPT_NONE;           /* unless resolving opened the final update */
     return KEY_HANDLED | KEY_REDRAW;
 }
 
@@ -538,7 +561,11 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
     char label[160];
     snprintf(label, sizeof label, "%s: ", f->label);
     wattrset(w, ui_attr(con, THEME_PROMPT));
-    int used = ui_put(w, label, strlen(label), width / 2);
+    /* a question asked with choices (classification) keeps all its words */
+    int choices_cols = 0;
+    for (size_t i = 0; f->choices && i < f->nchoices; i++)
+        choices_cols += 2 + ui_width(f->choices[i]);
+    int used = ui_put(w, label, strlen(label), f->choices ? width - choices_cols : width / 2);
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {
         for (size_t i = 0; i < f->nchoices && used < width; i++) {
@@ -595,6 +622,8 @@ void ui_fire_escalations(struct console *con)
 {
     if (!incident_is_open(con->inc))
         return;
+    char fired[CLOCK_MAX][EVENT_ID_MAX + 1], labels[CLOCK_MAX][64];
+    size_t nfired = 0;
     for (size_t i = 0; i < con->nclocks; i++) {
         const struct clock *c = &con->clocks[i];
         if (c->kind != CLOCK_ESCALATION || c->state != CLOCK_OVERDUE || c->fired || !c->rule)
@@ -609,40 +638,105 @@ void ui_fire_escalations(struct console *con)
         event_draft_str(&d, "action", c->rule->action);
         event_draft_str(&d, "target", c->rule->target);
         event_draft_str(&d, "label", c->rule->label);
-        if (cli_record(con->cli, con->inc->id, &d) == 0)
-            console_message(con, false, "escalation: %s", c->rule->label);
+        if (cli_record(con->cli, con->inc->id, &d) == 0 && nfired < CLOCK_MAX) {
+            snprintf(fired[nfired], sizeof fired[nfired], "%s", d.id);
+            snprintf(labels[nfired++], sizeof labels[0], "%s", c->rule->label);
+        }
         event_draft_free(&d);
+    }
+    if (!nfired)
+        return;
+    /* say whether anyone was contacted: a step no sink takes is the IC's to
+     * do (read the log first: that is where the outbox learns of the step) */
+    console_follow(con);
+    for (size_t i = 0; i < nfired; i++) {
+        const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
+        const struct event *ev = incident_find(con->inc, fired[i]);
+        struct buf why = BUF_INIT;
+        if (ev && (!con->outbox || outbox_items_of(con->outbox, fired[i], items, OUTBOX_SINKS_MAX + 1) == 0))
+            ui_contact_by_hand(ev, &why);
+        if (why.len)
+            console_message(con, true, "%s: %s", labels[i], buf_str(&why));
+        else
+            console_message(con, false, "escalation: %s", labels[i]);
+        buf_free(&why);
     }
 }
 
+struct preview_ctx {
+    WINDOW *w;
+    int row, rows, cols, drawn;
+};
+
+static void preview_line(void *ctx, const char *s, size_t len)
+{
+    struct preview_ctx *pc = ctx;
+    if (pc->drawn >= pc->rows)
+        return;
+    wmove(pc->w, pc->row + pc->drawn++, 4);
+    int used = ui_put(pc->w, s, len, pc->cols);
+    for (; used < pc->cols; used++)
+        waddch(pc->w, ' ');
+}
+
+/* The lines BODY takes folded at words to COLS, blank ones left out; drawn
+ * through PC when it is not NULL. */
+static int preview_rows(const char *body, int cols, struct preview_ctx *pc)
+{
+    int rows = 0;
+    const char *s = body ? body : "";
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        if (len > 0) {
+            struct buf line = BUF_INIT;
+            buf_add(&line, s, len);
+            rows += ui_wrap(buf_str(&line), cols, pc ? preview_line : NULL, pc);
+            buf_free(&line);
+        }
+        s += len + (nl ? 1 : 0);
+    }
+    return rows;
+}
+
 /* While an update is being composed: what each sink will receive, above the
- * footer, secrets masked. */
+ * footer, secrets masked, rendered by the function that renders the sent
+ * update, with its author and its time. */
 void ui_prompt_preview_draw(struct console *con)
 {
     struct prompt *pr = &con->prompt;
     if (pr->kind != PROMPT_UPDATE || !con->outbox || con->layout == LAYOUT_TINY)
         return;
     struct buf text = BUF_INIT;
-    if (pr->current == 1)
-        editor_get(&pr->editor, &text);
-    else
+    if (pr->current == 1) {
+        /* cleaned as Enter will clean it */
+        struct buf typed = BUF_INIT;
+        editor_get(&pr->editor, &typed);
+        text_clean(&text, buf_str(&typed), typed.len, 0);
+        buf_free(&typed);
+    } else {
         buf_adds(&text, pr->fields[1].value);
+    }
     struct outbox_preview *pv = NULL;
     size_t n = 0;
-    if (outbox_preview(&pv, &n, con->outbox, con->inc, update_states[pr->fields[0].choice], buf_str(&text)) < 0) {
+    if (outbox_preview(&pv, &n, con->outbox, con->inc, update_states[pr->fields[0].choice], buf_str(&text),
+                       con->cli->by, con->now) < 0) {
         buf_free(&text);
         return;
     }
-    int per = 3, height = (int)n * per + 2;
-    if (height > con->rows / 2)
-        height = con->rows / 2;
-    int width = con->cols - 2;
+    int width = con->cols;
+    /* each sink: a heading and its body folded at words, blank lines left
+     * out; as many lines as the screen has above the footer */
+    int want = 2;
+    for (size_t i = 0; i < n; i++)
+        want += 1 + preview_rows(pv[i].body, width - 6, NULL);
+    int height = want < con->rows - 4 ? want : con->rows - 4;
     if (height < 3 || width < 20) {
         outbox_preview_free(pv, n);
         buf_free(&text);
         return;
     }
-    WINDOW *w = ui_dialog(con, con->rows - 2 - height, 1, height, width, " What each sink receives ");
+    WINDOW *w = ui_dialog(con, con->rows - 2 - height, 0, height, width, " What each sink receives ");
     int row = 1;
     for (size_t i = 0; i < n && row < height - 1; i++) {
         char head[512];
@@ -654,18 +748,11 @@ void ui_prompt_preview_draw(struct console *con)
         wmove(w, row++, 2);
         ui_put_padded(w, head, width - 4);
         wattrset(w, ui_attr(con, THEME_DIALOG));
-        /* the body, folded onto the lines there are, never inside a character */
-        const char *body = pv[i].body ? pv[i].body : "";
-        size_t left = strlen(body);
-        for (int k = 1; k < per && row < height - 1; k++) {
-            size_t used, fit = text_fit(body, left, (size_t)(width - 6), &used);
-            wmove(w, row++, 4);
-            int cols = ui_put(w, body, fit, width - 6);
-            for (; cols < width - 6; cols++)
-                waddch(w, ' ');
-            body += fit;
-            left -= fit;
-        }
+        /* the rest of the sinks keep a line each for their heading */
+        int room = height - 1 - row - (int)(n - 1 - i);
+        struct preview_ctx pc = {w, row, room > 0 ? room : 0, width - 6, 0};
+        preview_rows(pv[i].body, width - 6, &pc);
+        row += pc.drawn;
     }
     wnoutrefresh(w);
     delwin(w);

@@ -22,8 +22,8 @@
 
 #define MIN_COLS 40
 #define MIN_ROWS 10
-#define FULL_COLS 80
-#define FULL_ROWS 24
+#define FULL_COLS 100        /* below this the roles and clocks go under the timeline */
+#define FULL_ROWS 20
 #define SIDE_COLS 36
 #define POLL_FALLBACK_MS 50  /* without inotify, look at the log this often */
 #define NET_MIN_WAIT_MS 20   /* the shortest sleep while deliveries wait their turn */
@@ -71,6 +71,7 @@ static const struct panel_ops *const panel_table[PANEL_COUNT] = {
     [PANEL_TIMELINE] = &timeline_panel_ops,
     [PANEL_ROLES] = &roles_panel_ops,
     [PANEL_CLOCKS] = &clocks_panel_ops,
+    [PANEL_ITEMS] = &items_panel_ops,
     [PANEL_FOOTER] = &footer_panel_ops,
 };
 
@@ -86,35 +87,50 @@ static void place(struct panel *p, bool visible, int y, int x, int h, int w)
     p->dirty = true;
 }
 
-/* Every panel is placed again: on start and on every resize. */
+/* The side column's width: the timeline keeps most of the screen. */
+static int side_cols(int cols)
+{
+    return cols >= 160 ? SIDE_COLS + 8 : cols >= 120 ? SIDE_COLS : SIDE_COLS - 6;
+}
+
+/* Every panel is placed again: on start and on every resize. The sizes are
+ * the panes people use: 80x24 and 100x30 tmux panes, 120x40 and 160x48
+ * windows, a 160x24 half-height split. */
 static void layout(struct console *con)
 {
     getmaxyx(stdscr, con->rows, con->cols);
     struct panel *pn = con->panels;
     int rows = con->rows, cols = con->cols;
+    int head = rows >= 20 ? 2 : 1, body = rows - head - 2;
     if (cols < MIN_COLS || rows < MIN_ROWS) {
         con->layout = LAYOUT_TINY;
         for (int i = 0; i < PANEL_COUNT; i++)
             place(&pn[i], false, 0, 0, 0, 0);
     } else if (cols < FULL_COLS || rows < FULL_ROWS) {
-        /* one column: the timeline, the nearest clocks under it */
+        /* one column: the timeline over a line of roles, the nearest clocks
+         * (one line each) and a line of action items */
         con->layout = LAYOUT_COMPACT;
-        int clocks = rows >= 16 ? 5 : 3;
-        place(&pn[PANEL_HEADER], true, 0, 0, 1, cols);
-        place(&pn[PANEL_TIMELINE], true, 1, 0, rows - 1 - clocks - 2, cols);
-        place(&pn[PANEL_ROLES], false, 0, 0, 0, 0);
-        place(&pn[PANEL_CLOCKS], true, rows - 2 - clocks, 0, clocks, cols);
+        int clocks = rows >= 24 ? 3 : rows >= 16 ? 2 : 1;
+        int timeline = body - 1 - clocks - 1;
+        place(&pn[PANEL_HEADER], true, 0, 0, head, cols);
+        place(&pn[PANEL_TIMELINE], true, head, 0, timeline, cols);
+        place(&pn[PANEL_ROLES], true, head + timeline, 0, 1, cols);
+        place(&pn[PANEL_CLOCKS], true, head + timeline + 1, 0, clocks, cols);
+        place(&pn[PANEL_ITEMS], true, head + timeline + 1 + clocks, 0, 1, cols);
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
-        if (con->focus == PANEL_ROLES)
-            con->focus = PANEL_TIMELINE;
     } else {
         con->layout = LAYOUT_FULL;
-        int side = cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS;
-        int body = rows - 2 - 2;
-        place(&pn[PANEL_HEADER], true, 0, 0, 2, cols);
-        place(&pn[PANEL_TIMELINE], true, 2, 0, body, cols - side - 2);
-        place(&pn[PANEL_ROLES], true, 2, cols - side, 7, side);
-        place(&pn[PANEL_CLOCKS], true, 9, cols - side, body - 7, side);
+        int side = side_cols(cols);
+        /* the clocks take the lines they need, the action items the rest */
+        int clocks = 1 + (con->nclocks ? (int)con->nclocks : 1);
+        if (clocks > body - 6 - 3)
+            clocks = body - 6 - 3;
+        int items = body - 6 - clocks;
+        place(&pn[PANEL_HEADER], true, 0, 0, head, cols);
+        place(&pn[PANEL_TIMELINE], true, head, 0, body, cols - side - 1);
+        place(&pn[PANEL_ROLES], true, head, cols - side, 6, side);
+        place(&pn[PANEL_CLOCKS], true, head + 6, cols - side, body - 6 - items, side);
+        place(&pn[PANEL_ITEMS], true, head + body - items, cols - side, items, side);
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
     }
     if (con->rule)
@@ -123,8 +139,7 @@ static void layout(struct console *con)
     if (con->layout == LAYOUT_FULL) {
         /* the rule between the timeline and the side column: a window of its
          * own, so it is drawn again whenever an overlay has covered it */
-        int side = cols >= 120 ? SIDE_COLS + 8 : SIDE_COLS;
-        con->rule = newwin(rows - 4, 2, 2, cols - side - 2);
+        con->rule = newwin(body, 1, head, cols - side_cols(cols) - 1);
     }
     clearok(curscr, TRUE);
     werase(stdscr);
@@ -137,19 +152,33 @@ static void draw_rule(struct console *con)
         return;
     werase(con->rule);
     wattrset(con->rule, ui_attr(con, THEME_BORDER));
-    mvwvline_set(con->rule, 0, 1, WACS_VLINE, getmaxy(con->rule));
+    mvwvline_set(con->rule, 0, 0, WACS_VLINE, getmaxy(con->rule));
     wnoutrefresh(con->rule);
+}
+
+struct tiny_ctx {
+    int row;
+};
+
+static void tiny_line(void *ctx, const char *s, size_t len)
+{
+    struct tiny_ctx *t = ctx;
+    if (t->row >= LINES)
+        return;
+    move(t->row++, 0);
+    ui_put(stdscr, s, len, COLS);
 }
 
 static void draw(struct console *con)
 {
     if (con->layout == LAYOUT_TINY) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", con->cols, con->rows, MIN_COLS,
-                 MIN_ROWS);
+        char msg[96];
+        snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d; q quits", con->cols, con->rows,
+                 MIN_COLS, MIN_ROWS);
         werase(stdscr);
-        move(0, 0);
-        ui_put(stdscr, msg, strlen(msg), con->cols);
+        /* folded onto the lines there are, however narrow */
+        struct tiny_ctx t = {0};
+        ui_wrap(msg, con->cols, tiny_line, &t);
         wnoutrefresh(stdscr);
         return;
     }
@@ -191,12 +220,15 @@ static void draw(struct console *con)
 
 static void refresh_clocks(struct console *con)
 {
+    size_t before = con->nclocks;
     con->now = stamp_now();
     con->nclocks = clock_compute(con->inc, con->policy, con->now, con->clocks);
+    if (con->nclocks != before && con->layout == LAYOUT_FULL)
+        layout(con);                      /* the clocks' lines are sized to fit them */
 }
 
 /* Reads what other processes appended. */
-static void follow(struct console *con)
+void console_follow(struct console *con)
 {
     bool changed = false;
     size_t before = con->inc->ntimeline;
@@ -220,9 +252,13 @@ static void follow(struct console *con)
 void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out)
 {
     const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
+    size_t n = con->outbox ? outbox_items_of(con->outbox, ev->id, items, sizeof items / sizeof *items) : 0;
+    if (n == 0 && ui_contact_by_hand(ev, NULL)) {
+        buf_adds(out, "not sent anywhere: ");
+        ui_contact_by_hand(ev, out);
+    }
     if (!con->outbox)
         return;
-    size_t n = outbox_items_of(con->outbox, ev->id, items, sizeof items / sizeof *items);
     for (size_t i = 0; i < n; i++) {
         buf_printf(out, "%s%s: ", i ? " · " : "", items[i]->sink);
         outbox_describe(out, items[i], outbox_clock_ms());
@@ -583,7 +619,8 @@ int console_run(struct cli_context *cli)
             con.panels[PANEL_HEADER].dirty = true;
             con.panels[PANEL_CLOCKS].dirty = true;
             ui_fire_escalations(&con);
-            follow(&con);
+            ui_announce_missed_update(&con);
+            console_follow(&con);
             if (con.outbox) {
                 /* the delivery lock may have come free; retries may be due */
                 if (!outbox_locked(con.outbox))
@@ -625,13 +662,13 @@ int console_run(struct cli_context *cli)
             break;
         if (con.outbox && outbox_perform(con.outbox, outbox_clock_ms()) > 0) {
             /* outcomes were appended: the timeline shows them after a follow */
-            follow(&con);
+            console_follow(&con);
             con.panels[PANEL_TIMELINE].dirty = true;
             con.panels[PANEL_HEADER].dirty = true;
         }
         if (con.watch_fd < 0 || (fds[1].revents & POLLIN)) {
             drain_watch(&con);
-            follow(&con);
+            console_follow(&con);
         }
         bool quit = false;
         wint_t key;
@@ -649,7 +686,7 @@ int console_run(struct cli_context *cli)
         if (quit)
             break;
         /* what was just recorded shows at once, without waiting for the watch */
-        follow(&con);
+        console_follow(&con);
         /* the work after the wait (network, keys, the log) belongs to the
          * next frame's time: the trace counts a pass, less its sleep */
         carried_us = console_trace_us() - woke;

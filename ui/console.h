@@ -46,9 +46,14 @@ struct panel {
     void *state;
 };
 
+/* FULL: roles, clocks and action items in a column beside the timeline (100
+ * columns and 20 rows or more); COMPACT: the timeline over one line of roles,
+ * a few clock lines and one line of action items; TINY: too small to use. */
 enum layout { LAYOUT_FULL, LAYOUT_COMPACT, LAYOUT_TINY };
 
-enum panel_id { PANEL_HEADER, PANEL_TIMELINE, PANEL_ROLES, PANEL_CLOCKS, PANEL_FOOTER, PANEL_COUNT };
+enum panel_id {
+    PANEL_HEADER, PANEL_TIMELINE, PANEL_ROLES, PANEL_CLOCKS, PANEL_ITEMS, PANEL_FOOTER, PANEL_COUNT
+};
 
 /* A line being typed: UTF-8 text with a cursor, and history. */
 struct line_editor {
@@ -80,6 +85,7 @@ struct prompt {
     char target[EVENT_ID_MAX + 1]; /* the event an edit corrects */
     int answer;                     /* classify: the question being asked */
     bool exposed;                   /* classify said customer data is exposed */
+    bool then_postmortem;           /* the final update after resolving: the draft next */
 };
 
 enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };
@@ -121,12 +127,18 @@ struct console {
 void console_message(struct console *con, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void console_mark_all(struct console *con);
+/* Reads what was appended to the log (by anyone) and shows it. */
+void console_follow(struct console *con);
 int64_t console_trace_us(void);
 
 /* ---- draw.c: text that is safe and measured ---- */
 attr_t ui_attr(struct console *con, enum theme_element e);
 /* Draws S (clean UTF-8) at the cursor, at most COLS columns; returns columns used. */
 int ui_put(WINDOW *w, const char *s, size_t len, int cols);
+/* The columns S (clean UTF-8) takes on screen, as ui_put draws it. */
+int ui_width(const char *s);
+/* Like ui_put, but a text wider than COLS ends in "…" instead of being cut. */
+int ui_put_fit(WINDOW *w, const char *s, int cols);
 /* Like ui_put, then pads with spaces to exactly COLS columns. */
 void ui_put_padded(WINDOW *w, const char *s, int cols);
 /* Splits S into lines of at most COLS columns (at spaces when it can); calls
@@ -145,6 +157,8 @@ int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
 void ui_prompt_draw(struct console *con, WINDOW *w, int width);
 void ui_prompt_preview_draw(struct console *con);
 void ui_fire_escalations(struct console *con);
+/* clocks.c: an overdue status update, once in the timeline */
+void ui_announce_missed_update(struct console *con);
 
 /* ---- postmortem.c: the preview after resolving ---- */
 void ui_postmortem_open(struct console *con);
@@ -161,6 +175,7 @@ extern const struct panel_ops timeline_panel_ops;
 extern const struct panel_ops roles_panel_ops;
 extern const struct panel_ops clocks_panel_ops;
 extern const struct panel_ops footer_panel_ops;
+extern const struct panel_ops items_panel_ops;
 
 /* timeline.c: what the rest needs to know of it */
 const struct timeline_entry *timeline_selected(struct console *con);
@@ -170,8 +185,16 @@ void timeline_search_step(struct console *con, int direction);
 /* roles.c */
 int roles_selected(struct console *con);
 
+/* For a page or an escalation step that no sink took, appends to OUT (when
+ * not NULL) "no pager configured, do it by hand" and returns true; false for
+ * any other event. */
+bool ui_contact_by_hand(const struct event *ev, struct buf *out);
+
 /* "slack: sent · statuspage: retrying in 4s" for an event that publishes */
 void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out);
+
+/* an entry the console wrote to say something was missed (a status update) */
+bool ui_entry_is_warning(const struct event *ev);
 
 /* the text of an entry as the timeline shows it */
 void ui_entry_text(struct console *con, struct buf *out, const struct timeline_entry *e);

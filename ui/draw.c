@@ -11,8 +11,12 @@
 void ui_colours_init(struct console *con)
 {
     con->colour = con->colour && has_colors();
-    if (!con->colour)
+    if (!con->colour) {
+        /* what the colours said (the selected entry, an overdue clock) is
+         * said with reverse and bold instead */
+        theme_without_colour(con->theme);
         return;
+    }
     start_color();
     use_default_colors();
     for (int e = 0; e < THEME_ELEMENT_COUNT; e++) {
@@ -79,6 +83,38 @@ int ui_put(WINDOW *w, const char *s, size_t len, int cols)
     return used;
 }
 
+int ui_width(const char *s)
+{
+    int used = 0;
+    size_t i = 0, len = strlen(s);
+    while (i < len) {
+        uint32_t cp;
+        size_t n = text_utf8_decode(s + i, len - i, &cp);
+        if (n == 0) {
+            cp = 0xFFFD;
+            n = 1;
+        }
+        i += n;
+        if (cp == '\n' || cp == '\t')
+            cp = ' ';
+        if (text_is_hostile(cp))
+            continue;
+        used += text_cp_width(cp);
+    }
+    return used;
+}
+
+int ui_put_fit(WINDOW *w, const char *s, int cols)
+{
+    if (cols <= 0)
+        return 0;
+    if (ui_width(s) <= cols)
+        return ui_put(w, s, strlen(s), cols);
+    int used = ui_put(w, s, strlen(s), cols - 1);
+    waddstr(w, "\xe2\x80\xa6");
+    return used + 1;
+}
+
 void ui_put_padded(WINDOW *w, const char *s, int cols)
 {
     int used = ui_put(w, s, strlen(s), cols);
@@ -120,6 +156,12 @@ int ui_wrap(const char *s, int cols, void (*line)(void *ctx, const char *s, size
         if (fit == para && nl) {
             s++;                          /* past the newline */
             len--;
+        } else {
+            /* a continuation starts at its word, not at the spaces before it */
+            while (len > 0 && *s == ' ' && s[0] != '\n') {
+                s++;
+                len--;
+            }
         }
     } while (len > 0);
     return count;

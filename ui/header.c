@@ -1,4 +1,6 @@
-/* header — who, how bad, how long: the incident at a glance. */
+/* header — who, how bad, how long: the incident at a glance. Severity,
+ * status, elapsed time and the clock stay at every width; the incident id and
+ * the title give way first. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,55 +11,99 @@ static void header_draw(struct panel *p, struct console *con)
 {
     const struct incident *inc = con->inc;
     WINDOW *w = p->win;
-    char badge[48], span[32], now[32], left[512];
+    char badge[48], span[32], now[32], right[96], status[64];
     attr_t base = ui_attr(con, THEME_HEADER);
     wbkgdset(w, ' ' | base);
     werase(w);
     wmove(w, 0, 0);
 
     const struct severity_level *lvl = policy_level(con->policy, inc->sev);
-    if (lvl)
+    if (lvl && p->width >= 60)
         snprintf(badge, sizeof badge, " %s %s ", lvl->name, lvl->label ? lvl->label : "");
+    else if (lvl)
+        snprintf(badge, sizeof badge, " %s ", lvl->name);
     else
         snprintf(badge, sizeof badge, " SEV%d ", inc->sev);
+    snprintf(status, sizeof status, " %s ", incident_status_name(inc->status));
+    for (char *c = status; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+    /* the status update may lag behind what was done: say the impact is
+     * mitigated as soon as it is, whatever the last update said */
+    bool mitigated = inc->mitigated_at != STAMP_NONE && inc->status != STATUS_RESOLVED &&
+                     inc->status != STATUS_MONITORING &&
+                     (inc->reopened_at == STAMP_NONE || inc->mitigated_at > inc->reopened_at);
+    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : con->now;
+    stamp_format_span(span, sizeof span, inc->declared_at != STAMP_NONE ? end - inc->declared_at : 0);
+    ui_format_time(con, now, sizeof now, con->now, false);
+    snprintf(right, sizeof right, " %s %s  %s %s ", inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed", span, now,
+             con->utc ? "UTC" : "local");
+    int right_cols = (int)strlen(right);
+    /* narrow: the zone, then the word go; the times stay */
+    int least = (int)strlen(badge) + (int)strlen(status) + (mitigated ? 11 : 0);
+    if (least + right_cols > p->width) {
+        snprintf(right, sizeof right, " %s %s  %s ", inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed", span,
+                 now);
+        right_cols = (int)strlen(right);
+    }
+    if (least + right_cols > p->width) {
+        snprintf(right, sizeof right, " +%s %s ", span, now);
+        right_cols = (int)strlen(right);
+    }
+
     int sev_el = inc->sev >= 1 && inc->sev <= 5 ? THEME_SEV_1 + inc->sev - 1 : THEME_SEV_5;
     wattrset(w, ui_attr(con, (enum theme_element)sev_el));
     int used = ui_put(w, badge, strlen(badge), p->width);
     wattrset(w, ui_attr(con, THEME_STATUS));
-    char status[32];
-    snprintf(status, sizeof status, " %s ", incident_status_name(inc->status));
-    for (char *c = status; *c; c++)
-        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
     used += ui_put(w, status, strlen(status), p->width - used);
-
-    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : con->now;
-    stamp_format_span(span, sizeof span, inc->declared_at != STAMP_NONE ? end - inc->declared_at : 0);
-    ui_format_time(con, now, sizeof now, con->now, false);
-    snprintf(left, sizeof left, " %s  %s %s  %s %s", inc->id, inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
-             span, now, con->utc ? "UTC" : "local");
+    if (mitigated) {
+        wattrset(w, ui_attr(con, THEME_CLOCK_MET) | A_BOLD);
+        used += ui_put(w, " mitigated ", 11, p->width - used);
+    }
     wattrset(w, base);
+
+    /* between the badges and the time: failing sinks first (they are what
+     * needs doing), then the incident id if it fits whole */
+    int room = p->width - used - right_cols;
     struct buf failing = BUF_INIT;
-    if (con->outbox && outbox_problems(con->outbox, &failing) > 0 && p->height > 1) {
-        /* the failing sinks come first: they are what needs doing */
+    if (con->outbox && outbox_problems(con->outbox, &failing) > 0 && room > 20) {
         wattrset(w, ui_attr(con, THEME_SINK_FAILING));
-        used += ui_put(w, " sinks failing: ", 16, p->width - used);
-        used += ui_put(w, failing.data, failing.len, (p->width - used) / 2);
+        int n = ui_put(w, " sinks failing: ", 16, room);
+        n += ui_put_fit(w, failing.data, room - n - 1);
+        used += n;
+        room -= n;
         wattrset(w, base);
     }
     buf_free(&failing);
-    if (p->height == 1) {
-        /* compact: the title follows the badges */
+    bool id_shown = false;
+    if (room >= (int)strlen(inc->id) + 2 && (p->height > 1 || !inc->title)) {
+        used += ui_put(w, " ", 1, room);
+        used += ui_put(w, inc->id, strlen(inc->id), room - 1);
+        id_shown = true;
+    } else if (p->height == 1 && room > 4) {
+        /* one line: the title takes the middle */
         wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
-        waddch(w, ' ');
-        used++;
-        ui_put_padded(w, inc->title ? inc->title : "", p->width - used);
-        return;
+        used += ui_put(w, " ", 1, room);
+        used += ui_put_fit(w, inc->title ? inc->title : "", room - 2);
+        wattrset(w, base);
     }
-    ui_put_padded(w, left, p->width - used);
+    for (; used < p->width - right_cols; used++)
+        waddch(w, ' ');
+    ui_put(w, right, strlen(right), p->width - used);
+    if (p->height == 1)
+        return;
     wmove(w, 1, 0);
     wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
     waddch(w, ' ');
-    ui_put_padded(w, inc->title ? inc->title : "(no title)", p->width - 1);
+    used = 1 + ui_put_fit(w, inc->title ? inc->title : "(no title)", p->width - 2);
+    if (!id_shown && p->width - used >= (int)strlen(inc->id) + 3) {
+        wattrset(w, base);
+        for (; used < p->width - (int)strlen(inc->id) - 1; used++)
+            waddch(w, ' ');
+        used += ui_put(w, inc->id, strlen(inc->id), p->width - used);
+    }
+    wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
+    for (; used < p->width; used++)
+        waddch(w, ' ');
 }
 
 const struct panel_ops header_panel_ops = {

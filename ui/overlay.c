@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "warroom/text.h"
 
 static const char *const help_lines[] = {
     "Recording",
@@ -37,8 +38,10 @@ struct box {
 static struct box open_box(struct console *con, int want_h, int want_w, const char *title)
 {
     struct box b;
+    /* the header and the key bar stay in sight; the full width is used
+     * rather than leave a column of what is under the box at each edge */
     b.height = want_h + 2 < con->rows - 2 ? want_h + 2 : con->rows - 2;
-    b.width = want_w + 4 < con->cols - 2 ? want_w + 4 : con->cols - 2;
+    b.width = want_w + 4 < con->cols ? want_w + 4 : con->cols;
     if (b.height < 3)
         b.height = 3;
     if (b.width < 10)
@@ -61,18 +64,91 @@ static void line(struct box *b, int row, const char *s)
     ui_put_padded(b->w, s, b->width - 4);
 }
 
+struct help_ctx {
+    struct box *b;
+    int row, first, count;
+    bool continued;
+};
+
+/* A help line folded to the box: continuations stand under the description,
+ * rows above the scroll position or below the box are only counted. */
+static void help_line(void *ctx, const char *s, size_t len)
+{
+    struct help_ctx *h = ctx;
+    int row = h->count++ - h->first + 1;
+    if (h->b && row >= 1 && row < h->b->height - 1) {
+        wmove(h->b->w, row, 2);
+        int indent = h->continued ? 13 : 0;
+        for (int i = 0; i < indent; i++)
+            waddch(h->b->w, ' ');
+        int used = indent + ui_put(h->b->w, s, len, h->b->width - 4 - indent);
+        for (; used < h->b->width - 4; used++)
+            waddch(h->b->w, ' ');
+    }
+    h->continued = true;
+}
+
+static int help_rows(struct box *b, int cols, int first)
+{
+    struct help_ctx h = {b, 0, first, 0, false};
+    for (size_t i = 0; i < sizeof help_lines / sizeof *help_lines; i++) {
+        h.continued = false;
+        /* the first line takes the full width, the rest less the indent */
+        struct buf text = BUF_INIT;
+        buf_adds(&text, help_lines[i]);
+        int count_before = h.count;
+        ui_wrap(buf_str(&text), cols, help_line, &h);
+        /* a continuation was wrapped at the full width: fold it again */
+        if (h.count - count_before > 1 && cols > 13) {
+            h.count = count_before;
+            h.continued = false;
+            size_t fit_used, fit = text_fit(help_lines[i], strlen(help_lines[i]), (size_t)cols, &fit_used);
+            size_t brk = fit;
+            while (brk > 0 && help_lines[i][brk - 1] != ' ')
+                brk--;
+            if (brk == 0)
+                brk = fit;
+            buf_free(&text);
+            buf_add(&text, help_lines[i], brk);
+            ui_wrap(buf_str(&text), cols, help_line, &h);
+            buf_free(&text);
+            buf_adds(&text, help_lines[i] + brk);
+            h.continued = true;
+            ui_wrap(buf_str(&text), cols - 13, help_line, &h);
+        }
+        buf_free(&text);
+    }
+    return h.count;
+}
+
+/* The keys, folded to the screen; j/k scroll what does not fit, and the
+ * title says so. */
+static void draw_help(struct console *con)
+{
+    int cols = con->cols - 4 < 78 ? con->cols - 4 : 78;
+    int total = help_rows(NULL, cols, 0);
+    int rows = total + 2 < con->rows - 2 ? total : con->rows - 4;
+    if (con->overlay_scroll > total - rows)
+        con->overlay_scroll = total - rows > 0 ? total - rows : 0;
+    bool scrolls = rows < total;
+    char title[96];
+    if (scrolls)
+        snprintf(title, sizeof title, " Keys %d-%d of %d: j/k scroll, Esc closes ", con->overlay_scroll + 1,
+                 con->overlay_scroll + rows, total);
+    else
+        snprintf(title, sizeof title, " Keys (Esc closes) ");
+    struct box b = open_box(con, rows, cols, title);
+    help_rows(&b, b.width - 4, con->overlay_scroll);
+    close_box(&b);
+}
+
 void ui_overlay_draw(struct console *con)
 {
     struct box b;
     char text[512];
-    size_t n;
     switch (con->overlay) {
     case OVERLAY_HELP:
-        n = sizeof help_lines / sizeof *help_lines;
-        b = open_box(con, (int)n, 78, " Keys (Esc closes) ");
-        for (size_t i = (size_t)con->overlay_scroll; i < n; i++)
-            line(&b, (int)(i - (size_t)con->overlay_scroll) + 1, help_lines[i]);
-        close_box(&b);
+        draw_help(con);
         break;
     case OVERLAY_ROLE_HISTORY: {
         int role = roles_selected(con);

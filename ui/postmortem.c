@@ -9,9 +9,9 @@
 
 void ui_postmortem_open(struct console *con)
 {
-    bool changed;
-    /* the resolution just written must be in the draft */
-    incident_follow(con->inc, &changed);
+    /* the resolution just written must be in the draft, and in the
+     * timeline: read it the way every other append is read */
+    console_follow(con);
     buf_reset(&con->postmortem);
     if (cli_postmortem_draft(con->cli, con->inc, &con->postmortem) < 0) {
         console_message(con, true, "no postmortem: %s", error_last());

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "console.h"
 #include "warroom/describe.h"
@@ -14,7 +15,7 @@
 enum filter { FILTER_ALL, FILTER_NOTES, FILTER_UPDATES, FILTER_ALERTS, FILTER_COUNT };
 static const char *const filter_names[FILTER_COUNT] = {"all", "notes", "updates", "alerts"};
 
-#define TIME_COLS 11
+#define TIME_COLS 5
 #define AUTHOR_COLS 10
 #define TYPE_COLS 9
 
@@ -112,6 +113,11 @@ void ui_entry_text(struct console *con, struct buf *out, const struct timeline_e
         buf_adds(out, " (edited)");
 }
 
+bool ui_entry_is_warning(const struct event *ev)
+{
+    return ev->type == EVENT_NOTE && event_str(ev, "missed_update") != NULL;
+}
+
 static bool is_hit(struct console *con, const struct timeline_entry *e)
 {
     if (!con->search[0])
@@ -142,10 +148,47 @@ void timeline_search_step(struct console *con, int direction)
     console_message(con, false, "no entry matches \"%s\"", con->search);
 }
 
-static int text_cols(const struct panel *p)
+/* The columns of an entry: time, author, the type only where there is room
+ * to spare (the words already say what an entry is), and the text taking the
+ * rest, so that at 80 columns it still gets 63 of them. */
+struct columns {
+    int time, author, type, text_x, text;
+};
+
+static struct columns columns_of(const struct panel *p)
 {
-    int cols = p->width - TIME_COLS - AUTHOR_COLS - TYPE_COLS - 3;
-    return cols < 10 ? 10 : cols;
+    struct columns c;
+    c.time = TIME_COLS;
+    c.author = p->width >= 60 ? AUTHOR_COLS : AUTHOR_COLS - 2;
+    c.type = p->width >= 110 ? TYPE_COLS : 0;
+    c.text_x = c.time + 1 + c.author + 1 + (c.type ? c.type + 1 : 0);
+    c.text = p->width - c.text_x;
+    if (c.text < 10)
+        c.text = 10;
+    return c;
+}
+
+/* The calendar day of T as the console shows times (UTC or local). */
+static long day_of(struct console *con, int64_t t)
+{
+    time_t secs = (time_t)(t / 1000);
+    struct tm tm;
+    if (con->utc)
+        gmtime_r(&secs, &tm);
+    else
+        localtime_r(&secs, &tm);
+    return (long)tm.tm_year * 400 + tm.tm_yday;
+}
+
+/* The first entry, and each one on another day than the entry before it,
+ * carries its date under its time. */
+static bool needs_date(struct console *con, size_t vis)
+{
+    struct timeline_state *s = state_of(con);
+    if (vis == 0)
+        return true;
+    return day_of(con, con->inc->timeline[s->visible[vis]].at) !=
+           day_of(con, con->inc->timeline[s->visible[vis - 1]].at);
 }
 
 /* What the timeline shows for E: its words, then where its delivery stands.
@@ -164,29 +207,33 @@ static int entry_height(struct console *con, const struct panel *p, size_t vis)
 {
     struct buf text = BUF_INIT;
     shown_text(con, &con->inc->timeline[state_of(con)->visible[vis]], &text);
-    int n = ui_wrap(buf_str(&text), text_cols(p), NULL, NULL);
+    int n = ui_wrap(buf_str(&text), columns_of(p).text, NULL, NULL);
     buf_free(&text);
-    return n;
+    return n < 2 && needs_date(con, vis) ? 2 : n;
 }
 
 struct line_ctx {
     WINDOW *w;
     int row, rows, indent, cols;
-    bool first;
+    int skip;                             /* lines not to draw yet */
 };
 
+/* Every line of an entry's text starts in the text column: continuations
+ * stand under the first line's words, never under the time. */
 static void draw_line(void *ctx, const char *s, size_t len)
 {
     struct line_ctx *lc = ctx;
+    if (lc->skip > 0) {
+        lc->skip--;
+        return;
+    }
     if (lc->row >= lc->rows)
         return;
-    if (!lc->first)
-        wmove(lc->w, lc->row, lc->indent);
+    wmove(lc->w, lc->row, lc->indent);
     int used = ui_put(lc->w, s, len, lc->cols);
     for (; used < lc->cols; used++)
         waddch(lc->w, ' ');
     lc->row++;
-    lc->first = false;
 }
 
 static void timeline_draw(struct panel *p, struct console *con)
@@ -194,6 +241,7 @@ static void timeline_draw(struct panel *p, struct console *con)
     struct timeline_state *s = state_of(con);
     WINDOW *w = p->win;
     int rows = p->height - 1;
+    struct columns col = columns_of(p);
     wbkgdset(w, ' ' | ui_attr(con, THEME_DEFAULT));
     werase(w);
 
@@ -221,14 +269,17 @@ static void timeline_draw(struct panel *p, struct console *con)
 
     /* which entries fit: from the bottom when following, else from the top */
     size_t first = s->top;
+    int skip = 0;                         /* lines of the first entry above the pane */
     if (s->follow) {
         s->selected = s->nvisible - 1;
         int used = 0;
         first = s->nvisible;
-        while (first > 0) {
+        while (first > 0 && used < rows) {
             int h = entry_height(con, p, first - 1);
-            if (used + h > rows && used > 0)
-                break;
+            /* the newest entries end at the bottom and the pane is full: an
+             * older entry that fits only in part shows its last lines */
+            if (used + h > rows)
+                skip = used + h - rows;
             used += h;
             first--;
         }
@@ -248,38 +299,83 @@ static void timeline_draw(struct panel *p, struct console *con)
     }
 
     int row = 1;
-    int64_t prev_day = first > 0 ? con->inc->timeline[s->visible[first - 1]].at / STAMP_DAY : -1;
-    struct line_ctx lc = {w, 1, p->height, TIME_COLS + AUTHOR_COLS + TYPE_COLS + 3, text_cols(p), true};
+    struct line_ctx lc = {w, 1, p->height, col.text_x, p->width - col.text_x, 0};
     for (size_t i = first; i < s->nvisible && row < p->height; i++) {
         const struct timeline_entry *e = &con->inc->timeline[s->visible[i]];
         bool selected = i == s->selected && con->focus == PANEL_TIMELINE;
         bool hit = is_hit(con, e);
         attr_t extra = selected ? ui_attr(con, THEME_TIMELINE_SELECTED) : hit ? ui_attr(con, THEME_TIMELINE_SEARCH) : 0;
         char when[32];
-        int64_t day = e->at / STAMP_DAY;
-        ui_format_time(con, when, sizeof when, e->at, day != prev_day);
-        prev_day = day;
+        ui_format_time(con, when, sizeof when, e->at, false);
+        struct buf text = BUF_INIT;
+        shown_text(con, e, &text);
+        int height = ui_wrap(buf_str(&text), col.text, NULL, NULL);
+        bool dated = needs_date(con, i);
+        bool cut_off = skip > 0;
+        int cut_rows = 0;                 /* rows the cut-off entry keeps on screen */
+        /* only the date under a one-line entry's time is left of it */
+        bool date_only = cut_off && dated && height < 2 && skip >= height;
+        if (cut_off) {
+            /* the part above the pane is not drawn; its lines left stand as
+             * continuations, so they are not read as an entry of their own */
+            cut_rows = entry_height(con, p, i) - skip;
+            lc.skip = skip;
+            height = cut_rows;
+            dated = false;
+            skip = 0;
+        }
+        /* the selection covers the whole entry, continuation lines too */
+        for (int r = 0; r < (height < 2 && dated ? 2 : height) && row + r < p->height; r++) {
+            wmove(w, row + r, 0);
+            wattrset(w, extra ? extra : ui_attr(con, THEME_DEFAULT));
+            ui_put_padded(w, "", p->width);
+        }
+        if (cut_off)
+            when[0] = '\0';
         wmove(w, row, 0);
         wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME));
-        ui_put_padded(w, when, TIME_COLS);
+        ui_put_padded(w, when, col.time);
+        if (cut_off)
+            wmove(w, row, col.text_x);
+        else {
         waddch(w, ' ');
         wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_AUTHOR));
-        ui_put_padded(w, e->ev->by, AUTHOR_COLS);
-        waddch(w, ' ');
-        wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TYPE));
-        ui_put_padded(w, e->ev->type_name, TYPE_COLS);
-        waddch(w, ' ');
-        enum theme_element el = e->ev->type == EVENT_ALERT || e->ev->type == EVENT_ESCALATE ? THEME_TIMELINE_ALERT
+        int used = ui_put_fit(w, e->ev->by, col.author);
+        for (; used < col.author + 1; used++)
+            waddch(w, ' ');
+        if (col.type) {
+            wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TYPE));
+            used = ui_put_fit(w, e->ev->type_name, col.type);
+            for (; used < col.type + 1; used++)
+                waddch(w, ' ');
+        }
+        }
+        if (date_only) {
+            ui_format_time(con, when, sizeof when, e->at, true);
+            when[5] = '\0';
+            wmove(w, row, 0);
+            wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME) | A_DIM);
+            ui_put(w, when, strlen(when), col.time);
+        }
+        if (dated && row + 1 < p->height) {
+            ui_format_time(con, when, sizeof when, e->at, true);
+            when[5] = '\0';               /* "03-15" of "03-15 14:05" */
+            wmove(w, row + 1, 0);
+            wattrset(w, extra ? extra : ui_attr(con, THEME_TIMELINE_TIME) | A_DIM);
+            ui_put(w, when, strlen(when), col.time);
+        }
+        bool loud = e->ev->type == EVENT_ALERT || e->ev->type == EVENT_ESCALATE || ui_entry_is_warning(e->ev);
+        enum theme_element el = loud ? THEME_TIMELINE_ALERT
                                 : e->ev->type == EVENT_UPDATE ? THEME_TIMELINE_UPDATE
                                                               : THEME_TIMELINE_TEXT;
         wattrset(w, extra ? extra : ui_attr(con, el));
-        struct buf text = BUF_INIT;
-        shown_text(con, e, &text);
         lc.row = row;
-        lc.first = true;
-        ui_wrap(buf_str(&text), lc.cols, draw_line, &lc);
+        ui_wrap(buf_str(&text), col.text, draw_line, &lc);
         buf_free(&text);
-        row = lc.row;
+        if (cut_off)
+            row += cut_rows;              /* the entries below stay where the bottom puts them */
+        else
+            row = lc.row < row + 2 && dated ? row + 2 : lc.row;
     }
     wnoutrefresh(w);
 }

@@ -18,7 +18,8 @@
 #include "warroom/policy.h"
 
 enum clock_kind { CLOCK_ACK, CLOCK_UPDATE, CLOCK_MITIGATE, CLOCK_ESCALATION, CLOCK_POSTMORTEM };
-enum clock_state { CLOCK_PENDING, CLOCK_MET, CLOCK_OVERDUE };
+/* DONE: an escalation step that was taken (its escalate event is in the log) */
+enum clock_state { CLOCK_PENDING, CLOCK_MET, CLOCK_OVERDUE, CLOCK_DONE };
 
 #define CLOCK_MAX (8 + POLICY_RULES_MAX)
 
@@ -37,7 +38,8 @@ const char *clock_kind_name(enum clock_kind k);
 const char *clock_state_name(enum clock_state s);
 
 /* Fills OUT (room for CLOCK_MAX) with every clock of INC, soonest first:
- * pending and overdue ones by deadline, then the met ones. Returns the count. */
+ * pending and overdue ones by deadline, then the met and done ones. Returns
+ * the count. */
 size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out);
 
 /* The deterministic id of the escalate event that records RULE firing for

@@ -132,8 +132,9 @@ size_t outbox_sink_count(const struct outbox *ob);
 const char *outbox_sink_name(const struct outbox *ob, size_t i);
 
 /* What each configured sink would receive for a draft update (STATE, TEXT) of
- * INC, secrets masked: the routing key, API key and page id as "•••", hook
- * URLs through sink_mask_url. */
+ * INC written BY at AT (the update's time as it will be recorded), secrets
+ * masked: the routing key, API key and page id as "•••", hook URLs through
+ * sink_mask_url. The same rendering as the delivery, byte for byte. */
 struct outbox_preview {
     const char *sink;
     char *method;      /* "POST", "PATCH" */
@@ -142,7 +143,7 @@ struct outbox_preview {
     char *problem;     /* NULL, or why this sink cannot send it */
 };
 int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *ob,
-                   const struct incident *inc, const char *state, const char *text);
+                   const struct incident *inc, const char *state, const char *text, const char *by, int64_t at);
 void outbox_preview_free(struct outbox_preview *p, size_t n);
 
 /* The text of a status update in STATE ("investigating", "identified",

@@ -178,10 +178,10 @@ keys picker q
 start sizes 120x40 WARROOM_INCIDENT="$id"
 check "120x40: the full layout with roles" wait_for sizes "Roles"
 T resize-window -t sizes -x 80 -y 24
-check "80x24: still the full layout" wait_for sizes "Roles"
+check "80x24: the roles on one line under the timeline" wait_for sizes " IC carol  Comms"
 T resize-window -t sizes -x 60 -y 20
 check "60x20: the compact layout (no roles column)" sh -c "sleep 0.5; ! tmux -S '$sock' capture-pane -p -t sizes | grep -q 'Roles'"
-check "60x20: the timeline and clocks remain" wait_for sizes "Clocks"
+check "60x20: the timeline and clocks remain" sh -c "tmux -S '$sock' capture-pane -p -t sizes | grep -q Timeline && tmux -S '$sock' capture-pane -p -t sizes | grep -q 'acknowledge'"
 T resize-window -t sizes -x 30 -y 8
 check "30x8: one line says the terminal is too small" wait_for sizes "terminal too small"
 T resize-window -t sizes -x 120 -y 40
@@ -210,6 +210,9 @@ keys resolve R
 keys resolve y
 keys resolve Enter
 keys resolve -l "rolled back"
+keys resolve Enter
+# resolving offers the final status update first (Enter sends it)
+wait_for resolve "post the final status update" > /dev/null
 keys resolve Enter
 check "resolving opens the postmortem preview" wait_for resolve "Postmortem draft"
 check "  ... showing the rendered postmortem" wait_for resolve "# Postmortem: Resolve flow"

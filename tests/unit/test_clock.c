@@ -338,6 +338,40 @@ static void test_fired_escalation_is_marked(void **state)
     policy_free(&p);
 }
 
+/* A step taken is done: it neither counts up as overdue nor sorts above the
+ * clocks still running, however long ago it fired. */
+static void test_done_step_is_done(void **state)
+{
+    struct world *w = *state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    declare(w, 1);
+    struct event_draft d;
+    event_draft_init(&d, EVENT_ESCALATE, "warroom");
+    d.at = d.ts = T0;
+    event_draft_str(&d, "rule", "sev1-executives");
+    assert_int_equal(log_append(&w->log, &d), 0);
+    event_draft_free(&d);
+    struct incident *inc = load(w);
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, &p, T0 + 52 * M, clocks);
+    const struct clock *c = find(clocks, n, CLOCK_ESCALATION, "sev1-executives");
+    assert_int_equal(c->state, CLOCK_DONE);
+    assert_string_equal(clock_state_name(c->state), "done");
+    assert_int_equal(c->met_at, T0);
+    /* the acknowledge clock, overdue and running, comes before it */
+    assert_int_equal(clocks[0].kind, CLOCK_ACK);
+    assert_int_equal(clocks[0].state, CLOCK_OVERDUE);
+    bool seen_settled = false;
+    for (size_t i = 0; i < n; i++) {
+        bool settled = clocks[i].state == CLOCK_MET || clocks[i].state == CLOCK_DONE;
+        assert_true(settled || !seen_settled);
+        seen_settled |= settled;
+    }
+    incident_free(inc);
+    policy_free(&p);
+}
+
 static void test_clocks_sorted_soonest_first(void **state)
 {
     struct world *w = *state;
@@ -570,6 +604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sev3_has_no_postmortem_clock, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_data_exposure_rule, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_fired_escalation_is_marked, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_done_step_is_done, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clocks_sorted_soonest_first, world_setup, world_teardown),
         cmocka_unit_test(test_three_level_ladder),
         cmocka_unit_test_setup_teardown(test_escalation_due_when_its_condition_began, world_setup, world_teardown),

@@ -240,6 +240,46 @@ static void test_offline_updates_written_once(void **state)
     world_close(&w);
 }
 
+/* The composer's preview of the file sink is what updates.md gets, byte for
+ * byte: the author's name and the update's own time, not "unknown" and the
+ * wall clock. */
+static void test_preview_is_what_is_written(void **state)
+{
+    (void)state;
+    struct world w;
+    struct outbox *ob;
+    const int64_t at = INT64_C(1742050800000); /* 2025-03-15T15:00:00Z */
+    world_open(&w, "{}");
+    declare(&w, NULL);
+    struct incident *inc = load(&w);
+    assert_int_equal(outbox_open(&ob, &w.store, w.id, &w.config, &w.policy), 0);
+    struct outbox_preview *p;
+    size_t n;
+    assert_int_equal(outbox_preview(&p, &n, ob, inc, "identified", "Bad deploy #4521", "dan", at), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(p[0].body, "## 2025-03-15 15:00:00 UTC"));
+    assert_non_null(strstr(p[0].body, "by dan"));
+    struct event_draft d;
+    event_draft_init(&d, EVENT_UPDATE, "dan");
+    d.at = at;
+    event_draft_str(&d, "state", "identified");
+    event_draft_str(&d, "text", "Bad deploy #4521");
+    append(&w, &d, NULL);
+    incident_free(inc);
+    inc = load(&w);
+    assert_int_equal(outbox_lock(ob), 1);
+    assert_int_equal(outbox_sync(ob, inc, outbox_clock_ms()), 0);
+    char *md_path = store_incident_file(&w.store, w.id, OUTBOX_UPDATES_FILE);
+    char *md = read_all(md_path);
+    assert_non_null(strstr(md, p[0].body));
+    free(md);
+    free(md_path);
+    outbox_preview_free(p, n);
+    outbox_free(ob);
+    incident_free(inc);
+    world_close(&w);
+}
+
 /* A crash between writing updates.md and recording it: the section's marker
  * keeps it from being written twice. */
 static void test_offline_marker_prevents_duplicate(void **state)
@@ -469,7 +509,7 @@ static void test_preview_masks_secrets(void **state)
     assert_int_equal(outbox_open(&ob, &w.store, w.id, &w.config, &w.policy), 0);
     struct outbox_preview *p;
     size_t n;
-    assert_int_equal(outbox_preview(&p, &n, ob, inc, "identified", "A bad deploy <!channel>"), 0);
+    assert_int_equal(outbox_preview(&p, &n, ob, inc, "identified", "A bad deploy <!channel>", "carol", 0), 0);
     assert_int_equal(n, 5);
     for (size_t i = 0; i < n; i++) {
         const char *fields[] = {p[i].target, p[i].body, p[i].problem};
@@ -558,6 +598,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offline_updates_written_once),
+        cmocka_unit_test(test_preview_is_what_is_written),
         cmocka_unit_test(test_offline_marker_prevents_duplicate),
         cmocka_unit_test(test_pending_from_delivery_events),
         cmocka_unit_test(test_attempting_is_unconfirmed),

@@ -349,8 +349,8 @@ static void test_context_fields(void **state)
         {"14:41", "erin", "page", "Paged db-oncall: lag"},
         {"14:55", "dave", "mitigate", "Mitigated: rolled back"},
         {"15:35", "erin", "resolve", "Resolved"},
-        {"15:36", "erin", "action", "Action item A1 added: Canary config"},
-        {"15:37", "erin", "action", "Action item A2 added: Alert on latency"},
+        {"15:36", "erin", "action", "Action item A1 added: Canary config (owner dave, due 2025-03-22)"},
+        {"15:37", "erin", "action", "Action item A2 added: Alert on latency (no owner, no due date)"},
         {"15:38", "frank", "action", "Action item A2 changed: owner frank"},
         {"15:39", "sme", "role", "Subject-matter expert left: grace"},
     };
