@@ -220,6 +220,17 @@ static size_t loose_runs(const char *s, size_t a, size_t b, char c)
     return n;
 }
 
+/* How many loose runs of C (between blanks, not escaped) the output's current
+ * line already holds: what an earlier cell of the row, or an earlier line of a
+ * value joined with " / ", wrote there counts toward the pair as well. */
+static size_t loose_runs_written(const struct buf *out, char c)
+{
+    size_t a = out->len;
+    while (a > 0 && out->data[a - 1] != '\n')
+        a--;
+    return out->len > a ? loose_runs(out->data, a, out->len, c) : 0;
+}
+
 /* True when S[I..B) starting with '&' reads as an entity ("&amp;", "&#60;",
  * "&#x3c;"), or could become one with what follows the value. */
 static bool amp_is_entity(const char *s, size_t i, size_t b, bool last)
@@ -357,7 +368,8 @@ static void escape_line(struct buf *out, const char *s, size_t a, size_t b, enum
                 j++;
             unsigned before = side_of(out_back(out, 1));
             unsigned after = j < b ? side_of(s[j]) : last ? SIDE_ANY : SIDE_SPACE;
-            bool active = run_is_active(c, before, after) || loose_runs(s, a, b, c) >= 2;
+            bool active = run_is_active(c, before, after) ||
+                          loose_runs(s, a, b, c) + loose_runs_written(out, c) >= 2;
             for (; i < j; i++) {
                 if (active)
                     buf_addc(out, '\\');

@@ -329,6 +329,10 @@ static void test_escape_hostile_values(void **state)
     /* one '*' between spaces is text; two on a line read as emphasis to people
      * and to markdownlint (MD037) */
     check_escape("\"2 * 3 * 4 and 5 _ 6\"", "2 \\* 3 \\* 4 and 5 _ 6", "2 \\* 3 \\* 4 and 5 _ 6");
+    /* ... also when the two come from two lines of one cell, joined with " / ",
+     * or from two cells of one row: the second is escaped */
+    check_escape("\"* item\\n(owner * eve)\"", "\\* item\n(owner * eve)", "* item / (owner \\* eve)");
+    check("| {{a}} | {{b}} |", "{\"a\": \"x * y\", \"b\": \"p * q\"}", "| x * y | p \\* q |");
     check_escape("\"---\"", "\\---", "---");
     check_escape("\"___\"", "\\_\\_\\_", "\\_\\_\\_");
     check_escape("\"===\"", "\\===", "===");
