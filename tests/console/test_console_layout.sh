@@ -112,10 +112,12 @@ check "  ... and q quits from there" wait_for tiny "EXITED 0"
 
 # --- without colour the selected entry is still marked ---
 start nocolour 100x30 $pinned NO_COLOR=1
-wait_for nocolour "q quit" > /dev/null
+# the newest entry is selected while following: the escalation step the
+# console records when it opens (the SEV1 step, due since 14:16)
+wait_for nocolour "15:00 warroom *Escalated: notify VP Eng" > /dev/null
 T capture-pane -e -p -t nocolour > "$scratch/nocolour"
 check "NO_COLOR: the selected entry is in reverse video" \
-    sh -c "grep 'Alert on TLS handshake' '$scratch/nocolour' | grep -q '$(printf '\033')\[[0-9;]*7[;m]'"
+    sh -c "grep 'Escalated: notify VP Eng' '$scratch/nocolour' | grep -q '$(printf '\033')\[[0-9;]*7[;m]'"
 keys nocolour q
 
 # --- mitigated while the last update still says identified ---
