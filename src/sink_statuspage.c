@@ -2,7 +2,8 @@
  * One war-room incident is one Statuspage incident: the first update creates it
  * (POST), every later one patches it (PATCH), so the reply to the creation
  * carries the id that must be recorded; it is validated before anyone puts it
- * into a URL. */
+ * into a URL. Every body carries metadata.warroom = {incident, update}: the
+ * tag by which a check after an unconfirmed request knows what is its own. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,21 @@ int sink_build_statuspage(struct buf *out, const struct publish_item *item, bool
     json_object_set_new(incident, "status", json_string(status_of(item)));
     json_object_set_new(incident, "body", json_stringn(buf_str(&body), body.len));
     json_object_set_new(incident, "impact_override", json_string(sink_statuspage_impact(item->sev)));
+    if (item->event_id && item->incident_id) {
+        /* The tag a check after an unconfirmed request looks for: which
+         * war-room incident this is, and which update was sent last. */
+        struct buf id = BUF_INIT, ev = BUF_INIT;
+        sink_clean_line(&id, item->incident_id, SINK_REMOTE_ID_MAX * 4);
+        sink_clean_line(&ev, item->event_id, SINK_REMOTE_ID_MAX);
+        json_t *tag = json_object();
+        json_object_set_new(tag, "incident", json_stringn(buf_str(&id), id.len));
+        json_object_set_new(tag, "update", json_stringn(buf_str(&ev), ev.len));
+        json_t *meta = json_object();
+        json_object_set_new(meta, SINK_STATUSPAGE_TAG, tag);
+        json_object_set_new(incident, "metadata", meta);
+        buf_free(&id);
+        buf_free(&ev);
+    }
     rc = sink_json_dump(out, doc);
 done:
     json_decref(doc);

@@ -538,30 +538,119 @@ static void test_names(void **state)
 static void test_mask_url(void **state)
 {
     (void)state;
+    /* Every path segment, query and user info is hidden: a short lower-case
+     * segment can be the whole secret (http://host/qzxwvkjhgfdsapo). */
     static const struct {
         const char *url, *masked;
     } cases[] = {
-        {SLACK_URL, "https://hooks.slack.com/services/\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
-        {"https://events.pagerduty.com/v2/enqueue", "https://events.pagerduty.com/v2/\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
+        {SLACK_URL, "https://hooks.slack.com/•••"},
+        {"https://events.pagerduty.com/v2/enqueue", "https://events.pagerduty.com/•••"},
         {"https://example.com", "https://example.com"},
-        {"https://example.com/hook?token=abc", "https://example.com/hook?\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
-        {"https://example.com/9f8e7d6c5b4a", "https://example.com/\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
-        {"https://example.com/AbCdEf", "https://example.com/\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
-        {"https://user:pw@example.com:8443/x", "https://\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2@example.com:8443/x"},
-        {"not a url", "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
-        {"https://", "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"},
+        {"http://127.0.0.1:8080/qzxwvkjhgfdsapo", "http://127.0.0.1:8080/•••"},
+        {"https://example.com/hook?token=abc", "https://example.com/•••"},
+        {"https://example.com?token=abc", "https://example.com?•••"},
+        {"https://example.com/9f8e7d6c5b4a", "https://example.com/•••"},
+        {"https://user:pw@example.com:8443/x", "https://•••@example.com:8443/•••"},
+        {"not a url", "•••"},
+        {"https://", "•••"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *m = sink_mask_url(cases[i].url);
-        assert_string_equal(m, cases[i].masked);
+        if (strcmp(m, cases[i].masked) != 0)
+            fail_msg("case %zu: %s", i, m);
         free(m);
     }
     char *m = sink_mask_url(NULL);
-    assert_string_equal(m, "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
+    assert_string_equal(m, "•••");
     free(m);
-    assert_string_equal(sink_url_secret(SLACK_URL), "/T000/B000/XXXXSECRETXXXX");
+    assert_string_equal(sink_url_secret(SLACK_URL), "/services/T000/B000/XXXXSECRETXXXX");
     assert_null(sink_url_secret("https://example.com"));
     assert_string_equal(sink_url_secret("https://u:p@h/x"), "u:p@h/x");
+}
+
+/* What the user marks public stays readable; what a provider publishes of its
+ * own URLs too; nothing else. */
+static void test_public_prefix(void **state)
+{
+    (void)state;
+    static const struct {
+        enum sink_type type;
+        const char *url, *prefix, *masked, *secret;
+    } cases[] = {
+        {SINK_WEBHOOK, "http://h/qzxwvkjhgfdsapo", NULL, "http://h/•••", "/qzxwvkjhgfdsapo"},
+        {SINK_WEBHOOK, "http://h/hooks/qzxwvkjhgfdsapo", "http://h/hooks", "http://h/hooks/•••", "/qzxwvkjhgfdsapo"},
+        {SINK_WEBHOOK, "http://h/hooks/qzxwvkjhgfdsapo", "http://h/hooks/", "http://h/hooks/•••", "qzxwvkjhgfdsapo"},
+        /* not at a segment boundary, not a prefix, or into the user info: ignored */
+        {SINK_WEBHOOK, "http://h/hooks/qzxwvkjhgfdsapo", "http://h/hooks/qzx", "http://h/•••", "/hooks/qzxwvkjhgfdsapo"},
+        {SINK_WEBHOOK, "http://h/hooks/qzxwvkjhgfdsapo", "http://other/hooks", "http://h/•••", "/hooks/qzxwvkjhgfdsapo"},
+        {SINK_WEBHOOK, "http://u:pw@h/x", "http://u:pw@h", "http://•••@h/•••", "u:pw@h/x"},
+        {SINK_WEBHOOK, "http://h/a/b", "http://h/a/b", "http://h/a/b", NULL},
+        {SINK_SLACK, SLACK_URL, NULL, "https://hooks.slack.com/services/•••", "/T000/B000/XXXXSECRETXXXX"},
+        {SINK_SLACK, "http://127.0.0.1:9/services/T0/B0/xyz", NULL, "http://127.0.0.1:9/•••", "/services/T0/B0/xyz"},
+        {SINK_PAGERDUTY, SINK_PAGERDUTY_URL, NULL, SINK_PAGERDUTY_URL, NULL},
+        {SINK_PAGERDUTY, "https://proxy.example.com/tok3nvalue/enqueue", NULL, "https://proxy.example.com/•••",
+         "/tok3nvalue/enqueue"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sink_target t = {.type = cases[i].type, .url = cases[i].url,
+                                .public_url_prefix = cases[i].prefix, .secret = "k3yk3yk3y"};
+        char *m = sink_mask_target_url(&t, t.url);
+        const char *secrets[SINK_SECRETS_MAX + 1];
+        size_t n = sink_target_secrets(&t, secrets);
+        if (strcmp(m, cases[i].masked) != 0)
+            fail_msg("case %zu: %s", i, m);
+        if (cases[i].secret) {
+            assert_int_equal(n, 2);
+            assert_string_equal(secrets[0], cases[i].secret);
+            assert_string_equal(secrets[1], "k3yk3yk3y");
+        } else {
+            assert_int_equal(n, 1);
+            assert_string_equal(secrets[0], "k3yk3yk3y");
+        }
+        assert_null(secrets[n]);
+        free(m);
+    }
+}
+
+/* Atlassian's documented base, the bare host and a proxy all reach
+ * .../v1/pages/...; what is shown of the URL hides the page id only. */
+static void test_statuspage_url(void **state)
+{
+    (void)state;
+    static const char *const bases[] = {NULL, "", "https://api.statuspage.io", "https://api.statuspage.io/",
+                                        "https://api.statuspage.io/v1", "https://api.statuspage.io/v1/"};
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        struct buf b = BUF_INIT;
+        assert_int_equal(sink_statuspage_url(&b, bases[i], "pg1", "inc9"), 0);
+        assert_string_equal(buf_str(&b), "https://api.statuspage.io/v1/pages/pg1/incidents/inc9");
+        struct sink_target t = {.type = SINK_STATUSPAGE, .url = bases[i], .page_id = "pg1", .secret = "k3yk3yk3y"};
+        char *m = sink_mask_target_url(&t, b.data);
+        assert_string_equal(m, "https://api.statuspage.io/v1/pages/•••/incidents/inc9");
+        free(m);
+        buf_free(&b);
+    }
+    struct buf b = BUF_INIT;
+    assert_int_equal(sink_statuspage_url(&b, "http://127.0.0.1:9/proxy/v1", "pg1", NULL), 0);
+    assert_string_equal(buf_str(&b), "http://127.0.0.1:9/proxy/v1/pages/pg1/incidents");
+    struct sink_target t = {.type = SINK_STATUSPAGE, .url = "http://127.0.0.1:9/proxy/v1", .page_id = "pg1"};
+    buf_adds(&b, "?q=Checkout&limit=100");
+    char *m = sink_mask_target_url(&t, b.data);
+    assert_string_equal(m, "http://127.0.0.1:9/•••/v1/pages/•••/incidents?•••");
+    free(m);
+    t.public_url_prefix = "http://127.0.0.1:9/proxy";
+    m = sink_mask_target_url(&t, b.data);
+    assert_string_equal(m, "http://127.0.0.1:9/proxy/v1/pages/•••/incidents?•••");
+    free(m);
+    buf_free(&b);
+
+    /* An address that answers 404 is named in the reason, masked. */
+    struct deliver_result r = {.http_status = 404, .body = (char *)(uintptr_t)"Not Found", .body_len = 9};
+    struct buf reason = BUF_INIT;
+    const char *secrets[] = {"pg1secretpage", NULL};
+    assert_int_equal(sink_classify_at(SINK_STATUSPAGE, &r, secrets,
+                                      "https://api.statuspage.io/v1/pages/•••/incidents", &reason), SINK_FAILED);
+    assert_string_equal(buf_str(&reason), "HTTP 404 from https://api.statuspage.io/v1/pages/•••/incidents: Not Found");
+    buf_free(&reason);
 }
 
 static void test_scrub(void **state)
@@ -571,11 +660,57 @@ static void test_scrub(void **state)
     struct buf b = BUF_INIT;
     sink_scrub(&b, "key SECRETKEY and SECRETKEYSECRETKEY, abc", secrets);
     /* Secrets shorter than 4 bytes are ignored: too likely to be words. */
-    assert_string_equal(buf_str(&b), "key \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2 and "
-                                     "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2, abc");
+    assert_string_equal(buf_str(&b), "key ••• and •••, abc");
     buf_reset(&b);
     sink_scrub(&b, "", NULL);
     assert_string_equal(buf_str(&b), "");
+    buf_free(&b);
+}
+
+/* A server may echo a secret, or six characters of it, in any form. */
+static void test_scrub_encodings(void **state)
+{
+    (void)state;
+    const char *url_secret = "/services/T0SLACK/B0SLACK/hooksecretXYZ123";
+    const char *key = "spapikeysecret9876";
+    const char *secrets[] = {url_secret, key, NULL};
+    static const char *const echoes[] = {
+        "/services/T0SLACK/B0SLACK/hooksecretXYZ123",             /* as is */
+        "%2Fservices%2FT0SLACK%2FB0SLACK%2Fhooksecret",           /* URL-encoded */
+        "%2fservices%2ft0slack%2fb0slack%2fhooksecretxyz123",     /* lower-case escapes */
+        "%252Fservices%252FT0SLACK%252FB0",                       /* encoded twice */
+        "\\/services\\/T0SLACK\\/B0SLACK\\/hooksecretXYZ123",     /* JSON-escaped */
+        "\\u002fservices\\u002fT0SLACK",                          /* JSON \\u escapes */
+        "/SERVICES/T0SLACK/B0SLACK/HOOKSECRETXYZ123",             /* upper-cased */
+        "spapikeysecret9876", "SPAPIKEYSECRET9876", "spapikeysecret9876",
+        "SPAPIK",                                                 /* six characters */
+        "ikeysecr",                                               /* from the middle */
+        "c3BhcGlrZXlzZWNyZXQ5ODc2",                               /* base64 */
+        "Bearer YmVhcmVyOnNwYXBpa2V5c2VjcmV0OTg3Ng==",           /* base64 of "bearer:<key>" */
+        "OnNwYXBpa2V5c2VjcmV0OTg3Ng",                             /* another alignment */
+        "c3BhcGlrZXlzZWNyZXQ5ODc2",
+        "L3NlcnZpY2VzL1QwU0xBQ0svQjBTTEFDSy9ob29rc2VjcmV0WFlaMTIz", /* base64 of the URL secret */
+        "&#x2F;services&#47;T0SLACK&amp;",                        /* HTML entities */
+    };
+    static const char *const leftovers[] = {"T0SLACK", "t0slack", "hooksecret", "HOOKSECRET", "spapik", "SPAPIK",
+                                            "ikeysecr", "c3BhcGlr", "NwYXBpa2V5", "L3NlcnZpY2Vz", "5ODc2"};
+    for (size_t i = 0; i < sizeof echoes / sizeof echoes[0]; i++) {
+        struct buf b = BUF_INIT, text = BUF_INIT;
+        buf_printf(&text, "error: <%s> rejected", echoes[i]);
+        sink_scrub(&b, text.data, secrets);
+        for (size_t k = 0; k < sizeof leftovers / sizeof leftovers[0]; k++)
+            if (strstr(buf_str(&b), leftovers[k]))
+                fail_msg("echo %zu left \"%s\" in: %s", i, leftovers[k], buf_str(&b));
+        if (strncmp(buf_str(&b), "error: <", 8) != 0 || !strstr(buf_str(&b), "> rejected") ||
+            !strstr(buf_str(&b), "•••"))
+            fail_msg("echo %zu: %s", i, buf_str(&b));
+        buf_free(&b);
+        buf_free(&text);
+    }
+    /* Five characters of a long secret are not a run; words stay. */
+    struct buf b = BUF_INIT;
+    sink_scrub(&b, "spapi is a word; invalid_payload", secrets);
+    assert_string_equal(buf_str(&b), "spapi is a word; invalid_payload");
     buf_free(&b);
 }
 
@@ -852,7 +987,10 @@ int main(void)
         cmocka_unit_test(test_build_request_all_sinks),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_mask_url),
+        cmocka_unit_test(test_public_prefix),
+        cmocka_unit_test(test_statuspage_url),
         cmocka_unit_test(test_scrub),
+        cmocka_unit_test(test_scrub_encodings),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_classify),
