@@ -813,9 +813,31 @@ static void render_update(struct buf *out, const struct outbox *ob, const struct
     buf_adds(out, "\n");
 }
 
+/* Writes all of DATA at the end of FD: a short write is continued, and only
+ * write's own failure (with its errno) or a write of nothing is an error. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = ENOSPC;   /* a write that takes nothing: the disk is full */
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 /* Appends the update to updates.md once: a marker naming the event closes
  * each section, so a crash between the write and its delivery record does not
- * write it twice. */
+ * write it twice. A write that fails is taken back (the file cut to where it
+ * was), so the retry leaves one copy; a section torn by a crash (the start of
+ * this very section after the last complete one) is replaced, not repeated. */
 static int write_update(struct outbox *ob, const struct incident *inc, struct entry *e)
 {
     struct buf existing = BUF_INIT, section = BUF_INIT, marker = BUF_INIT;
@@ -837,13 +859,37 @@ static int write_update(struct outbox *ob, const struct incident *inc, struct en
         goto done;
     }
     if (!existing.data || !strstr(existing.data, marker.data)) {
-        if (existing.len == 0)
-            buf_printf(&section, "# Status updates: %s\n\n", inc->id);
+        /* where the last complete section (or the file's heading) ends */
+        size_t whole = 0;
+        const char *p = existing.data;
+        for (const char *m; p && (m = strstr(p, " -->\n\n")); p = m + 1)
+            whole = (size_t)(m - existing.data) + 6;
+        struct buf heading = BUF_INIT;
+        buf_printf(&heading, "# Status updates: %s\n\n", inc->id);
+        if (whole == 0 && existing.len >= heading.len && memcmp(existing.data, heading.data, heading.len) == 0)
+            whole = heading.len;
+        if (whole == 0)
+            buf_add(&section, heading.data, heading.len);
+        buf_free(&heading);
         render_update(&section, ob, inc, e->ev, event_str(e->ev, "state"), te ? te->text : event_str(e->ev, "text"));
         buf_add(&section, marker.data, marker.len);
         buf_adds(&section, "\n\n");
-        if (write(fd, section.data, section.len) != (ssize_t)section.len || fdatasync(fd) < 0) {
+        size_t tail = existing.len - whole;
+        off_t keep = (off_t)existing.len;
+        if (tail && tail < section.len && memcmp(existing.data + whole, section.data, tail) == 0) {
+            keep = (off_t)whole;   /* our own torn start: write it whole instead */
+            if (ftruncate(fd, keep) < 0) {
+                rc = error_set_errno("cannot repair %s", ob->updates_path);
+                goto done;
+            }
+        }
+        if (write_all(fd, section.data, section.len) < 0 || fdatasync(fd) < 0) {
             rc = error_set_errno("cannot write %s", ob->updates_path);
+            int saved = errno;
+            /* take back what did get written, so a retry writes it once */
+            if (ftruncate(fd, keep) == 0)
+                (void)fdatasync(fd);
+            errno = saved;
             goto done;
         }
     }

@@ -401,6 +401,33 @@ check "offline: each written once according to the log" test "$(events "$oid" | 
 check "offline: no request left the machine" test "$(wc -l < "$reqlog")" -eq "$n0"
 check "offline: updates.md is 0600" test "$(stat -c %a "$md")" = 600
 
+# ---- 8b. a short write to updates.md, then an error: said, and one copy after the retry ----
+sid=$(wrx open --sev 3 --title "Disk drill" 2>/dev/null)
+# (ASan wants to be first in the library list; the shim does not mind being second)
+LD_PRELOAD="$src/build/shim/shortwrite.so" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    WARROOM_SHORTWRITE_PATH=/updates.md WARROOM_SHORTWRITE_CALL=1 \
+    "$WARROOM" --incident "$sid" update investigating "The disk is filling up" >"$scratch/o" 2>"$scratch/e"
+smd="$WARROOM_DIR/$sid/updates.md"
+check "a short write then EIO: the real cause is said" grep -q "cannot write .*updates.md: Input/output error" "$scratch/e"
+check "  ... never 'Success'" sh -c "! grep -q 'Success' '$scratch/e'"
+check "  ... no half section is left behind" test ! -s "$smd"
+check "  ... and nothing claims it was written" test -z "$(events "$sid" | jq -r 'select(.sink=="file")')"
+expect_status 0 "the retry" wrx flush --incident "$sid"
+check "  ... leaves exactly one copy" \
+    sh -c "test \$(grep -c '^## ' '$smd') -eq 1 && test \$(grep -c 'The disk is filling up' '$smd') -eq 1"
+check "  ... recorded once" test "$(events "$sid" | jq -r 'select(.sink=="file") | .outcome')" = delivered
+# a crash in the middle of the write (the section torn, its record never
+# written): the next run finishes the section instead of repeating it
+expect_status 0 "a second update" wrx --incident "$sid" update identified "Logs rotated"
+size=$(stat -c %s "$smd")
+truncate -s $((size - 25)) "$smd"
+sed -i '$d' "$WARROOM_DIR/$sid/events.jsonl"
+check "  ... (its record removed, as if the process died)" test "$(events "$sid" | jq -c 'select(.sink=="file")' | wc -l)" -eq 1
+expect_status 0 "the run after the crash" wrx flush --incident "$sid"
+check "  ... leaves one copy of each section" \
+    sh -c "test \$(grep -c '^## ' '$smd') -eq 2 && test \$(grep -c 'Logs rotated' '$smd') -eq 1 && test \$(grep -c 'The disk is filling up' '$smd') -eq 1"
+check "  ... whole" test "$(stat -c %s "$smd")" -eq "$size"
+
 kill "$receiver" 2>/dev/null
 
 # ---- update without text: the state's template ----
