@@ -492,7 +492,8 @@ static void apply_record(struct outbox *ob, const struct record *r)
         ob->remote_id = xstrdup(r->remote_id);
     /* the newest record that saw Statuspage's updates marks what is known
      * to be there: an update checked later must be newer than that */
-    if (statuspage && r->remote_update && r->remote_update_at) {
+    if (statuspage && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
+        strlen(r->remote_update_at) < STAMP_TEXT_MAX) {
         free(ob->mark_update);
         free(ob->mark_at);
         ob->mark_update = xstrdup(r->remote_update);
@@ -1244,23 +1245,24 @@ static bool find_created(char **out, const char *body, size_t len, const char *n
 }
 
 /* The newest of an incident's updates (Statuspage lists them newest first,
- * but a list is not a promise): its id and time into *ID and *AT (borrowed
- * from DOC), false when it has none that can be read. */
-static bool newest_update(json_t *doc, const char **id, const char **at)
+ * but a list is not a promise): its id (borrowed from DOC) into *ID and its
+ * time, rewritten by us, into AT; false when it has none that can be read. */
+static bool newest_update(json_t *doc, const char **id, char at[STAMP_TEXT_MAX])
 {
     json_t *u;
     size_t i;
     int64_t best = 0, t;
-    *id = *at = NULL;
+    *id = NULL;
     json_array_foreach(json_object_get(doc, "incident_updates"), i, u) {
         const char *uid = json_string_value(json_object_get(u, "id"));
         if (uid && sink_is_token(uid, SINK_REMOTE_ID_MAX) && remote_time(json_object_get(u, "created_at"), &t) &&
             (!*id || t > best)) {
             *id = uid;
-            *at = json_string_value(json_object_get(u, "created_at"));
             best = t;
         }
     }
+    if (*id)
+        stamp_format_iso(at, best);
     return *id != NULL;
 }
 
@@ -1307,7 +1309,8 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     char *remote = NULL;
     enum sink_outcome outcome = sink_classify_at((enum sink_type)s->type, res, s->secrets, f->shown_url, &reason);
     json_t *doc = NULL;
-    const char *newest_id = NULL, *newest_at = NULL;
+    const char *newest_id = NULL;
+    char newest_at[STAMP_TEXT_MAX];
     bool ok2xx = res->error == DELIVER_OK && res->http_status >= 200 && res->http_status <= 299;
     /* The request may have arrived although no answer came back. */
     bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
@@ -1334,7 +1337,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
             if (there) {
                 r.state = OUTBOX_SENT;
                 r.remote_id = remote;
-                if (doc && newest_update(doc, &newest_id, &newest_at)) {
+                if (doc && newest_update(doc, &newest_id, newest_at)) {
                     r.remote_update = newest_id;
                     r.remote_update_at = newest_at;
                 }
@@ -1361,7 +1364,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
             /* what is now known to be there, for a later check */
             json_error_t jerr;
             doc = json_loadb(res->body, res->body_len, 0, &jerr);
-            if (newest_update(doc, &newest_id, &newest_at)) {
+            if (newest_update(doc, &newest_id, newest_at)) {
                 r.remote_update = newest_id;
                 r.remote_update_at = newest_at;
             }
