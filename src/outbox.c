@@ -1181,125 +1181,6 @@ static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight
     return NULL;
 }
 
-/* When Statuspage says something happened (Unix ms), or false. */
-static bool remote_time(json_t *v, int64_t *out)
-{
-    const char *s = json_string_value(v);
-    return s && stamp_parse_iso(out, s) == 0;
-}
-
-/* The warroom tag of a Statuspage incident: 1 when it names INCIDENT_ID and,
- * when EVENT_ID is given, that update; -1 when it names something else; 0
- * when the incident carries none. */
-static int tag_matches(json_t *incident, const char *incident_id, const char *event_id)
-{
-    json_t *tag = json_object_get(json_object_get(incident, "metadata"), SINK_STATUSPAGE_TAG);
-    if (!json_is_object(tag))
-        return 0;
-    const char *i = json_string_value(json_object_get(tag, "incident"));
-    const char *u = json_string_value(json_object_get(tag, "update"));
-    if (!i || strcmp(i, incident_id) != 0)
-        return -1;
-    return !event_id || (u && strcmp(u, event_id) == 0) ? 1 : -1;
-}
-
-/* Statuspage's search reply after an unconfirmed creation: the incident that
- * attempt made into *OUT (NULL when it is not there). Ours is the one tagged
- * with this incident and the creating update; failing a tag (a server that
- * drops metadata), one of the right name created no earlier than the first
- * attempt left (STARTED), never an older one of the same name: last month's
- * "Checkout failing" is somebody else's. False when the reply is not a list of
- * incidents: then nothing can be concluded. */
-static bool find_created(char **out, const char *body, size_t len, const char *name, const char *incident_id,
-                         const char *event_id, int64_t started)
-{
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, 0, &jerr), *inc;
-    size_t i;
-    const char *tagged = NULL, *untagged = NULL;
-    int64_t untagged_at = 0;
-    *out = NULL;
-    if (!json_is_array(doc)) {
-        json_decref(doc);
-        return false;
-    }
-    json_array_foreach(doc, i, inc) {
-        const char *n = json_string_value(json_object_get(inc, "name"));
-        const char *id = json_string_value(json_object_get(inc, "id"));
-        int64_t at;
-        if (!n || strcmp(n, name) != 0 || !sink_is_token(id, SINK_REMOTE_ID_MAX))
-            continue;
-        int tag = tag_matches(inc, incident_id, event_id);
-        if (tag > 0 && !tagged)
-            tagged = id;
-        if (tag == 0 && started > 0 && remote_time(json_object_get(inc, "created_at"), &at) && at >= started &&
-            (!untagged || at < untagged_at)) {
-            untagged = id;
-            untagged_at = at;
-        }
-    }
-    if (tagged || untagged)
-        *out = xstrdup(tagged ? tagged : untagged);
-    json_decref(doc);
-    return true;
-}
-
-/* The newest of an incident's updates (Statuspage lists them newest first,
- * but a list is not a promise): its id (borrowed from DOC) into *ID and its
- * time, rewritten by us, into AT; false when it has none that can be read. */
-static bool newest_update(json_t *doc, const char **id, char at[STAMP_TEXT_MAX])
-{
-    json_t *u;
-    size_t i;
-    int64_t best = 0, t;
-    *id = NULL;
-    json_array_foreach(json_object_get(doc, "incident_updates"), i, u) {
-        const char *uid = json_string_value(json_object_get(u, "id"));
-        if (uid && sink_is_token(uid, SINK_REMOTE_ID_MAX) && remote_time(json_object_get(u, "created_at"), &t) &&
-            (!*id || t > best)) {
-            *id = uid;
-            best = t;
-        }
-    }
-    if (*id)
-        stamp_format_iso(at, best);
-    return *id != NULL;
-}
-
-/* Whether the incident in Statuspage's reply shows the update that flight F
- * sent (*FOUND); false when the reply is not an incident. By the update's own
- * identity, never by its words alone (templates make equal bodies common): the
- * incident's tag names this update; or an update with this status and body
- * is newer than the newest one known delivered (MARK_ID at MARK_AT, on
- * Statuspage's clock), or, with no mark, made no earlier than the first
- * attempt left. */
-static bool update_arrived(bool *found, json_t *doc, const struct flight *f, const char *incident_id,
-                           const char *mark_id, const char *mark_at)
-{
-    json_t *u;
-    size_t i;
-    int64_t mark = 0, t;
-    *found = false;
-    if (!json_is_array(json_object_get(doc, "incident_updates")))
-        return false;
-    if (tag_matches(doc, incident_id, f->event_id) > 0) {
-        *found = true;
-        return true;
-    }
-    bool have_mark = mark_id && mark_at && stamp_parse_iso(&mark, mark_at) == 0;
-    json_array_foreach(json_object_get(doc, "incident_updates"), i, u) {
-        const char *b = json_string_value(json_object_get(u, "body"));
-        const char *st = json_string_value(json_object_get(u, "status"));
-        const char *id = json_string_value(json_object_get(u, "id"));
-        if (!b || strcmp(b, f->expect) != 0 || !st || strcmp(st, f->expect_status) != 0 ||
-            !remote_time(json_object_get(u, "created_at"), &t))
-            continue;
-        if (have_mark ? (t >= mark && (!id || strcmp(id, mark_id) != 0)) : (f->started > 0 && t >= f->started))
-            *found = true;
-    }
-    return true;
-}
-
 static int handle_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res, int64_t now)
 {
     const struct sink_conf *s = &ob->sinks[f->sink];
@@ -1308,24 +1189,26 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
                        .status = res->http_status};
     char *remote = NULL;
     enum sink_outcome outcome = sink_classify_at((enum sink_type)s->type, res, s->secrets, f->shown_url, &reason);
-    json_t *doc = NULL;
-    const char *newest_id = NULL;
-    char newest_at[STAMP_TEXT_MAX];
+    char *newest_id = NULL, newest_at[STAMP_TEXT_MAX];
+    int64_t newest_ms;
     bool ok2xx = res->error == DELIVER_OK && res->http_status >= 200 && res->http_status <= 299;
     /* The request may have arrived although no answer came back. */
     bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
     int rc;
 
     if (f->op == OP_CHECK_CREATE || f->op == OP_CHECK_UPDATE) {
-        bool there = false, understood = false;
+        int found = -1;
         if (ok2xx && f->op == OP_CHECK_CREATE) {
-            understood = find_created(&remote, res->body, res->body_len, f->expect, ob->id, f->event_id, f->started);
-            there = remote != NULL;
+            found = sink_statuspage_find_created(&remote, res->body, res->body_len, f->expect, ob->id, f->event_id,
+                                                 f->started);
         } else if (ok2xx) {
-            json_error_t jerr;
-            doc = json_loadb(res->body, res->body_len, 0, &jerr);
-            understood = update_arrived(&there, doc, f, ob->id, ob->mark_update, ob->mark_at);
+            struct sink_statuspage_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
+                                                .status = f->expect_status, .started = f->started,
+                                                .mark_id = ob->mark_update, .mark_at = ob->mark_at};
+            found = sink_statuspage_update_arrived(res->body, res->body_len, &sent);
         }
+        error_clear();
+        bool there = found > 0, understood = found >= 0;
         if (ok2xx && !understood) {
             buf_reset(&reason);
             buf_printf(&reason, "could not check whether it arrived: HTTP %ld with an unexpected reply",
@@ -1337,9 +1220,10 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
             if (there) {
                 r.state = OUTBOX_SENT;
                 r.remote_id = remote;
-                if (doc && newest_update(doc, &newest_id, newest_at)) {
+                if (f->op == OP_CHECK_UPDATE &&
+                    sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
                     r.remote_update = newest_id;
-                    r.remote_update_at = newest_at;
+                    r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
                 }
                 buf_reset(&reason);
                 buf_adds(&reason, "it had arrived (checked after an unconfirmed attempt)");
@@ -1362,11 +1246,9 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         r.state = OUTBOX_SENT;
         if (s->type == SINK_STATUSPAGE) {
             /* what is now known to be there, for a later check */
-            json_error_t jerr;
-            doc = json_loadb(res->body, res->body_len, 0, &jerr);
-            if (newest_update(doc, &newest_id, newest_at)) {
+            if (sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
                 r.remote_update = newest_id;
-                r.remote_update_at = newest_at;
+                r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
             }
         }
         if (f->create) {
@@ -1388,7 +1270,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     }
     r.reason = reason.data;
     rc = append_record(ob, &r);
-    json_decref(doc);
+    free(newest_id);
     free(remote);
     buf_free(&reason);
     return rc;

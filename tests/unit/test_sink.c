@@ -16,6 +16,7 @@
 
 #include "warroom/error.h"
 #include "warroom/sink.h"
+#include "warroom/stamp.h"
 
 #define ROUTING_KEY "R0ut1ngKeySecret00000000000000aa"
 #define SLACK_URL "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
@@ -653,6 +654,90 @@ static void test_statuspage_url(void **state)
     buf_free(&reason);
 }
 
+/* After a lost answer: an older incident of the same name is never ours. */
+static void test_statuspage_find_created(void **state)
+{
+    (void)state;
+    const int64_t started = stamp_from_utc(2026, 12, 1, 12, 0, 0);
+    const char *list =
+        "[{\"id\":\"old1\",\"name\":\"Checkout failing\",\"created_at\":\"2026-11-01T10:00:00Z\"},"
+        " {\"id\":\"oldtag\",\"name\":\"Checkout failing\",\"created_at\":\"2026-11-02T10:00:00Z\","
+        "  \"metadata\":{\"warroom\":{\"incident\":\"inc-1\",\"update\":\"ev0\"}}},"
+        " {\"id\":\"other\",\"name\":\"Checkout failing twice\",\"created_at\":\"2026-12-01T12:00:05Z\"}]";
+    char *id = (char *)1;
+    /* only last month's incidents of that name: not there, so create again */
+    assert_int_equal(sink_statuspage_find_created(&id, list, strlen(list), "Checkout failing", "inc-1", "ev1", started), 0);
+    assert_null(id);
+
+    const char *tagged =
+        "[{\"id\":\"old1\",\"name\":\"Checkout failing\",\"created_at\":\"2026-11-01T10:00:00Z\"},"
+        " {\"id\":\"new1\",\"name\":\"Checkout failing\",\"created_at\":\"2026-12-01T11:59:58Z\","
+        "  \"metadata\":{\"warroom\":{\"incident\":\"inc-1\",\"update\":\"ev1\"}}},"
+        " {\"id\":\"stranger\",\"name\":\"Checkout failing\",\"created_at\":\"2026-12-01T12:00:01Z\","
+        "  \"metadata\":{\"warroom\":{\"incident\":\"inc-9\",\"update\":\"ev9\"}}}]";
+    /* the tag wins, even over a clock that made ours look a little early */
+    assert_int_equal(sink_statuspage_find_created(&id, tagged, strlen(tagged), "Checkout failing", "inc-1", "ev1", started), 1);
+    assert_string_equal(id, "new1");
+    free(id);
+
+    const char *untagged =
+        "[{\"id\":\"late2\",\"name\":\"Checkout failing\",\"created_at\":\"2026-12-01T13:00:09+01:00\"},"
+        " {\"id\":\"late1\",\"name\":\"Checkout failing\",\"created_at\":\"2026-12-01T12:00:03.5Z\"},"
+        " {\"id\":\"old1\",\"name\":\"Checkout failing\",\"created_at\":\"2026-12-01T11:59:59Z\"}]";
+    /* no tags (a server that drops metadata): the earliest made since the attempt */
+    assert_int_equal(sink_statuspage_find_created(&id, untagged, strlen(untagged), "Checkout failing", "inc-1", "ev1", started), 1);
+    assert_string_equal(id, "late1");
+    free(id);
+    /* without a start time, an untagged incident cannot be told apart */
+    assert_int_equal(sink_statuspage_find_created(&id, untagged, strlen(untagged), "Checkout failing", "inc-1", "ev1", 0), 0);
+    assert_true(sink_statuspage_find_created(&id, "{}", 2, "Checkout failing", "inc-1", "ev1", started) < 0);
+    const char *hostile = "[{\"id\":\"../../x\",\"name\":\"Checkout failing\",\"created_at\":\"2030-01-01T00:00:00Z\"}]";
+    assert_int_equal(sink_statuspage_find_created(&id, hostile, strlen(hostile), "Checkout failing", "inc-1", "ev1", started), 0);
+}
+
+/* A PATCH is confirmed by its own identity, not by words an earlier one had. */
+static void test_statuspage_update_arrived(void **state)
+{
+    (void)state;
+    const int64_t started = stamp_from_utc(2026, 12, 1, 12, 0, 0);
+    const char *before =
+        "{\"id\":\"i1\",\"metadata\":{\"warroom\":{\"incident\":\"inc-1\",\"update\":\"ev1\"}},\"incident_updates\":["
+        "{\"id\":\"u1\",\"status\":\"identified\",\"body\":\"We know the cause\",\"created_at\":\"2026-12-01T11:50:00Z\"}]}";
+    struct sink_statuspage_sent sent = {.incident_id = "inc-1", .event_id = "ev2", .body = "We know the cause",
+                                        .status = "identified", .started = started,
+                                        .mark_id = "u1", .mark_at = "2026-12-01T11:50:00.000Z"};
+    /* only the earlier update with the same words: it did not arrive */
+    assert_int_equal(sink_statuspage_update_arrived(before, strlen(before), &sent), 0);
+    sent.mark_id = sent.mark_at = NULL;
+    assert_int_equal(sink_statuspage_update_arrived(before, strlen(before), &sent), 0);
+
+    const char *after =
+        "{\"id\":\"i1\",\"incident_updates\":["
+        "{\"id\":\"u2\",\"status\":\"identified\",\"body\":\"We know the cause\",\"created_at\":\"2026-12-01T11:50:00.004Z\"},"
+        "{\"id\":\"u1\",\"status\":\"identified\",\"body\":\"We know the cause\",\"created_at\":\"2026-12-01T11:50:00Z\"}]}";
+    /* newer than the mark, on Statuspage's clock (ours may be ahead) */
+    sent.mark_id = "u1";
+    sent.mark_at = "2026-12-01T11:50:00.000Z";
+    assert_int_equal(sink_statuspage_update_arrived(after, strlen(after), &sent), 1);
+    /* the same words with another status are another update */
+    sent.status = "monitoring";
+    assert_int_equal(sink_statuspage_update_arrived(after, strlen(after), &sent), 0);
+    sent.status = "identified";
+
+    const char *tagged = "{\"metadata\":{\"warroom\":{\"incident\":\"inc-1\",\"update\":\"ev2\"}},\"incident_updates\":[]}";
+    assert_int_equal(sink_statuspage_update_arrived(tagged, strlen(tagged), &sent), 1);
+    assert_true(sink_statuspage_update_arrived("[]", 2, &sent) < 0);
+
+    char *id;
+    int64_t at;
+    assert_int_equal(sink_statuspage_newest_update(&id, &at, after, strlen(after)), 1);
+    assert_string_equal(id, "u2");
+    assert_int_equal(at, stamp_from_utc(2026, 12, 1, 11, 50, 0) + 4);
+    free(id);
+    assert_int_equal(sink_statuspage_newest_update(&id, &at, "{}", 2), 0);
+    assert_null(id);
+}
+
 static void test_scrub(void **state)
 {
     (void)state;
@@ -989,6 +1074,8 @@ int main(void)
         cmocka_unit_test(test_mask_url),
         cmocka_unit_test(test_public_prefix),
         cmocka_unit_test(test_statuspage_url),
+        cmocka_unit_test(test_statuspage_find_created),
+        cmocka_unit_test(test_statuspage_update_arrived),
         cmocka_unit_test(test_scrub),
         cmocka_unit_test(test_scrub_encodings),
         cmocka_unit_test(test_retry_after),
