@@ -291,11 +291,13 @@ static enum deliver_error error_kind(CURLcode code)
     }
 }
 
-/* The user info and the part of the URL past the host: what must never show. */
+/* The user info and the part of the URL past the host: what must never show.
+ * (Not the whole URL: any six characters of a secret are masked, and the
+ * host's name is what a connection error is about.) */
 static void url_secrets(const char *url, const char *out[3])
 {
-    out[0] = url;
-    out[1] = sink_url_secret(url);
+    out[0] = sink_url_secret(url);
+    out[1] = NULL;
     out[2] = NULL;
 }
 
@@ -321,7 +323,7 @@ static char *error_text(const struct transfer *t, CURLcode code)
     url_secrets(t->url, secrets);
     sink_scrub(&scrubbed, t->errbuf[0] ? t->errbuf : curl_easy_strerror(code), secrets);
     const char *text = buf_str(&scrubbed);
-    if (secrets[1] && leaks(text, secrets[1]))
+    if (secrets[0] && leaks(text, secrets[0]))
         text = curl_easy_strerror(code);
     sink_clean_line(&out, text, ERROR_TEXT_MAX);
     buf_free(&scrubbed);

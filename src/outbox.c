@@ -11,9 +11,13 @@
  * POST makes an incident and every PATCH an incident update. So before either
  * is sent an "attempting" record goes to the log, and a request whose outcome
  * is unknown (the process died, the reply timed out or broke off) is never
- * resent blindly: the outbox asks Statuspage first (a search by name for a
- * creation, the incident's updates for a PATCH) and only sends again when the
- * first one is not there. */
+ * resent blindly: the outbox asks Statuspage first and only sends again when
+ * the first one is not there. What warroom sends is tagged (metadata.warroom:
+ * the incident and the update), and a check goes by identity, never by words:
+ * a creation is the incident of that name carrying the tag (or, from a server
+ * that drops metadata, one created after the attempt began, never an older
+ * one), an update is the tag or an update of that status and body newer than
+ * the newest one known delivered. */
 #include "warroom/outbox.h"
 
 #include <errno.h>
@@ -53,8 +57,9 @@ struct sink_conf {
     int type;                  /* enum sink_type, or FILE_SINK_TYPE */
     const char *name;          /* static */
     char *url, *secret, *page_id, *source;
+    char *public_url_prefix;   /* sinks.<name>.public_url_prefix: may be shown */
     char *problem;             /* misconfigured: why (never naming a secret) */
-    const char *secrets[5];    /* what must be scrubbed from anything shown */
+    const char *secrets[SINK_SECRETS_MAX + 1]; /* what must be scrubbed from anything shown */
 };
 
 /* One delivery record: from the log, or appended by this process and not yet
@@ -70,12 +75,15 @@ struct record {
     long status;
     const char *reason;
     const char *remote_id;
+    int64_t started;           /* attempting: when the request left (Unix ms) */
+    const char *remote_update; /* Statuspage: the newest incident update seen in a reply */
+    const char *remote_update_at; /* ... and when Statuspage says it was made */
 };
 
 /* A record this process appended, owning its strings. */
 struct written {
     struct record r;
-    char *event_id, *reason, *remote_id;
+    char *event_id, *reason, *remote_id, *remote_update, *remote_update_at;
 };
 
 struct entry {
@@ -89,6 +97,7 @@ struct entry {
     unsigned attempt;
     int rank;
     bool seen;                 /* a record applied */
+    int64_t started;           /* when its first attempt left (0: none yet) */
     int64_t next_at;
     long status;
     char *reason;
@@ -105,6 +114,9 @@ struct flight {
     enum op op;
     bool create;               /* statuspage POST */
     char *expect;              /* checks: the name or body to look for */
+    char *expect_status;       /* update checks: the status sent */
+    int64_t started;           /* checks: when the first attempt left */
+    char *shown_url;           /* the request's URL, masked: for reasons */
 };
 
 struct outbox {
@@ -128,6 +140,7 @@ struct outbox {
     struct written *overlay;
     size_t noverlay;
     char *remote_id;           /* Statuspage's incident id, once known */
+    char *mark_update, *mark_at; /* Statuspage's newest update known delivered */
     struct flight *flights;
     size_t nflights;
     uint64_t next_tag;
@@ -198,17 +211,12 @@ static struct sink_conf *add_sink(struct outbox *ob, int type, const char *name)
 
 static void finish_secrets(struct sink_conf *s)
 {
-    size_t n = 0;
-    if (s->type == SINK_SLACK || s->type == SINK_WEBHOOK) {
-        const char *hidden = sink_url_secret(s->url);
-        if (hidden)
-            s->secrets[n++] = hidden;
-    }
-    if (s->secret)
-        s->secrets[n++] = s->secret;
-    if (s->page_id)
-        s->secrets[n++] = s->page_id;
-    s->secrets[n] = NULL;
+    s->secrets[0] = NULL;
+    if (s->type == FILE_SINK_TYPE)
+        return;
+    struct sink_target t = {.type = (enum sink_type)s->type, .url = s->url, .secret = s->secret,
+                            .page_id = s->page_id, .public_url_prefix = s->public_url_prefix};
+    sink_target_secrets(&t, s->secrets);
 }
 
 /* The sinks of DESIGN.md's table: the environment wins over the config file,
@@ -269,8 +277,13 @@ static void load_sinks(struct outbox *ob, const struct config *c)
             set_problem(s, "the URL is not an http(s) URL");
     }
     add_sink(ob, FILE_SINK_TYPE, OUTBOX_FILE_SINK);
-    for (size_t i = 0; i < ob->nsinks; i++)
+    for (size_t i = 0; i < ob->nsinks; i++) {
+        struct buf name = BUF_INIT;
+        buf_printf(&name, "sinks.%s.public_url_prefix", ob->sinks[i].name);
+        ob->sinks[i].public_url_prefix = dup_or_null(config_string(c, name.data));
+        buf_free(&name);
         finish_secrets(&ob->sinks[i]);
+    }
 }
 
 static void wipe_free(char *s)
@@ -289,6 +302,7 @@ static void free_sinks(struct outbox *ob)
         wipe_free(s->secret);
         wipe_free(s->page_id);
         free(s->source);
+        free(s->public_url_prefix);
         free(s->problem);
     }
     ob->nsinks = 0;
@@ -322,12 +336,16 @@ static void written_free(struct written *w)
     free(w->event_id);
     free(w->reason);
     free(w->remote_id);
+    free(w->remote_update);
+    free(w->remote_update_at);
 }
 
 static void flight_free(struct flight *f)
 {
     free(f->event_id);
     free(f->expect);
+    free(f->expect_status);
+    free(f->shown_url);
 }
 
 static void free_entries(struct outbox *ob)
@@ -359,6 +377,8 @@ void outbox_free(struct outbox *ob)
     if (ob->lock_fd >= 0)
         close(ob->lock_fd);   /* releases the flock */
     free(ob->remote_id);
+    free(ob->mark_update);
+    free(ob->mark_at);
     free(ob->id);
     free(ob->log_path);
     free(ob->updates_path);
@@ -467,12 +487,23 @@ static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 
 static void apply_record(struct outbox *ob, const struct record *r)
 {
-    if (r->remote_id && !ob->remote_id && ob->sinks[r->sink].type == SINK_STATUSPAGE &&
-        sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
+    bool statuspage = ob->sinks[r->sink].type == SINK_STATUSPAGE;
+    if (r->remote_id && !ob->remote_id && statuspage && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
         ob->remote_id = xstrdup(r->remote_id);
+    /* the newest record that saw Statuspage's updates marks what is known
+     * to be there: an update checked later must be newer than that */
+    if (statuspage && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
+        strlen(r->remote_update_at) < STAMP_TEXT_MAX) {
+        free(ob->mark_update);
+        free(ob->mark_at);
+        ob->mark_update = xstrdup(r->remote_update);
+        ob->mark_at = xstrdup(r->remote_update_at);
+    }
     struct entry *e = find_entry(ob, r->event_id, r->sink);
     if (!e)
         return;
+    if (r->started > 0 && (e->started == 0 || r->started < e->started))
+        e->started = r->started;
     /* Records of one item come in order; an equal key is a later word on the
      * same attempt (a check's outcome after the attempt's). */
     if (e->seen && (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))
@@ -485,7 +516,11 @@ static void apply_record(struct outbox *ob, const struct record *r)
     e->next_at = r->next_at;
     e->status = r->status;
     free(e->reason);
-    e->reason = xstrdup(r->reason ? r->reason : "");
+    /* scrubbed again as it is read: a record written by an older warroom, or
+     * by hand, must not show a secret either */
+    struct buf clean = BUF_INIT;
+    sink_scrub(&clean, r->reason ? r->reason : "", ob->sinks[r->sink].secrets);
+    e->reason = buf_detach(&clean);
 }
 
 static bool record_from_event(const struct outbox *ob, const struct event *ev, struct record *r)
@@ -503,9 +538,12 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     r->status = event_int(ev, "status", &v) && v >= 0 && v < 1000 ? (long)v : 0;
     r->reason = event_str(ev, "error");
     r->remote_id = event_str(ev, "remote_id");
-    const char *next = event_str(ev, "next_at");
+    r->remote_update = event_str(ev, "remote_update");
+    r->remote_update_at = event_str(ev, "remote_update_at");
+    const char *next = event_str(ev, "next_at"), *started = event_str(ev, "started");
     int64_t t;
     r->next_at = next && stamp_parse_iso(&t, next) == 0 ? t : 0;
+    r->started = r->rank == RANK_ATTEMPTING && started && stamp_parse_iso(&t, started) == 0 ? t : 0;
     return true;
 }
 
@@ -624,6 +662,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
     item->runbook_url = config_string(ob->config, "runbook_url");
     item->dashboard_url = config_string(ob->config, "dashboard_url");
     item->at_ms = ev->at;
+    item->event_id = ev->id;
     switch (kind) {
     case PUBLISH_DECLARE:
         item->state = PUBLISH_STATE_INVESTIGATING;
@@ -682,6 +721,7 @@ static void target_of(struct sink_target *t, const struct sink_conf *s)
     t->secret = s->secret;
     t->page_id = s->page_id;
     t->source = s->source;
+    t->public_url_prefix = s->public_url_prefix;
 }
 
 /* ---- appending records ---- */
@@ -707,11 +747,15 @@ static int append_record(struct outbox *ob, const struct record *r)
     if (r->state == OUTBOX_RETRYING)
         event_draft_str(&d, "next_at", stamp_format_iso(iso, r->next_at));
     if (r->state == OUTBOX_UNCONFIRMED)
-        event_draft_str(&d, "started", stamp_format_iso(iso, outbox_clock_ms()));
+        event_draft_str(&d, "started", stamp_format_iso(iso, r->started > 0 ? r->started : outbox_clock_ms()));
     if (r->unconfirmed)
         event_draft_bool(&d, "unconfirmed", true);
     if (r->remote_id)
         event_draft_str(&d, "remote_id", r->remote_id);
+    if (r->remote_update && r->remote_update_at) {
+        event_draft_str(&d, "remote_update", r->remote_update);
+        event_draft_str(&d, "remote_update_at", r->remote_update_at);
+    }
     int rc = log_open(&log, ob->log_path);
     if (rc == 0) {
         rc = log_append(&log, &d);
@@ -728,6 +772,8 @@ static int append_record(struct outbox *ob, const struct record *r)
     o->r.event_id = o->event_id = xstrdup(r->event_id);
     o->r.reason = o->reason = dup_or_null(r->reason);
     o->r.remote_id = o->remote_id = dup_or_null(r->remote_id);
+    o->r.remote_update = o->remote_update = dup_or_null(r->remote_update);
+    o->r.remote_update_at = o->remote_update_at = dup_or_null(r->remote_update_at);
     apply_record(ob, &o->r);
     return 0;
 }
@@ -768,9 +814,31 @@ static void render_update(struct buf *out, const struct outbox *ob, const struct
     buf_adds(out, "\n");
 }
 
+/* Writes all of DATA at the end of FD: a short write is continued, and only
+ * write's own failure (with its errno) or a write of nothing is an error. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = ENOSPC;   /* a write that takes nothing: the disk is full */
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 /* Appends the update to updates.md once: a marker naming the event closes
  * each section, so a crash between the write and its delivery record does not
- * write it twice. */
+ * write it twice. A write that fails is taken back (the file cut to where it
+ * was), so the retry leaves one copy; a section torn by a crash (the start of
+ * this very section after the last complete one) is replaced, not repeated. */
 static int write_update(struct outbox *ob, const struct incident *inc, struct entry *e)
 {
     struct buf existing = BUF_INIT, section = BUF_INIT, marker = BUF_INIT;
@@ -792,13 +860,37 @@ static int write_update(struct outbox *ob, const struct incident *inc, struct en
         goto done;
     }
     if (!existing.data || !strstr(existing.data, marker.data)) {
-        if (existing.len == 0)
-            buf_printf(&section, "# Status updates: %s\n\n", inc->id);
+        /* where the last complete section (or the file's heading) ends */
+        size_t whole = 0;
+        const char *p = existing.data;
+        for (const char *m; p && (m = strstr(p, " -->\n\n")); p = m + 1)
+            whole = (size_t)(m - existing.data) + 6;
+        struct buf heading = BUF_INIT;
+        buf_printf(&heading, "# Status updates: %s\n\n", inc->id);
+        if (whole == 0 && existing.len >= heading.len && memcmp(existing.data, heading.data, heading.len) == 0)
+            whole = heading.len;
+        if (whole == 0)
+            buf_add(&section, heading.data, heading.len);
+        buf_free(&heading);
         render_update(&section, ob, inc, e->ev, event_str(e->ev, "state"), te ? te->text : event_str(e->ev, "text"));
         buf_add(&section, marker.data, marker.len);
         buf_adds(&section, "\n\n");
-        if (write(fd, section.data, section.len) != (ssize_t)section.len || fdatasync(fd) < 0) {
+        size_t tail = existing.len - whole;
+        off_t keep = (off_t)existing.len;
+        if (tail && tail < section.len && memcmp(existing.data + whole, section.data, tail) == 0) {
+            keep = (off_t)whole;   /* our own torn start: write it whole instead */
+            if (ftruncate(fd, keep) < 0) {
+                rc = error_set_errno("cannot repair %s", ob->updates_path);
+                goto done;
+            }
+        }
+        if (write_all(fd, section.data, section.len) < 0 || fdatasync(fd) < 0) {
             rc = error_set_errno("cannot write %s", ob->updates_path);
+            int saved = errno;
+            /* take back what did get written, so a retry writes it once */
+            if (ftruncate(fd, keep) == 0)
+                (void)fdatasync(fd);
+            errno = saved;
             goto done;
         }
     }
@@ -816,11 +908,13 @@ done:
 
 /* ---- starting requests ---- */
 
-static void add_flight(struct outbox *ob, const struct entry *e, unsigned attempt, enum op op, bool create,
-                       char *expect, uint64_t tag)
+/* Takes EXPECT, EXPECT_STATUS and SHOWN_URL. */
+static struct flight *add_flight(struct outbox *ob, const struct entry *e, unsigned attempt, enum op op,
+                                 bool create, char *expect, uint64_t tag)
 {
     ob->flights = xrealloc(ob->flights, (ob->nflights + 1) * sizeof *ob->flights);
     struct flight *f = &ob->flights[ob->nflights++];
+    memset(f, 0, sizeof *f);
     ob->flights_gen++;
     f->tag = tag;
     f->event_id = xstrdup(e->event_id);
@@ -829,6 +923,8 @@ static void add_flight(struct outbox *ob, const struct entry *e, unsigned attemp
     f->op = op;
     f->create = create;
     f->expect = expect;
+    f->started = e->started;
+    return f;
 }
 
 static int ensure_engine(struct outbox *ob)
@@ -850,20 +946,20 @@ static char *statuspage_field(const char *body, const char *key)
 static int start_check(struct outbox *ob, const struct sink_conf *s, struct entry *e, const struct sink_request *built)
 {
     struct buf url = BUF_INIT, auth = BUF_INIT;
-    const char *base = s->url;
-    size_t n = strlen(base);
     bool create = ob->remote_id == NULL;
     char *expect = statuspage_field(built->body, create ? "name" : "body");
+    char *status = statuspage_field(built->body, "status");
+    struct sink_target t;
     int rc = -1;
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    buf_add(&url, base, n);
+    target_of(&t, s);
+    /* a creation is looked for by name (Statuspage searches names), then
+     * told apart by its tag and its age; an update by the incident's own */
+    if (sink_statuspage_url(&url, s->url, s->page_id, create ? NULL : ob->remote_id) < 0)
+        goto done;
     if (create) {
         char *q = curl_easy_escape(NULL, expect ? expect : "", 0);
-        buf_printf(&url, "/v1/pages/%s/incidents?q=%s&limit=100", s->page_id, q ? q : "");
+        buf_printf(&url, "?q=%s&limit=100", q ? q : "");
         curl_free(q);
-    } else {
-        buf_printf(&url, "/v1/pages/%s/incidents/%s", s->page_id, ob->remote_id);
     }
     buf_printf(&auth, "Authorization: OAuth %s", s->secret);
     const char *headers[1] = {auth.data};
@@ -872,20 +968,25 @@ static int start_check(struct outbox *ob, const struct sink_conf *s, struct entr
         .connect_timeout_ms = ob->connect_timeout_ms, .total_timeout_ms = ob->total_timeout_ms,
         .tag = ++ob->next_tag,
     };
-    if (!expect) {
+    if (!expect || !status) {
         rc = error_set("statuspage: could not tell what to look for");
         goto done;
     }
     if (ensure_engine(ob) < 0 || deliver_add(ob->engine, &req) < 0)
         goto done;
-    add_flight(ob, e, e->attempt, create ? OP_CHECK_CREATE : OP_CHECK_UPDATE, create, expect, req.tag);
-    expect = NULL;
+    struct flight *f = add_flight(ob, e, e->attempt, create ? OP_CHECK_CREATE : OP_CHECK_UPDATE, create, expect,
+                                  req.tag);
+    f->expect_status = status;
+    f->shown_url = sink_mask_target_url(&t, url.data);
+    expect = status = NULL;
     e->state = OUTBOX_SENDING;
     rc = 0;
 done:
     free(expect);
+    free(status);
     buf_free(&url);
-    memset(auth.data, 0, auth.len);
+    if (auth.data)
+        memset(auth.data, 0, auth.len);
     buf_free(&auth);
     return rc;
 }
@@ -924,7 +1025,8 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
             /* Written before the request leaves: if we die before its outcome,
              * the next run checks instead of sending it again. */
             struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = attempt,
-                               .rank = RANK_ATTEMPTING, .state = OUTBOX_UNCONFIRMED};
+                               .rank = RANK_ATTEMPTING, .state = OUTBOX_UNCONFIRMED,
+                               .started = outbox_clock_ms()};
             rc = append_record(ob, &r);
         }
         struct deliver_request req;
@@ -933,7 +1035,8 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         req.total_timeout_ms = ob->total_timeout_ms;
         req.tag = ++ob->next_tag;
         if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
-            add_flight(ob, e, attempt, OP_SEND, statuspage && !ob->remote_id, NULL, req.tag);
+            struct flight *f = add_flight(ob, e, attempt, OP_SEND, statuspage && !ob->remote_id, NULL, req.tag);
+            f->shown_url = sink_mask_target_url(&t, built.url);
             e->state = OUTBOX_SENDING;
         }
     }
@@ -1078,60 +1181,6 @@ static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight
     return NULL;
 }
 
-/* Statuspage's search reply: the newest incident named NAME into *FOUND
- * (NULL when none is). False when the reply is not a list of incidents: then
- * nothing can be concluded. */
-static bool find_by_name(char **out, const char *body, size_t len, const char *name)
-{
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, 0, &jerr), *inc;
-    size_t i;
-    char *found = NULL, *found_at = NULL;
-    *out = NULL;
-    if (!json_is_array(doc)) {
-        json_decref(doc);
-        return false;
-    }
-    json_array_foreach(doc, i, inc) {
-        const char *n = json_string_value(json_object_get(inc, "name"));
-        const char *id = json_string_value(json_object_get(inc, "id"));
-        const char *at = json_string_value(json_object_get(inc, "created_at"));
-        if (!n || strcmp(n, name) != 0 || !sink_is_token(id, SINK_REMOTE_ID_MAX))
-            continue;
-        if (!found || (at && found_at && strcmp(at, found_at) > 0)) {
-            free(found);
-            free(found_at);
-            found = xstrdup(id);
-            found_at = dup_or_null(at);
-        }
-    }
-    free(found_at);
-    json_decref(doc);
-    *out = found;
-    return true;
-}
-
-/* Whether the incident in Statuspage's reply already shows an update TEXT
- * (*FOUND); false when the reply is not an incident. */
-static bool has_update(bool *found, const char *body, size_t len, const char *text)
-{
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, 0, &jerr), *u;
-    size_t i;
-    *found = false;
-    if (!json_is_array(json_object_get(doc, "incident_updates"))) {
-        json_decref(doc);
-        return false;
-    }
-    json_array_foreach(json_object_get(doc, "incident_updates"), i, u) {
-        const char *b = json_string_value(json_object_get(u, "body"));
-        if (b && strcmp(b, text) == 0)
-            *found = true;
-    }
-    json_decref(doc);
-    return true;
-}
-
 static int handle_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res, int64_t now)
 {
     const struct sink_conf *s = &ob->sinks[f->sink];
@@ -1139,20 +1188,27 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
                        .status = res->http_status};
     char *remote = NULL;
-    enum sink_outcome outcome = sink_classify((enum sink_type)s->type, res, s->secrets, &reason);
+    enum sink_outcome outcome = sink_classify_at((enum sink_type)s->type, res, s->secrets, f->shown_url, &reason);
+    char *newest_id = NULL, newest_at[STAMP_TEXT_MAX];
+    int64_t newest_ms;
     bool ok2xx = res->error == DELIVER_OK && res->http_status >= 200 && res->http_status <= 299;
     /* The request may have arrived although no answer came back. */
     bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
     int rc;
 
     if (f->op == OP_CHECK_CREATE || f->op == OP_CHECK_UPDATE) {
-        bool there = false, understood = false;
+        int found = -1;
         if (ok2xx && f->op == OP_CHECK_CREATE) {
-            understood = find_by_name(&remote, res->body, res->body_len, f->expect);
-            there = remote != NULL;
+            found = sink_statuspage_find_created(&remote, res->body, res->body_len, f->expect, ob->id, f->event_id,
+                                                 f->started);
         } else if (ok2xx) {
-            understood = has_update(&there, res->body, res->body_len, f->expect);
+            struct sink_statuspage_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
+                                                .status = f->expect_status, .started = f->started,
+                                                .mark_id = ob->mark_update, .mark_at = ob->mark_at};
+            found = sink_statuspage_update_arrived(res->body, res->body_len, &sent);
         }
+        error_clear();
+        bool there = found > 0, understood = found >= 0;
         if (ok2xx && !understood) {
             buf_reset(&reason);
             buf_printf(&reason, "could not check whether it arrived: HTTP %ld with an unexpected reply",
@@ -1164,6 +1220,11 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
             if (there) {
                 r.state = OUTBOX_SENT;
                 r.remote_id = remote;
+                if (f->op == OP_CHECK_UPDATE &&
+                    sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
+                    r.remote_update = newest_id;
+                    r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
+                }
                 buf_reset(&reason);
                 buf_adds(&reason, "it had arrived (checked after an unconfirmed attempt)");
             } else {
@@ -1183,6 +1244,13 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         }
     } else if (outcome == SINK_DELIVERED) {
         r.state = OUTBOX_SENT;
+        if (s->type == SINK_STATUSPAGE) {
+            /* what is now known to be there, for a later check */
+            if (sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
+                r.remote_update = newest_id;
+                r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
+            }
+        }
         if (f->create) {
             if (sink_statuspage_incident_id(&remote, res->body, res->body_len) < 0) {
                 /* Created, but we cannot tell which: find it by name next. */
@@ -1202,6 +1270,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     }
     r.reason = reason.data;
     rc = append_record(ob, &r);
+    free(newest_id);
     free(remote);
     buf_free(&reason);
     return rc;
@@ -1463,7 +1532,7 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
             p->problem = buf_detach(&problem);
         } else {
             p->method = xstrdup(built.method);
-            char *masked = sink_mask_url(built.url);
+            char *masked = sink_mask_target_url(&t, built.url);
             sink_scrub(&problem, masked, sc->secrets);
             free(masked);
             p->target = buf_detach(&problem);

@@ -255,22 +255,29 @@ void sink_request_view(struct deliver_request *req, const struct sink_request *r
     req->body_len = r->body_len;
 }
 
-static int build_statuspage_url(struct buf *url, const struct sink_target *t, const char *remote_id)
+int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id)
 {
-    const char *base = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
+    if (!base || !*base)
+        base = SINK_STATUSPAGE_URL;
     if (!sink_is_web_url(base))
         return error_set("statuspage: the API URL must be an http(s) URL");
-    if (!sink_is_token(t->page_id, SINK_REMOTE_ID_MAX))
+    if (!sink_is_token(page_id, SINK_REMOTE_ID_MAX))
         return error_set("statuspage: the page id is missing or malformed");
     if (remote_id && !sink_is_token(remote_id, SINK_REMOTE_ID_MAX))
         return error_set("statuspage: the recorded incident id is malformed");
+    /* Atlassian documents the base as ".../v1"; the bare host is what people
+     * copy from the address bar. Both mean the same API. */
     size_t n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
         n--;
-    buf_add(url, base, n);
-    buf_printf(url, "/v1/pages/%s/incidents", t->page_id);
+    if (n >= 3 && memcmp(base + n - 3, "/v1", 3) == 0)
+        n -= 3;
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    buf_add(out, base, n);
+    buf_printf(out, "/v1/pages/%s/incidents", page_id);
     if (remote_id)
-        buf_printf(url, "/%s", remote_id);
+        buf_printf(out, "/%s", remote_id);
     return 0;
 }
 
@@ -309,7 +316,7 @@ int sink_build_request(struct sink_request *out, const struct sink_target *t,
             rc = error_set("statuspage: the API key is missing or malformed");
             goto done;
         }
-        rc = build_statuspage_url(&url, t, remote_id);
+        rc = sink_statuspage_url(&url, t->url, t->page_id, remote_id);
         if (rc < 0)
             goto done;
         if (remote_id)
@@ -346,14 +353,15 @@ done:
 /* ---- URLs and secrets ---- */
 
 #define MASK "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  /* ••• */
+#define SLACK_PUBLIC_PREFIX "https://hooks.slack.com/services"
+#define STATUSPAGE_PUBLIC_PREFIX "https://api.statuspage.io/v1"
 
-/* Splits URL into the parts sink_mask_url keeps. Returns false for anything
- * that is not scheme://authority[...]. */
+/* Splits URL at the parts sink_mask_url treats apart. Returns false for
+ * anything that is not scheme://authority[...]. */
 struct url_parts {
     size_t scheme_end;   /* index of ':' in "://" */
     size_t host;         /* after the user info */
     size_t host_end;     /* end of authority */
-    size_t keep_end;     /* end of what is shown (host_end, or after a first segment) */
 };
 
 static bool url_split(const char *url, struct url_parts *p)
@@ -373,44 +381,35 @@ static bool url_split(const char *url, struct url_parts *p)
         if (url[i] == '@')
             p->host = i + 1;
     p->host_end = end;
-    p->keep_end = end;
-    if (p->host == end)
-        return false;
-
-    /* A short, lower-case, word-like first segment ("services", "v2", "hooks")
-     * is shown; anything that could be a token is not. */
-    if (url[end] == '/') {
-        size_t seg = end + 1, n = strcspn(url + seg, "/?#"), digits = 0;
-        bool word = n > 0 && n <= 16;
-        for (size_t i = 0; word && i < n; i++) {
-            char c = url[seg + i];
-            if (c >= '0' && c <= '9')
-                digits++;
-            else if (!((c >= 'a' && c <= 'z') || c == '-' || c == '_' || c == '.'))
-                word = false;
-        }
-        if (word && digits <= 2)
-            p->keep_end = seg + n;
-    }
-    return true;
+    return p->host != end;
 }
 
-char *sink_mask_url(const char *url)
+char *sink_mask_url_keeping(const char *url, size_t prefix_len)
 {
     struct url_parts p;
     struct buf out = BUF_INIT;
     if (!url || !url_split(url, &p))
         return xstrdup(MASK);
+    /* A public prefix never reaches into the user info, and covers the host. */
+    size_t keep = p.host_end;
+    if (prefix_len > keep && p.host == p.scheme_end + 3 && prefix_len <= strlen(url))
+        keep = prefix_len;
     text_clean(&out, url, p.scheme_end + 3, 0);
     if (p.host != p.scheme_end + 3)
         buf_adds(&out, MASK "@");
-    text_clean(&out, url + p.host, p.keep_end - p.host, 0);
-    if (url[p.keep_end]) {
-        char c = url[p.keep_end];
-        buf_addc(&out, c == '?' || c == '#' ? c : '/');
+    text_clean(&out, url + p.host, keep - p.host, 0);
+    if (url[keep]) {
+        char c = url[keep];
+        if (url[keep - 1] != '/')
+            buf_addc(&out, c == '?' || c == '#' ? c : '/');
         buf_adds(&out, MASK);
     }
     return buf_detach(&out);
+}
+
+char *sink_mask_url(const char *url)
+{
+    return sink_mask_url_keeping(url, 0);
 }
 
 const char *sink_url_secret(const char *url)
@@ -420,27 +419,366 @@ const char *sink_url_secret(const char *url)
         return url;
     if (p.host != p.scheme_end + 3)
         return url + p.scheme_end + 3;
-    return url[p.keep_end] ? url + p.keep_end : NULL;
+    return url[p.host_end] ? url + p.host_end : NULL;
+}
+
+/* Length of PREFIX when it is a prefix of URL ending at a boundary (the end,
+ * '/', '?' or '#' follows it, or it ends in '/'), else 0. */
+static size_t prefix_of(const char *url, const char *prefix)
+{
+    if (!url || !prefix || !*prefix)
+        return 0;
+    size_t n = strlen(prefix);
+    if (strncmp(url, prefix, n) != 0)
+        return 0;
+    char next = url[n];
+    if (next && next != '/' && next != '?' && next != '#' && prefix[n - 1] != '/')
+        return 0;
+    return n;
+}
+
+/* What each provider publishes of its own URLs: the part of a URL that is
+ * the provider's documentation, not the user's secret. */
+static size_t provider_public_prefix(enum sink_type type, const char *url)
+{
+    switch (type) {
+    case SINK_SLACK:
+        return prefix_of(url, SLACK_PUBLIC_PREFIX);
+    case SINK_PAGERDUTY:
+        return prefix_of(url, SINK_PAGERDUTY_URL);
+    case SINK_STATUSPAGE: {
+        size_t n = prefix_of(url, STATUSPAGE_PUBLIC_PREFIX);
+        return n ? n : prefix_of(url, SINK_STATUSPAGE_URL);
+    }
+    case SINK_WEBHOOK:
+        break;
+    }
+    return 0;
+}
+
+size_t sink_public_prefix(const struct sink_target *t)
+{
+    struct url_parts p;
+    if (!t->url || !url_split(t->url, &p))
+        return 0;
+    size_t n = prefix_of(t->url, t->public_url_prefix);
+    /* the user info is never public, and the prefix must cover the host */
+    if (n && p.host == p.scheme_end + 3 && n >= p.host_end)
+        return n;
+    return provider_public_prefix(t->type, t->url);
+}
+
+size_t sink_target_secrets(const struct sink_target *t, const char **out)
+{
+    size_t n = 0;
+    const char *hidden = t->url ? sink_url_secret(t->url) : NULL;
+    size_t pub = sink_public_prefix(t);
+    if (hidden && pub && (size_t)(hidden - t->url) < pub)
+        hidden = t->url[pub] ? t->url + pub : NULL;
+    if (hidden && *hidden)
+        out[n++] = hidden;
+    if (t->secret && *t->secret)
+        out[n++] = t->secret;
+    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id)
+        out[n++] = t->page_id;
+    out[n] = NULL;
+    return n;
+}
+
+char *sink_mask_target_url(const struct sink_target *t, const char *url)
+{
+    if (!url)
+        return xstrdup(MASK);
+    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id) {
+        /* Statuspage's own path is documentation; only the page id in it is
+         * the user's. */
+        struct buf base = BUF_INIT, out = BUF_INIT;
+        const char *given = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
+        if (sink_statuspage_url(&base, t->url, t->page_id, NULL) == 0) {
+            size_t api = base.len - strlen("/v1/pages/") - strlen(t->page_id) - strlen("/incidents");
+            if (strncmp(url, base.data, base.len) == 0 && strncmp(given, url, api) == 0) {
+                struct sink_target b = *t;
+                char *cut = xstrdup(url);
+                cut[api] = '\0';
+                b.url = cut;
+                char *head = sink_mask_url_keeping(cut, sink_public_prefix(&b));
+                free(cut);
+                buf_adds(&out, head);
+                free(head);
+                buf_adds(&out, "/v1/pages/" MASK "/incidents");
+                const char *rest = url + base.len;
+                size_t path = strcspn(rest, "?#");
+                text_clean(&out, rest, path, 0);
+                if (rest[path])
+                    buf_printf(&out, "%c" MASK, rest[path]);
+                buf_free(&base);
+                return buf_detach(&out);
+            }
+        }
+        buf_free(&base);
+        buf_free(&out);
+    }
+    struct sink_target u = *t;
+    u.url = url;
+    return sink_mask_url_keeping(url, sink_public_prefix(&u));
+}
+
+/* ---- scrubbing ---- */
+
+/* TEXT decoded the ways a server may echo a secret, and lower-cased: byte i
+ * of the folded text came from TEXT[from[i] .. from[i + 1]). */
+struct folded {
+    unsigned char *c;
+    size_t *from;   /* n + 1 entries */
+    size_t n;
+};
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int hex_at(const char *s, size_t len, size_t i, size_t n)
+{
+    int v = 0;
+    if (i + n > len)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        int h = hex_value(s[i + k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* One encoded character at S[I]: its value into *C, its length returned
+ * (1 for a plain byte). */
+static size_t decode_one(const char *s, size_t len, size_t i, unsigned char *c)
+{
+    int v;
+    if (s[i] == '%' && (v = hex_at(s, len, i + 1, 2)) >= 0) {
+        int w;
+        if (v == '%' && (w = hex_at(s, len, i + 3, 2)) >= 0) {   /* %252F: encoded twice */
+            *c = (unsigned char)w;
+            return 5;
+        }
+        *c = (unsigned char)v;
+        return 3;
+    }
+    if (s[i] == '\\' && i + 1 < len) {
+        char n = s[i + 1];
+        if (n == '/' || n == '\\' || n == '"' || n == '\'') {
+            *c = (unsigned char)n;
+            return 2;
+        }
+        if (n == 'u' && (v = hex_at(s, len, i + 2, 4)) >= 0 && v < 0x80) {
+            *c = (unsigned char)v;
+            return 6;
+        }
+        if (n == 'x' && (v = hex_at(s, len, i + 2, 2)) >= 0) {
+            *c = (unsigned char)v;
+            return 4;
+        }
+    }
+    if (s[i] == '&') {
+        static const struct {
+            const char *name;
+            char c;
+        } entities[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''},
+                        {"&sol;", '/'}};
+        for (size_t k = 0; k < sizeof entities / sizeof entities[0]; k++) {
+            size_t n = strlen(entities[k].name);
+            if (i + n <= len && strncasecmp(s + i, entities[k].name, n) == 0) {
+                *c = (unsigned char)entities[k].c;
+                return n;
+            }
+        }
+        if (i + 3 < len && s[i + 1] == '#') {
+            size_t j = i + 2;
+            bool hex = s[j] == 'x' || s[j] == 'X';
+            int value = 0, digits = 0;
+            j += hex;
+            for (; j < len && digits < 6; j++, digits++) {
+                int h = hex ? hex_value(s[j]) : (s[j] >= '0' && s[j] <= '9' ? s[j] - '0' : -1);
+                if (h < 0)
+                    break;
+                value = value * (hex ? 16 : 10) + h;
+            }
+            if (digits && j < len && s[j] == ';' && value < 0x80) {
+                *c = (unsigned char)value;
+                return j + 1 - i;
+            }
+        }
+    }
+    *c = (unsigned char)s[i];
+    return 1;
+}
+
+static void fold(struct folded *f, const char *s, size_t len, bool decode)
+{
+    f->c = xmalloc(len + 1);
+    f->from = xmalloc((len + 1) * sizeof *f->from);
+    f->n = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c;
+        size_t n = decode ? decode_one(s, len, i, &c) : (c = (unsigned char)s[i], 1);
+        f->c[f->n] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        f->from[f->n++] = i;
+        i += n;
+    }
+    f->from[f->n] = len;
+}
+
+static void folded_free(struct folded *f)
+{
+    free(f->c);
+    free(f->from);
+}
+
+/* Fixed-length pieces ("grams") of the secrets, in an open-addressing set. */
+struct grams {
+    uint64_t *slot;   /* 0: empty; else the gram's bytes with its length on top */
+    size_t cap;
+    unsigned lengths; /* bit L set: grams of length L are in the set */
+};
+
+static uint64_t gram_key(const unsigned char *s, size_t n)
+{
+    uint64_t k = (uint64_t)n << 56;
+    for (size_t i = 0; i < n; i++)
+        k |= (uint64_t)s[i] << (8 * i);
+    return k;
+}
+
+static size_t gram_hash(uint64_t k, size_t cap)
+{
+    k ^= k >> 33;
+    k *= UINT64_C(0xff51afd7ed558ccd);
+    k ^= k >> 33;
+    return (size_t)k & (cap - 1);
+}
+
+static void grams_add(struct grams *g, const unsigned char *s, size_t len, size_t n)
+{
+    g->lengths |= 1u << n;
+    for (size_t i = 0; i + n <= len; i++) {
+        uint64_t k = gram_key(s + i, n);
+        size_t h = gram_hash(k, g->cap);
+        while (g->slot[h] && g->slot[h] != k)
+            h = (h + 1) & (g->cap - 1);
+        g->slot[h] = k;
+    }
+}
+
+static bool grams_has(const struct grams *g, const unsigned char *s, size_t n)
+{
+    uint64_t k = gram_key(s, n);
+    for (size_t h = gram_hash(k, g->cap); g->slot[h]; h = (h + 1) & (g->cap - 1))
+        if (g->slot[h] == k)
+            return true;
+    return false;
+}
+
+static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The base64 characters that SECRET alone decides when it starts at byte
+ * offset ALIGN of an encoded stream: what any base64 text holding it shows. */
+static void base64_core(struct buf *out, const char *secret, size_t len, unsigned align)
+{
+    size_t m = align + len, bits = 0, nbits = 0, start = (align * 8 + 5) / 6, end = m * 8 / 6, k = 0;
+    for (size_t i = 0; i < m; i++) {
+        bits = (bits << 8) | (i < align ? 0u : (unsigned char)secret[i - align]);
+        nbits += 8;
+        while (nbits >= 6) {
+            nbits -= 6;
+            char c = b64_std[(bits >> nbits) & 63];
+            if (k >= start && k < end)
+                buf_addc(out, c);
+            k++;
+        }
+        bits &= (1u << nbits) - 1;
+    }
+}
+
+static void add_variant(struct grams *g, const char *s, size_t len, bool decode)
+{
+    struct folded f;
+    fold(&f, s, len, decode);
+    size_t n = f.n < SINK_SCRUB_RUN ? f.n : SINK_SCRUB_RUN;
+    if (n >= 4)
+        grams_add(g, f.c, f.n, n);
+    folded_free(&f);
 }
 
 void sink_scrub(struct buf *out, const char *text, const char *const *secrets)
 {
-    size_t i = 0, len = strlen(text);
-    while (i < len) {
-        size_t hit = 0;
-        for (size_t k = 0; secrets && secrets[k]; k++) {
-            size_t n = strlen(secrets[k]);
-            if (n >= 4 && n <= len - i && memcmp(text + i, secrets[k], n) == 0 && n > hit)
-                hit = n;
-        }
-        if (hit) {
-            buf_adds(out, MASK);
-            i += hit;
-        } else {
-            buf_addc(out, text[i++]);
+    size_t len = strlen(text), total = 0;
+    for (size_t k = 0; secrets && secrets[k]; k++)
+        total += strlen(secrets[k]);
+    if (!total) {
+        buf_add(out, text, len);
+        buf_add(out, "", 0);  /* a valid string even when TEXT was empty */
+        return;
+    }
+    struct grams g = {0};
+    for (g.cap = 64; g.cap < total * 24; g.cap *= 2)
+        ;
+    g.slot = xcalloc(g.cap, sizeof *g.slot);
+    for (size_t k = 0; secrets[k]; k++) {
+        const char *s = secrets[k];
+        size_t n = strlen(s);
+        if (n < 4)
+            continue;   /* too likely to be a word */
+        add_variant(&g, s, n, false);
+        add_variant(&g, s, n, true);    /* a secret that holds escapes itself */
+        if (n >= SINK_SCRUB_RUN) {
+            for (unsigned a = 0; a < 3; a++) {
+                struct buf b64 = BUF_INIT;
+                base64_core(&b64, s, n, a);
+                add_variant(&g, buf_str(&b64), b64.len, false);
+                for (size_t i = 0; i < b64.len; i++)  /* the URL-safe alphabet */
+                    b64.data[i] = b64.data[i] == '+' ? '-' : b64.data[i] == '/' ? '_' : b64.data[i];
+                add_variant(&g, buf_str(&b64), b64.len, false);
+                buf_free(&b64);
+            }
         }
     }
-    buf_add(out, "", 0);  /* a valid string even when TEXT was empty */
+
+    /* Mark every folded byte that lies in a gram of a secret, in the text as
+     * decoded and as it is (so an escape inside a secret still matches). */
+    bool *hit = xcalloc(len + 1, sizeof *hit);
+    for (int pass = 0; pass < 2; pass++) {
+        struct folded f;
+        fold(&f, text, len, pass == 1);
+        for (size_t i = 0; i < f.n; i++) {
+            for (unsigned n = 4; n <= SINK_SCRUB_RUN; n++) {
+                if (!(g.lengths & (1u << n)) || i + n > f.n || !grams_has(&g, f.c + i, n))
+                    continue;
+                for (size_t b = f.from[i]; b < f.from[i + n]; b++)
+                    hit[b] = true;
+            }
+        }
+        folded_free(&f);
+    }
+    for (size_t i = 0; i < len;) {
+        if (!hit[i]) {
+            buf_addc(out, text[i++]);
+            continue;
+        }
+        buf_adds(out, MASK);
+        while (i < len && (hit[i] || ((unsigned char)text[i] & 0xC0) == 0x80))
+            i++;    /* never leave half a character behind */
+    }
+    buf_add(out, "", 0);
+    free(hit);
+    free(g.slot);
 }
 
 /* ---- retries ---- */
@@ -701,6 +1039,13 @@ static const char *transport_words(enum deliver_error e)
 enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result *r,
                                 const char *const *secrets, struct buf *reason)
 {
+    return sink_classify_at(type, r, secrets, NULL, reason);
+}
+
+enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_result *r,
+                                   const char *const *secrets, const char *shown_url,
+                                   struct buf *reason)
+{
     enum sink_outcome outcome;
     struct buf raw = BUF_INIT;
     long st = r->http_status;
@@ -708,6 +1053,8 @@ enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result
     if (r->error != DELIVER_OK) {
         outcome = r->error == DELIVER_REFUSED ? SINK_FAILED : SINK_RETRY;
         buf_adds(&raw, transport_words(r->error));
+        if (shown_url && r->error == DELIVER_CONNECT)
+            buf_printf(&raw, " to %s", shown_url);
         if (r->error_text && *r->error_text) {
             buf_adds(&raw, ": ");
             squeeze_line(&raw, r->error_text, strlen(r->error_text));
@@ -720,6 +1067,9 @@ enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result
         bool again = st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
         outcome = again ? SINK_RETRY : SINK_FAILED;
         buf_printf(&raw, "HTTP %ld", st);
+        /* the address is the likely mistake: say which one was tried */
+        if (shown_url && ((st >= 300 && st <= 399) || st == 404 || st == 405 || st == 410))
+            buf_printf(&raw, " from %s", shown_url);
         if (st >= 300 && st <= 399)
             buf_adds(&raw, " (redirects are not followed)");
         struct buf words = BUF_INIT;

@@ -61,6 +61,7 @@ struct publish_item {
     const char *dashboard_url;
     int64_t at_ms;             /* when it happened, Unix ms UTC; <= 0: not sent */
     const char *event_json;    /* the log event as JSON (generic webhook only) */
+    const char *event_id;      /* the log event's id: Statuspage's metadata tag; NULL: none */
 };
 
 /* Where and as whom to publish. url, secret and page_id are secrets or carry one:
@@ -73,6 +74,8 @@ struct sink_target {
     const char *secret;  /* pagerduty: routing key; statuspage: API key */
     const char *page_id; /* statuspage */
     const char *source;  /* pagerduty payload.source: config, else the host name */
+    const char *public_url_prefix; /* the part of url the user marked as fine to
+                                    * show (see sink_public_prefix); NULL: none */
 };
 
 #define SINK_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
@@ -137,6 +140,12 @@ int sink_build_slack(struct buf *out, const struct publish_item *item);
 int sink_build_pagerduty(struct buf *out, const char *routing_key, const char *source,
                          const struct publish_item *item);
 int sink_build_statuspage(struct buf *out, const struct publish_item *item, bool create);
+
+/* The key of Statuspage's incident metadata under which warroom tags what it
+ * sends: {"incident": the war-room id, "update": the event id}, given an
+ * item's event_id. */
+#define SINK_STATUSPAGE_TAG "warroom"
+
 int sink_build_webhook(struct buf *out, const struct publish_item *item);
 
 /* PagerDuty's event_action for KIND ("trigger", "acknowledge", "resolve"), or
@@ -149,22 +158,93 @@ const char *sink_statuspage_impact(int sev);    /* critical, major, minor, none 
  * nothing in it can mention, notify or link. */
 void sink_slack_escape(struct buf *out, const char *text, size_t len);
 
+/* After a Statuspage request whose answer was lost, whether it arrived: by
+ * identity, never by words alone (templates make equal bodies common). */
+
+/* In the search reply BODY (GET .../incidents?q=NAME) after an unconfirmed
+ * creation: the incident that attempt made into *OUT (caller frees). Ours is
+ * one named NAME and tagged with INCIDENT_ID and EVENT_ID; failing a tag (a
+ * server that drops metadata), the earliest one of that name created no
+ * earlier than STARTED (Unix ms, when the first attempt left), never an older
+ * one: last month's "Checkout failing" is somebody else's. Returns 1 when
+ * found, 0 when it is not there, < 0 (error set) when the reply is not a
+ * list: then nothing can be concluded. */
+int sink_statuspage_find_created(char **out, const char *body, size_t len, const char *name,
+                                 const char *incident_id, const char *event_id, int64_t started);
+
+/* What an unconfirmed PATCH sent, and what is known to be there already: the
+ * newest update seen in a reply to a delivered request (MARK_ID made at
+ * MARK_AT, Statuspage's own clock; NULL when none was). */
+struct sink_statuspage_sent {
+    const char *incident_id, *event_id;  /* the tag */
+    const char *body, *status;           /* what the update said */
+    int64_t started;                     /* when the first attempt left */
+    const char *mark_id, *mark_at;
+};
+
+/* Whether the incident in BODY (GET .../incidents/ID) shows that update: its
+ * tag names it, or it has an update of that status and body newer than the
+ * mark (without a mark: made no earlier than STARTED). An earlier update with
+ * the same words does not count. 1, 0, or < 0 when the reply is not an
+ * incident. */
+int sink_statuspage_update_arrived(const char *body, size_t len, const struct sink_statuspage_sent *sent);
+
+/* The newest of the incident updates in BODY (a created or patched incident):
+ * its id into *ID (caller frees) and its time into *AT. 1, or 0 when there is
+ * none that can be read. */
+int sink_statuspage_newest_update(char **id, int64_t *at, const char *body, size_t len);
+
 /* Reads the created incident's id from Statuspage's reply. *OUT (caller frees)
  * is 1..SINK_REMOTE_ID_MAX characters from [A-Za-z0-9_-]. 0, or < 0. */
 int sink_statuspage_incident_id(char **out, const char *body, size_t len);
 
-/* URL for display: scheme, host and port kept, at most one short, word-like
- * first path segment kept, everything else (user info, the rest of the path,
- * query, fragment) shown as "•••". Never NULL; caller frees. */
+/* URL for display: scheme, host and port kept, everything after them (the
+ * path, query and fragment) shown as "/•••", user info as "•••@". Never NULL;
+ * caller frees. */
 char *sink_mask_url(const char *url);
+
+/* The same, but the first PREFIX_LEN bytes of URL (a public prefix, see
+ * sink_public_prefix) are shown as they are. */
+char *sink_mask_url_keeping(const char *url, size_t prefix_len);
 
 /* Where the part of URL that sink_mask_url hides starts (NULL when it hides
  * nothing after the host): what must never be printed. */
 const char *sink_url_secret(const char *url);
 
-/* Appends TEXT with every occurrence of each of the NULL-terminated SECRETS
- * (those shorter than 4 bytes are ignored) replaced by "•••". */
+/* How much of T's configured URL may be shown: the user's public_url_prefix
+ * when it is a prefix of the URL that covers at least scheme://host and ends
+ * where a path segment, the query or the fragment begins (anything else is
+ * ignored: everything stays masked), else what the provider publishes itself
+ * (Slack's "https://hooks.slack.com/services", PagerDuty's default events URL,
+ * Statuspage's "https://api.statuspage.io/v1"). 0 when nothing is public. */
+size_t sink_public_prefix(const struct sink_target *t);
+
+/* The parts of T that are secret, pointers into T's strings, NULL-terminated
+ * in OUT (room for SINK_SECRETS_MAX + 1): the key, the page id, and what the
+ * URL hides beyond its public part. Returns how many. */
+#define SINK_SECRETS_MAX 4
+size_t sink_target_secrets(const struct sink_target *t, const char **out);
+
+/* A request URL built for T, for people: the public prefix kept, the rest
+ * masked; for Statuspage its API path is shown with the page id masked
+ * ("https://api.statuspage.io/v1/pages/•••/incidents/abc"). Caller frees. */
+char *sink_mask_target_url(const struct sink_target *t, const char *url);
+
+/* Appends TEXT with every run of SINK_SCRUB_RUN or more characters of any of
+ * the NULL-terminated SECRETS (a secret of 4 or 5 bytes: the whole of it;
+ * shorter ones are ignored) replaced by "•••", whatever form the run takes in
+ * TEXT: as is, upper- or lower-cased, URL-encoded (%2F or %2f, or twice),
+ * JSON-escaped (\/, \u002f), as HTML entities, or base64 (standard or
+ * URL-safe alphabet, at any alignment). Consecutive masked runs become one
+ * "•••". Over-masking is preferred to a leak. */
+#define SINK_SCRUB_RUN 6
 void sink_scrub(struct buf *out, const char *text, const char *const *secrets);
+
+/* Statuspage's API URL for page PAGE_ID's incidents (REMOTE_ID: one of them)
+ * appended to OUT from BASE: Atlassian's documented base
+ * "https://api.statuspage.io/v1", the bare host, or either with a trailing
+ * slash, all give ".../v1/pages/PAGE_ID/incidents". 0, or < 0. */
+int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id);
 
 /* ---- retries ---- */
 
@@ -209,6 +289,13 @@ int64_t sink_retry_delay_ms(const struct sink_backoff *policy, unsigned attempt,
  * NULL-terminated SECRETS (may be NULL) scrubbed out. */
 enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result *r,
                                 const char *const *secrets, struct buf *reason);
+
+/* The same, naming SHOWN_URL (the request URL already masked; NULL: none) in
+ * the reason when the address itself looks wrong: a redirect, 404, 405, 410,
+ * or no connection. */
+enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_result *r,
+                                   const char *const *secrets, const char *shown_url,
+                                   struct buf *reason);
 
 /* ---- shared by the sink_*.c builders (and handy to callers) ---- */
 

@@ -222,6 +222,160 @@ check "  ... finds nothing pending" test ! -s "$scratch/out"
 check "  ... and sends nothing at all" test "$(wc -l < "$reqlog")" -eq "$n0"
 check "every update went to Statuspage exactly once" test "$(sp_new '.method!="GET"' | wc -l)" -eq 2
 
+# ---- 6b. Statuspage tells the truth ----
+# its own data directory and configuration: Statuspage alone, short timeouts
+saved_dir=$WARROOM_DIR saved_conf=$WARROOM_CONFIG saved_slack=$WARROOM_SLACK_WEBHOOK
+unset WARROOM_SLACK_WEBHOOK
+export WARROOM_DIR="$scratch/sp" WARROOM_CONFIG="$scratch/sp.json"
+spconf() {
+    printf '{"sinks": {"statuspage": {"page_id": "%s", "url": "%s"}}, "delivery": {"connect_timeout_ms": 2000, "timeout_ms": 1500}}\n' \
+        "$sp_page" "$1" > "$WARROOM_CONFIG"
+}
+state() { curl -s "$base/_state" | jq -c ".statuspage[\"$sp_page\"] // [] | .[] | $1"; }
+new_reqs() { tail -n +$(($1 + 1)) "$reqlog" | jq -c "select(${2:-true})"; }
+control '{"reset": true}'
+
+# Atlassian documents the base as https://api.statuspage.io/v1: it must not become /v1/v1/...
+spconf "$base/v1"
+n0=$(wc -l < "$reqlog")
+idb=$(wrx open --sev 2 --title "Base check" 2>/dev/null)
+expect_status 0 "statuspage url ending in /v1: an update" wrx --incident "$idb" update investigating "Base URL check"
+check "  ... is POSTed to /v1/pages/..., not /v1/v1/..." \
+    test "$(new_reqs "$n0" '.method=="POST"' | jq -r .path)" = "/v1/pages/$sp_page/incidents"
+check "  ... and delivered" test "$(deliveries "$idb" '.sink=="statuspage" and .outcome=="delivered"' | wc -l)" -eq 1
+spconf "$base/"
+n0=$(wc -l < "$reqlog")
+expect_status 0 "statuspage url as the bare host with a slash: the next update" wrx --incident "$idb" update identified "Bare host"
+check "  ... is PATCHed to /v1/pages/.../incidents/ID" \
+    test "$(new_reqs "$n0" | jq -r '"\(.method) \(.path)"')" = \
+    "PATCH /v1/pages/$sp_page/incidents/$(deliveries "$idb" '.remote_id' | jq -r .remote_id)"
+spconf "$base/wrong"
+idw=$(wrx open --sev 2 --title "Wrong base" 2>/dev/null)
+expect_status 0 "a wrong statuspage URL" wrx --incident "$idw" update investigating "Wrong URL"
+check "  ... the error names the URL tried, the page id masked" \
+    grep -qF "statuspage update failed: HTTP 404 from $base/•••/v1/pages/•••/incidents: Not found" "$scratch/err"
+check "  ... and the delivery record says the same" \
+    test "$(deliveries "$idw" '.sink=="statuspage" and .outcome=="failed"' | jq -r .error)" = "HTTP 404 from $base/•••/v1/pages/•••/incidents: Not found"
+
+# A creation that never arrived must not adopt last month's incident of the same name.
+spconf "$base"
+old_at=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%S.000Z)
+control '{"statuspage_seed": {"page": "'$sp_page'", "incidents": [
+  {"id": "oldplain1", "name": "Checkout failing", "status": "resolved", "created_at": "'$old_at'", "updated_at": "'$old_at'",
+   "incident_updates": [{"id": "uold1", "body": "Fixed", "status": "resolved", "created_at": "'$old_at'"}]},
+  {"id": "oldtagged1", "name": "Checkout failing", "status": "resolved", "created_at": "'$old_at'", "updated_at": "'$old_at'",
+   "metadata": {"warroom": {"incident": "inc-20261101-checkout-failing", "update": "0123456789abcdef0123456789abcdef"}},
+   "incident_updates": [{"id": "uold2", "body": "Fixed", "status": "resolved", "created_at": "'$old_at'"}]}]}}'
+ida=$(wrx open --sev 1 --title "Checkout failing" 2>/dev/null)
+control '{"path": "/v1/pages/'$sp_page'/incidents", "replies": [{"hang": true}]}'
+n0=$(wc -l < "$reqlog")
+expect_status 0 "an update while Statuspage swallows its creation" \
+    wrx --incident "$ida" update investigating "Checkout is failing for some" --wait 20
+check "  ... it searched, then created the incident again" \
+    test "$(new_reqs "$n0" | jq -r .method | paste -sd,)" = "POST,GET,POST"
+remote=$(deliveries "$ida" '.sink=="statuspage" and .remote_id' | jq -r .remote_id)
+check "  ... last month's incident of the same name was not adopted" \
+    sh -c "test -n '$remote' && test '$remote' != oldplain1 && test '$remote' != oldtagged1"
+check "  ... the incident recorded is the one just created" \
+    test "$(state "select(.id==\"$remote\") | .name + \"|\" + .status")" = '"Checkout failing|investigating"'
+check "  ... and it carries warroom's tag" \
+    test "$(state "select(.id==\"$remote\") | .metadata.warroom.incident")" = "\"$ida\""
+check "  ... the old incidents were left alone" \
+    test "$(state 'select(.id|startswith("old")) | .status' | sort -u)" = '"resolved"'
+n0=$(wc -l < "$reqlog")
+expect_status 0 "the next update" wrx --incident "$ida" update identified "We know the cause" --wait 10
+check "  ... patches the new incident" \
+    test "$(new_reqs "$n0" | jq -r '"\(.method) \(.path)"')" = "PATCH /v1/pages/$sp_page/incidents/$remote"
+
+# A creation that arrived although its answer was lost is found by its tag ...
+control '{"statuspage_seed": {"page": "'$sp_page'", "incidents": [
+  {"id": "oldsearch1", "name": "Search failing", "status": "resolved", "created_at": "'$old_at'", "updated_at": "'$old_at'", "incident_updates": []}]}}'
+ids=$(wrx open --sev 2 --title "Search failing" 2>/dev/null)
+control '{"path": "/v1/pages/'$sp_page'/incidents", "replies": [{"hang": true, "apply": true}]}'
+n0=$(wc -l < "$reqlog")
+expect_status 0 "an update whose creation arrives unanswered" wrx --incident "$ids" update investigating "Search is failing" --wait 20
+check "  ... it searched and did not create it twice" test "$(new_reqs "$n0" | jq -r .method | paste -sd,)" = "POST,GET"
+sremote=$(deliveries "$ids" '.sink=="statuspage" and .remote_id' | jq -r .remote_id)
+check "  ... the incident it made is adopted" \
+    test "$(state "select(.id==\"$sremote\") | .metadata.warroom.incident")" = "\"$ids\""
+# ... and, by a server that drops metadata, by being created after the attempt began.
+control '{"statuspage_drop_metadata": true}'
+control '{"statuspage_seed": {"page": "'$sp_page'", "incidents": [
+  {"id": "oldlogin1", "name": "Login failing", "status": "resolved", "created_at": "'$old_at'", "updated_at": "'$old_at'", "incident_updates": []}]}}'
+idl=$(wrx open --sev 2 --title "Login failing" 2>/dev/null)
+control '{"path": "/v1/pages/'$sp_page'/incidents", "replies": [{"hang": true, "apply": true}]}'
+n0=$(wc -l < "$reqlog")
+expect_status 0 "the same without metadata" wrx --incident "$idl" update investigating "Login is failing" --wait 20
+check "  ... not created twice" test "$(new_reqs "$n0" | jq -r .method | paste -sd,)" = "POST,GET"
+check "  ... the new one adopted, not last month's" \
+    sh -c "r=\$(jq -r 'select(.type==\"delivery\" and .remote_id) | .remote_id' '$WARROOM_DIR/$idl/events.jsonl'); test -n \"\$r\" && test \"\$r\" != oldlogin1"
+
+# A PATCH that never arrived is not taken for delivered because an earlier
+# update had the same words (still without metadata: by the update's identity).
+patch_path="/v1/pages/$sp_page/incidents/$remote"
+control '{"path": "'$patch_path'", "replies": [{"hang": true}]}'
+n0=$(wc -l < "$reqlog")
+expect_status 0 "the same words again while the PATCH is lost" wrx --incident "$ida" update identified "We know the cause" --wait 20
+check "  ... it checked, then sent it again" test "$(new_reqs "$n0" | jq -r .method | paste -sd,)" = "PATCH,GET,PATCH"
+check "  ... Statuspage now shows the words twice" \
+    test "$(state "select(.id==\"$remote\") | .incident_updates[] | select(.body==\"We know the cause\") | .id" | wc -l)" -eq 2
+last=$(jq -r 'select(.type=="update") | .id' "$WARROOM_DIR/$ida/events.jsonl" | tail -1)
+check "  ... and the log says delivered at the second attempt" \
+    test "$(deliveries "$ida" ".sink==\"statuspage\" and .update==\"$last\"" | tail -1 | jq -r '"\(.outcome) \(.attempt)"')" = "delivered 2"
+# A PATCH that arrived unanswered is found, and not sent twice: by identity, then by tag.
+for m in true false; do
+    control '{"statuspage_drop_metadata": '$m'}'
+    control '{"path": "'$patch_path'", "replies": [{"hang": true, "apply": true}]}'
+    n0=$(wc -l < "$reqlog")
+    expect_status 0 "an update arriving unanswered (metadata dropped: $m)" \
+        wrx --incident "$ida" update monitoring "Watching ($m)" --wait 20
+    check "  ... checked, not sent twice" test "$(new_reqs "$n0" | jq -r .method | paste -sd,)" = "PATCH,GET"
+    check "  ... on Statuspage once" \
+        test "$(state "select(.id==\"$remote\") | .incident_updates[] | select(.body==\"Watching ($m)\") | .id" | wc -l)" -eq 1
+    check "  ... recorded as delivered" \
+        test "$(deliveries "$ida" '.sink=="statuspage"' | tail -1 | jq -r .outcome)" = delivered
+done
+control '{"statuspage_drop_metadata": false}'
+export WARROOM_DIR="$saved_dir" WARROOM_CONFIG="$saved_conf" WARROOM_SLACK_WEBHOOK="$saved_slack"
+
+# ---- 6c. providers that echo secrets back, in every encoding ----
+control '{"reset": true}'
+for enc in raw url url-lower url-twice json json-u upper lower base64 base64-shifted partial html; do
+    control '{"path": "*", "replies": [], "default": {"echo": "'$enc'"}}'
+    wrx --incident "$id2" update investigating "echo $enc" --wait 3 >/dev/null 2>&1
+    wrx --incident "$id2" page oncall --why "echo $enc" --wait 3 >/dev/null 2>&1
+done
+control '{"reset": true}'
+check "echoing providers: every sink was refused" \
+    test "$(events "$id2" | jq -r 'select(.outcome=="failed" and (.error|startswith("HTTP 400: rejected"))) | .sink' | sort -u | paste -sd,)" = \
+    "pagerduty,slack,statuspage,webhook"
+wrx --incident "$id2" show --json >/dev/null 2>&1
+wrx flush --incident "$id2" --wait 2 >/dev/null 2>&1
+# any 8 characters of a secret, in any case, or of its base64 at any alignment
+"$PY" - "$WARROOM_DIR" "$scratch/printed" "$slack_secret" "$pd_key" "$sp_page" "$sp_key" "$hook_secret" \
+    > "$scratch/leaks" <<'PY'
+import base64, os, sys
+root, printed, secrets = sys.argv[1], sys.argv[2], sys.argv[3:]
+needles = []
+for s in secrets:
+    needles += [(s, s[i:i + 8].lower(), False) for i in range(len(s) - 7)]
+    for a in range(3):
+        b = b"\0" * a + s.encode()
+        e = base64.b64encode(b).decode()[(8 * a + 5) // 6:len(b) * 8 // 6]
+        for alphabet in (e, e.replace("+", "-").replace("/", "_")):
+            needles += [(s, alphabet[i:i + 8], True) for i in range(len(alphabet) - 7)]
+files = [printed] + [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+for path in files:
+    text = open(path, encoding="utf-8", errors="replace").read()
+    low = text.lower()
+    for s, n, exact in needles:
+        if n in (text if exact else low):
+            print("%s: %r of %s" % (path, n, s[:6]))
+            break
+PY
+check "echoed secrets: no 8 characters of any secret, in any form, in any file or output" test ! -s "$scratch/leaks"
+head -5 "$scratch/leaks" | sed 's/^/#   /'
+
 # ---- 7. the secrets never show ----
 wrx show --json >/dev/null 2>&1
 wrx --incident "$id2" show --json >/dev/null 2>&1
@@ -246,6 +400,33 @@ check "offline: each text once" test "$(grep -c 'first look\|found it\|watching'
 check "offline: each written once according to the log" test "$(events "$oid" | jq -r 'select(.sink=="file") | .outcome' | grep -c delivered)" -eq 3
 check "offline: no request left the machine" test "$(wc -l < "$reqlog")" -eq "$n0"
 check "offline: updates.md is 0600" test "$(stat -c %a "$md")" = 600
+
+# ---- 8b. a short write to updates.md, then an error: said, and one copy after the retry ----
+sid=$(wrx open --sev 3 --title "Disk drill" 2>/dev/null)
+# (ASan wants to be first in the library list; the shim does not mind being second)
+LD_PRELOAD="$src/build/shim/shortwrite.so" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    WARROOM_SHORTWRITE_PATH=/updates.md WARROOM_SHORTWRITE_CALL=1 \
+    "$WARROOM" --incident "$sid" update investigating "The disk is filling up" >"$scratch/o" 2>"$scratch/e"
+smd="$WARROOM_DIR/$sid/updates.md"
+check "a short write then EIO: the real cause is said" grep -q "cannot write .*updates.md: Input/output error" "$scratch/e"
+check "  ... never 'Success'" sh -c "! grep -q 'Success' '$scratch/e'"
+check "  ... no half section is left behind" test ! -s "$smd"
+check "  ... and nothing claims it was written" test -z "$(events "$sid" | jq -r 'select(.sink=="file")')"
+expect_status 0 "the retry" wrx flush --incident "$sid"
+check "  ... leaves exactly one copy" \
+    sh -c "test \$(grep -c '^## ' '$smd') -eq 1 && test \$(grep -c 'The disk is filling up' '$smd') -eq 1"
+check "  ... recorded once" test "$(events "$sid" | jq -r 'select(.sink=="file") | .outcome')" = delivered
+# a crash in the middle of the write (the section torn, its record never
+# written): the next run finishes the section instead of repeating it
+expect_status 0 "a second update" wrx --incident "$sid" update identified "Logs rotated"
+size=$(stat -c %s "$smd")
+truncate -s $((size - 25)) "$smd"
+sed -i '$d' "$WARROOM_DIR/$sid/events.jsonl"
+check "  ... (its record removed, as if the process died)" test "$(events "$sid" | jq -c 'select(.sink=="file")' | wc -l)" -eq 1
+expect_status 0 "the run after the crash" wrx flush --incident "$sid"
+check "  ... leaves one copy of each section" \
+    sh -c "test \$(grep -c '^## ' '$smd') -eq 2 && test \$(grep -c 'Logs rotated' '$smd') -eq 1 && test \$(grep -c 'The disk is filling up' '$smd') -eq 1"
+check "  ... whole" test "$(stat -c %s "$smd")" -eq "$size"
 
 kill "$receiver" 2>/dev/null
 

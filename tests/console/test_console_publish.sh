@@ -19,8 +19,12 @@ control() { curl -s -o /dev/null -X POST --data "$1" "$base/_control"; }
 
 secret=T0CONSOLE/B0CONSOLE/consolehooksecret777
 export WARROOM_SLACK_WEBHOOK="$base/services/$secret"
+# slack's path is public only as far as the user says; the webhook's secret
+# is a short lower-case path segment, which must be masked all the same
+hook=qzxwvkjhgfdsapo
 cat > "$scratch/config.json" <<JSON
-{"delivery": {"connect_timeout_ms": 1000, "timeout_ms": 3000, "wait_seconds": 5}}
+{"delivery": {"connect_timeout_ms": 1000, "timeout_ms": 3000, "wait_seconds": 5},
+ "sinks": {"slack": {"public_url_prefix": "$base/services"}, "webhook": {"url": "$base/$hook"}}}
 JSON
 chmod 600 "$scratch/config.json"
 export WARROOM_CONFIG="$scratch/config.json"
@@ -49,6 +53,7 @@ check "the declaration shows as sent to slack" wait_for "slack: sent"
 keys u
 check "the composer shows what each sink receives" wait_for "What each sink receives"
 check "  ... slack, with its URL masked" wait_for "slack: POST $base/services/•••"
+check "  ... the webhook, its short lower-case secret masked" wait_for "webhook: POST $base/•••"
 check "  ... and the local updates file" wait_for "file:"
 snap
 keys Enter
@@ -62,6 +67,8 @@ snap
 
 # a failing sink: retried, shown in the header and under the update
 control '{"path": "/services/'"$secret"'", "replies": [{"status": 500}, {"status": 500}, {"status": 500}, {"status": 500}], "default": {"status": 500}}'
+# and a webhook that repeats its secret URL, upper-cased, in its refusal
+control '{"path": "/'$hook'", "replies": [{"echo": "upper"}]}'
 keys u
 keys Right Enter
 keys C-u
@@ -69,6 +76,9 @@ keys -l "Cause identified"
 keys Enter
 check "a failing sink is named in the header" wait_for "sinks failing: slack" 8
 check "  ... and the update says it is retrying" wait_for "slack: retrying in" 8
+check "  ... and that the webhook refused it" wait_for "webhook: failed: HTTP" 8
+check "  ... its echo scrubbed" test "$(jq -r 'select(.type=="delivery" and .sink=="webhook" and .outcome=="failed") | .error' \
+    "$WARROOM_DIR/$id/events.jsonl")" = "HTTP 400: rejected •••"
 snap
 
 # a sink that never answers: the screen keeps answering keys
@@ -85,5 +95,7 @@ keys Escape
 snap
 check "the secret never reaches the screen" sh -c "! grep -q 'consolehooksecret777' '$scratch/screens'"
 check "nor the log" sh -c "! grep -rq 'consolehooksecret777' '$WARROOM_DIR'"
+check "the webhook's secret, in any case, never reaches the screen" sh -c "! grep -qi '$hook' '$scratch/screens'"
+check "  ... nor the log" sh -c "! grep -rqi '$hook' '$WARROOM_DIR'"
 keys q
 check "q quits while a delivery hangs" wait_for "EXITED 0" 5

@@ -28,7 +28,7 @@
 #define SLACK_SECRET "T0UNIT/B0UNIT/unitslacksecret777"
 #define PD_KEY "unitpdroutingkey0123456789abcdef"
 #define SP_PAGE "unitpageid55"
-#define SP_KEY "unitstatuspagekey4321"
+#define SP_KEY "unitspkey4321qqz"
 
 struct world {
     char dir[64];
