@@ -102,11 +102,11 @@ void ui_overlay_draw(struct console *con)
         ui_postmortem_draw(con);
         break;
     case OVERLAY_PICKER:
-        b = open_box(con, (int)con->npicks + 3, 70, " Open incidents (Enter opens, d declares) ");
+        b = open_box(con, (int)con->npicks + 3, 100, " Open incidents (Enter opens, d declares) ");
         for (size_t i = 0; i < con->npicks; i++) {
             if (i == con->pick)
                 wattron(b.w, A_REVERSE);
-            line(&b, (int)i + 1, con->picks[i]);
+            line(&b, (int)i + 1, con->pick_lines && con->pick_lines[i] ? con->pick_lines[i] : con->picks[i]);
             wattroff(b.w, A_REVERSE);
         }
         close_box(&b);
