@@ -217,6 +217,7 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
     case PROMPT_MITIGATE:
         if (check_repeat(con->inc, kind == PROMPT_ACK ? EVENT_ACK : EVENT_MITIGATE) < 0) {
             pr->kind = PROMPT_NONE;
+            con->refused = true;
             console_message(con, true, "%s", error_last());
             return;
         }
@@ -313,6 +314,9 @@ int ui_record(struct console *con, struct event_draft *d)
         console_message(con, true, "not recorded: %s", error_last());
         return -1;
     }
+    /* the state the next key is judged against includes this event, even
+     * when that key arrived in the same read */
+    console_follow(con);
     return 0;
 }
 
@@ -375,6 +379,14 @@ static bool field_judge(struct console *con, struct prompt_field *f)
     const char *text;
     bool ok = true;
     size_t max = pr->kind == PROMPT_DECLARE ? TITLE_MAX : pr->kind == PROMPT_ROLE ? NAME_MAX_LEN : VALUE_MAX;
+    struct buf probe = BUF_INIT;
+    if (f->optional && check_text(&probe, f->value, VALUE_MAX, f->label) < 0)
+        f->value[0] = '\0';              /* optional, and only spaces: left empty */
+    buf_free(&probe);
+    if (f->optional && !f->value[0]) {
+        pr->problem[0] = '\0';
+        return true;
+    }
     switch (f->check) {
     case CHECK_TEXT:
         ok = check_text(&out, f->value, max, f->label) == 0;
@@ -861,17 +873,22 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
     struct prompt *pr = &con->prompt;
     struct prompt_field *f = &pr->fields[pr->current];
     char label[512];
-    field_label(con, f, label, sizeof label);
+    /* with a problem to show, the plain label: the problem says the rest */
+    if (pr->problem[0])
+        snprintf(label, sizeof label, "%s", f->label);
+    else
+        field_label(con, f, label, sizeof label);
     size_t len = strlen(label);
     snprintf(label + len, sizeof label - len, ": ");
+    int keep = width / 4 > 16 ? width / 4 : 16;   /* columns the value keeps at least */
     wattrset(w, ui_attr(con, THEME_PROMPT));
-    int used = ui_put(w, label, strlen(label), pr->problem[0] ? width / 3 : width / 2);
+    int used = ui_put(w, label, strlen(label), pr->problem[0] ? width / 3 : width - keep);
     if (pr->problem[0]) {
         /* what is wrong, in the prompt itself, before the value it is about */
         char problem[300];
         snprintf(problem, sizeof problem, "[%s] ", pr->problem);
         wattrset(w, ui_attr(con, THEME_ERROR));
-        used += ui_put(w, problem, strlen(problem), width - used - 8 > 0 ? width - used - 8 : 0);
+        used += ui_put(w, problem, strlen(problem), width - used - keep > 0 ? width - used - keep : 0);
     }
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {

@@ -260,6 +260,11 @@ static void refresh_clocks(struct console *con)
 /* Reads what other processes appended. */
 static void follow(struct console *con)
 {
+    console_follow(con);
+}
+
+void console_follow(struct console *con)
+{
     bool changed = false;
     size_t before = con->inc->ntimeline;
     timeline_before_change(con);
@@ -409,6 +414,12 @@ static int handle_key(struct console *con, wint_t key, bool code)
         return ui_overlay_key(con, key, code);
     if (con->prompt.kind != PROMPT_NONE && !(code && key == KEY_RESIZE))
         return ui_prompt_key(con, key, code);
+    if (con->refused && !(code && key == KEY_RESIZE)) {
+        /* "a Enter" pressed again: the Enter confirmed nothing, so it opens nothing */
+        con->refused = false;
+        if (!code && (key == '\r' || key == '\n'))
+            return KEY_HANDLED;
+    }
     if (con->ignoring && !(code && key == KEY_RESIZE)) {
         if (!code && key != 27 && key != '\r' && key != '\n')
             return KEY_HANDLED;
@@ -526,6 +537,7 @@ static char *choose_incident(struct console *con)
     struct input in = {.paste = BUF_INIT};
     char *chosen = NULL;
     for (;;) {
+        con->now = stamp_now();           /* what a prompt's times are judged against */
         erase();
         if (con->npicks == 0 && con->prompt.kind == PROMPT_NONE) {
             const char *msg = "No open incident. Press d to declare one, q to quit.";

@@ -128,6 +128,7 @@ struct console {
     size_t npicks, pick;
     bool ignoring;            /* typing outside a prompt: keys ignored up to Enter or Esc */
     bool quit_asked;          /* Ctrl-C in a prompt with text: asked once before quitting */
+    bool refused;             /* a key was refused (already done): an Enter right after is not a note */
 };
 
 /* ---- input.c: keys, pastes, and escape sequences read whole ---- */
@@ -149,6 +150,8 @@ void ui_input_paste_mode(bool on);
 void console_message(struct console *con, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void console_mark_all(struct console *con);
+/* Reads what was appended to the log (by anyone) into the replayed state. */
+void console_follow(struct console *con);
 int64_t console_trace_us(void);
 
 /* ---- draw.c: text that is safe and measured ---- */
