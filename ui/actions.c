@@ -410,6 +410,11 @@ static bool field_judge(struct console *con, struct prompt_field *f)
         problem_set(pr, error_last());
         return false;
     }
+    /* an edit that keeps the entry's own time moves it nowhere */
+    const struct event *target = pr->kind == PROMPT_EDIT ? incident_find(con->inc, pr->target) : NULL;
+    for (size_t i = 0; target && i < con->inc->ntimeline; i++)
+        if (con->inc->timeline[i].ev == target && con->inc->timeline[i].at == at)
+            at = STAMP_NONE;
     if (at != STAMP_NONE && !check_same_day(at, con->now) && !pr->other_day) {
         char when[64];
         describe_when(con, at, when, sizeof when);

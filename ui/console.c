@@ -556,6 +556,13 @@ static char *choose_incident(struct console *con)
         if (con->prompt.kind != PROMPT_NONE) {
             WINDOW *w = newwin(2, con->cols, con->rows - 2, 0);
             ui_prompt_draw(con, w, con->cols);
+            if (con->message[0]) {
+                int y, x;
+                getyx(w, y, x);
+                wmove(w, 1, 0);
+                ui_put(w, con->message, strlen(con->message), con->cols);
+                wmove(w, y, x);
+            }
             wnoutrefresh(w);
             delwin(w);
             curs_set(1);

@@ -73,7 +73,8 @@ back=$(date -u -d '-10 minutes' +%H:%M)
 keys lobby n
 keys lobby -l "$back an earlier finding"
 keys lobby Enter
-check "a back-dated note is recorded" wait_for lobby "an earlier finding"
+# the prompt shows the text too: wait for the outcome, which names the time
+check "a back-dated note is recorded" wait_for lobby "recorded note, $back UTC today"
 screen lobby > "$scratch/screen"
 earlier=$(grep -n "an earlier finding" "$scratch/screen" | cut -d: -f1)
 declared=$(grep -n "Declared SEV2" "$scratch/screen" | cut -d: -f1)

@@ -336,6 +336,14 @@ check "  ... and Tab completes a name from the incident" wait_for back "name of 
 keys back Enter
 wait_for back "recorded role" > /dev/null
 check "  ... recorded" test "$(tail -1 "$blog" | jq -r '[.role, .name] | join("|")')" = "ops|carol"
+# correcting the text of yesterday's entry keeps its time: nothing to ask
+keys back g e
+check "e on yesterday's entry offers its text" wait_for back "^corrected text: typo"
+keys back C-u
+keys back -l "typo fixed"
+keys back Enter Enter
+check "  ... and records the correction without asking about the day" wait_for back "recorded edit"
+check "  ... keeping the time" test "$(wr --incident "$bid" show --json | jq -r '.timeline[] | select(.text=="typo fixed") | .at')" = "2025-03-14T23:59:00Z"
 T kill-window -t back
 
 # --- declaring: the title is needed (and said so), the impact and the start are asked ---
