@@ -1,8 +1,10 @@
 #include "warroom/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <strings.h>
 #include <jansson.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "warroom/buf.h"
+#include "warroom/check.h"
 #include "warroom/clock.h"
 #include "warroom/config.h"
 #include "warroom/describe.h"
@@ -29,13 +32,15 @@
 #include "warroom/text.h"
 
 #define TITLE_MAX_LEN 200
+#define WARROOM_VERSION "0.1"
+#define SHORT_ID_LEN 8    /* how much of an event id `show` prints; `edit` takes any unique prefix */
 
 /* ---- options ---- */
 
 
 static const char *const verb_names[VERB_COUNT] = {
     "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help", "postmortem", "flush",
+    "edit", "show", "list", "policy", "help", "postmortem", "flush", "version",
 };
 
 #define V(x) (1u << VERB_##x)
@@ -101,7 +106,8 @@ static const char usage_text[] =
     "  reopen [TEXT]                           it is not over after all\n"
     "  action add TEXT --owner NAME --due DATE [--priority P1|P2|P3] [--kind mitigate|prevent]\n"
     "  action set ID [--status open|done|wontfix] [--owner ..] [--due ..] [--priority ..] [--text ..]\n"
-    "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept)\n"
+    "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept);\n"
+    "                                          the id as 'show' prints it (a unique prefix)\n"
     "  show [--json]                           the replayed state and its clocks\n"
     "  list [--json]                           incidents, open first\n"
     "  policy [--builtin] [FILE]               check and print the policy in force\n"
@@ -110,7 +116,8 @@ static const char usage_text[] =
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
-    "        --config FILE (WARROOM_CONFIG), --theme NAME (WARROOM_THEME). See warroom(1).\n";
+    "        --config FILE (WARROOM_CONFIG), --theme NAME (WARROOM_THEME). See warroom(1).\n"
+    "warroom --version prints the version.\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -137,6 +144,8 @@ static enum verb verb_from_name(const char *name)
             return (enum verb)v;
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
         return VERB_HELP;
+    if (strcmp(name, "--version") == 0)
+        return VERB_VERSION;
     return VERB_NONE;
 }
 
@@ -149,7 +158,7 @@ static int parse_args(struct cli_options *o, enum verb *verb, int argc, char **a
         const char *a = argv[i];
         if (strcmp(a, "--") == 0)
             break;
-        if (a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0) {
+        if (a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
             for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
                 if (strcmp(a, option_specs[k].name) == 0 && !option_specs[k].flag)
                     i++;
@@ -167,7 +176,7 @@ static int parse_args(struct cli_options *o, enum verb *verb, int argc, char **a
             only_args = true;
             continue;
         }
-        if (!only_args && a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0) {
+        if (!only_args && a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
             const struct option_spec *spec = NULL;
             for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
                 if (strcmp(a, option_specs[k].name) == 0)
@@ -443,6 +452,42 @@ int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallbac
 
 /* ---- recording ---- */
 
+/* A role as typed, lower-cased: `role IC carol` is `role ic carol`. */
+static const char *role_lowered(const char *name, char out[16])
+{
+    size_t i = 0;
+    for (; name[i] && i < 15; i++)
+        out[i] = (char)tolower((unsigned char)name[i]);
+    out[i] = '\0';
+    return name[i] ? name : out;          /* too long to be a role: left to be refused */
+}
+
+/* The event ID names, or the one event whose id starts with it (show prints
+ * the first SHORT_ID_LEN characters). */
+static const struct event *find_event(const struct incident *inc, const char *id)
+{
+    const struct event *found = incident_find(inc, id), *match = NULL;
+    size_t n = 0, len = strlen(id);
+    if (found || len < 4) {
+        if (!found)
+            error_set("event id \"%.80s\" is too short: give at least 4 characters ('warroom show' prints them)",
+                      id);
+        return found;
+    }
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (strncmp(inc->events[i]->id, id, len) == 0) {
+            match = inc->events[i];
+            n++;
+        }
+    if (n == 1)
+        return match;
+    if (n > 1)
+        error_set("%zu events in %s have ids starting with %.80s; give more of the id", n, inc->id, id);
+    else
+        error_set("no event %.80s in %s ('warroom show' lists the ids)", id, inc->id);
+    return NULL;
+}
+
 int cli_parse_when(const struct cli_context *c, int64_t *at)
 {
     *at = STAMP_NONE;
@@ -501,11 +546,12 @@ static int verb_open(struct cli_context *c)
         return cli_usage_error("open needs --sev N and --title TEXT");
     if (o->nargs)
         return cli_usage_error("open takes no arguments (quote the title: --title \"...\")");
-    if (cli_load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || cli_who_am_i(c) < 0 || cli_parse_when(c, &at) < 0 ||
-        bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0)
-        return cli_fail();
     struct buf title = BUF_INIT;
-    text_clean(&title, o->title, strlen(o->title), 0);
+    if (cli_load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || cli_who_am_i(c) < 0 || cli_parse_when(c, &at) < 0 ||
+        bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0 || check_text(&title, o->title, TITLE_MAX_LEN, "the title") < 0) {
+        buf_free(&title);
+        return cli_fail();
+    }
     if (store_create(&c->store, title.data ? title.data : "", at == STAMP_NONE ? c->now : at, id) < 0) {
         buf_free(&title);
         return cli_fail();
@@ -548,7 +594,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     struct cli_options *o = c->opts;
     struct incident *inc = NULL;
     struct event_draft d;
-    char *text = NULL;
+    char *text = NULL, role[16];
     int rc = EXIT_FAILURE;
     bool drafted = false;
 
@@ -567,7 +613,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     case VERB_ROLE:
         if (o->nargs < 2)
             return cli_usage_error("role needs ROLE and NAME, e.g. 'warroom role ic carol'");
-        if (incident_role_from_name(o->args[0]) < 0)
+        if (incident_role_from_name(role_lowered(o->args[0], role)) < 0)
             return cli_usage_error("ROLE is ic, comms, ops, scribe or sme, not \"%.20s\"", o->args[0]);
         break;
     case VERB_ACK:
@@ -607,10 +653,20 @@ static int verb_record(struct cli_context *c, enum verb verb)
     drafted = true;
 
     switch (verb) {
-    case VERB_LOG:
+    case VERB_LOG: {
+        /* judged as the console judges a note; recorded as given (its lines
+         * kept, its size left to the record's limit) */
+        struct buf judged = BUF_INIT;
         text = cli_join_args(o, 0);
+        int empty = check_text(&judged, text, SIZE_MAX, "the text of the entry");
+        buf_free(&judged);
+        if (empty < 0) {
+            rc = cli_usage_error("%s: 'warroom log' needs words to record", error_last());
+            goto done;
+        }
         event_draft_str(&d, "text", text);
         break;
+    }
     case VERB_SEV: {
         int sev;
         if (check_sev(c, o->args[0], &sev) < 0)
@@ -626,7 +682,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
         text = cli_join_args(o, 1);
         if (clean_name(name, text, "the name") < 0)
             goto failed;
-        event_draft_str(&d, "role", o->args[0]);
+        event_draft_str(&d, "role", role_lowered(o->args[0], role));
         event_draft_str(&d, "name", name);
         break;
     }
@@ -669,11 +725,9 @@ static int verb_record(struct cli_context *c, enum verb verb)
         }
         break;
     case VERB_EDIT: {
-        const struct event *target = incident_find(inc, o->args[0]);
-        if (!target) {
-            error_set("no event %.80s in %s ('warroom show --json' lists the ids)", o->args[0], inc->id);
+        const struct event *target = find_event(inc, o->args[0]);
+        if (!target)
             goto failed;
-        }
         event_draft_str(&d, "target", target->id);
         if (o->text)
             event_draft_str(&d, "set.text", o->text);
@@ -715,8 +769,8 @@ static int verb_action(struct cli_context *c)
         return cli_usage_error("action add needs the TEXT of the action item");
     if (!add && o->nargs != 2)
         return cli_usage_error("action set needs the item's ID (A1, A2, ...)");
-    if (o->priority && strcmp(o->priority, "P1") && strcmp(o->priority, "P2") && strcmp(o->priority, "P3"))
-        return cli_usage_error("--priority is P1, P2 or P3");
+    if (o->priority && check_priority(o->priority) < 0)
+        return cli_usage_error("--priority: %s", error_last());
     if (o->kind && strcmp(o->kind, "mitigate") && strcmp(o->kind, "prevent"))
         return cli_usage_error("--kind is mitigate or prevent");
     if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
@@ -733,16 +787,9 @@ static int verb_action(struct cli_context *c)
     } else {
         snprintf(item, sizeof item, "%s", o->args[1]);
     }
-    if (o->due) {
-        int64_t due;
-        struct buf iso = BUF_INIT;
-        buf_printf(&iso, "%sT00:00:00Z", o->due);
-        if (strlen(o->due) != 10 || stamp_parse_iso(&due, iso.data) < 0) {
-            buf_free(&iso);
-            incident_free(inc);
-            return cli_usage_error("--due is a date like 2025-03-22");
-        }
-        buf_free(&iso);
+    if (o->due && check_due_date(o->due) < 0) {
+        incident_free(inc);
+        return cli_usage_error("--due: %s", error_last());
     }
     event_draft_init(&d, EVENT_ACTION, c->by);
     event_draft_str(&d, "item", item);
@@ -902,11 +949,16 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     return o;
 }
 
-static void print_time(char *out, size_t size, int64_t t)
+/* HH:MM:SS, with the date in front when T is on another day than DAY (the
+ * declaration's): an entry from the night before must not read as later. */
+static void print_time(char *out, size_t size, int64_t t, int64_t day, bool dated)
 {
     int y, mo, d, h, mi, s;
     stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
-    snprintf(out, size, "%02d:%02d:%02d", h, mi, s);
+    if (day != STAMP_NONE && !check_same_day(t, day))
+        snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
+    else
+        snprintf(out, size, "%s%02d:%02d:%02d", dated ? "           " : "", h, mi, s);
 }
 
 static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
@@ -955,19 +1007,22 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
                *a->owner ? a->owner : "(no owner)", *a->due ? a->due : "(no due)", a->text);
     }
     printf("\ntimeline\n");
+    bool dated = false;                   /* some entry is on another day: keep the columns */
+    for (size_t i = 0; i < inc->ntimeline && inc->declared_at != STAMP_NONE; i++)
+        dated = dated || !check_same_day(inc->timeline[i].at, inc->declared_at);
     for (size_t i = 0; i < inc->ntimeline; i++) {
         const struct timeline_entry *e = &inc->timeline[i];
-        print_time(t, sizeof t, e->at);
+        print_time(t, sizeof t, e->at, inc->declared_at, dated);
         struct buf line = BUF_INIT;
         const struct event *ev = e->ev;
         describe_entry(&line, inc, p, e);
         /* multi-line text continues indented, so the time column stays readable */
         for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
             *nl = '\x1f';
-        printf("  %s  %-10.10s %-10s ", t, ev->by, ev->type_name);
+        printf("  %s  %.*s  %-10.10s %-10s ", t, SHORT_ID_LEN, ev->id, ev->by, ev->type_name);
         for (const char *q = buf_str(&line); *q; q++) {
             if (*q == '\x1f')
-                printf("\n%36s", "");
+                printf("\n%*s", 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0), "");
             else
                 putchar(*q);
         }
@@ -1095,6 +1150,10 @@ int cli_main(int argc, char **argv)
         return rc;
     if (verb == VERB_HELP) {
         fputs(usage_text, stdout);
+        return 0;
+    }
+    if (verb == VERB_VERSION) {
+        printf("warroom %s\n", WARROOM_VERSION);
         return 0;
     }
     if (stamp_check_now() < 0)

@@ -4,21 +4,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "console.h"
+#include "warroom/check.h"
 #include "warroom/error.h"
 #include "warroom/log.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
 #include "warroom/text.h"
-#include "warroom/text.h"
 
 static const char *const update_states[] = {"investigating", "identified", "monitoring", "resolved"};
 static const char *const role_choices[] = {"ic", "comms", "ops", "scribe", "sme"};
-static const char *const priorities[] = {"P2", "P1", "P3"};
+static const char *const priorities[] = {"P1", "P2", "P3"}; /* in order: digit N picks PN */
 static const char *const kinds[] = {"prevent", "mitigate"};
 static const char *const yes_no[] = {"no", "yes"};
+
+/* How Enter judges a text field before moving on. */
+enum field_check {
+    CHECK_NONE,    /* anything, even empty */
+    CHECK_TEXT,    /* something besides spaces */
+    CHECK_NOTE,    /* something besides spaces, after an optional leading time */
+    CHECK_DUE,     /* a due date, or empty */
+    CHECK_WHEN,    /* when it happened: empty (now) or a time */
+};
+
+#define TITLE_MAX 200
+#define WHEN_LABEL "when (Enter: now, or HH:MM)"
 
 /* Text for an update, from the state's template, so the comms lead edits
  * rather than writes. */
@@ -43,7 +56,7 @@ static void editor_set(struct line_editor *ed, const char *utf8)
 {
     ed->len = 0;
     size_t i = 0, n = strlen(utf8);
-    while (i < n && ed->len < sizeof ed->text / sizeof *ed->text - 1) {
+    while (i < n && ed->len < EDITOR_MAX) {
         uint32_t cp;
         size_t k = text_utf8_decode(utf8 + i, n - i, &cp);
         if (!k) {
@@ -113,12 +126,33 @@ static bool editor_key(struct line_editor *ed, wint_t key, bool code)
     }
     if (key < 0x20 || key == 0x7F || (key >= 0x80 && key < 0xA0) || text_is_hostile((uint32_t)key))
         return true;                                      /* controls are swallowed, never inserted */
-    if (ed->len + 1 >= sizeof ed->text / sizeof *ed->text)
+    if (ed->len >= EDITOR_MAX)
         return true;
     memmove(&ed->text[ed->cursor + 1], &ed->text[ed->cursor], (ed->len - ed->cursor) * sizeof(wchar_t));
     ed->text[ed->cursor++] = (wchar_t)key;
     ed->len++;
     return true;
+}
+
+/* Inserts clean UTF-8 at the cursor; returns the characters that did not fit. */
+static size_t editor_insert(struct line_editor *ed, const char *utf8, size_t n)
+{
+    size_t i = 0, cut = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = text_utf8_decode(utf8 + i, n - i, &cp);
+        if (!k) {
+            cp = 0xFFFD;
+            k = 1;
+        }
+        i += k;
+        if (ed->len >= EDITOR_MAX) {
+            cut++;
+            continue;
+        }
+        editor_key(ed, (wint_t)cp, false);
+    }
+    return cut;
 }
 
 /* ---- prompts ---- */
@@ -132,7 +166,24 @@ static struct prompt_field *field_add(struct prompt *pr, const char *label, cons
     snprintf(f->value, sizeof f->value, "%s", value ? value : "");
     f->choices = choices;
     f->nchoices = nchoices;
+    f->check = choices ? CHECK_NONE : CHECK_TEXT;
     return f;
+}
+
+/* A field that may stay empty ("Enter: now", "optional"). */
+static struct prompt_field *field_optional(struct prompt *pr, const char *label, int check)
+{
+    struct prompt_field *f = field_add(pr, label, "", NULL, 0);
+    f->optional = true;
+    f->check = check;
+    return f;
+}
+
+static void when_text(char *out, size_t size, int64_t t)
+{
+    int y, mo, d, h, mi, s;
+    stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
+    snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d UTC", y, mo, d, h, mi, s);
 }
 
 static void field_enter(struct console *con)
@@ -160,7 +211,17 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
     }
     switch (kind) {
     case PROMPT_NOTE:
-        field_add(pr, "note (HH:MM first to back-date)", "", NULL, 0);
+        field_add(pr, "note", "", NULL, 0)->check = CHECK_NOTE;
+        break;
+    case PROMPT_ACK:
+    case PROMPT_MITIGATE:
+        if (check_repeat(con->inc, kind == PROMPT_ACK ? EVENT_ACK : EVENT_MITIGATE) < 0) {
+            pr->kind = PROMPT_NONE;
+            con->refused = true;
+            console_message(con, true, "%s", error_last());
+            return;
+        }
+        field_optional(pr, kind == PROMPT_ACK ? "acknowledge? " WHEN_LABEL : "mitigated? " WHEN_LABEL, CHECK_WHEN);
         break;
     case PROMPT_UPDATE:
         update_text(con, update_states[0], text, sizeof text);
@@ -175,18 +236,18 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
     case PROMPT_ROLE:
         field_add(pr, "role", NULL, role_choices, 5);
         pr->fields[0].choice = (size_t)roles_selected(con);
-        field_add(pr, "name", "", NULL, 0);
+        field_add(pr, "name", "", NULL, 0);   /* labelled with the role when drawn */
         break;
     case PROMPT_ACTION:
         field_add(pr, "action item", "", NULL, 0);
         field_add(pr, "owner", "", NULL, 0)->optional = true;
-        field_add(pr, "due (YYYY-MM-DD)", "", NULL, 0)->optional = true;
-        field_add(pr, "priority", NULL, priorities, 3);
+        field_optional(pr, "due (YYYY-MM-DD)", CHECK_DUE);
+        field_add(pr, "priority", NULL, priorities, 3)->choice = 1;
         field_add(pr, "kind", NULL, kinds, 2);
         break;
     case PROMPT_PAGE:
         field_add(pr, "page whom", "", NULL, 0);
-        field_add(pr, "why", "", NULL, 0)->optional = true;
+        field_optional(pr, "why", CHECK_NONE);
         break;
     case PROMPT_EDIT:
         if (!sel) {
@@ -195,24 +256,40 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
             return;
         }
         snprintf(pr->target, sizeof pr->target, "%s", sel->ev->id);
-        field_add(pr, "corrected text", sel->text, NULL, 0)->optional = true;
+        field_add(pr, "corrected text", sel->text, NULL, 0)->check = *sel->text ? CHECK_TEXT : CHECK_NONE;
         {
             char iso[STAMP_TEXT_MAX];
             stamp_format_iso_s(iso, sel->at);
             snprintf(when, sizeof when, "%s", iso);
         }
-        field_add(pr, "happened at", when, NULL, 0);
+        field_add(pr, "happened at", when, NULL, 0)->check = CHECK_WHEN;
         break;
     case PROMPT_RESOLVE:
+        if (con->inc->status == STATUS_RESOLVED) {
+            ui_prompt_open(con, PROMPT_REOPEN);  /* resolving twice: offer the other way */
+            return;
+        }
         field_add(pr, "resolve this incident?", NULL, yes_no, 2);
-        field_add(pr, "resolution", "", NULL, 0)->optional = true;
+        field_optional(pr, "resolution", CHECK_NONE);
+        field_optional(pr, "resolved " WHEN_LABEL, CHECK_WHEN);
         break;
+    case PROMPT_REOPEN: {
+        char at[64];
+        when_text(at, sizeof at, con->inc->resolved_at);
+        snprintf(pr->target, sizeof pr->target, "already resolved at %.40s: reopen it?", at);
+        field_add(pr, pr->target, NULL, yes_no, 2);
+        field_optional(pr, "why it is not over", CHECK_NONE);
+        break;
+    }
     case PROMPT_DECLARE:
         field_add(pr, "severity", NULL, sev_choices, con->policy->nlevels);
         field_add(pr, "title", "", NULL, 0);
+        field_optional(pr, "impact (who is affected, how)", CHECK_NONE);
+        field_optional(pr, "started " WHEN_LABEL, CHECK_WHEN);
         break;
     case PROMPT_SEARCH:
-        field_add(pr, "search", con->search, NULL, 0)->optional = true;
+        field_optional(pr, "search", CHECK_NONE);
+        snprintf(pr->fields[0].value, sizeof pr->fields[0].value, "%s", con->search);
         break;
     case PROMPT_CLASSIFY:
         if (!con->policy->nquestions) {
@@ -237,13 +314,16 @@ int ui_record(struct console *con, struct event_draft *d)
         console_message(con, true, "not recorded: %s", error_last());
         return -1;
     }
+    /* the state the next key is judged against includes this event, even
+     * when that key arrived in the same read */
+    console_follow(con);
     return 0;
 }
 
 static void remember(struct console *con, const char *text)
 {
-    if (!*text)
-        return;
+    if (!*text || strlen(text) >= sizeof con->history[0])
+        return;                           /* too long to keep here: it is in the log */
     if (con->nhistory == sizeof con->history / sizeof *con->history) {
         memmove(con->history[0], con->history[1], sizeof con->history - sizeof con->history[0]);
         con->nhistory--;
@@ -251,29 +331,118 @@ static void remember(struct console *con, const char *text)
     snprintf(con->history[con->nhistory++], sizeof con->history[0], "%s", text);
 }
 
-/* "14:25 deploy pushed": a scribe catching up puts the time first. */
-static int64_t leading_time(struct console *con, char **text)
+/* "14:25 today", "2025-03-14 23:59 (another day)": a time as the prompt
+ * shows it before anything is recorded. */
+static void describe_when(struct console *con, int64_t at, char *out, size_t size)
 {
-    char *t = *text;
-    if (!isdigit((unsigned char)t[0]))
-        return STAMP_NONE;
-    char *space = strchr(t, ' ');
-    if (!space || space - t > 8)
-        return STAMP_NONE;
-    *space = '\0';
-    int64_t at;
-    bool ok = strchr(t, ':') && stamp_parse_user(&at, t, con->now) == 0 && at <= con->now;
-    *space = ' ';
-    if (!ok)
-        return STAMP_NONE;
-    *text = space + 1;
-    return at;
+    int y, mo, d, h, mi, s;
+    stamp_to_utc(at, &y, &mo, &d, &h, &mi, &s);
+    if (!check_same_day(at, con->now))
+        snprintf(out, size, "%04d-%02d-%02d %02d:%02d UTC, another day", y, mo, d, h, mi);
+    else if (s)
+        snprintf(out, size, "%02d:%02d:%02d UTC today", h, mi, s);
+    else
+        snprintf(out, size, "%02d:%02d UTC today", h, mi);
 }
 
-static void declare(struct console *con, int sev, const char *title)
+/* What a note field holds: its kind's leading time (if any) and its text. */
+static int note_parts(struct console *con, const char *value, int64_t *at, const char **text)
+{
+    size_t skip = 0;
+    *at = STAMP_NONE;
+    *text = value;
+    int r = check_leading_time(value, con->now, at, &skip);
+    if (r == 1)
+        *text = value + skip;
+    return r;
+}
+
+/* When a WHEN field says it happened: STAMP_NONE (now) when left empty. */
+static int field_when(struct console *con, const struct prompt_field *f, int64_t *at)
+{
+    *at = STAMP_NONE;
+    return f->value[0] ? check_when(at, f->value, con->now) : 0;
+}
+
+static void problem_set(struct prompt *pr, const char *msg)
+{
+    snprintf(pr->problem, sizeof pr->problem, "%s", msg);
+}
+
+/* Enter on a text field: is what it holds acceptable? Says what is wrong in
+ * the prompt when not. A time on another day passes only on a second Enter. */
+static bool field_judge(struct console *con, struct prompt_field *f)
+{
+    struct prompt *pr = &con->prompt;
+    struct buf out = BUF_INIT;
+    int64_t at = STAMP_NONE;
+    const char *text;
+    bool ok = true;
+    size_t max = pr->kind == PROMPT_DECLARE ? TITLE_MAX : pr->kind == PROMPT_ROLE ? NAME_MAX_LEN : VALUE_MAX;
+    struct buf probe = BUF_INIT;
+    if (f->optional && check_text(&probe, f->value, VALUE_MAX, f->label) < 0)
+        f->value[0] = '\0';              /* optional, and only spaces: left empty */
+    buf_free(&probe);
+    if (f->optional && !f->value[0]) {
+        pr->problem[0] = '\0';
+        return true;
+    }
+    switch (f->check) {
+    case CHECK_TEXT:
+        ok = check_text(&out, f->value, max, f->label) == 0;
+        if (ok)
+            snprintf(f->value, sizeof f->value, "%s", buf_str(&out));
+        break;
+    case CHECK_NOTE:
+        ok = note_parts(con, f->value, &at, &text) >= 0 && check_text(&out, text, max, "the note") == 0;
+        break;
+    case CHECK_DUE:
+        ok = !f->value[0] || check_due_date(f->value) == 0;
+        break;
+    case CHECK_WHEN:
+        ok = field_when(con, f, &at) == 0;
+        break;
+    default:
+        break;
+    }
+    buf_free(&out);
+    if (!ok) {
+        problem_set(pr, error_last());
+        return false;
+    }
+    /* an edit that keeps the entry's own time moves it nowhere */
+    const struct event *target = pr->kind == PROMPT_EDIT ? incident_find(con->inc, pr->target) : NULL;
+    for (size_t i = 0; target && i < con->inc->ntimeline; i++)
+        if (con->inc->timeline[i].ev == target && con->inc->timeline[i].at == at)
+            at = STAMP_NONE;
+    if (at != STAMP_NONE && !check_same_day(at, con->now) && !pr->other_day) {
+        char when[64];
+        describe_when(con, at, when, sizeof when);
+        snprintf(pr->problem, sizeof pr->problem, "that is %s: Enter again records it there", when);
+        pr->other_day = true;
+        return false;
+    }
+    pr->problem[0] = '\0';
+    return true;
+}
+
+static void picks_free(struct console *con)
+{
+    for (size_t i = 0; i < con->npicks; i++) {
+        free(con->picks[i]);
+        if (con->pick_lines)
+            free(con->pick_lines[i]);
+    }
+    free(con->picks);
+    free(con->pick_lines);
+    con->picks = con->pick_lines = NULL;
+    con->npicks = con->pick = 0;
+}
+
+static void declare(struct console *con, int sev, const char *title, const char *impact, int64_t at)
 {
     char id[STORE_ID_MAX + 1];
-    if (store_create(&con->cli->store, title, stamp_now(), id) < 0) {
+    if (store_create(&con->cli->store, title, at != STAMP_NONE ? at : stamp_now(), id) < 0) {
         console_message(con, true, "%s", error_last());
         return;
     }
@@ -281,19 +450,20 @@ static void declare(struct console *con, int sev, const char *title)
     struct incident_log log;
     struct event_draft d;
     event_draft_init(&d, EVENT_DECLARE, con->cli->by);
+    d.at = at;
     event_draft_str(&d, "title", title);
     event_draft_int(&d, "sev", sev);
+    if (*impact)
+        event_draft_str(&d, "impact", impact);
     if (log_open(&log, path) < 0 || log_append(&log, &d) < 0) {
         console_message(con, true, "not declared: %s", error_last());
     } else {
         log_close(&log);
         /* the console switches to it at the next pass */
-        free(con->picks ? con->picks[0] : NULL);
-        if (!con->picks)
-            con->picks = xcalloc(1, sizeof(char *));
+        picks_free(con);
+        con->picks = xcalloc(1, sizeof(char *));
         con->picks[0] = xstrdup(id);
         con->npicks = 1;
-        con->pick = 0;
         console_message(con, false, "declared %s", id);
     }
     event_draft_free(&d);
@@ -316,25 +486,38 @@ static void offer_final_update(struct console *con)
     console_message(con, false, "resolved: post the final status update? Enter sends, Esc skips");
 }
 
-/* Everything the prompt asked for is in: record it. */
-static void submit(struct console *con)
+/* Everything the prompt asked for is in: record it. Returns false when the
+ * prompt stays open (the last field is refused). */
+static bool submit(struct console *con)
 {
     struct prompt *pr = &con->prompt;
     struct prompt_field *f = pr->fields;
     struct event_draft d;
     bool drafted = false;
     const char *by = con->cli->by;
-    char *text = f[0].value;
+    int64_t at = STAMP_NONE;
     switch (pr->kind) {
     case PROMPT_NOTE: {
-        remember(con, text);
-        int64_t at = leading_time(con, &text);
-        event_draft_init(&d, EVENT_NOTE, by);
+        static const enum event_type types[] = {EVENT_NOTE, EVENT_ALERT, EVENT_IMPACT};
+        const char *text;
+        struct buf clean = BUF_INIT;
+        remember(con, f[0].value);
+        note_parts(con, f[0].value, &at, &text);
+        check_text(&clean, text, VALUE_MAX, "the note");
+        event_draft_init(&d, types[pr->note_kind], by);
         drafted = true;
         d.at = at;
-        event_draft_str(&d, "text", text);
+        event_draft_str(&d, "text", buf_str(&clean));
+        buf_free(&clean);
         break;
     }
+    case PROMPT_ACK:
+    case PROMPT_MITIGATE:
+        field_when(con, &f[0], &at);
+        event_draft_init(&d, pr->kind == PROMPT_ACK ? EVENT_ACK : EVENT_MITIGATE, by);
+        drafted = true;
+        d.at = at;
+        break;
     case PROMPT_UPDATE:
         remember(con, f[1].value);
         event_draft_init(&d, EVENT_UPDATE, by);
@@ -395,13 +578,8 @@ static void submit(struct console *con)
                 event_draft_str(&d, "set.text", f[0].value);
                 changed = true;
             }
-            int64_t at;
-            if (stamp_parse_user(&at, f[1].value, con->now) < 0) {
-                console_message(con, true, "%s", error_last());
-                event_draft_free(&d);
-                return;
-            }
-            if (at != e->at) {
+            field_when(con, &f[1], &at);
+            if (at != STAMP_NONE && at != e->at) {
                 char iso[STAMP_TEXT_MAX];
                 event_draft_str(&d, "set.at", stamp_format_iso_s(iso, at));
                 changed = true;
@@ -410,41 +588,67 @@ static void submit(struct console *con)
         if (!changed) {
             console_message(con, false, "nothing changed");
             event_draft_free(&d);
-            return;
+            return true;
         }
         break;
     }
     case PROMPT_RESOLVE:
         if (f[0].choice != 1) {
             console_message(con, false, "not resolved");
-            return;
+            return true;
         }
+        field_when(con, &f[2], &at);
         event_draft_init(&d, EVENT_RESOLVE, by);
+        drafted = true;
+        d.at = at;
+        if (*f[1].value)
+            event_draft_str(&d, "text", f[1].value);
+        break;
+    case PROMPT_REOPEN:
+        if (f[0].choice != 1) {
+            console_message(con, false, "still resolved; nothing recorded");
+            return true;
+        }
+        event_draft_init(&d, EVENT_REOPEN, by);
         drafted = true;
         if (*f[1].value)
             event_draft_str(&d, "text", f[1].value);
         break;
     case PROMPT_DECLARE:
-        declare(con, (int)f[0].choice + 1, f[1].value);
-        return;
+        field_when(con, &f[3], &at);
+        declare(con, (int)f[0].choice + 1, f[1].value, f[2].value, at);
+        return true;
     case PROMPT_SEARCH:
-        snprintf(con->search, sizeof con->search, "%s", f[0].value);
-        timeline_search_step(con, 1);
+        /* a search term is short: cut at a character, never inside one */
+        snprintf(con->search, sizeof con->search, "%.*s", (int)text_fit(f[0].value, strlen(f[0].value), 200, &(size_t){0}),
+                 f[0].value);
         console_mark_all(con);
-        return;
+        if (con->search[0]) {
+            console_message(con, false, "searching \"%.60s\": n next, N previous, any other key ends the search",
+                            con->search);
+            timeline_search_step(con, 1);
+        }
+        return true;
     default:
-        return;
+        return true;
     }
     if (drafted) {
         int rc = ui_record(con, &d);
-        if (rc == 0)
-            console_message(con, false, "recorded %s", event_type_name(d.type));
+        if (rc == 0) {
+            char when[64] = "";
+            if (d.at != STAMP_NONE) {
+                describe_when(con, d.at, when + 2, sizeof when - 2);
+                memcpy(when, ", ", 2);
+            }
+            console_message(con, false, "recorded %s%s", event_type_name(d.type), when);
+        }
         event_draft_free(&d);
         if (rc == 0 && pr->kind == PROMPT_RESOLVE)
             offer_final_update(con);      /* resolved: the last update, then the postmortem */
         else if (pr->then_postmortem)
             ui_postmortem_open(con);
     }
+    return true;
 }
 
 /* The classification wizard: the policy's questions in order; the first "yes"
@@ -472,11 +676,67 @@ static void classify_answer(struct console *con, bool yes)
                     exposed ? " (customer data exposed)" : "");
 }
 
+/* Names already in the incident (holders, hand-offs, authors), each once. */
+static size_t incident_names(const struct console *con, const char **names, size_t max)
+{
+    const struct incident *inc = con->inc;
+    size_t n = 0;
+    const char *candidate;
+    for (size_t i = 0; inc && i < inc->nroles + inc->nevents + 1; i++) {
+        candidate = i < inc->nroles ? inc->roles[i].name
+                    : i < inc->nroles + inc->nevents ? inc->events[i - inc->nroles]->by
+                                                     : con->cli->by;
+        if (!candidate || !*candidate || strcmp(candidate, "warroom") == 0)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcasecmp(names[k], candidate) == 0;
+        if (!seen && n < max)
+            names[n++] = candidate;
+    }
+    return n;
+}
+
+/* Tab in the role's name: the next name in the incident that starts with
+ * what was typed. */
+static void complete_name(struct console *con)
+{
+    struct prompt *pr = &con->prompt;
+    const char *names[64], *matches[64];
+    size_t n = incident_names(con, names, 64), nmatch = 0;
+    if (pr->completion == 0) {
+        struct buf typed = BUF_INIT;
+        editor_get(&pr->editor, &typed);
+        snprintf(pr->completing, sizeof pr->completing, "%s", buf_str(&typed));
+        buf_free(&typed);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strncasecmp(names[i], pr->completing, strlen(pr->completing)) == 0)
+            matches[nmatch++] = names[i];
+    if (!nmatch) {
+        snprintf(pr->problem, sizeof pr->problem, "no one in this incident is called %.40s...", pr->completing);
+        return;
+    }
+    editor_set(&pr->editor, matches[pr->completion++ % nmatch]);
+    pr->problem[0] = '\0';
+}
+
+/* A key that means nothing in a choice: the person is typing somewhere they
+ * think is text. Close the prompt and take nothing from what follows. */
+static int stray_in_choice(struct console *con)
+{
+    con->prompt.kind = PROMPT_NONE;
+    con->ignoring = true;
+    console_message(con, true, "not one of the choices: closed, nothing recorded; keys ignored up to Enter or Esc");
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
 int ui_prompt_key(struct console *con, wint_t key, bool code)
 {
     struct prompt *pr = &con->prompt;
     struct prompt_field *f = &pr->fields[pr->current];
     con->panels[PANEL_FOOTER].dirty = true;
+    con->quit_asked = false;
     if (!code && key == 27) {                             /* Esc cancels, always */
         pr->kind = PROMPT_NONE;
         console_message(con, false, "cancelled");
@@ -485,6 +745,7 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
         return KEY_HANDLED | KEY_REDRAW;
     }
     bool enter = (!code && (key == '\n' || key == '\r')) || (code && key == KEY_ENTER);
+    bool printable = !code && key >= 0x20 && key != 0x7F;
     if (pr->kind == PROMPT_CLASSIFY) {
         if (!code && (key == 'y' || key == 'n'))
             classify_answer(con, key == 'y');     /* a wizard: one key per question */
@@ -492,6 +753,8 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
             f->choice = !f->choice;
         else if (enter)
             classify_answer(con, f->choice == 1);
+        else if (printable)
+            return stray_in_choice(con);
         return KEY_HANDLED;
     }
     if (f->choices) {
@@ -499,7 +762,7 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
             ui_prompt_open(con, PROMPT_CLASSIFY);
             return KEY_HANDLED;
         }
-        if ((code && key == KEY_RIGHT) || (!code && (key == '\t' || key == ' ')))
+        if ((code && key == KEY_RIGHT) || (!code && key == '\t'))
             f->choice = (f->choice + 1) % f->nchoices;
         else if (code && key == KEY_LEFT)
             f->choice = (f->choice + f->nchoices - 1) % f->nchoices;
@@ -507,15 +770,17 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
             f->choice = (size_t)(key - '1');
         else if (!code && (key == 'y' || key == 'n') && f->choices == yes_no)
             f->choice = key == 'y';
+        else if (printable)
+            return stray_in_choice(con);
         else if (!enter)
             return KEY_HANDLED;
         if (pr->kind == PROMPT_UPDATE && pr->current == 0)
             update_text(con, update_states[f->choice], pr->fields[1].value, sizeof pr->fields[1].value);
         if (!enter)
             return KEY_HANDLED;
-        if (pr->kind == PROMPT_RESOLVE && f->choice == 0) {
+        if ((pr->kind == PROMPT_RESOLVE || pr->kind == PROMPT_REOPEN) && f->choice == 0) {
+            console_message(con, false, pr->kind == PROMPT_RESOLVE ? "not resolved" : "still resolved");
             pr->kind = PROMPT_NONE;
-            console_message(con, false, "not resolved");
             return KEY_HANDLED;
         }
     } else if (!enter) {
@@ -526,7 +791,17 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
             editor_set(&pr->editor, con->history[con->nhistory - back]);
             return KEY_HANDLED;
         }
+        if (!code && key == '\t') {
+            if (pr->kind == PROMPT_NOTE)
+                pr->note_kind = (pr->note_kind + 1) % 3;  /* note, alert, impact start */
+            else if (pr->kind == PROMPT_ROLE)
+                complete_name(con);
+            return KEY_HANDLED;
+        }
         editor_key(&pr->editor, key, code);
+        pr->problem[0] = '\0';
+        pr->other_day = false;
+        pr->completion = 0;
         return KEY_HANDLED;
     } else {
         struct buf value = BUF_INIT;
@@ -536,36 +811,118 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
         snprintf(f->value, sizeof f->value, "%s", buf_str(&clean));
         buf_free(&value);
         buf_free(&clean);
-        if (!f->optional && !f->value[0]) {
-            console_message(con, true, "%s: needs a value (Esc cancels)", f->label);
+        if (!field_judge(con, f))
             return KEY_HANDLED;
-        }
     }
     /* Enter: the next field, or done */
+    pr->other_day = false;
     if (pr->current + 1 < pr->nfields) {
         pr->current++;
         field_enter(con);
         return KEY_HANDLED;
     }
     enum prompt_kind was = pr->kind;
-    submit(con);                          /* reads the fields, so close after */
+    if (!submit(con))                     /* reads the fields, so close after */
+        return KEY_HANDLED;
     if (!(was == PROMPT_RESOLVE && pr->kind == PROMPT_UPDATE))
         pr->kind = PROMPT_NONE;           /* unless resolving opened the final update */
     return KEY_HANDLED | KEY_REDRAW;
+}
+
+int ui_prompt_paste(struct console *con, const struct input *in)
+{
+    struct prompt *pr = &con->prompt;
+    con->panels[PANEL_FOOTER].dirty = true;
+    if (pr->kind == PROMPT_NONE) {
+        if (!in->paste.len)
+            return KEY_HANDLED;
+        ui_prompt_open(con, PROMPT_NOTE);  /* the text waits for Enter: a paste records nothing */
+        if (pr->kind == PROMPT_NONE)
+            return KEY_HANDLED;
+    }
+    struct prompt_field *f = &pr->fields[pr->current];
+    if (f->choices || pr->kind == PROMPT_CLASSIFY) {
+        console_message(con, true, "a paste goes into text; this is a choice, so it was left out");
+        return KEY_HANDLED;
+    }
+    size_t cut = editor_insert(&pr->editor, in->paste.data ? in->paste.data : "", in->paste.len) + in->cut;
+    pr->problem[0] = '\0';
+    pr->other_day = false;
+    if (cut)
+        console_message(con, true, "the paste was cut: %zu characters left out (a prompt holds %d)", cut, EDITOR_MAX);
+    return KEY_HANDLED;
+}
+
+bool ui_prompt_has_text(const struct console *con)
+{
+    const struct prompt *pr = &con->prompt;
+    if (pr->kind == PROMPT_NONE || pr->kind == PROMPT_SEARCH)
+        return false;
+    if (pr->editor.len && !pr->fields[pr->current].choices)
+        return true;
+    for (size_t i = 0; i < pr->current; i++)
+        if (!pr->fields[i].choices && pr->fields[i].value[0])
+            return true;
+    return false;
+}
+
+/* The label, with what the value will mean: the role being given, the kind of
+ * note, and the time a back-dated entry will carry. */
+static void field_label(struct console *con, const struct prompt_field *f, char *out, size_t size)
+{
+    struct prompt *pr = &con->prompt;
+    snprintf(out, size, "%s", f->label);
+    if (pr->kind == PROMPT_ROLE && pr->current == 1)
+        snprintf(out, size, "name of the new %s (Tab completes)", role_choices[pr->fields[0].choice]);
+    if (f->check != CHECK_NOTE && f->check != CHECK_WHEN)
+        return;
+    static const char *const kind_labels[] = {"note", "alert (detected)", "impact started"};
+    if (f->check == CHECK_NOTE)
+        snprintf(out, size, "%s", kind_labels[pr->note_kind]);
+    struct buf text = BUF_INIT;
+    editor_get(&pr->editor, &text);
+    int64_t at = STAMP_NONE;
+    const char *rest;
+    int r = f->check == CHECK_NOTE ? note_parts(con, buf_str(&text), &at, &rest)
+                                   : (text.len ? check_when(&at, buf_str(&text), con->now) == 0 : 0);
+    size_t len = strlen(out);
+    if (r == 1 && at != STAMP_NONE) {
+        char when[64];
+        describe_when(con, at, when, sizeof when);
+        snprintf(out + len, size - len, ", back-dated to %s", when);
+    } else if (f->check == CHECK_NOTE && !text.len) {
+        snprintf(out + len, size - len, " (Tab: note/alert/impact; HH:MM first back-dates)");
+    }
+    buf_free(&text);
 }
 
 void ui_prompt_draw(struct console *con, WINDOW *w, int width)
 {
     struct prompt *pr = &con->prompt;
     struct prompt_field *f = &pr->fields[pr->current];
-    char label[160];
-    snprintf(label, sizeof label, "%s: ", f->label);
+    char label[512];
+    /* with a problem to show, the plain label: the problem says the rest */
+    if (pr->problem[0])
+        snprintf(label, sizeof label, "%s", f->label);
+    else
+        field_label(con, f, label, sizeof label);
+    size_t len = strlen(label);
+    snprintf(label + len, sizeof label - len, ": ");
+    int keep = width / 4 > 16 ? width / 4 : 16;   /* columns the value keeps at least */
     wattrset(w, ui_attr(con, THEME_PROMPT));
     /* a question asked with choices (classification) keeps all its words */
     int choices_cols = 0;
     for (size_t i = 0; f->choices && i < f->nchoices; i++)
         choices_cols += 2 + ui_width(f->choices[i]);
-    int used = ui_put(w, label, strlen(label), f->choices ? width - choices_cols : width / 2);
+    int used = ui_put(w, label, strlen(label),
+                      pr->problem[0] ? width / 3 : f->choices ? width - choices_cols : width - keep);
+    if (pr->problem[0]) {
+        /* what is wrong, in the prompt itself, before the value it is about */
+        char problem[300];
+        snprintf(problem, sizeof problem, "[%s] ", pr->problem);
+        wattrset(w, ui_attr(con, THEME_ERROR));
+        used += ui_put(w, problem, strlen(problem), width - used - keep > 0 ? width - used - keep : 0);
+    }
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {
         for (size_t i = 0; i < f->nchoices && used < width; i++) {

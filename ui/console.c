@@ -16,6 +16,7 @@
 
 #include "console.h"
 #include "warroom/console.h"
+#include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
@@ -28,19 +29,80 @@
 #define POLL_FALLBACK_MS 50  /* without inotify, look at the log this often */
 #define NET_MIN_WAIT_MS 20   /* the shortest sleep while deliveries wait their turn */
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, suspend_signal;
 static bool curses_up;
+static struct sigaction fatal_before[NSIG];
 
 static void on_stop(int sig)
 {
     stop_signal = sig;
 }
 
+static void on_suspend(int sig)
+{
+    (void)sig;
+    suspend_signal = 1;
+}
+
+/* A crash must not leave the shell with bracketed paste on (every paste would
+ * arrive wrapped in markers): turn it off, then let the signal do what it did
+ * before (the default, or a sanitizer's report). */
+static void on_fatal(int sig)
+{
+    ui_input_paste_mode(false);
+    sigaction(sig, &fatal_before[sig], NULL);
+    raise(sig);
+}
+
 static void restore_terminal(void)
 {
-    if (curses_up && !isendwin())
+    if (curses_up && !isendwin()) {
+        ui_input_paste_mode(false);
         endwin();
+    }
     curses_up = false;
+}
+
+/* Ctrl-Z: give the terminal back as it was (paste mode off), stop, and take
+ * it again on fg. The handler only set a flag; this runs in the loop. */
+static void suspend_if_asked(struct console *con)
+{
+    if (!suspend_signal)
+        return;
+    suspend_signal = 0;
+    ui_input_paste_mode(false);
+    endwin();
+    struct sigaction sa, mine;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGTSTP, &sa, &mine);
+    raise(SIGTSTP);                   /* stopped here until SIGCONT */
+    sigaction(SIGTSTP, &mine, NULL);
+    refresh();
+    ui_input_paste_mode(true);
+    clearok(curscr, TRUE);
+    console_mark_all(con);
+}
+
+/* Ctrl-C while a prompt holds typed text: say what quitting loses and wait
+ * for a second Ctrl-C. Returns true when the stop is put off. */
+static bool stop_put_off(struct console *con)
+{
+    if (stop_signal != SIGINT || con->quit_asked || !ui_prompt_has_text(con))
+        return false;
+    stop_signal = 0;
+    con->quit_asked = true;
+    console_message(con, true, "Ctrl-C again quits and loses what you typed; any other key goes on");
+    return true;
+}
+
+/* Typing outside a prompt (a key that means nothing there) is text meant for
+ * somewhere else: nothing of it may run as commands, up to Enter or Esc. */
+static int ignore_typing(struct console *con, const char *why)
+{
+    con->ignoring = true;
+    console_message(con, true, "%s: keys ignored up to Enter or Esc (n writes a note, ? lists the keys)", why);
+    return KEY_HANDLED;
 }
 
 int64_t console_trace_us(void)
@@ -227,7 +289,6 @@ static void refresh_clocks(struct console *con)
         layout(con);                      /* the clocks' lines are sized to fit them */
 }
 
-/* Reads what other processes appended. */
 void console_follow(struct console *con)
 {
     bool changed = false;
@@ -314,7 +375,6 @@ static int global_key(struct console *con, wint_t key, bool code)
         }
         return KEY_IGNORED;
     }
-    struct event_draft d;
     switch (key) {
     case 'q':
         return KEY_QUIT;
@@ -333,20 +393,9 @@ static int global_key(struct console *con, wint_t key, bool code)
         con->utc = !con->utc;
         return KEY_HANDLED | KEY_REDRAW;
     case 27:
-        if (con->search[0]) {
-            con->search[0] = '\0';
-            return KEY_HANDLED | KEY_REDRAW;
-        }
         return KEY_HANDLED;
     case 'n':
-        if (con->search[0]) {
-            timeline_search_step(con, 1);
-            return KEY_HANDLED;
-        }
         ui_prompt_open(con, PROMPT_NOTE);
-        return KEY_HANDLED;
-    case 'N':
-        timeline_search_step(con, -1);
         return KEY_HANDLED;
     case '\n':
     case '\r':
@@ -362,15 +411,34 @@ static int global_key(struct console *con, wint_t key, bool code)
     case 'p': ui_prompt_open(con, PROMPT_PAGE); return KEY_HANDLED;
     case 'e': ui_prompt_open(con, PROMPT_EDIT); return KEY_HANDLED;
     case 'R': ui_prompt_open(con, PROMPT_RESOLVE); return KEY_HANDLED;
-    case 'a':
-    case 'm':
-        event_draft_init(&d, key == 'a' ? EVENT_ACK : EVENT_MITIGATE, con->cli->by);
-        if (ui_record(con, &d) == 0)
-            console_message(con, false, key == 'a' ? "acknowledged" : "marked mitigated");
-        event_draft_free(&d);
-        return KEY_HANDLED;
+    /* one key that records asks when first: Enter for now; a second press
+     * of something already done says so and records nothing */
+    case 'a': ui_prompt_open(con, PROMPT_ACK); return KEY_HANDLED;
+    case 'm': ui_prompt_open(con, PROMPT_MITIGATE); return KEY_HANDLED;
     }
     return KEY_IGNORED;
+}
+
+/* After a search, n and N step through the hits; any other key ends it. A
+ * letter then is someone typing, not a command. */
+static int search_key(struct console *con, wint_t key, bool code)
+{
+    if (!code && (key == 'n' || key == 'N')) {
+        timeline_search_step(con, key == 'n' ? 1 : -1);
+        if (!con->message_is_error)
+            console_message(con, false, "searching \"%.60s\": n next, N previous, any other key ends the search",
+                            con->search);
+        return KEY_HANDLED;
+    }
+    con->search[0] = '\0';
+    console_mark_all(con);
+    if (code)
+        return KEY_IGNORED;               /* arrows and the like go on to do their work */
+    if (key == 27 || key == '\r' || key == '\n') {
+        console_message(con, false, "search ended");
+        return KEY_HANDLED | KEY_REDRAW;
+    }
+    return ignore_typing(con, "search ended") | KEY_REDRAW;
 }
 
 static int handle_key(struct console *con, wint_t key, bool code)
@@ -379,6 +447,25 @@ static int handle_key(struct console *con, wint_t key, bool code)
         return ui_overlay_key(con, key, code);
     if (con->prompt.kind != PROMPT_NONE && !(code && key == KEY_RESIZE))
         return ui_prompt_key(con, key, code);
+    if (con->refused && !(code && key == KEY_RESIZE)) {
+        /* "a Enter" pressed again: the Enter confirmed nothing, so it opens nothing */
+        con->refused = false;
+        if (!code && (key == '\r' || key == '\n'))
+            return KEY_HANDLED;
+    }
+    if (con->ignoring && !(code && key == KEY_RESIZE)) {
+        if (!code && key != 27 && key != '\r' && key != '\n')
+            return KEY_HANDLED;
+        con->ignoring = false;
+        console_message(con, false, "keys work again");
+        if (!code)
+            return KEY_HANDLED;
+    }
+    if (con->search[0] && !(code && key == KEY_RESIZE)) {
+        int r = search_key(con, key, code);
+        if (r != KEY_IGNORED)
+            return r;
+    }
     struct panel *focused = &con->panels[con->focus];
     int r = focused->ops->key ? focused->ops->key(focused, con, key, code) : KEY_IGNORED;
     if (r != KEY_IGNORED)
@@ -389,7 +476,24 @@ static int handle_key(struct console *con, wint_t key, bool code)
         if (r != KEY_IGNORED && (code ? key != KEY_ENTER : key != '\n'))
             return r;
     }
-    return global_key(con, key, code);
+    r = global_key(con, key, code);
+    if (r == KEY_IGNORED && !code && key >= 0x20 && key != 0x7F)
+        return ignore_typing(con, "not a key here");
+    return r;
+}
+
+static int handle_paste(struct console *con, const struct input *in)
+{
+    if (con->overlay != OVERLAY_NONE) {
+        console_message(con, true, "a paste goes into a prompt; close this box first (nothing was taken)");
+        return KEY_HANDLED;
+    }
+    con->ignoring = false;
+    if (con->search[0]) {
+        con->search[0] = '\0';
+        console_mark_all(con);
+    }
+    return ui_prompt_paste(con, in) | KEY_REDRAW;
 }
 
 /* The time until the next whole second of the incident clock, so countdowns
@@ -440,13 +544,21 @@ static char *choose_incident(struct console *con)
     if (store_list(&con->cli->store, &ids, &n) < 0)
         return NULL;
     con->picks = xcalloc(n ? n : 1, sizeof(char *));
+    con->pick_lines = xcalloc(n ? n : 1, sizeof(char *));
     con->npicks = 0;
     for (size_t i = 0; i < n; i++) {
         char *path = store_log_path(&con->cli->store, ids[i]);
         struct incident *inc;
         if (incident_load(&inc, ids[i], path) == 0) {
-            if (incident_is_open(inc))
+            if (incident_is_open(inc)) {
+                /* what tells incidents apart at a glance: severity, status, title */
+                struct buf line = BUF_INIT;
+                char sev[16];
+                buf_printf(&line, "%-5s %-13s %s  (%s)", describe_sev(con->policy, inc->sev, sev, sizeof sev),
+                           incident_status_name(inc->status), inc->title ? inc->title : "", ids[i]);
+                con->pick_lines[con->npicks] = buf_detach(&line);
                 con->picks[con->npicks++] = xstrdup(ids[i]);
+            }
             incident_free(inc);
         }
         free(path);
@@ -455,12 +567,19 @@ static char *choose_incident(struct console *con)
     if (con->npicks == 1)
         return xstrdup(con->picks[0]);
     /* several: pick; none: declare */
+    struct input in = {.paste = BUF_INIT};
+    char *chosen = NULL;
     for (;;) {
+        con->now = stamp_now();           /* what a prompt's times are judged against */
         erase();
         if (con->npicks == 0 && con->prompt.kind == PROMPT_NONE) {
             const char *msg = "No open incident. Press d to declare one, q to quit.";
             move(con->rows / 2, 2);
             ui_put(stdscr, msg, strlen(msg), con->cols - 4);
+        }
+        if (con->prompt.kind == PROMPT_NONE && con->message[0]) {
+            move(con->rows - 1, 0);
+            ui_put(stdscr, con->message, strlen(con->message), con->cols);
         }
         wnoutrefresh(stdscr);
         if (con->npicks > 0) {
@@ -470,6 +589,13 @@ static char *choose_incident(struct console *con)
         if (con->prompt.kind != PROMPT_NONE) {
             WINDOW *w = newwin(2, con->cols, con->rows - 2, 0);
             ui_prompt_draw(con, w, con->cols);
+            if (con->message[0]) {
+                int y, x;
+                getyx(w, y, x);
+                wmove(w, 1, 0);
+                ui_put(w, con->message, strlen(con->message), con->cols);
+                wmove(w, y, x);
+            }
             wnoutrefresh(w);
             delwin(w);
             curs_set(1);
@@ -477,25 +603,40 @@ static char *choose_incident(struct console *con)
             curs_set(0);
         }
         doupdate();
-        wint_t key;
-        int kind = get_wch(&key);
-        if (stop_signal)
-            return NULL;
-        if (kind == ERR)
+        /* a bounded wait, so that signals are seen even with no key */
+        int got = ui_input_next(&in, 250);
+        suspend_if_asked(con);
+        if (stop_signal && !stop_put_off(con))
+            break;
+        if (!got)
             continue;
-        bool code = kind == KEY_CODE_YES;
+        bool code = in.kind == INPUT_CODE;
+        wint_t key = in.key;
         if (code && key == KEY_RESIZE) {
             getmaxyx(stdscr, con->rows, con->cols);
             continue;
         }
+        if (in.kind == INPUT_PASTE) {
+            /* only a prompt takes a paste here: there is no incident to note in */
+            if (con->prompt.kind != PROMPT_NONE)
+                ui_prompt_paste(con, &in);
+            continue;
+        }
         if (con->prompt.kind != PROMPT_NONE) {
             ui_prompt_key(con, key, code);
-            if (con->prompt.kind == PROMPT_NONE && con->npicks == 1 && con->overlay == OVERLAY_NONE)
-                return xstrdup(con->picks[0]);  /* just declared */
+            if (con->prompt.kind == PROMPT_NONE && con->npicks == 1 && con->overlay == OVERLAY_NONE) {
+                chosen = xstrdup(con->picks[0]);  /* just declared */
+                break;
+            }
+            continue;
+        }
+        if (con->ignoring) {
+            if (code || key == 27 || key == '\r' || key == '\n')
+                con->ignoring = false;
             continue;
         }
         if (!code && key == 'q')
-            return NULL;
+            break;
         if (!code && key == 'd') {
             con->overlay = OVERLAY_NONE;
             ui_prompt_open(con, PROMPT_DECLARE);
@@ -503,10 +644,14 @@ static char *choose_incident(struct console *con)
         }
         if (con->npicks > 0) {
             ui_overlay_key(con, key, code);
-            if (con->overlay == OVERLAY_NONE)
-                return xstrdup(con->picks[con->pick]);
+            if (con->overlay == OVERLAY_NONE) {
+                chosen = xstrdup(con->picks[con->pick]);
+                break;
+            }
         }
     }
+    buf_free(&in.paste);
+    return chosen;
 }
 
 static void console_free(struct console *con)
@@ -517,9 +662,13 @@ static void console_free(struct console *con)
         if (con->panels[i].win)
             delwin(con->panels[i].win);
     }
-    for (size_t i = 0; i < con->npicks; i++)
+    for (size_t i = 0; i < con->npicks; i++) {
         free(con->picks[i]);
+        if (con->pick_lines)
+            free(con->pick_lines[i]);
+    }
     free(con->picks);
+    free(con->pick_lines);
     if (con->outbox)
         outbox_free(con->outbox);
     incident_free(con->inc);
@@ -568,10 +717,18 @@ int console_run(struct cli_context *cli)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_suspend;
+    sigaction(SIGTSTP, &sa, NULL);        /* before initscr: curses then leaves it to us */
+    sa.sa_handler = on_fatal;
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof fatal / sizeof *fatal; i++)
+        sigaction(fatal[i], &sa, &fatal_before[fatal[i]]);
     atexit(restore_terminal);
+    /* a lone Esc is told from the start of a sequence by this much silence */
     set_escdelay(25);
     initscr();
     curses_up = true;
+    ui_input_paste_mode(true);
     cbreak();
     noecho();
     nonl();
@@ -606,10 +763,10 @@ int console_run(struct cli_context *cli)
     con.traced = con.inc->nevents;
     refresh_clocks(&con);
     layout(&con);
-    nodelay(stdscr, TRUE);
 
     bool first = true;
     int64_t last_second = -1, carried_us = 0;
+    struct input in = {.paste = BUF_INIT};
     for (;;) {
         int64_t frame_start = console_trace_us();
         refresh_clocks(&con);
@@ -656,7 +813,8 @@ int console_run(struct cli_context *cli)
         size_t nfds = con.watch_fd >= 0 ? 2 : 1;
         int n = con.outbox ? outbox_wait(con.outbox, fds, nfds, timeout) : poll(fds, nfds, timeout);
         int64_t woke = console_trace_us();
-        if (stop_signal)
+        suspend_if_asked(&con);
+        if (stop_signal && !stop_put_off(&con))
             break;
         if (n < 0 && errno != EINTR && !con.outbox)
             break;
@@ -671,10 +829,8 @@ int console_run(struct cli_context *cli)
             console_follow(&con);
         }
         bool quit = false;
-        wint_t key;
-        int kind;
-        while ((kind = get_wch(&key)) != ERR) {
-            int r = handle_key(&con, key, kind == KEY_CODE_YES);
+        while (ui_input_next(&in, 0)) {
+            int r = in.kind == INPUT_PASTE ? handle_paste(&con, &in) : handle_key(&con, in.key, in.kind == INPUT_CODE);
             if (r & KEY_QUIT) {
                 quit = true;
                 break;
@@ -691,6 +847,7 @@ int console_run(struct cli_context *cli)
          * next frame's time: the trace counts a pass, less its sleep */
         carried_us = console_trace_us() - woke;
     }
+    buf_free(&in.paste);
 done:
     restore_terminal();
     if (rc < 0)

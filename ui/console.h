@@ -55,9 +55,12 @@ enum panel_id {
     PANEL_HEADER, PANEL_TIMELINE, PANEL_ROLES, PANEL_CLOCKS, PANEL_ITEMS, PANEL_FOOTER, PANEL_COUNT
 };
 
-/* A line being typed: UTF-8 text with a cursor, and history. */
+/* A line being typed: UTF-8 text with a cursor, and history. It holds
+ * EDITOR_MAX characters; a value in UTF-8 at most four bytes each. */
+#define EDITOR_MAX 4000
+#define VALUE_MAX (4 * EDITOR_MAX + 1)
 struct line_editor {
-    wchar_t text[1024];
+    wchar_t text[EDITOR_MAX + 1];
     size_t len, cursor;
     size_t scroll;            /* first character shown */
 };
@@ -65,16 +68,18 @@ struct line_editor {
 /* One question of a prompt: free text, or a choice among options. */
 struct prompt_field {
     const char *label;
-    char value[1024];
+    char value[VALUE_MAX];
     const char *const *choices; /* NULL: free text */
     size_t nchoices;
     size_t choice;
     bool optional;
+    int check;                  /* enum field_check in actions.c: how Enter judges the value */
 };
 
 enum prompt_kind {
     PROMPT_NONE, PROMPT_NOTE, PROMPT_UPDATE, PROMPT_SEV, PROMPT_ROLE, PROMPT_ACTION, PROMPT_PAGE,
     PROMPT_EDIT, PROMPT_RESOLVE, PROMPT_DECLARE, PROMPT_SEARCH, PROMPT_CLASSIFY, PROMPT_CONFIRM,
+    PROMPT_ACK, PROMPT_MITIGATE, PROMPT_REOPEN,
 };
 
 struct prompt {
@@ -86,6 +91,11 @@ struct prompt {
     int answer;                     /* classify: the question being asked */
     bool exposed;                   /* classify said customer data is exposed */
     bool then_postmortem;           /* the final update after resolving: the draft next */
+    char problem[256];              /* what is wrong with the value, shown in the prompt */
+    int note_kind;                  /* note prompt: 0 note, 1 alert, 2 impact start (Tab) */
+    bool other_day;                 /* a time on another day was shown and Enter pressed */
+    size_t completion;              /* role name: the next name Tab offers */
+    char completing[NAME_MAX_LEN + 1]; /* role name: what was typed before Tab */
 };
 
 enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };
@@ -118,16 +128,36 @@ struct console {
     size_t nhistory;
     char search[1024];
     struct buf postmortem;    /* the draft shown after resolving */
-    /* the picker: open incidents to choose from */
+    /* the picker: open incidents to choose from, and the line shown for each */
     char **picks;
+    char **pick_lines;
     size_t npicks, pick;
+    bool ignoring;            /* typing outside a prompt: keys ignored up to Enter or Esc */
+    bool quit_asked;          /* Ctrl-C in a prompt with text: asked once before quitting */
+    bool refused;             /* a key was refused (already done): an Enter right after is not a note */
 };
+
+/* ---- input.c: keys, pastes, and escape sequences read whole ---- */
+#define PASTE_MAX 65536
+enum input_kind { INPUT_KEY, INPUT_CODE, INPUT_PASTE };
+struct input {
+    enum input_kind kind;
+    wint_t key;               /* INPUT_KEY: a character; INPUT_CODE: a curses key code */
+    struct buf paste;         /* INPUT_PASTE: the text, one line, clean */
+    size_t cut;               /* characters of the paste left out past PASTE_MAX */
+};
+/* The next key or paste, waiting at most WAIT_MS (-1: until one comes).
+ * Returns 1, or 0 when nothing came. Other escape sequences are dropped. */
+int ui_input_next(struct input *in, int wait_ms);
+/* Bracketed paste on or off; safe in a signal handler. */
+void ui_input_paste_mode(bool on);
 
 /* ---- console.c ---- */
 void console_message(struct console *con, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void console_mark_all(struct console *con);
-/* Reads what was appended to the log (by anyone) and shows it. */
+/* Reads what was appended to the log (by anyone) into the replayed state and
+ * shows it. */
 void console_follow(struct console *con);
 int64_t console_trace_us(void);
 
@@ -154,6 +184,10 @@ void ui_colours_init(struct console *con);
 int ui_record(struct console *con, struct event_draft *d);
 void ui_prompt_open(struct console *con, enum prompt_kind kind);
 int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
+/* A paste: into the open prompt's text, or a new note prompt when none is open. */
+int ui_prompt_paste(struct console *con, const struct input *in);
+/* True when the open prompt holds typed text that quitting would lose. */
+bool ui_prompt_has_text(const struct console *con);
 void ui_prompt_draw(struct console *con, WINDOW *w, int width);
 void ui_prompt_preview_draw(struct console *con);
 void ui_fire_escalations(struct console *con);

@@ -7,26 +7,26 @@
 
 static const char *const help_lines[] = {
     "Recording",
-    "  Enter, n   note (start with HH:MM to back-date it)",
+    "  Enter, n   note (start with HH:MM to back-date it; Tab: alert / impact start)",
     "  u          status update: pick the state, edit the text, Enter",
     "  s          severity; in the prompt, c runs the classification questions",
     "  r          assign a role (ic, comms, ops, scribe, sme)",
-    "  a          acknowledge",
-    "  m          mitigated",
+    "  a          acknowledge (Enter: now, or HH:MM when it happened)",
+    "  m          mitigated (Enter: now, or HH:MM)",
     "  i          action item (text, owner, due, priority, kind)",
     "  p          page someone",
     "  e          edit the selected entry (text or time; the original is kept)",
-    "  R          resolve (asks first), then the postmortem: c commit, e edit, w write",
+    "  R          resolve (asks first; resolved: reopen), then the postmortem",
     "Moving",
     "  Up/Down j/k  select     PgUp/PgDn  page     Home/End g/G  first/last",
     "  End        back to following new entries",
-    "  /          search       n/N next/previous hit (Esc clears the search)",
+    "  /          search, then n/N next/previous hit; any other key ends it",
     "  f          filter: all / notes / updates / alerts",
     "  Tab        focus: timeline / roles / clocks; Enter on a role: its hand-offs",
     "Other",
     "  t          UTC / local time      ?  this help      q  quit (the incident stays open)",
     "Prompts",
-    "  Esc cancels; Left/Right/Tab choose; Ctrl-A/E start/end; Ctrl-U/W delete",
+    "  Esc cancels; Left/Right/Tab/1-9 choose; Ctrl-A/E start/end; Ctrl-U/W delete",
     "  to start / a word; Up/Down history",
 };
 
@@ -178,11 +178,11 @@ void ui_overlay_draw(struct console *con)
         ui_postmortem_draw(con);
         break;
     case OVERLAY_PICKER:
-        b = open_box(con, (int)con->npicks + 3, 70, " Open incidents (Enter opens, d declares) ");
+        b = open_box(con, (int)con->npicks + 3, 100, " Open incidents (Enter opens, d declares) ");
         for (size_t i = 0; i < con->npicks; i++) {
             if (i == con->pick)
                 wattron(b.w, A_REVERSE);
-            line(&b, (int)i + 1, con->picks[i]);
+            line(&b, (int)i + 1, con->pick_lines && con->pick_lines[i] ? con->pick_lines[i] : con->picks[i]);
             wattroff(b.w, A_REVERSE);
         }
         close_box(&b);

@@ -61,9 +61,11 @@ void ui_postmortem_draw(struct console *con)
 static void edit(struct console *con)
 {
     def_prog_mode();
+    ui_input_paste_mode(false);
     endwin();
     int rc = cli_postmortem_edit_draft(&con->postmortem);
     reset_prog_mode();
+    ui_input_paste_mode(true);           /* the editor may have turned it off */
     clearok(curscr, TRUE);
     console_mark_all(con);
     if (rc < 0)

@@ -160,3 +160,29 @@ git clone -q --bare repo bare.git
 expect_status 0 "a bare repo's policy is read from its branch" wr --repo bare.git policy
 check "  ... the committed two-level ladder" test "$(grep -c '^  Q[12] ' "$scratch/out")" = 2
 expect_status 1 "a named repo that does not exist is an error" wr --repo nowhere policy
+
+# ---- input people get wrong (issue 9): refused with a clear message, the same rules as the console ----
+in9=$(WARROOM_NOW=2025-03-15T00:05:00Z wr open --sev 2 --title "Input checks" --at 00:05)
+lines() { wc -l < "$WARROOM_DIR/$in9/events.jsonl"; }
+before=$(lines)
+expect_status 2 "log with an empty text is refused" wr --incident "$in9" log ""
+check "  ... saying the entry is empty" grep -q 'the text of the entry is empty' "$scratch/err"
+expect_status 2 "log with only spaces is refused" wr --incident "$in9" log "   "
+check "  ... saying it is only spaces" grep -q 'empty (only spaces)' "$scratch/err"
+check "  ... and nothing was recorded" test "$(lines)" = "$before"
+expect_status 1 "a title of only spaces is refused" wr open --sev 2 --title "   "
+expect_status 2 "a due date that does not exist is refused" wr --incident "$in9" action add "x" --owner a --due 2025-02-30
+check "  ... naming the date" grep -q '2025-02-30' "$scratch/err"
+expect_status 0 "role names are case-insensitive" wr --incident "$in9" role IC carol
+check "  ... stored as the role" test "$(wr --incident "$in9" show --json | jq -r .roles.ic)" = carol
+expect_status 0 "a note from the day before" wr --incident "$in9" log --at 2025-03-14T23:58:00Z "the night before"
+WARROOM_NOW=2025-03-15T00:10:00Z wr --incident "$in9" show > "$scratch/show9.txt"
+check "show dates an entry on another day than the declaration" grep -q '^  2025-03-14 23:58:00 .*the night before' "$scratch/show9.txt"
+check "  ... and keeps the declaration's column" grep -q '^             00:05:00 .*Declared SEV2' "$scratch/show9.txt"
+note9=$(wr --incident "$in9" show --json | jq -r '.timeline[] | select(.text=="the night before") | .id')
+check "show prints short event ids" grep -q "  $(echo "$note9" | cut -c1-8)  .*the night before" "$scratch/show9.txt"
+expect_status 0 "edit takes the short id show prints" wr --incident "$in9" edit "$(echo "$note9" | cut -c1-8)" --text "the night before (edited)"
+check "  ... and corrects that entry" test "$(wr --incident "$in9" show --json | jq -r ".timeline[] | select(.id==\"$note9\") | .text")" = "the night before (edited)"
+expect_status 1 "edit with a prefix too short is refused" wr --incident "$in9" edit "$(echo "$note9" | cut -c1-2)" --text x
+expect_status 0 "warroom --version" wr --version
+check "  ... prints the version" grep -q '^warroom [0-9]' "$scratch/out"

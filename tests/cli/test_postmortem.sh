@@ -302,6 +302,8 @@ console_w() {  # WINDOW REPO: opens an incident, resolves it in the console, pre
     wait_for "$1" "Console write" >/dev/null || return 1
     T send-keys -t "$1" R; T send-keys -t "$1" y; T send-keys -t "$1" Enter
     T send-keys -t "$1" -l "fixed"; T send-keys -t "$1" Enter
+    wait_for "$1" "resolved when (Enter: now" >/dev/null || return 1
+    T send-keys -t "$1" Enter
     # the console offers the final status update first: skipped here
     wait_for "$1" "post the final status update" >/dev/null || return 1
     T send-keys -t "$1" Escape

@@ -143,7 +143,8 @@ def check_layout(cols, rows, show_path, screen_path):
             shown.extend(words(text))
     described = []
     for l in open(show_path, encoding="utf-8"):
-        m = re.match(r"^  \d\d:\d\d:\d\d  \S+\s+\S+\s+(.*)$", l.rstrip("\n"))
+        # time (with its date on another day), short id, author, type, text
+        m = re.match(r"^  \s*(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d  \S+\s+\S+\s+\S+\s+(.*)$", l.rstrip("\n"))
         if m:
             described.extend(words(m.group(1)))
     n = len(shown)

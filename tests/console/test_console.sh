@@ -28,6 +28,17 @@ wait_for() {
     return 1
 }
 keys() { T send-keys -t "$@"; }
+# gone WINDOW PATTERN: until the screen no longer shows PATTERN. A key sent
+# right after Esc would arrive with it as one sequence (Alt+key) and be
+# dropped, so the tests wait for Esc to take effect first.
+gone() {
+    i=0
+    while [ $i -lt 50 ]; do
+        screen "$1" | grep -q -- "$2" || return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
 
 # --- no open incident: the console offers to declare one ---
 start lobby 120x40
@@ -37,6 +48,10 @@ check "declaring asks for the severity first" wait_for lobby "severity:"
 keys lobby Right Enter
 check "  ... then the title" wait_for lobby "title:"
 keys lobby -l "Checkout failing"
+keys lobby Enter
+check "  ... then the impact" wait_for lobby "impact (who is affected, how):"
+keys lobby Enter
+check "  ... then when it started" wait_for lobby "started when (Enter: now, or HH:MM):"
 keys lobby Enter
 check "the console opens on the new incident" wait_for lobby "Checkout failing"
 check "  ... at the severity chosen" wait_for lobby "SEV2"
@@ -58,7 +73,8 @@ back=$(date -u -d '-10 minutes' +%H:%M)
 keys lobby n
 keys lobby -l "$back an earlier finding"
 keys lobby Enter
-check "a back-dated note is recorded" wait_for lobby "an earlier finding"
+# the prompt shows the text too: wait for the outcome, which names the time
+check "a back-dated note is recorded" wait_for lobby "recorded note, $back UTC today"
 screen lobby > "$scratch/screen"
 earlier=$(grep -n "an earlier finding" "$scratch/screen" | cut -d: -f1)
 declared=$(grep -n "Declared SEV2" "$scratch/screen" | cut -d: -f1)
@@ -89,12 +105,14 @@ keys lobby -l "scribe"
 keys lobby Enter
 check "search shows the term" wait_for lobby "search: scribe"
 keys lobby Escape
+check "Esc ends the search" wait_for lobby "search ended"
 keys lobby f
 check "f filters to notes" wait_for lobby "Timeline \[notes\]"
 keys lobby f f f
 keys lobby ?
 check "? shows every key" wait_for lobby "Keys (Esc closes)"
 keys lobby Escape
+gone lobby "Keys (Esc closes)"
 keys lobby s
 keys lobby c
 check "the classification wizard asks the policy's questions" wait_for lobby "completely down"
@@ -135,6 +153,7 @@ keys lobby Enter
 check "Enter on a role shows its hand-offs" wait_for lobby "ic hand-offs"
 check "  ... with who took it" wait_for lobby "carol"
 keys lobby Escape
+gone lobby "ic hand-offs"
 keys lobby Tab Tab
 keys lobby t
 check "t switches to local time" wait_for lobby "local"
@@ -162,6 +181,8 @@ sleep 1
 check "two consoles record the step once" test "$(grep -c '"rule":"ack-secondary"' "$WARROOM_DIR/$cid/events.jsonl")" -ge 1
 check "  ... and replay counts it once" test "$(wr --incident "$cid" show --json | jq '[.timeline[] | select(.rule=="ack-secondary")] | length')" = 1
 keys clocks a
+check "a asks when it was acknowledged" wait_for clocks "acknowledge? when (Enter: now"
+keys clocks Enter
 check "a acknowledges: the clock is met" wait_for clocks "met *acknowledge"
 keys clocks q
 keys clocks2 q
@@ -211,7 +232,9 @@ keys resolve y
 keys resolve Enter
 keys resolve -l "rolled back"
 keys resolve Enter
-# resolving offers the final status update first (Enter sends it)
+check "resolving asks when it was resolved" wait_for resolve "resolved when (Enter: now"
+keys resolve Enter
+# resolving offers the final status update next (Enter sends it)
 wait_for resolve "post the final status update" > /dev/null
 keys resolve Enter
 check "resolving opens the postmortem preview" wait_for resolve "Postmortem draft"

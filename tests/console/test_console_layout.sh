@@ -43,7 +43,16 @@ settle() {
     done
     return 1
 }
-keys() { T send-keys -t "$@"; }
+# keys WINDOW KEY...: a key right after Esc would arrive with it as one
+# sequence (Alt+key) and be dropped, so each Esc gets a moment of its own
+keys() {
+    w=$1; shift
+    if [ "${1:-}" = -l ]; then T send-keys -t "$w" "$@"; return; fi
+    for k in "$@"; do
+        T send-keys -t "$w" "$k"
+        if [ "$k" = Escape ]; then sleep 0.1; fi
+    done
+}
 # same_screen NAME FILE: FILE against tests/console/screens/NAME.txt
 same_screen() {
     want="$here/screens/$1.txt"
@@ -99,8 +108,8 @@ check "80x24: help and quit stay in the key bar" sh -c "tail -1 '$scratch/screen
 start help 80x24 $pinned
 wait_for help "q quit" > /dev/null
 keys help ?
-check "80x24: the help says it scrolls" wait_for help "Keys 1-20 of 25: j/k scroll, Esc closes"
-check "  ... long lines fold under their description" wait_for help "^│              write  "
+check "80x24: the help says it scrolls" wait_for help "Keys 1-20 of 26: j/k scroll, Esc closes"
+check "  ... long lines fold under their description" wait_for help "^│              start) "
 keys help j j j j j j j j j j
 check "  ... and j scrolls to its last line" wait_for help "to start / a word; Up/Down history"
 keys help Escape
@@ -159,6 +168,8 @@ wait_for resolve "q quit" > /dev/null
 keys resolve R y Enter
 keys resolve -l "rolled back"
 keys resolve Enter
+wait_for resolve "resolved when (Enter: now" > /dev/null
+keys resolve Enter
 check "resolving offers the final status update" wait_for resolve "resolved: post the final status update? Enter sends, Esc skips"
 check "  ... prefilled from the resolved template" wait_for resolve "Resolve here is resolved and service is back to normal"
 keys resolve Escape
@@ -174,6 +185,8 @@ unset WARROOM_NOW
 start resolve2 100x30 WARROOM_INCIDENT="$rid2" WARROOM_NOW=$demo_now USER=carol
 wait_for resolve2 "q quit" > /dev/null
 keys resolve2 R y Enter Enter
+wait_for resolve2 "resolved when (Enter: now" > /dev/null
+keys resolve2 Enter
 wait_for resolve2 "post the final status update" > /dev/null
 keys resolve2 Enter
 check "Enter sends the final update, then the postmortem draft" wait_for resolve2 "Postmortem draft"
