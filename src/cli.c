@@ -1,6 +1,7 @@
 #include "warroom/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <strings.h>
@@ -18,6 +19,7 @@
 #include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
+#include "warroom/file.h"
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
@@ -275,9 +277,16 @@ int cli_who_am_i(struct cli_context *c)
 
 int cli_read_file(struct buf *out, const char *path, size_t max)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set_errno("cannot read %s", path);
+    /* a FIFO or a device in the place of a policy or template would hang the read */
+    int fd = file_open_regular(path, O_RDONLY, "the file");
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        if (fd >= 0) {
+            error_set_errno("cannot read %s", path);
+            close(fd);
+        }
+        return -1;
+    }
     char chunk[8192];
     size_t n;
     int rc = 0;

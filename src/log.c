@@ -30,11 +30,10 @@ static int lock(int fd, int how)
 
 int log_open(struct incident_log *log, const char *path)
 {
-    log->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log->fd < 0) {
-        log->path = NULL;
-        return error_set_errno("cannot open the incident log %s", path);
-    }
+    log->path = NULL;
+    log->fd = file_open_private(path, O_RDWR | O_APPEND | O_CREAT, "the incident log");
+    if (log->fd < 0)
+        return -1;
     log->path = xstrdup(path);
     return 0;
 }
@@ -194,9 +193,9 @@ done:
 int log_reader_open(struct log_reader *r, const char *path)
 {
     memset(r, 0, sizeof *r);
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    r->fd = file_open_private(path, O_RDONLY, "the incident log");
     if (r->fd < 0)
-        return error_set_errno("cannot open the incident log %s", path);
+        return -1;
     r->path = xstrdup(path);
     r->arena = arena_new();
     return 0;

@@ -21,7 +21,9 @@ struct incident_log {
     int fd;
 };
 
-/* Opens PATH for appending, creating it 0600 when absent. */
+/* Opens PATH for appending, creating it 0600 when absent (and flushing its
+ * directory). PATH is never followed through a symbolic link, must be a
+ * regular file, and its directory must be the user's own (file_open_private). */
 int log_open(struct incident_log *log, const char *path);
 void log_close(struct incident_log *log);
 
@@ -53,6 +55,8 @@ struct log_reader {
     size_t nwarnings;
 };
 
+/* Opens PATH for reading, with log_open's rules for links, file types and
+ * directories. */
 int log_reader_open(struct log_reader *r, const char *path);
 void log_reader_close(struct log_reader *r);
 

@@ -17,7 +17,8 @@ struct store {
     char *dir;
 };
 
-/* Opens the data directory DIR (NULL: from the environment), creating it. */
+/* Opens the data directory DIR (NULL: from the environment), creating it.
+ * Refuses one that is not the user's own or is writable by group or others. */
 int store_open(struct store *s, const char *dir);
 void store_close(struct store *s);
 

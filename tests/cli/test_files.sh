@@ -1,0 +1,130 @@
+# Files: nobody else's, and never a surprise. Other local users (through
+# setpriv, when the suite runs as root), planted symbolic links, and FIFOs
+# where a plain file belongs.
+. "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+# like /tmp: anyone may create in it, only owners remove
+shared=$(mktemp -d "${TMPDIR:-/tmp}/warroom-files-shared.XXXXXX")
+chmod 1777 "$shared"
+trap 'rm -rf "$scratch" "$shared"' EXIT
+as_root=false
+[ "$(id -u)" -eq 0 ] && as_root=true
+nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+# fails unless the command is over within a generous bound: a hang is a failure, not a stuck suite
+bounded() { timeout 60 "$@"; }
+
+# expect_refusal NAME PATTERN COMMAND...: exits 1 (not a hang), saying PATTERN
+expect_refusal() {
+    name=$1 pattern=$2; shift 2
+    bounded "$@" >"$scratch/out" 2>"$scratch/err"
+    got=$?
+    if [ "$got" -eq 1 ] && grep -q -- "$pattern" "$scratch/err"; then ok "$name"; else
+        not_ok "$name (exit $got, wanted 1 saying \"$pattern\")"; sed 's/^/#   /' "$scratch/err" | head -5
+    fi
+}
+
+# --- a data directory squatted by another user ---
+if $as_root; then
+    nobody mkdir -m 0777 "$shared/squat"
+    expect_refusal "a data directory pre-created 0777 by another user is refused" \
+        "data directory $shared/squat belongs to nobody" env WARROOM_DIR="$shared/squat" "$WARROOM" open --sev 2 --title "Notes for the attacker"
+    check "  ... the message says what to do" grep -q "Use a directory of your own" "$scratch/err"
+    check "  ... and nothing was written into it" test -z "$(ls -A "$shared/squat")"
+    expect_refusal "  ... list refuses it too" "belongs to nobody" env WARROOM_DIR="$shared/squat" "$WARROOM" list
+    nobody mkdir -m 0700 "$shared/private"
+    expect_refusal "another user's directory is refused even as root (who could write into it)" \
+        "belongs to nobody" env WARROOM_DIR="$shared/private" "$WARROOM" open --sev 2 --title "Root too"
+    check "  ... nothing written there" test -z "$(ls -A "$shared/private")"
+    mkdir -m 0700 "$scratch/mine"
+    nobody ln -s "$scratch/mine" "$shared/pointer"
+    expect_refusal "a data directory reached through another user's symbolic link is refused" \
+        "symbolic link that belongs to uid 65534" env WARROOM_DIR="$shared/pointer" "$WARROOM" list
+fi
+mkdir -m 0777 "$scratch/open-to-all"
+chmod 0777 "$scratch/open-to-all"
+expect_refusal "a world-writable data directory is refused" "writable by everyone (mode 0777)" \
+    env WARROOM_DIR="$scratch/open-to-all" "$WARROOM" list
+check "  ... the message says how to fix it" grep -q "chmod go-w $scratch/open-to-all" "$scratch/err"
+mkdir "$scratch/team"
+chmod 0770 "$scratch/team"
+expect_refusal "a group-writable data directory is refused" "writable by its group" \
+    env WARROOM_DIR="$scratch/team" "$WARROOM" list
+mkdir -m 0700 "$scratch/real-data"
+ln -s "$scratch/real-data" "$scratch/data-link"
+expect_status 0 "the user's own symbolic link to the user's own directory is fine" \
+    env WARROOM_DIR="$scratch/data-link" "$WARROOM" list
+expect_status 0 "a data directory created by warroom is accepted" wr list
+check "  ... and is private (0700)" test "$(stat -c %a "$WARROOM_DIR")" = 700
+
+# --- planted symbolic links: never followed for incident data ---
+wr open --sev 2 --title "Checkout failing" > "$scratch/id" 2>/dev/null
+id=$(cat "$scratch/id")
+log=$WARROOM_DIR/$id/events.jsonl
+mkdir -m 0755 "$shared/elsewhere"
+cp "$log" "$shared/victim.jsonl"
+chmod 0666 "$shared/victim.jsonl"
+$as_root && chown -R nobody:nogroup "$shared/elsewhere" "$shared/victim.jsonl"
+cp "$shared/victim.jsonl" "$scratch/victim.before"
+
+mv "$log" "$scratch/real.jsonl"
+ln -s "$shared/victim.jsonl" "$log"
+expect_refusal "events.jsonl as a symbolic link: log refuses to append through it" "is a symbolic link" \
+    "$WARROOM" --incident "$id" log "secret note through the link"
+check "  ... the link's target is unchanged" cmp -s "$shared/victim.jsonl" "$scratch/victim.before"
+check "  ... the message says what to do" grep -q "remove the link" "$scratch/err"
+expect_refusal "  ... show refuses to read through it" "is a symbolic link" "$WARROOM" --incident "$id" show
+rm "$log"
+mv "$scratch/real.jsonl" "$log"
+
+cp "$scratch/victim.before" "$shared/elsewhere/events.jsonl"
+$as_root && chown nobody:nogroup "$shared/elsewhere/events.jsonl"
+chmod 0666 "$shared/elsewhere/events.jsonl"
+ln -s "$shared/elsewhere" "$WARROOM_DIR/inc-20250101-planted"
+expect_refusal "an incident directory that is a symbolic link is not followed" "directory $WARROOM_DIR/inc-20250101-planted is a symbolic link" \
+    "$WARROOM" --incident inc-20250101-planted log "secret note into the planted directory"
+check "  ... its target is unchanged" cmp -s "$shared/elsewhere/events.jsonl" "$scratch/victim.before"
+bounded "$WARROOM" list > "$scratch/out" 2> "$scratch/err"
+got=$?
+check "  ... list goes on (exit $got) with the real incident" sh -c "test $got -eq 0 && grep -q '^$id ' '$scratch/out'"
+check "  ... and warns about the link" grep -q "inc-20250101-planted: .*symbolic link" "$scratch/err"
+rm "$WARROOM_DIR/inc-20250101-planted"
+
+if $as_root; then
+    mkdir -m 0700 "$WARROOM_DIR/inc-20250102-theirs"
+    cp "$scratch/victim.before" "$WARROOM_DIR/inc-20250102-theirs/events.jsonl"
+    chown -R nobody:nogroup "$WARROOM_DIR/inc-20250102-theirs"
+    expect_refusal "an incident directory owned by another user is refused" "belongs to nobody" \
+        "$WARROOM" --incident inc-20250102-theirs log "into someone else's directory"
+    check "  ... nothing appended" cmp -s "$WARROOM_DIR/inc-20250102-theirs/events.jsonl" "$scratch/victim.before"
+    rm -rf "$WARROOM_DIR/inc-20250102-theirs"
+fi
+chmod 0777 "$WARROOM_DIR/$id"
+expect_refusal "a world-writable incident directory is refused" "writable by everyone" "$WARROOM" --incident "$id" log "exposed"
+chmod 0700 "$WARROOM_DIR/$id"
+expect_status 0 "  ... and accepted again once private" wr --incident "$id" log "private again"
+
+# --- FIFOs where a plain file belongs never hang a verb ---
+wr open --sev 3 --title "Pipe dream" > "$scratch/fifo.id" 2>/dev/null
+fid=$(cat "$scratch/fifo.id")
+mv "$WARROOM_DIR/$fid/events.jsonl" "$scratch/fifo.saved"
+mkfifo -m 0600 "$WARROOM_DIR/$fid/events.jsonl"
+bounded "$WARROOM" list > "$scratch/out" 2> "$scratch/err"
+got=$?
+check "a FIFO as events.jsonl: list does not hang (exit $got, 0 wanted)" test "$got" -eq 0
+check "  ... lists the other incidents" grep -q "^$id " "$scratch/out"
+check "  ... and says the log is a FIFO" grep -q "$fid: the incident log .* is a FIFO, not a regular file" "$scratch/err"
+expect_refusal "  ... log refuses it at once" "is a FIFO" "$WARROOM" --incident "$fid" log "into the pipe"
+expect_refusal "  ... show too" "is a FIFO" "$WARROOM" --incident "$fid" show
+rm "$WARROOM_DIR/$fid/events.jsonl"
+mv "$scratch/fifo.saved" "$WARROOM_DIR/$fid/events.jsonl"
+
+git init -q "$scratch/platform"
+mkdir "$scratch/platform/.warroom"
+mkfifo "$scratch/platform/.warroom/policy.json"
+expect_refusal "a FIFO as the repo's .warroom/policy.json: list fails at once, not hangs" "policy.json is a FIFO" \
+    env WARROOM_REPO="$scratch/platform" "$WARROOM" list
+expect_refusal "  ... so does policy" "is a FIFO" env WARROOM_REPO="$scratch/platform" "$WARROOM" policy
+mkfifo "$scratch/config.json"
+expect_refusal "a FIFO as the config is refused, not waited on" "config $scratch/config.json is a FIFO" \
+    env WARROOM_CONFIG="$scratch/config.json" "$WARROOM" list
+mkfifo "$scratch/policy.fifo"
+expect_refusal "a FIFO named to 'policy FILE' is refused" "is a FIFO" "$WARROOM" policy "$scratch/policy.fifo"
