@@ -363,6 +363,17 @@ static int context_open(struct cli_context *c, struct cli_options *o, bool need_
                 c->config.path, c->config.path);
     if (need_store && store_open(&c->store, o->dir) < 0)
         return -1;
+    const char *wait = getenv("WARROOM_LOCK_WAIT");
+    c->lock_wait_ms = LOG_LOCK_WAIT_MS;
+    if (wait && *wait) {
+        char *end;
+        double seconds = strtod(wait, &end);
+        if (*end || !(seconds >= 0 && seconds <= 3600))
+            return error_set("WARROOM_LOCK_WAIT is \"%.20s\": give the seconds to wait for another "
+                             "writer's lock on a log, 0 to 3600", wait);
+        c->lock_wait_ms = (int)(seconds * 1000);
+    }
+    log_set_lock_wait(c->lock_wait_ms);
     return 0;
 }
 
@@ -472,6 +483,7 @@ int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
     free(path);
     if (rc < 0)
         return -1;
+    log.lock_wait_ms = c->lock_wait_ms;
     rc = log_append(&log, d);
     log_close(&log);
     return rc;

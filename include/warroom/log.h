@@ -16,9 +16,14 @@
 #include "warroom/buf.h"
 #include "warroom/event.h"
 
+#define LOG_EBUSY (-2)           /* another process held the log's lock past the wait */
+#define LOG_LOCK_WAIT_MS 5000    /* how long a lock is waited for, unless set otherwise */
+
 struct incident_log {
     char *path;
     int fd;
+    int lock_wait_ms;   /* how long an append waits for another process's lock;
+                           0: not at all (the console retries instead) */
 };
 
 /* Opens PATH for appending, creating it 0600 when absent (and flushing its
@@ -27,8 +32,16 @@ struct incident_log {
 int log_open(struct incident_log *log, const char *path);
 void log_close(struct incident_log *log);
 
+/* How long appends (log_open's default) and reads wait for another process's
+ * lock before they give up, for the whole process. Never forever: a holder
+ * that never lets go gets a message naming it, not a hang. */
+void log_set_lock_wait(int ms);
+int log_lock_wait(void);
+
 /* Appends D: fills in its id (random) and ts (now) when unset, encodes it
  * (cleaning every string), and returns 0 only once the record is on disk.
+ * LOG_EBUSY when another process held the lock past LOG->lock_wait_ms (the
+ * message names it, "pid 1234 (flock)", when /proc/locks tells).
  * ID_OUT, when not NULL, receives the id written. */
 int log_append(struct incident_log *log, struct event_draft *d);
 
@@ -56,7 +69,8 @@ struct log_reader {
 };
 
 /* Opens PATH for reading, with log_open's rules for links, file types and
- * directories. */
+ * directories. A writer holding the lock past the wait leaves an incomplete
+ * last line for the next read instead of blocking this one. */
 int log_reader_open(struct log_reader *r, const char *path);
 void log_reader_close(struct log_reader *r);
 

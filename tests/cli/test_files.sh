@@ -1,11 +1,18 @@
 # Files: nobody else's, and never a surprise. Other local users (through
-# setpriv, when the suite runs as root), planted symbolic links, and FIFOs
-# where a plain file belongs.
+# setpriv, when the suite runs as root), planted symbolic links, FIFOs where a
+# plain file belongs, and a process holding the log's lock.
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
 # like /tmp: anyone may create in it, only owners remove
 shared=$(mktemp -d "${TMPDIR:-/tmp}/warroom-files-shared.XXXXXX")
 chmod 1777 "$shared"
-trap 'rm -rf "$scratch" "$shared"' EXIT
+holder=
+release_lock() {   # ends the lock holder below: flock(1) and its child
+    [ -n "$holder" ] || return 0
+    kill $(ps -o pid= --ppid "$holder") "$holder" 2>/dev/null
+    wait "$holder" 2>/dev/null
+    holder=
+}
+trap 'release_lock; rm -rf "$scratch" "$shared"' EXIT
 as_root=false
 [ "$(id -u)" -eq 0 ] && as_root=true
 nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
@@ -128,3 +135,20 @@ expect_refusal "a FIFO as the config is refused, not waited on" "config $scratch
     env WARROOM_CONFIG="$scratch/config.json" "$WARROOM" list
 mkfifo "$scratch/policy.fifo"
 expect_refusal "a FIFO named to 'policy FILE' is refused" "is a FIFO" "$WARROOM" policy "$scratch/policy.fifo"
+
+# --- another process holding the log's lock ---
+flock -o "$log" sleep 600 >/dev/null 2>&1 &   # -o: the lock is flock's own, not its child's
+holder=$!
+i=0
+while flock -n "$log" true 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+lines=$(wc -l < "$log")
+expect_refusal "log fails (does not block) while another process holds the lock" "is locked by pid $holder (flock)" \
+    env WARROOM_LOCK_WAIT=1 "$WARROOM" --incident "$id" log "while locked"
+check "  ... says nothing was recorded and what to do" grep -q "nothing was recorded: retry once it lets go" "$scratch/err"
+check "  ... and nothing was" test "$(wc -l < "$log")" -eq "$lines"
+expect_refusal "  ... the default wait is bounded too" "is locked by pid $holder" "$WARROOM" --incident "$id" ack
+expect_status 0 "  ... reading is not held up by it" wr --incident "$id" show
+expect_refusal "WARROOM_LOCK_WAIT must be seconds" "WARROOM_LOCK_WAIT is \"soon\"" env WARROOM_LOCK_WAIT=soon "$WARROOM" list
+release_lock
+expect_status 0 "once the lock is let go, log records" wr --incident "$id" log "after the lock"
+check "  ... exactly once" test "$(grep -c 'after the lock' "$log")" -eq 1
