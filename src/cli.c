@@ -526,10 +526,6 @@ static int verb_open(struct cli_context *c)
         return cli_fail();
     struct buf title = BUF_INIT;
     text_clean(&title, o->title, strlen(o->title), 0);
-    if (store_create(&c->store, title.data ? title.data : "", at == STAMP_NONE ? c->now : at, id) < 0) {
-        buf_free(&title);
-        return cli_fail();
-    }
     event_draft_init(&d, EVENT_DECLARE, c->by);
     d.at = at;
     event_draft_str(&d, "title", buf_str(&title));
@@ -537,7 +533,7 @@ static int verb_open(struct cli_context *c)
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
-    if (cli_record(c, id, &d) < 0) {
+    if (store_declare(&c->store, buf_str(&title), at == STAMP_NONE ? c->now : at, &d, id) < 0) {
         cli_fail();
     } else {
         printf("%s\n", id);

@@ -12,9 +12,11 @@
 #include "warroom/buf.h"
 #include "warroom/error.h"
 #include "warroom/file.h"
+#include "warroom/log.h"
 #include "warroom/stamp.h"
 
 #define LOG_NAME "events.jsonl"
+#define DECLARING_NAME ".events.jsonl.declaring"   /* the log until its declaration is on disk */
 
 static int mkdir_p(const char *path)
 {
@@ -160,6 +162,61 @@ int store_create(struct store *s, const char *title, int64_t at, char id[STORE_I
         }
     }
     return error_set("too many incidents named \"%s\" on that day", slug);
+}
+
+/* Gives back incident ID's directory after a declaration that failed: only
+ * what the declaration made goes, and the directory only when nothing else
+ * came into it meanwhile, so the id is free again and no phantom is listed. */
+static void undeclare(struct store *s, const char *id, bool named)
+{
+    char *pending = store_incident_file(s, id, DECLARING_NAME);
+    char *log = store_log_path(s, id);
+    char *dir = store_incident_file(s, id, NULL);
+    unlink(pending);
+    if (named)
+        unlink(log);
+    if (rmdir(dir) == 0)
+        file_sync_dir(s->dir);
+    else
+        file_sync_dir(dir);
+    free(pending);
+    free(log);
+    free(dir);
+}
+
+int store_declare(struct store *s, const char *title, int64_t at, struct event_draft *d, char id[STORE_ID_MAX + 1])
+{
+    if (store_create(s, title, at, id) < 0)
+        return -1;
+    char *pending = store_incident_file(s, id, DECLARING_NAME);
+    char *log_path = store_log_path(s, id);
+    char *dir = store_incident_file(s, id, NULL);
+    struct incident_log log;
+    bool named = false;
+    /* The log gets its name only once the declaration is in it: an incident
+     * is listed only with its declaration on disk, never as "SEV0 none". */
+    int rc = log_open(&log, pending);
+    if (rc == 0) {
+        rc = log_append(&log, d);
+        log_close(&log);
+    }
+    if (rc == 0 && rename(pending, log_path) < 0)
+        rc = error_set_errno("cannot name the log %s", log_path);
+    else if (rc == 0)
+        named = true;
+    if (rc == 0)
+        rc = file_sync_dir(dir);
+    if (rc < 0) {
+        char *why = xstrdup(error_last());
+        undeclare(s, id, named);
+        error_set("the incident was not declared (nothing was kept): %s", why);
+        free(why);
+        id[0] = '\0';
+    }
+    free(pending);
+    free(log_path);
+    free(dir);
+    return rc < 0 ? -1 : 0;
 }
 
 char *store_incident_file(const struct store *s, const char *id, const char *name)

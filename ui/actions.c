@@ -346,20 +346,13 @@ static int64_t leading_time(struct console *con, char **text)
 static void declare(struct console *con, int sev, const char *title)
 {
     char id[STORE_ID_MAX + 1];
-    if (store_create(&con->cli->store, title, stamp_now(), id) < 0) {
-        console_message(con, true, "%s", error_last());
-        return;
-    }
-    char *path = store_log_path(&con->cli->store, id);
-    struct incident_log log;
     struct event_draft d;
     event_draft_init(&d, EVENT_DECLARE, con->cli->by);
     event_draft_str(&d, "title", title);
     event_draft_int(&d, "sev", sev);
-    if (log_open(&log, path) < 0 || log_append(&log, &d) < 0) {
+    if (store_declare(&con->cli->store, title, stamp_now(), &d, id) < 0) {
         console_message(con, true, "not declared: %s", error_last());
     } else {
-        log_close(&log);
         /* the console switches to it at the next pass */
         free(con->picks ? con->picks[0] : NULL);
         if (!con->picks)
@@ -370,7 +363,6 @@ static void declare(struct console *con, int sev, const char *title)
         console_message(con, false, "declared %s", id);
     }
     event_draft_free(&d);
-    free(path);
 }
 
 /* Everything the prompt asked for is in: record it. */

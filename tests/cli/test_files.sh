@@ -1,7 +1,10 @@
 # Files: nobody else's, and never a surprise. Other local users (through
 # setpriv, when the suite runs as root), planted symbolic links, FIFOs where a
-# plain file belongs, and a process holding the log's lock.
+# plain file belongs, a process holding the log's lock, a full disk, and what
+# must reach the disk for a declared incident to survive a power cut.
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+root=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+shim=$root/build/shim/enospc_write.so
 # like /tmp: anyone may create in it, only owners remove
 shared=$(mktemp -d "${TMPDIR:-/tmp}/warroom-files-shared.XXXXXX")
 chmod 1777 "$shared"
@@ -152,3 +155,57 @@ expect_refusal "WARROOM_LOCK_WAIT must be seconds" "WARROOM_LOCK_WAIT is \"soon\
 release_lock
 expect_status 0 "once the lock is let go, log records" wr --incident "$id" log "after the lock"
 check "  ... exactly once" test "$(grep -c 'after the lock' "$log")" -eq 1
+
+# --- a full disk: no phantom incident, no burned id ---
+before=$(ls "$WARROOM_DIR" | sort)
+# The sanitizer runtime wants to come first in the library list; the shim is
+# put before it on purpose, so its order check is turned off here.
+expect_refusal "open on a full disk fails" "No space left on device" \
+    env LD_PRELOAD="$shim" WARROOM_SHIM_ENOSPC=/inc- ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    "$WARROOM" open --sev 1 --title "Disk full"
+check "  ... says the incident was not declared" grep -q "the incident was not declared" "$scratch/err"
+check "  ... leaves no directory behind" test "$(ls "$WARROOM_DIR" | sort)" = "$before"
+wr list > "$scratch/out" 2>&1
+check "  ... list shows no phantom (SEV0, no title)" sh -c "! grep -q 'SEV0\\|disk-full' '$scratch/out'"
+wr open --sev 1 --title "Disk full" > "$scratch/out" 2>&1
+check "  ... and the id was not burned" grep -qx "inc-$(date -u +%Y%m%d)-disk-full" "$scratch/out"
+
+# the same with a real full file system, where one can be mounted
+if $as_root && unshare -m true 2>/dev/null; then
+    cat > "$scratch/full.sh" <<'EOF'
+set -u
+d=$1/tmpfs
+mkdir -p "$d"
+mount -t tmpfs -o size=512k,mode=0700 tmpfs "$d" || exit 3
+export WARROOM_DIR=$d/data
+"$WARROOM" list > /dev/null || exit 4
+dd if=/dev/zero of="$d/fill" bs=4k 2>/dev/null
+"$WARROOM" open --sev 1 --title "Tmpfs full" > "$1/full.out" 2> "$1/full.err"
+echo "exit $?" >> "$1/full.out"
+ls -A "$WARROOM_DIR" > "$1/full.ls"
+rm "$d/fill"
+"$WARROOM" open --sev 1 --title "Tmpfs full" >> "$1/full.out" 2>> "$1/full.err"
+"$WARROOM" list >> "$1/full.out" 2>> "$1/full.err"
+EOF
+    WARROOM="$WARROOM" bounded unshare -m sh "$scratch/full.sh" "$scratch"
+    got=$?
+    check "a full tmpfs: the script ran (exit $got)" test "$got" -eq 0
+    check "  ... open failed with the real cause" sh -c "grep -qx 'exit 1' '$scratch/full.out' && grep -q 'No space left on device' '$scratch/full.err'"
+    check "  ... nothing left in the data directory" test ! -s "$scratch/full.ls"
+    check "  ... after space is freed, the same id is declared" grep -qx "inc-$(date -u +%Y%m%d)-tmpfs-full" "$scratch/full.out"
+    check "  ... and listed with its title, no phantom" sh -c "grep -q 'SEV1 .*Tmpfs full' '$scratch/full.out' && ! grep -q SEV0 '$scratch/full.out'"
+fi
+
+# --- what a declaration needs on disk to survive a power cut ---
+strace -f -y -e trace=mkdir,rename,fsync -o "$scratch/trace" "$WARROOM" open --sev 3 --title "Durable" > "$scratch/out" 2>&1
+did=$(head -1 "$scratch/out")
+check "open under strace declares ($did)" test -n "$did" -a -f "$WARROOM_DIR/$did/events.jsonl"
+# the line numbers of: the incident directory made, the data directory flushed
+# after it, the log given its name, the incident directory flushed after that
+made=$(grep -n "mkdir(\"$WARROOM_DIR/$did\"" "$scratch/trace" | head -1 | cut -d: -f1)
+named=$(grep -n "rename(.*\"$WARROOM_DIR/$did/events.jsonl\")" "$scratch/trace" | head -1 | cut -d: -f1)
+data_synced=$(grep -n "fsync([0-9]*<$WARROOM_DIR>)" "$scratch/trace" | cut -d: -f1 | awk -v m="${made:-999999}" '$1 > m' | head -1)
+dir_synced=$(grep -n "fsync([0-9]*<$WARROOM_DIR/$did>)" "$scratch/trace" | cut -d: -f1 | awk -v m="${named:-999999}" '$1 > m' | head -1)
+check "  ... the data directory is flushed after the incident directory is made" test -n "$made" -a -n "$data_synced"
+check "  ... the incident directory is flushed after events.jsonl appears in it" test -n "$named" -a -n "$dir_synced"
+check "  ... the log is private (0600)" test "$(stat -c %a "$WARROOM_DIR/$did/events.jsonl")" = 600
