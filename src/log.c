@@ -41,11 +41,16 @@ static int64_t monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Takes the flock HOW on FD, waiting at most WAIT_MS for another process to
- * let go: never forever, so a stuck or hostile holder cannot freeze a console
- * or a script. -1 with errno EWOULDBLOCK when the wait ran out. */
+/* Takes the flock HOW on FD, waiting at most WAIT_MS for a holder that makes
+ * no progress: never forever, so a stuck or hostile holder cannot freeze a
+ * console or a script. Writers that keep appending (the log grows) are busy,
+ * not stuck: each append they finish starts the wait afresh, so a burst of
+ * them delays an append but never fails it. -1 with errno EWOULDBLOCK when
+ * the wait ran out. */
 static int lock_within(int fd, int how, int wait_ms)
 {
+    struct stat st;
+    off_t size = fstat(fd, &st) == 0 ? st.st_size : -1;
     int64_t deadline = monotonic_ms() + wait_ms;
     long pause_ms = 1;
     for (;;) {
@@ -56,15 +61,20 @@ static int lock_within(int fd, int how, int wait_ms)
         if (errno != EWOULDBLOCK)
             return -1;
         int64_t left = deadline - monotonic_ms();
+        if (left <= 0 && wait_ms > 0 && fstat(fd, &st) == 0 && st.st_size != size) {
+            size = st.st_size;
+            deadline = monotonic_ms() + wait_ms;
+            continue;
+        }
         if (left <= 0) {
             errno = EWOULDBLOCK;
             return -1;
         }
-        /* a writer holds it for one write and fdatasync: short naps first */
+        /* a writer holds it for one write and fdatasync: short naps */
         long nap = pause_ms < left ? pause_ms : (long)left;
         struct timespec ts = {nap / 1000, (nap % 1000) * 1000000L};
         nanosleep(&ts, NULL);
-        if (pause_ms < 50)
+        if (pause_ms < 8)
             pause_ms *= 2;
     }
 }
@@ -124,7 +134,7 @@ static int lock_busy(const struct incident_log *log)
     if (log->lock_wait_ms <= 0)
         error_set("the incident log is locked by %s", holder);  /* the caller retries: short, for a footer */
     else
-        error_set("the incident log %s is locked by %s and stayed locked for %d.%d s; nothing was "
+        error_set("the incident log %s is locked by %s, which wrote nothing for %d.%d s; nothing was "
                   "recorded: retry once it lets go (WARROOM_LOCK_WAIT sets how long to wait)",
                   log->path, holder, log->lock_wait_ms / 1000, log->lock_wait_ms % 1000 / 100);
     return LOG_EBUSY;

@@ -33,8 +33,9 @@ int log_open(struct incident_log *log, const char *path);
 void log_close(struct incident_log *log);
 
 /* How long appends (log_open's default) and reads wait for another process's
- * lock before they give up, for the whole process. Never forever: a holder
- * that never lets go gets a message naming it, not a hang. */
+ * lock before they give up, for the whole process: the time a holder may hold
+ * it without the log growing. Never forever: a holder that never lets go gets
+ * a message naming it, not a hang. */
 void log_set_lock_wait(int ms);
 int log_lock_wait(void);
 
