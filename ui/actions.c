@@ -286,8 +286,11 @@ void ui_record_waiting(struct console *con)
 
 int ui_record_waiting_at_exit(struct console *con)
 {
-    if (!con->nwaiting)
+    if (!con->nwaiting) {
+        free(con->waiting);               /* what once waited was recorded: only the array is left */
+        con->waiting = NULL;
         return 0;
+    }
     fprintf(stderr, "warroom: waiting up to %d s for the log's lock to record %zu entries\n",
             log_lock_wait() / 1000, con->nwaiting);
     con->cli->lock_wait_ms = log_lock_wait();

@@ -78,3 +78,17 @@ check "  ... and says what was not recorded, and why" \
     grep -q "not recorded (note: typed just before quitting): the incident log .* is locked by pid $holder (flock)" "$scratch/locked.err"
 check "  ... which is not in the log" sh -c "! grep -q 'typed just before quitting' '$log'"
 release_lock
+
+# an entry that waited and was recorded leaves nothing behind: the console
+# quits cleanly (the sanitizer build checks for leaks at this exit)
+start drained 120x40 WARROOM_LOCK_WAIT=1
+check "a second console opens" wait_for drained "Checkout failing"
+take_lock "$log"
+keys drained n
+keys drained -l "waited then recorded"
+keys drained Enter
+check "  ... its note waits for the lock" wait_for drained "waiting to record the note"
+release_lock
+check "  ... and is recorded once it is free" wait_for drained "recorded note" 10
+keys drained q
+check "  ... then it quits with status 0" wait_for drained "EXITED 0" 10
