@@ -112,9 +112,9 @@ struct console {
     enum overlay_kind overlay;
     int overlay_scroll;
     char message[256];        /* the last outcome, shown in the footer */
+    bool message_is_error;
     struct waiting_record *waiting; /* entries waiting for the log's lock, oldest first */
     size_t nwaiting;
-    bool message_is_error;
     int watch_fd, watch_wd;   /* inotify on the log, or -1 (then polling) */
     FILE *trace;              /* WARROOM_TRACE: frame times, events reaching the screen */
     size_t traced;            /* events already written to the trace */
