@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
+#include "warroom/file.h"
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
@@ -284,9 +286,16 @@ int cli_who_am_i(struct cli_context *c)
 
 int cli_read_file(struct buf *out, const char *path, size_t max)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return error_set_errno("cannot read %s", path);
+    /* a FIFO or a device in the place of a policy or template would hang the read */
+    int fd = file_open_regular(path, O_RDONLY, "the file");
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        if (fd >= 0) {
+            error_set_errno("cannot read %s", path);
+            close(fd);
+        }
+        return -1;
+    }
     char chunk[8192];
     size_t n;
     int rc = 0;
@@ -363,6 +372,17 @@ static int context_open(struct cli_context *c, struct cli_options *o, bool need_
                 c->config.path, c->config.path);
     if (need_store && store_open(&c->store, o->dir) < 0)
         return -1;
+    const char *wait = getenv("WARROOM_LOCK_WAIT");
+    c->lock_wait_ms = LOG_LOCK_WAIT_MS;
+    if (wait && *wait) {
+        char *end;
+        double seconds = strtod(wait, &end);
+        if (*end || !(seconds >= 0 && seconds <= 3600))
+            return error_set("WARROOM_LOCK_WAIT is \"%.20s\": give the seconds to wait for another "
+                             "writer's lock on a log, 0 to 3600", wait);
+        c->lock_wait_ms = (int)(seconds * 1000);
+    }
+    log_set_lock_wait(c->lock_wait_ms);
     return 0;
 }
 
@@ -508,6 +528,7 @@ int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
     free(path);
     if (rc < 0)
         return -1;
+    log.lock_wait_ms = c->lock_wait_ms;
     rc = log_append(&log, d);
     log_close(&log);
     return rc;
@@ -552,10 +573,6 @@ static int verb_open(struct cli_context *c)
         buf_free(&title);
         return cli_fail();
     }
-    if (store_create(&c->store, title.data ? title.data : "", at == STAMP_NONE ? c->now : at, id) < 0) {
-        buf_free(&title);
-        return cli_fail();
-    }
     event_draft_init(&d, EVENT_DECLARE, c->by);
     d.at = at;
     event_draft_str(&d, "title", buf_str(&title));
@@ -563,7 +580,7 @@ static int verb_open(struct cli_context *c)
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
-    if (cli_record(c, id, &d) < 0) {
+    if (store_declare(&c->store, buf_str(&title), at == STAMP_NONE ? c->now : at, &d, id) < 0) {
         cli_fail();
     } else {
         printf("%s\n", id);

@@ -4,10 +4,13 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/file.h"
 
 #define CONFIG_MAX (1024 * 1024)
 
@@ -26,12 +29,7 @@ int config_load(struct config *c, const char *path)
             buf_printf(&def, "%s/.config/warroom/config.json", home);
         path = def.data;
     }
-    struct stat st;
-    if (!path || stat(path, &st) < 0) {
-        if (named || (path && errno != ENOENT)) {
-            error_set_errno("cannot read the config %s", path ? path : "(none)");
-            goto done;
-        }
+    if (!path) {
         c->root = json_object();
         rc = 0;
         goto done;
@@ -41,11 +39,23 @@ int config_load(struct config *c, const char *path)
         rc = 0;
         goto done;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
+    /* opened once, and never waited on: a FIFO in its place is refused */
+    int fd = file_open_regular(path, O_RDONLY, "the config");
+    if (fd < 0) {
+        if (!named && errno == ENOENT) {
+            c->root = json_object();
+            rc = 0;
+        }
+        goto done;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_size > CONFIG_MAX) {
+        close(fd);
         error_set("the config %s is not a regular file of at most 1 MiB", path);
         goto done;
     }
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+    close(fd);
     if (!root) {
         error_set("%s:%d:%d: not valid JSON: %s", path, jerr.line, jerr.column, jerr.text);
         goto done;

@@ -10,29 +10,141 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "warroom/error.h"
 #include "warroom/stamp.h"
+#include "warroom/text.h"
 
 #define READ_CHUNK (1024 * 1024)
 
+static int lock_wait_ms = LOG_LOCK_WAIT_MS;
+
+void log_set_lock_wait(int ms)
+{
+    lock_wait_ms = ms < 0 ? 0 : ms;
+}
+
+int log_lock_wait(void)
+{
+    return lock_wait_ms;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Takes the flock HOW on FD, waiting at most WAIT_MS for a holder that makes
+ * no progress: never forever, so a stuck or hostile holder cannot freeze a
+ * console or a script. Writers that keep appending (the log grows) are busy,
+ * not stuck: each append they finish starts the wait afresh, so a burst of
+ * them delays an append but never fails it. -1 with errno EWOULDBLOCK when
+ * the wait ran out. */
+static int lock_within(int fd, int how, int wait_ms)
+{
+    struct stat st;
+    off_t size = fstat(fd, &st) == 0 ? st.st_size : -1;
+    int64_t deadline = monotonic_ms() + wait_ms;
+    long pause_ms = 1;
+    for (;;) {
+        if (flock(fd, how | LOCK_NB) == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            return -1;
+        int64_t left = deadline - monotonic_ms();
+        if (left <= 0 && wait_ms > 0 && fstat(fd, &st) == 0 && st.st_size != size) {
+            size = st.st_size;
+            deadline = monotonic_ms() + wait_ms;
+            continue;
+        }
+        if (left <= 0) {
+            errno = EWOULDBLOCK;
+            return -1;
+        }
+        /* a writer holds it for one write and fdatasync: short naps */
+        long nap = pause_ms < left ? pause_ms : (long)left;
+        struct timespec ts = {nap / 1000, (nap % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (pause_ms < 8)
+            pause_ms *= 2;
+    }
+}
+
 static int lock(int fd, int how)
 {
-    while (flock(fd, how) < 0) {
-        if (errno != EINTR)
-            return -1;
+    return how == LOCK_UN ? flock(fd, LOCK_UN) : lock_within(fd, how, lock_wait_ms);
+}
+
+/* Who holds a flock on FD, from /proc/locks: "pid 1234 (flock)", or "another
+ * process" when it cannot tell (no /proc, or the holder is gone). The command
+ * name is the holder's to choose: cleaned and bounded. */
+static void lock_holder(int fd, char *out, size_t size)
+{
+    struct stat st;
+    snprintf(out, size, "another process");
+    FILE *f = fstat(fd, &st) == 0 ? fopen("/proc/locks", "re") : NULL;
+    if (!f)
+        return;
+    char line[256];
+    long pid = -1;
+    while (pid < 0 && fgets(line, sizeof line, f)) {
+        char type[16];
+        long p;
+        unsigned maj, min;
+        unsigned long ino;
+        if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &p, &maj, &min, &ino) == 5 &&
+            strcmp(type, "FLOCK") == 0 && ino == (unsigned long)st.st_ino && maj == major(st.st_dev) &&
+            min == minor(st.st_dev) && p > 0 && p != (long)getpid())
+            pid = p;                       /* waiters are listed as "->": skipped by the type */
     }
-    return 0;
+    fclose(f);
+    if (pid < 0)
+        return;
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *c = fopen(path, "re");
+    if (c) {
+        if (!fgets(comm, sizeof comm, c))
+            comm[0] = '\0';
+        fclose(c);
+    }
+    struct buf clean = BUF_INIT;
+    comm[strcspn(comm, "\n")] = '\0';
+    text_clean(&clean, comm, strlen(comm), 0);
+    if (clean.len)
+        snprintf(out, size, "pid %ld (%.32s)", pid, clean.data);
+    else
+        snprintf(out, size, "pid %ld", pid);
+    buf_free(&clean);
+}
+
+static int lock_busy(const struct incident_log *log)
+{
+    char holder[96];
+    lock_holder(log->fd, holder, sizeof holder);
+    if (log->lock_wait_ms <= 0)
+        error_set("the incident log is locked by %s", holder);  /* the caller retries: short, for a footer */
+    else
+        error_set("the incident log %s is locked by %s, which wrote nothing for %d.%d s; nothing was "
+                  "recorded: retry once it lets go (WARROOM_LOCK_WAIT sets how long to wait)",
+                  log->path, holder, log->lock_wait_ms / 1000, log->lock_wait_ms % 1000 / 100);
+    return LOG_EBUSY;
 }
 
 int log_open(struct incident_log *log, const char *path)
 {
-    log->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log->fd < 0) {
-        log->path = NULL;
-        return error_set_errno("cannot open the incident log %s", path);
-    }
+    log->path = NULL;
+    log->lock_wait_ms = lock_wait_ms;
+    log->fd = file_open_private(path, O_RDWR | O_APPEND | O_CREAT, "the incident log");
+    if (log->fd < 0)
+        return -1;
     log->path = xstrdup(path);
     return 0;
 }
@@ -165,8 +277,8 @@ int log_append(struct incident_log *log, struct event_draft *d)
      * so one wrong clock cannot drag the entries after it along. */
     if (d->ts == STAMP_NONE)
         d->ts = stamp_now();
-    if (lock(log->fd, LOCK_EX) < 0) {
-        error_set_errno("cannot lock the incident log %s", log->path);
+    if (lock_within(log->fd, LOCK_EX, log->lock_wait_ms) < 0) {
+        rc = errno == EWOULDBLOCK ? lock_busy(log) : error_set_errno("cannot lock the incident log %s", log->path);
         goto done;
     }
     locked = true;
@@ -235,9 +347,9 @@ done:
 int log_reader_open(struct log_reader *r, const char *path)
 {
     memset(r, 0, sizeof *r);
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    r->fd = file_open_private(path, O_RDONLY, "the incident log");
     if (r->fd < 0)
-        return error_set_errno("cannot open the incident log %s", path);
+        return -1;
     r->path = xstrdup(path);
     r->arena = arena_new();
     return 0;
@@ -445,8 +557,9 @@ int log_read(struct log_reader *r, enum log_read_mode mode, log_event_fn fn, voi
         /* An incomplete last line is either being written right now or torn.
          * A writer holds the exclusive lock for the whole write: wait for it. */
         if (flock(r->fd, LOCK_SH | LOCK_NB) < 0) {
-            if (lock(r->fd, LOCK_SH) == 0)
-                lock(r->fd, LOCK_UN);
+            if (lock(r->fd, LOCK_SH) < 0)
+                return 0;                 /* held past the wait: left for the next read, as LOG_FOLLOW does */
+            lock(r->fd, LOCK_UN);
             return log_read(r, mode, fn, ctx);
         }
         lock(r->fd, LOCK_UN);

@@ -11,9 +11,12 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/file.h"
+#include "warroom/log.h"
 #include "warroom/stamp.h"
 
 #define LOG_NAME "events.jsonl"
+#define DECLARING_NAME ".events.jsonl.declaring"   /* the log until its declaration is on disk */
 
 static int mkdir_p(const char *path)
 {
@@ -33,6 +36,29 @@ static int mkdir_p(const char *path)
         }
     }
     free(copy);
+    return rc;
+}
+
+/* The data directory holds every incident: it must be the user's own and
+ * writable by nobody else (a directory squatted in /tmp by another user would
+ * hand them every note). It may be a symbolic link only if the link is the
+ * user's too: nobody else can then point it elsewhere. */
+static int check_data_dir(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != geteuid() && st.st_uid != 0)
+        return error_set("the data directory %s is a symbolic link that belongs to uid %u, not to you: "
+                         "its owner can point it anywhere. Use a directory of your own (--dir DIR or "
+                         "WARROOM_DIR)",
+                         path, (unsigned)st.st_uid);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOTDIR)
+            return error_set("the data directory %s is not a directory", path);
+        return error_set_errno("cannot open the data directory %s", path);
+    }
+    int rc = file_check_private_dir(fd, path, "the data directory");
+    close(fd);
     return rc;
 }
 
@@ -57,9 +83,7 @@ int store_open(struct store *s, const char *dir)
         buf_free(&path);
         return -1;
     }
-    struct stat st;
-    if (stat(path.data, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        error_set("the data directory %s is not a directory", path.data);
+    if (check_data_dir(path.data) < 0) {
         buf_free(&path);
         return -1;
     }
@@ -109,16 +133,6 @@ bool store_valid_id(const char *id)
     return true;
 }
 
-/* Makes the new directory durable: its entry lives in the parent. */
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int store_create(struct store *s, const char *title, int64_t at, char id[STORE_ID_MAX + 1])
 {
     int y, mo, d, h, mi, sec;
@@ -133,17 +147,76 @@ int store_create(struct store *s, const char *title, int64_t at, char id[STORE_I
         char *dir = store_incident_file(s, id, NULL);
         int rc = mkdir(dir, 0700);     /* mkdir is the atomic claim on the id */
         int saved = errno;
-        free(dir);
         if (rc == 0) {
-            sync_dir(s->dir);
-            return 0;
+            /* the new directory's entry lives in the data directory */
+            rc = file_sync_dir(s->dir);
+            if (rc < 0)
+                rmdir(dir);
+            free(dir);
+            return rc;
         }
+        free(dir);
         if (saved != EEXIST) {
             errno = saved;
             return error_set_errno("cannot create the incident directory in %s", s->dir);
         }
     }
     return error_set("too many incidents named \"%s\" on that day", slug);
+}
+
+/* Gives back incident ID's directory after a declaration that failed: only
+ * what the declaration made goes, and the directory only when nothing else
+ * came into it meanwhile, so the id is free again and no phantom is listed. */
+static void undeclare(struct store *s, const char *id, bool named)
+{
+    char *pending = store_incident_file(s, id, DECLARING_NAME);
+    char *log = store_log_path(s, id);
+    char *dir = store_incident_file(s, id, NULL);
+    unlink(pending);
+    if (named)
+        unlink(log);
+    if (rmdir(dir) == 0)
+        file_sync_dir(s->dir);
+    else
+        file_sync_dir(dir);
+    free(pending);
+    free(log);
+    free(dir);
+}
+
+int store_declare(struct store *s, const char *title, int64_t at, struct event_draft *d, char id[STORE_ID_MAX + 1])
+{
+    if (store_create(s, title, at, id) < 0)
+        return -1;
+    char *pending = store_incident_file(s, id, DECLARING_NAME);
+    char *log_path = store_log_path(s, id);
+    char *dir = store_incident_file(s, id, NULL);
+    struct incident_log log;
+    bool named = false;
+    /* The log gets its name only once the declaration is in it: an incident
+     * is listed only with its declaration on disk, never as "SEV0 none". */
+    int rc = log_open(&log, pending);
+    if (rc == 0) {
+        rc = log_append(&log, d);
+        log_close(&log);
+    }
+    if (rc == 0 && rename(pending, log_path) < 0)
+        rc = error_set_errno("cannot name the log %s", log_path);
+    else if (rc == 0)
+        named = true;
+    if (rc == 0)
+        rc = file_sync_dir(dir);
+    if (rc < 0) {
+        char *why = xstrdup(error_last());
+        undeclare(s, id, named);
+        error_set("the incident was not declared (nothing was kept): %s", why);
+        free(why);
+        id[0] = '\0';
+    }
+    free(pending);
+    free(log_path);
+    free(dir);
+    return rc < 0 ? -1 : 0;
 }
 
 char *store_incident_file(const struct store *s, const char *id, const char *name)

@@ -310,14 +310,91 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
 
 int ui_record(struct console *con, struct event_draft *d)
 {
-    if (cli_record(con->cli, con->inc->id, d) < 0) {
-        console_message(con, true, "not recorded: %s", error_last());
+    /* nothing jumps the queue: a later entry waits behind an earlier one */
+    int rc = con->nwaiting ? LOG_EBUSY : cli_record(con->cli, con->inc->id, d);
+    if (rc == 0) {
+        /* the state the next key is judged against includes this event, even
+         * when that key arrived in the same read */
+        console_follow(con);
+        return 0;
+    }
+    if (rc != LOG_EBUSY || con->nwaiting == UI_WAITING_MAX) {
+        console_message(con, true, "not recorded: %s", rc == LOG_EBUSY ? "too many entries wait for the log" : error_last());
         return -1;
     }
-    /* the state the next key is judged against includes this event, even
-     * when that key arrived in the same read */
-    console_follow(con);
-    return 0;
+    if (d->ts == STAMP_NONE)
+        d->ts = stamp_now();              /* recorded when it was entered, written when the lock is free */
+    con->waiting = xrealloc(con->waiting, (con->nwaiting + 1) * sizeof *con->waiting);
+    struct waiting_record *w = &con->waiting[con->nwaiting++];
+    snprintf(w->incident, sizeof w->incident, "%s", con->inc->id);
+    w->draft = *d;
+    d->nfields = 0;                       /* its strings are the waiting copy's now */
+    if (con->nwaiting == 1)
+        console_message(con, true, "waiting to record the %s: %s", event_type_name(w->draft.type), error_last());
+    else
+        console_message(con, true, "waiting to record %zu entries: the incident log is still locked", con->nwaiting);
+    return 1;
+}
+
+/* REPORT: where failures are told once the screen is gone, else the footer. */
+static size_t record_waiting(struct console *con, FILE *report)
+{
+    size_t done = 0;
+    while (done < con->nwaiting) {
+        struct waiting_record *w = &con->waiting[done];
+        int rc = cli_record(con->cli, w->incident, &w->draft);
+        if (rc == LOG_EBUSY)
+            break;
+        if (rc < 0 && report)
+            fprintf(report, "warroom: not recorded (%s): %s\n", event_type_name(w->draft.type), error_last());
+        else if (rc < 0)
+            console_message(con, true, "not recorded: %s", error_last());
+        else
+            console_message(con, false, "recorded %s", event_type_name(w->draft.type));
+        event_draft_free(&w->draft);
+        done++;
+    }
+    memmove(con->waiting, con->waiting + done, (con->nwaiting - done) * sizeof *con->waiting);
+    con->nwaiting -= done;
+    return done;
+}
+
+void ui_record_waiting(struct console *con)
+{
+    if (con->nwaiting && record_waiting(con, NULL))
+        con->panels[PANEL_FOOTER].dirty = true;
+}
+
+int ui_record_waiting_at_exit(struct console *con)
+{
+    if (!con->nwaiting) {
+        free(con->waiting);               /* what once waited was recorded: only the array is left */
+        con->waiting = NULL;
+        return 0;
+    }
+    fprintf(stderr, "warroom: waiting up to %d s for the log's lock to record %zu entries\n",
+            log_lock_wait() / 1000, con->nwaiting);
+    con->cli->lock_wait_ms = log_lock_wait();
+    record_waiting(con, stderr);
+    int rc = con->nwaiting ? -1 : 0;
+    for (size_t i = 0; i < con->nwaiting; i++) {
+        struct event_draft *d = &con->waiting[i].draft;
+        const char *text = NULL;
+        for (unsigned k = 0; k < d->nfields; k++)
+            if (strcmp(d->fields[k].key, "text") == 0)
+                text = d->fields[k].value;
+        struct buf clean = BUF_INIT;
+        if (text)
+            text_clean(&clean, text, strlen(text), 0);
+        fprintf(stderr, "warroom: not recorded (%s%s%s): %s\n", event_type_name(d->type), text ? ": " : "",
+                buf_str(&clean), error_last());
+        buf_free(&clean);
+        event_draft_free(d);
+    }
+    con->nwaiting = 0;
+    free(con->waiting);
+    con->waiting = NULL;
+    return rc;
 }
 
 static void remember(struct console *con, const char *text)
@@ -442,12 +519,6 @@ static void picks_free(struct console *con)
 static void declare(struct console *con, int sev, const char *title, const char *impact, int64_t at)
 {
     char id[STORE_ID_MAX + 1];
-    if (store_create(&con->cli->store, title, at != STAMP_NONE ? at : stamp_now(), id) < 0) {
-        console_message(con, true, "%s", error_last());
-        return;
-    }
-    char *path = store_log_path(&con->cli->store, id);
-    struct incident_log log;
     struct event_draft d;
     event_draft_init(&d, EVENT_DECLARE, con->cli->by);
     d.at = at;
@@ -455,10 +526,9 @@ static void declare(struct console *con, int sev, const char *title, const char 
     event_draft_int(&d, "sev", sev);
     if (*impact)
         event_draft_str(&d, "impact", impact);
-    if (log_open(&log, path) < 0 || log_append(&log, &d) < 0) {
+    if (store_declare(&con->cli->store, title, at != STAMP_NONE ? at : stamp_now(), &d, id) < 0) {
         console_message(con, true, "not declared: %s", error_last());
     } else {
-        log_close(&log);
         /* the console switches to it at the next pass */
         picks_free(con);
         con->picks = xcalloc(1, sizeof(char *));
@@ -467,7 +537,6 @@ static void declare(struct console *con, int sev, const char *title, const char 
         console_message(con, false, "declared %s", id);
     }
     event_draft_free(&d);
-    free(path);
 }
 
 /* Resolving owes the audience a last "resolved" update: the composer opens

@@ -702,6 +702,7 @@ int console_run(struct cli_context *cli)
     if (cli_load_policy(cli) < 0 || cli_who_am_i(cli) < 0 || load_theme(&con) < 0)
         return cli_fail();
     con.policy = &cli->policy;
+    cli->lock_wait_ms = 0;        /* the loop never waits on a lock: ui_record keeps what must wait */
     const char *trace = getenv("WARROOM_TRACE");
     if (trace && *trace) {
         int fd = open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -770,6 +771,7 @@ int console_run(struct cli_context *cli)
     for (;;) {
         int64_t frame_start = console_trace_us();
         refresh_clocks(&con);
+        ui_record_waiting(&con);
         if (con.now / 1000 != last_second) {
             /* the clocks count down each second: the panels that show time */
             last_second = con.now / 1000;
@@ -794,8 +796,8 @@ int console_run(struct cli_context *cli)
 
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = con.watch_fd, .events = POLLIN}};
         int timeout = tick_ms();
-        if (con.watch_fd < 0 && timeout > POLL_FALLBACK_MS)
-            timeout = POLL_FALLBACK_MS;
+        if ((con.watch_fd < 0 || con.nwaiting) && timeout > POLL_FALLBACK_MS)
+            timeout = POLL_FALLBACK_MS;   /* also: entries wait for the log's lock */
         if (con.outbox) {
             long net = outbox_timeout_ms(con.outbox, outbox_clock_ms());
             if (net == 0) {
@@ -852,6 +854,8 @@ done:
     restore_terminal();
     if (rc < 0)
         cli_fail();
+    if (ui_record_waiting_at_exit(&con) < 0)
+        rc = -1;
     if (stop_signal)
         fprintf(stderr, "warroom: stopped by signal %d; the incident stays open\n", (int)stop_signal);
     console_free(&con);

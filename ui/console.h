@@ -98,6 +98,14 @@ struct prompt {
     char completing[NAME_MAX_LEN + 1]; /* role name: what was typed before Tab */
 };
 
+/* An entry that found the log locked by another process: kept, in order, and
+ * recorded by a later pass of the loop, which never waits on the lock. */
+struct waiting_record {
+    char incident[STORE_ID_MAX + 1];
+    struct event_draft draft;
+};
+#define UI_WAITING_MAX 64
+
 enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };
 
 struct console {
@@ -121,6 +129,8 @@ struct console {
     int overlay_scroll;
     char message[256];        /* the last outcome, shown in the footer */
     bool message_is_error;
+    struct waiting_record *waiting; /* entries waiting for the log's lock, oldest first */
+    size_t nwaiting;
     int watch_fd, watch_wd;   /* inotify on the log, or -1 (then polling) */
     FILE *trace;              /* WARROOM_TRACE: frame times, events reaching the screen */
     size_t traced;            /* events already written to the trace */
@@ -181,7 +191,15 @@ void ui_format_time(struct console *con, char *out, size_t size, int64_t t, bool
 void ui_colours_init(struct console *con);
 
 /* ---- actions.c: what a key records ---- */
+/* Records D: 0 when written, > 0 when the log is locked by another process
+ * and D waits (its strings taken) for ui_record_waiting, < 0 when it failed
+ * (the footer says why). */
 int ui_record(struct console *con, struct event_draft *d);
+/* Records what waits, in order, without waiting for the lock: each pass. */
+void ui_record_waiting(struct console *con);
+/* On the way out, after the terminal is restored: waits the command line's
+ * bounded time for the lock, and says on stderr what could not be recorded. */
+int ui_record_waiting_at_exit(struct console *con);
 void ui_prompt_open(struct console *con, enum prompt_kind kind);
 int ui_prompt_key(struct console *con, wint_t key, bool is_key_code);
 /* A paste: into the open prompt's text, or a new note prompt when none is open. */

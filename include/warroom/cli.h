@@ -43,6 +43,8 @@ struct cli_context {
     bool have_policy;
     char by[NAME_MAX_LEN + 1];   /* who is acting: --as, config name, login */
     int64_t now;
+    int lock_wait_ms;            /* how long cli_record waits for another writer's lock:
+                                    WARROOM_LOCK_WAIT, else LOG_LOCK_WAIT_MS; the console: 0 */
 };
 
 int cli_main(int argc, char **argv);
@@ -70,7 +72,8 @@ int cli_load_policy(struct cli_context *c);  /* fills c->policy */
  * open, the latest declared. */
 int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest);
 int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
-/* Appends D to incident ID's log. */
+/* Appends D to incident ID's log; LOG_EBUSY when another process held its
+ * lock past c->lock_wait_ms. */
 int cli_record(struct cli_context *c, const char *id, struct event_draft *d);
 
 /* ---- verbs in their own files ---- */

@@ -16,18 +16,34 @@
 #include "warroom/buf.h"
 #include "warroom/event.h"
 
+#define LOG_EBUSY (-2)           /* another process held the log's lock past the wait */
+#define LOG_LOCK_WAIT_MS 5000    /* how long a lock is waited for, unless set otherwise */
+
 struct incident_log {
     char *path;
     int fd;
+    int lock_wait_ms;   /* how long an append waits for another process's lock;
+                           0: not at all (the console retries instead) */
 };
 
-/* Opens PATH for appending, creating it 0600 when absent. */
+/* Opens PATH for appending, creating it 0600 when absent (and flushing its
+ * directory). PATH is never followed through a symbolic link, must be a
+ * regular file, and its directory must be the user's own (file_open_private). */
 int log_open(struct incident_log *log, const char *path);
 void log_close(struct incident_log *log);
+
+/* How long appends (log_open's default) and reads wait for another process's
+ * lock before they give up, for the whole process: the time a holder may hold
+ * it without the log growing. Never forever: a holder that never lets go gets
+ * a message naming it, not a hang. */
+void log_set_lock_wait(int ms);
+int log_lock_wait(void);
 
 /* Appends D: fills in its id (random) and ts (now) when unset, encodes it
  * (cleaning every string), and returns 0 only once the record is on disk.
  * Its stamps are written as given: nothing else in the log changes them.
+ * LOG_EBUSY when another process held the lock past LOG->lock_wait_ms (the
+ * message names it, "pid 1234 (flock)", when /proc/locks tells).
  * ID_OUT, when not NULL, receives the id written. */
 int log_append(struct incident_log *log, struct event_draft *d);
 
@@ -78,6 +94,9 @@ struct log_reader {
     size_t nwarnings;
 };
 
+/* Opens PATH for reading, with log_open's rules for links, file types and
+ * directories. A writer holding the lock past the wait leaves an incomplete
+ * last line for the next read instead of blocking this one. */
 int log_reader_open(struct log_reader *r, const char *path);
 /* Adds a warning for people to read to R's list (replay's own findings). */
 void log_reader_warn(struct log_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -11,19 +11,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "warroom/event.h"
+
 #define STORE_ID_MAX 80
 
 struct store {
     char *dir;
 };
 
-/* Opens the data directory DIR (NULL: from the environment), creating it. */
+/* Opens the data directory DIR (NULL: from the environment), creating it.
+ * Refuses one that is not the user's own or is writable by group or others. */
 int store_open(struct store *s, const char *dir);
 void store_close(struct store *s);
 
 /* Reserves a new incident id made of the date of AT and a slug of TITLE, made
  * unique with a suffix, and creates its directory. */
 int store_create(struct store *s, const char *title, int64_t at, char id[STORE_ID_MAX + 1]);
+
+/* Declares a new incident: reserves its id (as store_create), writes D, its
+ * declaration, and only then gives the log its name, flushing both
+ * directories, so an incident exists only with its declaration on disk. When
+ * any of it fails, what was made is removed again (the id is free) and the
+ * message gives the real cause (a full disk, ...). */
+int store_declare(struct store *s, const char *title, int64_t at, struct event_draft *d,
+                  char id[STORE_ID_MAX + 1]);
 
 /* The path of incident ID's log. */
 char *store_log_path(const struct store *s, const char *id);
