@@ -51,9 +51,13 @@ static void error_make_visible(void)
     buf_free(&b);
 }
 
+/* Messages are formatted aside first: a caller that adds context to the last
+ * message (error_set("%s: ...", error_last())) passes that very buffer. */
 int error_setv(const char *fmt, va_list ap)
 {
-    vsnprintf(last, sizeof last, fmt, ap);
+    char message[sizeof last];
+    vsnprintf(message, sizeof message, fmt, ap);
+    memcpy(last, message, sizeof last);
     error_make_visible();
     return -1;
 }
@@ -72,10 +76,12 @@ int error_set_errno(const char *fmt, ...)
     int saved = errno;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(last, sizeof last, fmt, ap);
+    char message[sizeof last];
+    int n = vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof last)
-        snprintf(last + n, sizeof last - (size_t)n, ": %s", strerror(saved));
+    if (n >= 0 && (size_t)n < sizeof message)
+        snprintf(message + n, sizeof message - (size_t)n, ": %s", strerror(saved));
+    memcpy(last, message, sizeof last);
     error_make_visible();
     errno = saved;
     return -1;

@@ -79,6 +79,21 @@ static void test_long_message_bounded(void **state)
 
 /* The case that was seen: a malformed policy whose error repeated jansson's
  * quote of the raw ESC it stopped at. */
+/* Context added to the last message quotes that very message: it must come
+ * through whole, not read from the buffer being written. */
+static void test_context_around_last_message(void **state)
+{
+    (void)state;
+    error_set("the text of the entry is empty");
+    error_set("%s: 'warroom log' needs words to record", error_last());
+    assert_string_equal(error_last(), "the text of the entry is empty: 'warroom log' needs words to record");
+    errno = ENOENT;
+    error_set_errno("%s, then opening x failed", error_last());
+    assert_string_equal(error_last(),
+                        "the text of the entry is empty: 'warroom log' needs words to record, then opening x failed: "
+                        "No such file or directory");
+}
+
 static void test_policy_error_is_safe(void **state)
 {
     (void)state;
@@ -101,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_controls_made_visible),
         cmocka_unit_test(test_errno_message),
         cmocka_unit_test(test_long_message_bounded),
+        cmocka_unit_test(test_context_around_last_message),
         cmocka_unit_test(test_policy_error_is_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
