@@ -56,7 +56,12 @@ keys locked ?
 check "  ... keys are still answered: ? opens the help" wait_for locked "Keys (Esc closes)"
 keys locked Escape
 check "  ... the note is not in the log yet" sh -c "! grep -q 'noted while the log is locked' '$log'"
+# a key right after Esc reads as Alt+key: wait for the help to close first
+i=0
+while T capture-pane -p -t locked | grep -q "Keys (Esc closes)" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 keys locked a
+check "  ... a asks when it was acknowledged" wait_for locked "acknowledge? when (Enter: now"
+keys locked Enter
 check "  ... a second entry waits behind it" wait_for locked "waiting to record 2 entries"
 release_lock
 check "once the lock is let go, the note is recorded" wait_for locked "noted while the log is locked" 10
