@@ -796,7 +796,7 @@ static int stray_in_choice(struct console *con)
 {
     con->prompt.kind = PROMPT_NONE;
     con->ignoring = true;
-    console_message(con, true, "not one of the choices: closed, nothing recorded; keys ignored up to Enter or Esc");
+    console_message(con, true, "not a choice: closed, nothing recorded; typing ignored up to Enter or Esc");
     return KEY_HANDLED | KEY_REDRAW;
 }
 

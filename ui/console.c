@@ -101,7 +101,7 @@ static bool stop_put_off(struct console *con)
 static int ignore_typing(struct console *con, const char *why)
 {
     con->ignoring = true;
-    console_message(con, true, "%s: keys ignored up to Enter or Esc (n writes a note, ? lists the keys)", why);
+    console_message(con, true, "%s: typing ignored up to Enter or Esc (n: note, ?: keys)", why);
     return KEY_HANDLED;
 }
 

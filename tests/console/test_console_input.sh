@@ -235,7 +235,7 @@ keys prose Enter
 check "search mode says so in the footer" wait_for prose 'searching "failover": n next, N previous, any other key ends the search'
 keys prose n
 keys prose -l "database failover is underway, am watching it"
-check "a letter after the search ends it and ignores the typing" wait_for prose "search ended: keys ignored up to Enter"
+check "a letter after the search ends it and ignores the typing" wait_for prose "search ended: typing ignored up to Enter or Esc (n: note, ?: keys)$"
 keys prose Enter
 for line in "I am on it" "all good so far, monitoring" "sev 1 is right, really" "page me if it gets worse" \
     "rollback is done" "eta is 10 minutes"; do
