@@ -18,6 +18,7 @@
 
 #include "warroom/event.h"
 #include "warroom/log.h"
+#include "warroom/strindex.h"
 
 enum incident_status {
     STATUS_NONE,           /* nothing declared yet */
@@ -81,7 +82,7 @@ struct incident {
 
     /* derived by replay */
     struct timeline_entry *timeline;
-    size_t ntimeline;
+    size_t ntimeline, timeline_cap;
     const char *title, *impact;
     const char *declared_by;
     int sev;                        /* 0 before declaration */
@@ -107,6 +108,8 @@ struct incident {
     const char **fired;             /* escalation rule ids already recorded */
     size_t nfired;
     const struct event *postmortem; /* the last postmortem event, or NULL */
+    struct strindex *action_index;  /* item name -> position in actions */
+    struct strindex *edit_index;    /* edit target id -> edits naming it */
 };
 
 /* Loads the incident ID whose log is at LOG_PATH: a full replay. A torn last
