@@ -111,6 +111,8 @@ int incident_role_from_name(const char *name)
 
 /* ---- replay ---- */
 
+static unsigned long loads, derives;   /* see incident_count_loads */
+
 static int collect(void *ctx, struct event *ev)
 {
     struct incident *inc = ctx;
@@ -411,6 +413,7 @@ static int compare_recorded(const void *pa, const void *pb)
  * ordered timeline, folded into state. */
 static void derive(struct incident *inc)
 {
+    derives++;
     reset_derived(inc);
     inc->timeline_cap = inc->nevents ? inc->nevents : 1;
     inc->timeline = xmalloc(sizeof(struct timeline_entry) * inc->timeline_cap);
@@ -507,8 +510,19 @@ static bool derive_appended(struct incident *inc, size_t first_new)
     return true;
 }
 
+unsigned long incident_count_loads(void)
+{
+    return loads;
+}
+
+unsigned long incident_count_derives(void)
+{
+    return derives;
+}
+
 int incident_load(struct incident **out, const char *id, const char *log_path)
 {
+    loads++;
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
     inc->action_index = xcalloc(1, sizeof *inc->action_index);

@@ -131,4 +131,11 @@ void incident_next_action_id(const struct incident *inc, char *out, size_t size)
 
 bool incident_is_open(const struct incident *inc);
 
+/* How often this process read a log from its start (incident_load) and
+ * replayed every event read (a full derive, not the fold of what is new):
+ * the figures WARROOM_STATS reports, which the tests hold at zero where
+ * nothing needs a replay. */
+unsigned long incident_count_loads(void);
+unsigned long incident_count_derives(void);
+
 #endif
