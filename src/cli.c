@@ -20,6 +20,7 @@
 #include "warroom/error.h"
 #include "warroom/event.h"
 #include "warroom/incident.h"
+#include "warroom/jsonout.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
 #include "warroom/policy.h"
@@ -811,8 +812,32 @@ static json_t *nullable(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
+/* Entry I of the timeline of INC (a const struct incident), as show --json
+ * writes it. */
+static json_t *timeline_json(const void *ctx, size_t i)
+{
+    const struct incident *inc = ctx;
+    const struct timeline_entry *e = &inc->timeline[i];
+    json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
+                              stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
+    for (unsigned f = 0; f < e->ev->nfields; f++) {
+        const struct event_field *fld = &e->ev->fields[f];
+        if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
+            continue;
+        json_object_set_new(entry, fld->key,
+                            fld->kind == FIELD_STRING   ? json_string(fld->value)
+                            : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
+                            : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
+                                                        : json_null());
+    }
+    if (e->edits)
+        json_object_set_new(entry, "edits", json_integer(e->edits));
+    return entry;
+}
+
+/* STREAM: the timeline is left empty, for jsonout_object to write. */
 static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
-                             struct outbox *ob)
+                             struct outbox *ob, bool stream)
 {
     char name[16];
     json_t *o = json_object();
@@ -884,24 +909,8 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     json_object_set_new(o, "clocks", cj);
 
     json_t *tl = json_array();
-    for (size_t i = 0; i < inc->ntimeline; i++) {
-        const struct timeline_entry *e = &inc->timeline[i];
-        json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
-                                  stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
-        for (unsigned f = 0; f < e->ev->nfields; f++) {
-            const struct event_field *fld = &e->ev->fields[f];
-            if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
-                continue;
-            json_object_set_new(entry, fld->key,
-                                fld->kind == FIELD_STRING   ? json_string(fld->value)
-                                : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
-                                : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
-                                                            : json_null());
-        }
-        if (e->edits)
-            json_object_set_new(entry, "edits", json_integer(e->edits));
-        json_array_append_new(tl, entry);
-    }
+    for (size_t i = 0; !stream && i < inc->ntimeline; i++)
+        json_array_append_new(tl, timeline_json(inc, i));
     json_object_set_new(o, "timeline", tl);
     if (ob) {
         /* what publishing stands at, per event and sink: the reason a
@@ -990,11 +999,12 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
         for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
             *nl = '\x1f';
         printf("  %s  %-10.10s %-10s ", t, ev->by, ev->type_name);
-        for (const char *q = buf_str(&line); *q; q++) {
-            if (*q == '\x1f')
+        /* a run at a time, not a byte at a time: a million entries */
+        for (const char *q = buf_str(&line), *sep; *q; q = *sep ? sep + 1 : sep) {
+            sep = strchrnul(q, '\x1f');
+            fwrite(q, 1, (size_t)(sep - q), stdout);
+            if (*sep)
                 printf("\n%36s", "");
-            else
-                putchar(*q);
         }
         printf("%s\n", e->edits ? " (edited)" : "");
         buf_free(&line);
@@ -1025,7 +1035,11 @@ static int verb_show(struct cli_context *c)
             outbox_free(ob);
             ob = NULL;
         }
-        print_json(incident_json(inc, &c->policy, c->now, true, ob));
+        /* written as it goes: the timeline is most of it */
+        json_t *o = incident_json(inc, &c->policy, c->now, true, ob, true);
+        jsonout_object(stdout, o, "timeline", inc->ntimeline, timeline_json, inc, JSON_ENSURE_ASCII);
+        fputc('\n', stdout);
+        json_decref(o);
         if (ob)
             outbox_free(ob);
     }
@@ -1051,7 +1065,7 @@ static int verb_list(struct cli_context *c)
             fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
         } else {
             json_array_append_new(incident_is_open(inc) ? open : closed,
-                                  incident_json(inc, &c->policy, c->now, false, NULL));
+                                  incident_json(inc, &c->policy, c->now, false, NULL, false));
             incident_free(inc);
         }
         free(path);
