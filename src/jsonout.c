@@ -8,16 +8,18 @@
 
 /* An element two levels down is indented four spaces more than on its own:
  * every line after the first gets them (jansson escapes newlines inside
- * strings, so each one here is between tokens). */
-static int write_nested(const char *data, size_t size, void *ctx)
+ * strings, so each one here is between tokens). Gathered in a buffer, so an
+ * entry costs one write however many pieces jansson hands over. */
+static int add_nested(const char *data, size_t size, void *ctx)
 {
-    FILE *f = ctx;
+    struct buf *out = ctx;
     const char *end = data + size;
     while (data < end) {
         const char *nl = memchr(data, '\n', (size_t)(end - data));
         size_t n = nl ? (size_t)(nl - data + 1) : (size_t)(end - data);
-        if (fwrite(data, 1, n, f) != n || (nl && fputs("    ", f) == EOF))
-            return -1;
+        buf_add(out, data, n);
+        if (nl)
+            buf_adds(out, "    ");
         data += n;
     }
     return 0;
@@ -48,12 +50,16 @@ int jsonout_object(FILE *f, const json_t *o, const char *key, size_t n, json_t *
     size_t head = (size_t)(at - text) + mark.len - 1;   /* up to and with the '[' */
     if (fwrite(text, 1, head, f) != head)
         rc = -1;
+    struct buf entry = BUF_INIT;
     for (size_t i = 0; i < n && rc == 0; i++) {
         json_t *e = item(ctx, i);
-        if (fputs(i ? ",\n    " : "\n    ", f) == EOF || !e || json_dump_callback(e, write_nested, f, flags) < 0)
+        buf_reset(&entry);
+        buf_adds(&entry, i ? ",\n    " : "\n    ");
+        if (!e || json_dump_callback(e, add_nested, &entry, flags) < 0 || fwrite(entry.data, 1, entry.len, f) != entry.len)
             rc = -1;
         json_decref(e);
     }
+    buf_free(&entry);
     if (rc == 0 && (fputs("\n  ]", f) == EOF || fputs(text + head + 1, f) == EOF))
         rc = -1;
 done:

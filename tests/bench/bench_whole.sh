@@ -1,21 +1,23 @@
 #!/bin/sh
 # Whole-process benchmark (issue #12): the commands a user runs, timed from
 # outside (elapsed wall-clock seconds around the process, peak resident memory
-# from /usr/bin/time's %M; the median of BENCH_RUNS runs), each beside the tool a user would otherwise use
+# and user+system CPU seconds from /usr/bin/time, which a busy machine
+# disturbs less; the median of BENCH_RUNS runs), each beside the tool a user would otherwise use
 # on the same file. The logs come from build/tools/genlog, the generator the
 # in-process benchmarks use, so the two kinds of figure share their input.
 #
 # usage: tests/bench/bench_whole.sh [WARROOM]
 #   WARROOM  the binary to time (default build/warroom), so figures of two
 #            builds can be taken the same way
-# environment: BENCH_SIZES (default "10000 100000 1000000"), BENCH_RUNS
+# environment: BENCH_TOOLS (genlog's directory, default build/tools),
+#              BENCH_SIZES (default "10000 100000 1000000"), BENCH_RUNS
 #              (default 3), BENCH_DIR (scratch parent, default $TMPDIR or /tmp).
 #
 # Prints figures and ratios; asserts nothing (machines are shared and noisy).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 W=${1:-$root/build/warroom}
-tools=$root/build/tools
+tools=${BENCH_TOOLS:-$root/build/tools}
 for t in "$W" "$tools/genlog"; do
     [ -x "$t" ] || { echo "bench_whole: $t is not built (make bench builds it)" >&2; exit 1; }
 done
@@ -29,11 +31,13 @@ id=inc-20250101-bench
 export WARROOM_CONFIG=/dev/null TZ=UTC LC_ALL=C.UTF-8
 unset WARROOM_DIR WARROOM_INCIDENT WARROOM_REPO
 
-# median of the first column (seconds) and of the second (KiB) of FILE
+# the median of each column of FILE (seconds, KiB, and CPU seconds when there)
 median() {
     sort -n -k1,1 "$1" | awk '{ t[NR] = $1 } END { printf "%s", t[int((NR + 1) / 2)] }'
     printf ' '
-    sort -n -k2,2 "$1" | awk '{ m[NR] = $2 } END { printf "%s\n", m[int((NR + 1) / 2)] }'
+    sort -n -k2,2 "$1" | awk '{ m[NR] = $2 } END { printf "%s", m[int((NR + 1) / 2)] }'
+    printf ' '
+    sort -n -k3,3 "$1" | awk '{ c[NR] = $3 } END { printf "%s\n", c[int((NR + 1) / 2)] }'
 }
 
 # timed LABEL CMD...: runs CMD BENCH_RUNS times (output discarded), prints
@@ -45,16 +49,16 @@ timed() {
     i=0
     while [ $i -lt "$runs" ]; do
         t0=$(date +%s%N)
-        /usr/bin/time -f '%M' -o "$work/kib" "$@" >/dev/null 2>"$work/err" ||
+        /usr/bin/time -f '%M %U %S' -o "$work/kib" "$@" >/dev/null 2>"$work/err" ||
             { echo "  $label: failed: $(tail -n1 "$work/err")"; last=; return; }
         t1=$(date +%s%N)
-        echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }') $(tail -n1 "$work/kib")" \
-            >> "$work/times"
+        echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }') $(tail -n1 "$work/kib" |
+            awk '{ printf "%s %.2f", $1, $2 + $3 }')" >> "$work/times"
         i=$((i + 1))
     done
     set -- $(median "$work/times")
     last=$1
-    printf '  %-44s %7s s %7.1f MiB\n' "$label" "$1" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')"
+    printf '  %-44s %7s s %7.1f MiB  (cpu %s s)\n' "$label" "$1" "$(awk -v k="$2" 'BEGIN { print k / 1024 }')" "$3"
 }
 
 ratio() {  # ratio A B: A / B, or n/a
