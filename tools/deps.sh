@@ -8,7 +8,7 @@
 set -u
 
 libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev"
-tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm cmark-gfm:cmark-gfm"
+tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm cmark-gfm:cmark-gfm strace:strace"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
