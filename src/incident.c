@@ -409,6 +409,17 @@ static int compare_recorded(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
+/* The edit recorded last (ts, then as appended): the one a new edit must
+ * come after to be applied last. */
+static const struct event *newest_edit(const struct incident *inc)
+{
+    const struct event *newest = inc->edits[0];
+    for (size_t i = 1; i < inc->nedits; i++)
+        if (compare_recorded(&inc->edits[i], &newest) > 0)
+            newest = inc->edits[i];
+    return newest;
+}
+
 /* Replays every event: edits first (they change what and when), then the
  * ordered timeline, folded into state. */
 static void derive(struct incident *inc)
@@ -434,10 +445,11 @@ static void derive(struct incident *inc)
         if (inc->events[i]->type == EVENT_EDIT)
             PUSH(edits, nedits, inc->events[i]);
     free(inc->edits);
-    inc->edits = xmalloc(sizeof(*edits) * (nedits ? nedits : 1));
-    if (nedits)
-        memcpy(inc->edits, edits, sizeof(*edits) * nedits);
+    inc->edits = edits;                   /* kept in the order recorded; PUSH grows it */
     inc->nedits = nedits;
+    edits = nedits ? xmalloc(sizeof(*edits) * nedits) : NULL;
+    if (nedits)
+        memcpy(edits, inc->edits, sizeof(*edits) * nedits);
     strindex_clear(inc->edit_index);
     for (size_t k = 0; k < nedits; k++) {
         const char *target = event_str(edits[k], "target");
@@ -474,6 +486,46 @@ static void derive(struct incident *inc)
     if (inc->nahead)                      /* shown where each writer says */
         qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
     finish(inc);
+    /* where each event stands on the timeline now, for edits that arrive
+     * later; and the newest edit, which a later one must not precede */
+    free(inc->slot_of);
+    inc->slot_cap = inc->nevents ? inc->nevents : 1;
+    inc->slot_of = xmalloc(sizeof(size_t) * inc->slot_cap);
+    for (size_t i = 0; i < inc->nevents; i++)
+        inc->slot_of[i] = (size_t)-1;
+    for (size_t j = 0; j < inc->ntimeline; j++)
+        inc->slot_of[position_of(inc, inc->timeline[j].ev->id)] = j;
+    inc->last_edit = inc->nedits ? newest_edit(inc) : NULL;
+}
+
+/* An edit arriving while following changes one entry's text in place when
+ * nothing else moves: it corrects only the text (a new time moves the entry),
+ * it was recorded after every other edit (so it is applied last, as a full
+ * replay would), and its target is on the timeline or not read yet. */
+static bool edit_folds(const struct incident *inc, const struct event *edit)
+{
+    if (event_str(edit, "set.at") || !event_str(edit, "target"))
+        return false;
+    if (inc->last_edit && compare_recorded(&edit, &inc->last_edit) < 0)
+        return false;
+    return true;
+}
+
+static void fold_edit(struct incident *inc, const struct event *edit)
+{
+    const char *target = event_str(edit, "target");
+    bool added;
+    ++*strindex_put(inc->edit_index, target, 0, &added);
+    PUSH(inc->edits, inc->nedits, edit);
+    inc->last_edit = edit;
+    size_t i = position_of(inc, target);
+    if (i == (size_t)-1 || i >= inc->slot_cap || inc->slot_of[i] == (size_t)-1)
+        return;                           /* its target comes later, or is not shown */
+    struct timeline_entry *e = &inc->timeline[inc->slot_of[i]];
+    const char *text = event_str(edit, "set.text");
+    if (text)
+        e->text = text;
+    e->edits++;
 }
 
 /* The common case while following: new events that land after everything
@@ -484,8 +536,19 @@ static bool derive_appended(struct incident *inc, size_t first_new)
 {
     for (size_t i = first_new; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
-        if (ev->type == EVENT_EDIT || edit_targets(inc, ev->id) || inc->nahead)
+        if (inc->nahead || edit_targets(inc, ev->id))
             return false;
+        if (ev->type == EVENT_EDIT) {
+            if (!edit_folds(inc, ev))
+                return false;
+            /* a later edit in the same batch may name an event of it: only
+             * targets already read fold */
+            const char *target = event_str(ev, "target");
+            size_t at = position_of(inc, target);
+            if (at != (size_t)-1 && at >= first_new)
+                return false;
+            continue;
+        }
         if (!on_timeline(ev->type))
             continue;
         if (inc->ntimeline) {
@@ -494,10 +557,20 @@ static bool derive_appended(struct incident *inc, size_t first_new)
                 return false;             /* back-dated: it goes in the middle */
         }
     }
+    if (inc->slot_cap < inc->nevents) {
+        inc->slot_cap = inc->nevents * 2;
+        inc->slot_of = xrealloc(inc->slot_of, sizeof(size_t) * inc->slot_cap);
+    }
     for (size_t i = first_new; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
+        inc->slot_of[i] = (size_t)-1;
+        if (ev->type == EVENT_EDIT) {
+            fold_edit(inc, ev);
+            continue;
+        }
         if (!on_timeline(ev->type))
             continue;
+        inc->slot_of[i] = inc->ntimeline;
         if (inc->ntimeline == inc->timeline_cap) {   /* doubling: a note costs the same at 1M */
             inc->timeline_cap = inc->timeline_cap ? inc->timeline_cap * 2 : 256;
             inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * inc->timeline_cap);
@@ -579,6 +652,7 @@ void incident_free(struct incident *inc)
     log_reader_close(&inc->reader);
     free(inc->events);
     free(inc->edits);
+    free(inc->slot_of);
     if (inc->ids) {
         free(inc->ids->slots);
         free(inc->ids->pos);

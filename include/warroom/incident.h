@@ -110,6 +110,9 @@ struct incident {
     const struct event *postmortem; /* the last postmortem event, or NULL */
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
+    size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */
+    size_t slot_cap;
+    const struct event *last_edit;  /* the edit recorded last, or NULL */
 };
 
 /* Loads the incident ID whose log is at LOG_PATH: a full replay. A torn last
