@@ -424,8 +424,16 @@ static int pick_id(struct cli_context *c, char id[STORE_ID_MAX + 1], struct inci
     } else {
         struct buf b = BUF_INIT;
         buf_printf(&b, "%zu incidents are open; name one with --incident ID (or WARROOM_INCIDENT):", nopen);
-        for (size_t i = 0; i < nopen; i++)
-            buf_printf(&b, "\n  %-52s SEV%d  %s", ids[open_at[i]], open[i].sev, open[i].title);
+        for (size_t i = 0; i < nopen; i++) {
+            struct incident *inc = NULL;
+            char *path = open[i].cut ? store_log_path(&c->store, ids[open_at[i]]) : NULL;
+            if (path && incident_load(&inc, ids[open_at[i]], path) < 0)
+                inc = NULL;
+            buf_printf(&b, "\n  %-52s SEV%d  %s", ids[open_at[i]], open[i].sev,
+                       inc ? (inc->title ? inc->title : "") : open[i].title);
+            incident_free(inc);
+            free(path);
+        }
         rc = error_set("%s", buf_str(&b));
         buf_free(&b);
     }
@@ -1049,6 +1057,32 @@ static int verb_show(struct cli_context *c)
     return 0;
 }
 
+/* What incident_json without the timeline gives, from a summary: the same
+ * members in the same order. */
+static json_t *summary_json(const struct incident_summary *sum, const char *id, const struct policy *p, int64_t now)
+{
+    char name[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "title", nullable(sum->title));
+    json_object_set_new(o, "sev", json_integer(sum->sev));
+    json_object_set_new(o, "sev_name", json_string(describe_sev(p, sum->sev, name, sizeof name)));
+    json_object_set_new(o, "status", json_string(incident_status_name((enum incident_status)sum->status)));
+    json_object_set_new(o, "impact", nullable(sum->impact));
+    json_object_set_new(o, "data_exposed", json_boolean(sum->data_exposed));
+    json_object_set_new(o, "declared_by", nullable(sum->declared_by));
+    json_object_set_new(o, "declared_at", stamp_json(sum->declared_at));
+    json_object_set_new(o, "impact_at", stamp_json(sum->impact_at));
+    json_object_set_new(o, "detected_at", stamp_json(sum->detected_at));
+    json_object_set_new(o, "acked_at", stamp_json(sum->acked_at));
+    json_object_set_new(o, "mitigated_at", stamp_json(sum->mitigated_at));
+    json_object_set_new(o, "resolved_at", stamp_json(sum->resolved_at));
+    int64_t end = sum->resolved_at != STAMP_NONE ? sum->resolved_at : now;
+    json_object_set_new(o, "elapsed_s",
+                        sum->declared_at == STAMP_NONE ? json_null() : json_integer((end - sum->declared_at) / 1000));
+    return o;
+}
+
 static int verb_list(struct cli_context *c)
 {
     char **ids;
@@ -1058,7 +1092,14 @@ static int verb_list(struct cli_context *c)
     if (cli_load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
         return cli_fail();
     json_t *open = json_array(), *closed = json_array();
+    struct incident_summary *sum = xmalloc(sizeof *sum);
     for (size_t i = 0; i < n; i++) {
+        /* each incident's summary, which replays its log only when the
+         * cached one no longer describes it */
+        if (summary_get(sum, &c->store, ids[i], NULL) == 0 && !sum->cut) {
+            json_array_append_new(sum->open ? open : closed, summary_json(sum, ids[i], &c->policy, c->now));
+            continue;
+        }
         char *path = store_log_path(&c->store, ids[i]);
         struct incident *inc;
         if (incident_load(&inc, ids[i], path) < 0) {
@@ -1070,6 +1111,7 @@ static int verb_list(struct cli_context *c)
         }
         free(path);
     }
+    free(sum);
     json_array_extend(open, closed);
     json_decref(closed);
     store_list_free(ids, n);

@@ -58,6 +58,17 @@ static int checksum(char out[17], const json_t *o)
     return 0;
 }
 
+/* Copies the string KEY of O into OUT; false when it is not a string or
+ * does not fit (then it is not ours). */
+static bool get_str(json_t *o, const char *key, char *out, size_t size)
+{
+    json_t *j = json_object_get(o, key);
+    if (!json_is_string(j) || json_string_length(j) >= size || strlen(json_string_value(j)) != json_string_length(j))
+        return false;
+    memcpy(out, json_string_value(j), json_string_length(j) + 1);
+    return true;
+}
+
 /* Reads the cache; false when it is missing, unreadable or not one of ours. */
 static bool summary_read(struct incident_summary *s, const char *path)
 {
@@ -81,11 +92,24 @@ static bool summary_read(struct incident_summary *s, const char *path)
     bool ok = json_is_object(o) && checksum(got, o) == 0 && strcmp(got, want) == 0 && get_int(o, "v", &v) && v == 1 && get_int(o, "size", &size) && size >= 0 &&
               get_int(o, "mtime_ns", &mt) && get_int(o, "ino", &ino) && get_int(o, "dev", &dev) &&
               get_int(o, "sev", &sev) && sev >= 0 && sev <= 9 && json_is_boolean(json_object_get(o, "open")) &&
-              json_is_string(json_object_get(o, "title")) &&
-              strlen(json_string_value(json_object_get(o, "title"))) <= SUMMARY_TITLE_MAX;
+              get_str(o, "title", s->title, sizeof s->title);
     json_t *declared = ok ? json_object_get(o, "declared_at") : NULL;
     ok = ok && (json_is_null(declared) || json_is_integer(declared));
+    json_int_t status = 0;
+    ok = ok && get_int(o, "status", &status) && status >= 0 && status <= STATUS_REOPENED &&
+         json_is_boolean(json_object_get(o, "data_exposed")) &&
+         get_str(o, "impact", s->impact, sizeof s->impact) && get_str(o, "declared_by", s->declared_by, sizeof s->declared_by);
+    static const char *const stamps[] = {"impact_at", "detected_at", "acked_at", "mitigated_at", "resolved_at"};
+    int64_t *const into[] = {&s->impact_at, &s->detected_at, &s->acked_at, &s->mitigated_at, &s->resolved_at};
+    for (size_t i = 0; ok && i < sizeof stamps / sizeof *stamps; i++) {
+        json_t *j = json_object_get(o, stamps[i]);
+        ok = json_is_null(j) || json_is_integer(j);
+        *into[i] = json_is_integer(j) ? (int64_t)json_integer_value(j) : STAMP_NONE;
+    }
     if (ok) {
+        s->status = (int)status;
+        s->data_exposed = json_is_true(json_object_get(o, "data_exposed"));
+        s->cut = false;
         s->size = (off_t)size;
         s->mtime_ns = (int64_t)mt;
         s->ino = (ino_t)ino;
@@ -93,7 +117,6 @@ static bool summary_read(struct incident_summary *s, const char *path)
         s->sev = (int)sev;
         s->open = json_is_true(json_object_get(o, "open"));
         s->declared_at = json_is_null(declared) ? STAMP_NONE : (int64_t)json_integer_value(declared);
-        snprintf(s->title, sizeof s->title, "%s", json_string_value(json_object_get(o, "title")));
     }
     json_decref(o);
     return ok;
@@ -103,11 +126,16 @@ static bool summary_read(struct incident_summary *s, const char *path)
  * then rename. A cache that cannot be written is only a slower next time. */
 static void summary_write(const struct incident_summary *s, const char *path)
 {
-    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:o, s:b, s:i, s:s}", "v", 1, "size", (json_int_t)s->size,
-                          "mtime_ns", (json_int_t)s->mtime_ns, "ino", (json_int_t)s->ino, "dev", (json_int_t)s->dev,
-                          "declared_at",
-                          s->declared_at == STAMP_NONE ? json_null() : json_integer((json_int_t)s->declared_at),
-                          "open", s->open, "sev", s->sev, "title", s->title);
+#define STAMP_OR_NULL(t) ((t) == STAMP_NONE ? json_null() : json_integer((json_int_t)(t)))
+    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:o, s:b, s:i, s:s, s:i, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+                          "v", 1, "size", (json_int_t)s->size, "mtime_ns", (json_int_t)s->mtime_ns, "ino",
+                          (json_int_t)s->ino, "dev", (json_int_t)s->dev, "declared_at", STAMP_OR_NULL(s->declared_at),
+                          "open", s->open, "sev", s->sev, "title", s->title, "status", s->status, "data_exposed",
+                          s->data_exposed, "impact", s->impact, "declared_by", s->declared_by, "impact_at",
+                          STAMP_OR_NULL(s->impact_at), "detected_at", STAMP_OR_NULL(s->detected_at), "acked_at",
+                          STAMP_OR_NULL(s->acked_at), "mitigated_at", STAMP_OR_NULL(s->mitigated_at), "resolved_at",
+                          STAMP_OR_NULL(s->resolved_at));
+#undef STAMP_OR_NULL
     char check[17];
     if (o && (checksum(check, o) < 0 || json_object_set_new(o, "check", json_string(check)) < 0)) {
         json_decref(o);
@@ -130,17 +158,19 @@ static void summary_write(const struct incident_summary *s, const char *path)
     free(text);
 }
 
-/* A title cut to at most SUMMARY_TITLE_MAX bytes, on a character boundary. */
-static void set_title(struct incident_summary *s, const char *title)
+/* S (NULL: "") into OUT, cut on a character boundary when it does not fit;
+ * a cut summary is never cached (see incident_summary.cut). */
+static void set_str(struct incident_summary *sum, char *out, size_t size, const char *s)
 {
-    size_t n = title ? strlen(title) : 0;
-    if (n > SUMMARY_TITLE_MAX) {
-        n = SUMMARY_TITLE_MAX;
-        while (n > 0 && ((unsigned char)title[n] & 0xc0) == 0x80)
+    size_t n = s ? strlen(s) : 0;
+    if (n >= size) {
+        sum->cut = true;
+        n = size - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
             n--;
     }
-    memcpy(s->title, title ? title : "", n);
-    s->title[n] = '\0';
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
 }
 
 int summary_get(struct incident_summary *out, const struct store *store, const char *id, bool *replayed)
@@ -169,7 +199,16 @@ int summary_get(struct incident_summary *out, const struct store *store, const c
     out->declared_at = inc->declared_at;
     out->open = incident_is_open(inc);
     out->sev = inc->sev;
-    set_title(out, inc->title);
+    out->status = (int)inc->status;
+    out->data_exposed = inc->data_exposed;
+    out->impact_at = inc->impact_at;
+    out->detected_at = inc->detected_at;
+    out->acked_at = inc->acked_at;
+    out->mitigated_at = inc->mitigated_at;
+    out->resolved_at = inc->resolved_at;
+    set_str(out, out->title, sizeof out->title, inc->title);
+    set_str(out, out->impact, sizeof out->impact, inc->impact);
+    set_str(out, out->declared_by, sizeof out->declared_by, inc->declared_by);
     out->size = before.st_size;
     out->mtime_ns = mtime_ns(&before);
     out->ino = before.st_ino;
@@ -177,7 +216,7 @@ int summary_get(struct incident_summary *out, const struct store *store, const c
     /* Cached only when what was replayed is the log as stat saw it, and the
      * result does not hang on this moment's clock (an event stamped ahead
      * counts as of when it was read). */
-    if (!inc->nahead && fstat(inc->reader.fd, &after) == 0 && describes(out, &after))
+    if (!inc->nahead && !out->cut && fstat(inc->reader.fd, &after) == 0 && describes(out, &after))
         summary_write(out, path);
     incident_free(inc);
     rc = 0;

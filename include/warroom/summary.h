@@ -17,11 +17,23 @@
 #define SUMMARY_TITLE_MAX 2048
 #define SUMMARY_FILE "summary.json"
 
+#define SUMMARY_IMPACT_MAX 4096
+#define SUMMARY_NAME_MAX 256
+
+/* What `list` shows of an incident and picking needs. Strings are "" when the
+ * incident has none (list shows null for both). */
 struct incident_summary {
     int64_t declared_at;      /* STAMP_NONE before the declaration */
     bool open;                /* incident_is_open */
     int sev;
-    char title[SUMMARY_TITLE_MAX + 1]; /* cut at SUMMARY_TITLE_MAX bytes (whole characters) */
+    int status;               /* enum incident_status */
+    bool data_exposed;
+    int64_t impact_at, detected_at, acked_at, mitigated_at, resolved_at; /* STAMP_NONE when not */
+    bool cut;                 /* a string was longer than its room here: not cached, and
+                                 whoever shows strings replays the log instead */
+    char title[SUMMARY_TITLE_MAX + 1];
+    char impact[SUMMARY_IMPACT_MAX + 1];
+    char declared_by[SUMMARY_NAME_MAX + 1];
     /* the log it describes */
     off_t size;
     int64_t mtime_ns;

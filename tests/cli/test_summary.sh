@@ -17,17 +17,38 @@ same() {
     "$WARROOM" show --json > "$scratch/got.json" 2> "$scratch/got.err"
     check "$1" cmp -s "$scratch/ref.json" "$scratch/got.json"
     check "$1: the same warnings" cmp -s "$scratch/ref.err" "$scratch/got.err"
+    "$WARROOM" list --json > "$scratch/got.list" 2>&1
+    "$WARROOM" list >> "$scratch/got.list" 2>&1
+    check "$1: list and list --json the same" cmp -s "$scratch/ref.list" "$scratch/got.list"
+}
+# list_is_show NAME: each incident as list --json gives it (from its summary)
+# is what show --json (a full replay) says of it
+list_is_show() {
+    "$WARROOM" list --json > "$scratch/l.json"
+    for inc in $(jq -r '.[].id' "$scratch/l.json"); do
+        jq -S -c --arg id "$inc" '.[] | select(.id == $id)' "$scratch/l.json" > "$scratch/l.one"
+        WARROOM_INCIDENT=$inc "$WARROOM" show --json 2>/dev/null | jq -S -c '{id, title, sev, sev_name, status, impact,
+            data_exposed, declared_by, declared_at, impact_at, detected_at, acked_at, mitigated_at, resolved_at,
+            elapsed_s}' > "$scratch/s.one"
+        check "$1: list shows $inc as show does" cmp -s "$scratch/l.one" "$scratch/s.one"
+    done
 }
 reference() {
     no_cache
     "$WARROOM" show --json > "$scratch/ref.json" 2> "$scratch/ref.err"
     check "$1: the reference is an incident" grep -q '"id":' "$scratch/ref.json"
+    no_cache
+    "$WARROOM" list --json > "$scratch/ref.list" 2>&1
+    no_cache
+    "$WARROOM" list >> "$scratch/ref.list" 2>&1
 }
 
 for kind in classic notes mix edits actions pending; do
     export WARROOM_DIR=$scratch/data-$kind
     mkdir -p "$WARROOM_DIR/inc-20250101-old" "$WARROOM_DIR/inc-20250102-open"
     "$genlog" "$WARROOM_DIR/inc-20250101-old/events.jsonl" 200 mix
+    wr --incident inc-20250101-old --at 14:30 ack > /dev/null 2>&1
+    wr --incident inc-20250101-old --at 14:40 mitigate > /dev/null 2>&1
     wr --incident inc-20250101-old resolve "over" > /dev/null 2>&1
     "$genlog" "$WARROOM_DIR/inc-20250102-open/events.jsonl" 10000 "$kind"
     chmod 600 "$WARROOM_DIR"/*/events.jsonl
@@ -39,6 +60,7 @@ for kind in classic notes mix edits actions pending; do
     counted "$WARROOM" show --json > /dev/null
     check "$kind: with the summaries, show loads only the incident it shows" test "$(loads)" = 1
     same "$kind: summaries in place"
+    list_is_show "$kind"
 
     for f in "$WARROOM_DIR"/*/summary.json; do head -c 20 "$f" > "$f.x" && mv "$f.x" "$f"; done
     same "$kind: truncated summaries"
@@ -71,6 +93,24 @@ for kind in classic notes mix edits actions pending; do
     check "$kind: the symlink's target is untouched" test "$(cat "$scratch/target")" = "not a summary"
     check "$kind: the summary is a file again" test -f "$open" -a ! -L "$open"
 done
+
+# list through the summaries: one replay per changed log, none otherwise
+export WARROOM_DIR=$scratch/data-notes
+"$WARROOM" list > /dev/null
+counted "$WARROOM" list --json > /dev/null
+check "list: nothing replayed while the summaries hold" test "$(loads)" = 0
+
+# a title and an impact longer than a summary holds: never cached, shown whole
+export WARROOM_DIR=$scratch/data-long
+mkdir -p "$WARROOM_DIR/inc-20250103-long"
+long=$(head -c 3000 /dev/zero | tr '\0' 't')
+printf '{"v":1,"id":"l1","ts":"2025-03-15T14:00:00Z","by":"carol","type":"declare","title":"%s","sev":2,"impact":"%s"}\n' \
+    "$long" "$long$long" > "$WARROOM_DIR/inc-20250103-long/events.jsonl"
+chmod 600 "$WARROOM_DIR/inc-20250103-long/events.jsonl"
+reference "long strings"
+same "long strings"
+check "long strings: not cached (the summary would cut them)" test ! -e "$WARROOM_DIR/inc-20250103-long/summary.json"
+check "long strings: list --json shows the whole title" grep -q "\"$long\"" "$scratch/got.list"
 
 # `log`: nothing replayed while the summary holds, and what it leaves is right
 export WARROOM_DIR=$scratch/data-mix
