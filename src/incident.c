@@ -11,6 +11,7 @@
 
 struct id_set {
     const struct event **slots;
+    size_t *pos;                /* each slot's position in events[], for edits */
     size_t cap, count;
 };
 
@@ -22,30 +23,37 @@ static uint64_t hash_id(const char *s)
     return h;
 }
 
-static const struct event **id_slot(const struct id_set *set, const char *id)
+static size_t id_slot(const struct id_set *set, const char *id)
 {
     size_t mask = set->cap - 1;
     for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask)
         if (!set->slots[i] || strcmp(set->slots[i]->id, id) == 0)
-            return &set->slots[i];
+            return i;
 }
 
-/* Adds EV unless its id is there already; returns false for a repeat. */
-static bool id_set_add(struct id_set *set, const struct event *ev)
+/* Adds EV, at POS in events[], unless its id is there already; returns false
+ * for a repeat. */
+static bool id_set_add(struct id_set *set, const struct event *ev, size_t pos)
 {
     if ((set->count + 1) * 2 > set->cap) {
-        struct id_set bigger = {xcalloc(set->cap ? set->cap * 2 : 1024, sizeof(void *)),
-                                set->cap ? set->cap * 2 : 1024, set->count};
-        for (size_t i = 0; i < set->cap; i++)
-            if (set->slots[i])
-                *id_slot(&bigger, set->slots[i]->id) = set->slots[i];
+        size_t cap = set->cap ? set->cap * 2 : 1024;
+        struct id_set bigger = {xcalloc(cap, sizeof(void *)), xcalloc(cap, sizeof(size_t)), cap, set->count};
+        for (size_t i = 0; i < set->cap; i++) {
+            if (set->slots[i]) {
+                size_t k = id_slot(&bigger, set->slots[i]->id);
+                bigger.slots[k] = set->slots[i];
+                bigger.pos[k] = set->pos[i];
+            }
+        }
         free(set->slots);
+        free(set->pos);
         *set = bigger;
     }
-    const struct event **slot = id_slot(set, ev->id);
-    if (*slot)
+    size_t k = id_slot(set, ev->id);
+    if (set->slots[k])
         return false;
-    *slot = ev;
+    set->slots[k] = ev;
+    set->pos[k] = pos;
     set->count++;
     return true;
 }
@@ -54,7 +62,16 @@ const struct event *incident_find(const struct incident *inc, const char *id)
 {
     if (!inc->ids->cap)
         return NULL;
-    return *id_slot(inc->ids, id);
+    return inc->ids->slots[id_slot(inc->ids, id)];
+}
+
+/* Where the event with ID stands in events[]; (size_t)-1 when it is not there. */
+static size_t position_of(const struct incident *inc, const char *id)
+{
+    if (!inc->ids->cap)
+        return (size_t)-1;
+    size_t k = id_slot(inc->ids, id);
+    return inc->ids->slots[k] ? inc->ids->pos[k] : (size_t)-1;
 }
 
 /* ---- names ---- */
@@ -94,12 +111,14 @@ int incident_role_from_name(const char *name)
 
 /* ---- replay ---- */
 
+static unsigned long loads, derives;   /* see incident_count_loads */
+
 static int collect(void *ctx, struct event *ev)
 {
     struct incident *inc = ctx;
     struct event *copy = arena_alloc(inc->reader.arena, sizeof *copy);
     *copy = *ev;
-    if (!id_set_add(inc->ids, copy))
+    if (!id_set_add(inc->ids, copy, inc->nevents))
         return 0;                         /* a repeated id counts once */
     int64_t said = copy->at > copy->ts ? copy->at : copy->ts;
     if (said > inc->read_clock + STAMP_SKEW_MAX) {
@@ -165,6 +184,7 @@ static void reset_derived(struct incident *inc)
     free(inc->updates);
     free(inc->fired);
     inc->timeline = NULL;
+    inc->timeline_cap = 0;
     inc->sevs = NULL;
     inc->roles = NULL;
     inc->smes = NULL;
@@ -172,6 +192,7 @@ static void reset_derived(struct incident *inc)
     inc->updates = NULL;
     inc->fired = NULL;
     inc->ntimeline = inc->nsevs = inc->nroles = inc->nsmes = inc->nactions = inc->nupdates = inc->nfired = 0;
+    strindex_clear(inc->action_index);
     inc->title = inc->impact = inc->declared_by = NULL;
     inc->sev = 0;
     inc->status = STATUS_NONE;
@@ -185,10 +206,12 @@ static void reset_derived(struct incident *inc)
     inc->postmortem = NULL;
 }
 
-#define PUSH(arr, n, value)                                          \
-    do {                                                             \
-        (arr) = xrealloc((arr), sizeof(*(arr)) * ((n) + 1));         \
-        (arr)[(n)++] = (value);                                      \
+/* Grows at each power of two, so N pushes cost O(N) copying in all. */
+#define PUSH(arr, n, value)                                                              \
+    do {                                                                                 \
+        if (((n) & ((n) - 1)) == 0)                                                      \
+            (arr) = xrealloc((arr), sizeof(*(arr)) * ((n) < 4 ? 4 : (n) * 2));          \
+        (arr)[(n)++] = (value);                                                          \
     } while (0)
 
 static const char *str_or_empty(const struct event *ev, const char *key)
@@ -217,15 +240,13 @@ static void apply_action(struct incident *inc, const struct event *ev, int64_t a
     const char *item = event_str(ev, "item");
     if (!item || !*item)
         return;
-    struct action_item *a = NULL;
-    for (size_t i = 0; i < inc->nactions; i++)
-        if (strcmp(inc->actions[i].item, item) == 0)
-            a = &inc->actions[i];
-    if (!a) {
+    bool added;
+    size_t *pos = strindex_put(inc->action_index, item, inc->nactions, &added);
+    if (added) {
         struct action_item fresh = {item, ev, "", "", "", "", "", "open", at};
         PUSH(inc->actions, inc->nactions, fresh);
-        a = &inc->actions[inc->nactions - 1];
     }
+    struct action_item *a = &inc->actions[*pos];
     /* a later action event with the same item changes only the fields it names */
     const char *v;
     if ((v = event_str(ev, "text")))
@@ -375,20 +396,38 @@ static void finish(struct incident *inc)
 /* True when an edit already read names ID (its target arrived after it). */
 static bool edit_targets(const struct incident *inc, const char *id)
 {
-    for (size_t i = 0; i < inc->nedits; i++) {
-        const char *target = event_str(inc->edits[i], "target");
-        if (target && strcmp(target, id) == 0)
-            return true;
-    }
-    return false;
+    return strindex_find(inc->edit_index, id) != NULL;
+}
+
+/* Edits apply in the order they were recorded: ts, then as appended (lines
+ * are unique, so the order is total and the sort need not be stable). */
+static int compare_recorded(const void *pa, const void *pb)
+{
+    const struct event *a = *(const struct event *const *)pa, *b = *(const struct event *const *)pb;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* The edit recorded last (ts, then as appended): the one a new edit must
+ * come after to be applied last. */
+static const struct event *newest_edit(const struct incident *inc)
+{
+    const struct event *newest = inc->edits[0];
+    for (size_t i = 1; i < inc->nedits; i++)
+        if (compare_recorded(&inc->edits[i], &newest) > 0)
+            newest = inc->edits[i];
+    return newest;
 }
 
 /* Replays every event: edits first (they change what and when), then the
  * ordered timeline, folded into state. */
 static void derive(struct incident *inc)
 {
+    derives++;
     reset_derived(inc);
-    inc->timeline = xmalloc(sizeof(struct timeline_entry) * (inc->nevents ? inc->nevents : 1));
+    inc->timeline_cap = inc->nevents ? inc->nevents : 1;
+    inc->timeline = xmalloc(sizeof(struct timeline_entry) * inc->timeline_cap);
     /* index of each event's timeline entry, by position in events[] */
     size_t *slot_of = xmalloc(sizeof(size_t) * (inc->nevents ? inc->nevents : 1));
     for (size_t i = 0; i < inc->nevents; i++) {
@@ -406,27 +445,25 @@ static void derive(struct incident *inc)
         if (inc->events[i]->type == EVENT_EDIT)
             PUSH(edits, nedits, inc->events[i]);
     free(inc->edits);
-    inc->edits = xmalloc(sizeof(*edits) * (nedits ? nedits : 1));
-    if (nedits)
-        memcpy(inc->edits, edits, sizeof(*edits) * nedits);
+    inc->edits = edits;                   /* kept in the order recorded; PUSH grows it */
     inc->nedits = nedits;
-    for (size_t i = 1; i < nedits; i++) {
-        for (size_t j = i; j > 0 && (edits[j - 1]->ts > edits[j]->ts ||
-                                     (edits[j - 1]->ts == edits[j]->ts && edits[j - 1]->line > edits[j]->line));
-             j--) {
-            const struct event *t = edits[j];
-            edits[j] = edits[j - 1];
-            edits[j - 1] = t;
-        }
-    }
+    edits = nedits ? xmalloc(sizeof(*edits) * nedits) : NULL;
+    if (nedits)
+        memcpy(edits, inc->edits, sizeof(*edits) * nedits);
+    strindex_clear(inc->edit_index);
     for (size_t k = 0; k < nedits; k++) {
         const char *target = event_str(edits[k], "target");
-        const struct event *t = target ? incident_find(inc, target) : NULL;
-        if (!t || !on_timeline(t->type))
+        bool added;
+        if (target)
+            ++*strindex_put(inc->edit_index, target, 0, &added);
+    }
+    if (nedits > 1)
+        qsort(edits, nedits, sizeof *edits, compare_recorded);
+    for (size_t k = 0; k < nedits; k++) {
+        const char *target = event_str(edits[k], "target");
+        size_t i = target ? position_of(inc, target) : (size_t)-1;
+        if (i == (size_t)-1 || !on_timeline(inc->events[i]->type))
             continue;
-        size_t i = 0;
-        while (inc->events[i] != t)
-            i++;
         struct timeline_entry *e = &inc->timeline[slot_of[i]];
         const char *text = event_str(edits[k], "set.text"), *at = event_str(edits[k], "set.at");
         int64_t when;
@@ -449,6 +486,46 @@ static void derive(struct incident *inc)
     if (inc->nahead)                      /* shown where each writer says */
         qsort(inc->timeline, inc->ntimeline, sizeof *inc->timeline, compare_entries);
     finish(inc);
+    /* where each event stands on the timeline now, for edits that arrive
+     * later; and the newest edit, which a later one must not precede */
+    free(inc->slot_of);
+    inc->slot_cap = inc->nevents ? inc->nevents : 1;
+    inc->slot_of = xmalloc(sizeof(size_t) * inc->slot_cap);
+    for (size_t i = 0; i < inc->nevents; i++)
+        inc->slot_of[i] = (size_t)-1;
+    for (size_t j = 0; j < inc->ntimeline; j++)
+        inc->slot_of[position_of(inc, inc->timeline[j].ev->id)] = j;
+    inc->last_edit = inc->nedits ? newest_edit(inc) : NULL;
+}
+
+/* An edit arriving while following changes one entry's text in place when
+ * nothing else moves: it corrects only the text (a new time moves the entry),
+ * it was recorded after every other edit (so it is applied last, as a full
+ * replay would), and its target is on the timeline or not read yet. */
+static bool edit_folds(const struct incident *inc, const struct event *edit)
+{
+    if (event_str(edit, "set.at") || !event_str(edit, "target"))
+        return false;
+    if (inc->last_edit && compare_recorded(&edit, &inc->last_edit) < 0)
+        return false;
+    return true;
+}
+
+static void fold_edit(struct incident *inc, const struct event *edit)
+{
+    const char *target = event_str(edit, "target");
+    bool added;
+    ++*strindex_put(inc->edit_index, target, 0, &added);
+    PUSH(inc->edits, inc->nedits, edit);
+    inc->last_edit = edit;
+    size_t i = position_of(inc, target);
+    if (i == (size_t)-1 || i >= inc->slot_cap || inc->slot_of[i] == (size_t)-1)
+        return;                           /* its target comes later, or is not shown */
+    struct timeline_entry *e = &inc->timeline[inc->slot_of[i]];
+    const char *text = event_str(edit, "set.text");
+    if (text)
+        e->text = text;
+    e->edits++;
 }
 
 /* The common case while following: new events that land after everything
@@ -459,8 +536,19 @@ static bool derive_appended(struct incident *inc, size_t first_new)
 {
     for (size_t i = first_new; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
-        if (ev->type == EVENT_EDIT || edit_targets(inc, ev->id) || inc->nahead)
+        if (inc->nahead || edit_targets(inc, ev->id))
             return false;
+        if (ev->type == EVENT_EDIT) {
+            if (!edit_folds(inc, ev))
+                return false;
+            /* a later edit in the same batch may name an event of it: only
+             * targets already read fold */
+            const char *target = event_str(ev, "target");
+            size_t at = position_of(inc, target);
+            if (at != (size_t)-1 && at >= first_new)
+                return false;
+            continue;
+        }
         if (!on_timeline(ev->type))
             continue;
         if (inc->ntimeline) {
@@ -469,11 +557,24 @@ static bool derive_appended(struct incident *inc, size_t first_new)
                 return false;             /* back-dated: it goes in the middle */
         }
     }
+    if (inc->slot_cap < inc->nevents) {
+        inc->slot_cap = inc->nevents * 2;
+        inc->slot_of = xrealloc(inc->slot_of, sizeof(size_t) * inc->slot_cap);
+    }
     for (size_t i = first_new; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
+        inc->slot_of[i] = (size_t)-1;
+        if (ev->type == EVENT_EDIT) {
+            fold_edit(inc, ev);
+            continue;
+        }
         if (!on_timeline(ev->type))
             continue;
-        inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * (inc->ntimeline + 1));
+        inc->slot_of[i] = inc->ntimeline;
+        if (inc->ntimeline == inc->timeline_cap) {   /* doubling: a note costs the same at 1M */
+            inc->timeline_cap = inc->timeline_cap ? inc->timeline_cap * 2 : 256;
+            inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * inc->timeline_cap);
+        }
         struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
         set_entry(e, ev);
         apply(inc, e);
@@ -482,10 +583,23 @@ static bool derive_appended(struct incident *inc, size_t first_new)
     return true;
 }
 
+unsigned long incident_count_loads(void)
+{
+    return loads;
+}
+
+unsigned long incident_count_derives(void)
+{
+    return derives;
+}
+
 int incident_load(struct incident **out, const char *id, const char *log_path)
 {
+    loads++;
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
+    inc->action_index = xcalloc(1, sizeof *inc->action_index);
+    inc->edit_index = xcalloc(1, sizeof *inc->edit_index);
     inc->id = xstrdup(id);
     inc->log_path = xstrdup(log_path);
     inc->reader.fd = -1;
@@ -538,9 +652,16 @@ void incident_free(struct incident *inc)
     log_reader_close(&inc->reader);
     free(inc->events);
     free(inc->edits);
-    if (inc->ids)
+    free(inc->slot_of);
+    if (inc->ids) {
         free(inc->ids->slots);
+        free(inc->ids->pos);
+    }
     free(inc->ids);
+    if (inc->edit_index)
+        strindex_clear(inc->edit_index);
+    free(inc->edit_index);
+    free(inc->action_index);
     free(inc->id);
     free(inc->log_path);
     free(inc);
@@ -548,10 +669,8 @@ void incident_free(struct incident *inc)
 
 const struct action_item *incident_action(const struct incident *inc, const char *item)
 {
-    for (size_t i = 0; i < inc->nactions; i++)
-        if (strcmp(inc->actions[i].item, item) == 0)
-            return &inc->actions[i];
-    return NULL;
+    const size_t *pos = strindex_find(inc->action_index, item);
+    return pos ? &inc->actions[*pos] : NULL;
 }
 
 /* Ids we make are A1 to A<ACTION_ITEM_MAX>; an item named past that (a crafted

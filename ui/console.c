@@ -19,6 +19,7 @@
 #include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/stamp.h"
+#include "warroom/summary.h"
 #include "warroom/store.h"
 
 #define MIN_COLS 40
@@ -547,21 +548,16 @@ static char *choose_incident(struct console *con)
     con->pick_lines = xcalloc(n ? n : 1, sizeof(char *));
     con->npicks = 0;
     for (size_t i = 0; i < n; i++) {
-        char *path = store_log_path(&con->cli->store, ids[i]);
-        struct incident *inc;
-        if (incident_load(&inc, ids[i], path) == 0) {
-            if (incident_is_open(inc)) {
-                /* what tells incidents apart at a glance: severity, status, title */
-                struct buf line = BUF_INIT;
-                char sev[16];
-                buf_printf(&line, "%-5s %-13s %s  (%s)", describe_sev(con->policy, inc->sev, sev, sizeof sev),
-                           incident_status_name(inc->status), inc->title ? inc->title : "", ids[i]);
-                con->pick_lines[con->npicks] = buf_detach(&line);
-                con->picks[con->npicks++] = xstrdup(ids[i]);
-            }
-            incident_free(inc);
+        struct incident_summary sum;      /* a cache per log: no replay of each */
+        if (summary_get(&sum, &con->cli->store, ids[i], NULL) == 0 && sum.open) {
+            /* what tells incidents apart at a glance: severity, status, title */
+            struct buf line = BUF_INIT;
+            char sev[16];
+            buf_printf(&line, "%-5s %-13s %s  (%s)", describe_sev(con->policy, sum.sev, sev, sizeof sev),
+                       incident_status_name((enum incident_status)sum.status), sum.title, ids[i]);
+            con->pick_lines[con->npicks] = buf_detach(&line);
+            con->picks[con->npicks++] = xstrdup(ids[i]);
         }
-        free(path);
     }
     store_list_free(ids, n);
     if (con->npicks == 1)
@@ -757,7 +753,7 @@ int console_run(struct cli_context *cli)
         console_message(&con, true, "publishing is off: %s", error_last());
         con.outbox = NULL;
     } else {
-        outbox_lock(con.outbox);
+        /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }
     timeline_changed(&con, con.inc->ntimeline);
@@ -780,7 +776,7 @@ int console_run(struct cli_context *cli)
             ui_fire_escalations(&con);
             ui_announce_missed_update(&con);
             console_follow(&con);
-            if (con.outbox) {
+            if (con.outbox && !first) {
                 /* the delivery lock may have come free; retries may be due */
                 if (!outbox_locked(con.outbox))
                     outbox_lock(con.outbox);
@@ -792,6 +788,15 @@ int console_run(struct cli_context *cli)
         doupdate();
         if (con.trace)
             trace_frame(&con, frame_start - carried_us, first, started);
+        if (first && con.outbox) {
+            /* the first frame is up: now the backlog, then draw again */
+            first = false;
+            outbox_lock(con.outbox);
+            outbox_sync(con.outbox, con.inc, outbox_clock_ms());
+            con.panels[PANEL_TIMELINE].dirty = true;
+            con.panels[PANEL_HEADER].dirty = true;
+            continue;
+        }
         first = false;
 
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = con.watch_fd, .events = POLLIN}};

@@ -10,6 +10,7 @@
 
 #include "console.h"
 #include "warroom/describe.h"
+#include "warroom/incident.h"
 #include "warroom/stamp.h"
 
 enum filter { FILTER_ALL, FILTER_NOTES, FILTER_UPDATES, FILTER_ALERTS, FILTER_COUNT };
@@ -28,6 +29,9 @@ struct timeline_state {
     size_t arrived;    /* entries that came in while scrolled back */
     enum filter filter;
     const struct event *keep_selected, *keep_top; /* across a replay */
+    size_t visible_cap;
+    size_t indexed;    /* timeline entries visible[] was made from */
+    unsigned long derives; /* incident_count_derives() when it was made */
 };
 
 static struct timeline_state *state_of(struct console *con)
@@ -52,19 +56,33 @@ static bool passes(enum filter f, const struct event *ev)
     }
 }
 
-static void rebuild(struct console *con)
+/* The visible entries. After a fold (no full replay since the last time),
+ * the entries already indexed stand where they stood and only the new ones
+ * at the end are looked at, so an arriving note costs the same at 1M entries
+ * as at ten; after a replay, or a new filter (FULL), all are. */
+static bool rebuild_visible(struct console *con, bool full)
 {
     struct timeline_state *s = state_of(con);
-    free(s->visible);
-    s->visible = xmalloc(sizeof(size_t) * (con->inc->ntimeline ? con->inc->ntimeline : 1));
-    s->nvisible = 0;
-    for (size_t i = 0; i < con->inc->ntimeline; i++)
+    size_t n = con->inc->ntimeline;
+    full = full || s->derives != incident_count_derives() || s->indexed > n || !s->visible;
+    if (full) {
+        s->nvisible = 0;
+        s->indexed = 0;
+    }
+    if (s->visible_cap < n || !s->visible) {
+        s->visible_cap = n > 2 * s->visible_cap ? n : 2 * s->visible_cap;
+        s->visible = xrealloc(s->visible, sizeof(size_t) * (s->visible_cap ? s->visible_cap : 1));
+    }
+    for (size_t i = s->indexed; i < n; i++)
         if (passes(s->filter, con->inc->timeline[i].ev))
             s->visible[s->nvisible++] = i;
+    s->indexed = n;
+    s->derives = incident_count_derives();
     if (s->follow || s->selected >= s->nvisible)
         s->selected = s->nvisible ? s->nvisible - 1 : 0;
     if (s->top >= s->nvisible)
         s->top = s->nvisible ? s->nvisible - 1 : 0;
+    return full;
 }
 
 /* Called after replay: the timeline array was rebuilt (and may have grown). */
@@ -86,7 +104,9 @@ void timeline_changed(struct console *con, size_t before)
     struct timeline_state *s = state_of(con);
     if (!s->follow && con->inc->ntimeline > before)
         s->arrived += con->inc->ntimeline - before;
-    rebuild(con);
+    /* after a fold every entry kept its place: nothing to look for */
+    if (!rebuild_visible(con, false))
+        s->keep_selected = s->keep_top = NULL;
     for (size_t i = 0; (s->keep_selected || s->keep_top) && i < s->nvisible; i++) {
         const struct event *ev = con->inc->timeline[s->visible[i]].ev;
         if (ev == s->keep_selected)
@@ -286,15 +306,20 @@ static void timeline_draw(struct panel *p, struct console *con)
     } else {
         if (s->selected < s->top)
             s->top = s->selected;
-        /* move the top down until the selected entry fits */
-        for (;;) {
-            int used = 0;
-            for (size_t i = s->top; i <= s->selected; i++)
-                used += entry_height(con, p, i);
-            if (used <= rows || s->top == s->selected)
+        /* move the top down until the selected entry fits: the highest top
+         * that still fits, found from the selected entry up (a screenful of
+         * heights, however far a search jumped) */
+        size_t fit = s->selected;
+        int used = entry_height(con, p, fit);
+        while (fit > s->top) {
+            int h = entry_height(con, p, fit - 1);
+            if (used + h > rows)
                 break;
-            s->top++;
+            used += h;
+            fit--;
         }
+        if (fit > s->top)
+            s->top = fit;
         first = s->top;
     }
 
@@ -406,7 +431,7 @@ static int timeline_key(struct panel *p, struct console *con, wint_t key, bool c
             s->filter = (enum filter)((s->filter + 1) % FILTER_COUNT);
             s->follow = true;
             s->arrived = 0;
-            rebuild(con);
+            (void)rebuild_visible(con, true);
             p->dirty = true;
             return KEY_HANDLED;
         default: return KEY_IGNORED;

@@ -97,4 +97,7 @@ int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
  * delivery could not even start (the event itself is recorded either way). */
 int cli_publish_after(struct cli_context *c, const char *id);
 
+/* Appends this process's replay counts to $WARROOM_STATS, when set. */
+void cli_write_stats(void);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "warroom/event.h"
 #include "warroom/log.h"
+#include "warroom/strindex.h"
 
 enum incident_status {
     STATUS_NONE,           /* nothing declared yet */
@@ -81,7 +82,7 @@ struct incident {
 
     /* derived by replay */
     struct timeline_entry *timeline;
-    size_t ntimeline;
+    size_t ntimeline, timeline_cap;
     const char *title, *impact;
     const char *declared_by;
     int sev;                        /* 0 before declaration */
@@ -107,6 +108,11 @@ struct incident {
     const char **fired;             /* escalation rule ids already recorded */
     size_t nfired;
     const struct event *postmortem; /* the last postmortem event, or NULL */
+    struct strindex *action_index;  /* item name -> position in actions */
+    struct strindex *edit_index;    /* edit target id -> edits naming it */
+    size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */
+    size_t slot_cap;
+    const struct event *last_edit;  /* the edit recorded last, or NULL */
 };
 
 /* Loads the incident ID whose log is at LOG_PATH: a full replay. A torn last
@@ -127,5 +133,12 @@ const struct action_item *incident_action(const struct incident *inc, const char
 void incident_next_action_id(const struct incident *inc, char *out, size_t size);
 
 bool incident_is_open(const struct incident *inc);
+
+/* How often this process read a log from its start (incident_load) and
+ * replayed every event read (a full derive, not the fold of what is new):
+ * the figures WARROOM_STATS reports, which the tests hold at zero where
+ * nothing needs a replay. */
+unsigned long incident_count_loads(void);
+unsigned long incident_count_derives(void);
 
 #endif

@@ -1,0 +1,27 @@
+/* strindex — a map from a string to a number (open addressing, FNV-1a), for
+ * the lookups replay makes once per event: an action item by its name, the
+ * edits naming an event. Keys are not copied: they must outlive the index
+ * (replay's keys live in the log reader's arena). */
+#ifndef WARROOM_STRINDEX_H
+#define WARROOM_STRINDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strindex {
+    struct strindex_slot {
+        const char *key;
+        size_t value;
+    } *slots;
+    size_t cap, count;
+};
+
+#define STRINDEX_INIT {NULL, 0, 0}
+
+/* The slot's value for KEY, or NULL when KEY is not there. */
+size_t *strindex_find(const struct strindex *x, const char *key);
+/* The value for KEY, added as VALUE when KEY is new; *ADDED tells which. */
+size_t *strindex_put(struct strindex *x, const char *key, size_t value, bool *added);
+void strindex_clear(struct strindex *x);
+
+#endif
