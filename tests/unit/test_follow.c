@@ -56,7 +56,24 @@ static void assert_same(const struct incident *a, const struct incident *b)
     }
 }
 
-static char path[64];
+static char path[128];
+
+/* Logs live in a directory of their own: warroom refuses one that others may
+ * write to, as /tmp is. */
+static char dir[64];
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
+static void private_log_path(void)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/warroom-follow.XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        atexit(remove_dir);
+    }
+    snprintf(path, sizeof path, "%s/events.jsonl", dir);
+}
 static char ids[4000][16];
 static int nids;
 static const char *last_target;
@@ -150,7 +167,7 @@ static int kind_of(int i, bool rare)
  * were recorded before earlier ones: those take a full replay. */
 static void follow_and_compare(bool rare, unsigned long *derives)
 {
-    snprintf(path, sizeof path, "/tmp/test_follow.%ld.jsonl", (long)getpid());
+    private_log_path();
     nids = 0;
     last_target = NULL;
     int64_t t0;
@@ -207,7 +224,7 @@ static void test_follow_rare_edits(void **state)
 static void test_edit_folds_without_replay(void **state)
 {
     (void)state;
-    snprintf(path, sizeof path, "/tmp/test_follow.%ld.jsonl", (long)getpid());
+    private_log_path();
     nids = 0;
     int64_t t0;
     stamp_parse_iso(&t0, "2025-03-15T14:00:00Z");

@@ -45,7 +45,24 @@ static void test_put_find_grow(void **state)
     assert_null(strindex_find(&x, "A1"));
 }
 
-static char path[64];
+static char path[128];
+
+/* Logs live in a directory of their own: warroom refuses one that others may
+ * write to, as /tmp is. */
+static char dir[64];
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
+static void private_log_path(void)
+{
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/warroom-strindex.XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        atexit(remove_dir);
+    }
+    snprintf(path, sizeof path, "%s/events.jsonl", dir);
+}
 
 static void line(FILE *f, int i, const char *type, const char *rest)
 {
@@ -58,7 +75,7 @@ static void line(FILE *f, int i, const char *type, const char *rest)
 static void test_items_and_edits(void **state)
 {
     (void)state;
-    snprintf(path, sizeof path, "/tmp/test_strindex.%ld.jsonl", (long)getpid());
+    private_log_path();
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     char rest[200];
