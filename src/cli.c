@@ -19,6 +19,7 @@
 #include "warroom/describe.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
+#include "warroom/host.h"
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
@@ -354,6 +355,8 @@ static int context_open(struct cli_context *c, struct cli_options *o, bool need_
         fprintf(stderr, "warroom: warning: %s holds secrets and is readable by others; run: chmod 600 %s\n",
                 c->config.path, c->config.path);
     if (need_store && store_open(&c->store, o->dir) < 0)
+        return -1;
+    if (need_store && host_open(c->store.dir, config_string(&c->config, "host")) < 0)
         return -1;
     return 0;
 }

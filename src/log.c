@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "warroom/error.h"
+#include "warroom/host.h"
 #include "warroom/stamp.h"
 
 #define READ_CHUNK (1024 * 1024)
@@ -165,6 +166,12 @@ int log_append(struct incident_log *log, struct event_draft *d)
      * so one wrong clock cannot drag the entries after it along. */
     if (d->ts == STAMP_NONE)
         d->ts = stamp_now();
+    /* every event says which host wrote it: each host publishes its own */
+    bool has_host = false;
+    for (unsigned i = 0; i < d->nfields; i++)
+        has_host |= strcmp(d->fields[i].key, "host") == 0;
+    if (!has_host && host_id())
+        event_draft_str(d, "host", host_id());
     if (lock(log->fd, LOCK_EX) < 0) {
         error_set_errno("cannot lock the incident log %s", log->path);
         goto done;

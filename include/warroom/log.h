@@ -25,7 +25,8 @@ struct incident_log {
 int log_open(struct incident_log *log, const char *path);
 void log_close(struct incident_log *log);
 
-/* Appends D: fills in its id (random) and ts (now) when unset, encodes it
+/* Appends D: fills in its id (random), ts (now) and host (host_id(), when a
+ * data directory was opened) when unset, encodes it
  * (cleaning every string), and returns 0 only once the record is on disk.
  * Its stamps are written as given: nothing else in the log changes them.
  * ID_OUT, when not NULL, receives the id written. */
