@@ -36,7 +36,7 @@
 
 static const char *const verb_names[VERB_COUNT] = {
     "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help", "postmortem", "flush",
+    "edit", "show", "list", "policy", "help", "postmortem", "flush", "sync", "join",
 };
 
 #define V(x) (1u << VERB_##x)
@@ -82,7 +82,9 @@ static const struct option_spec option_specs[] = {
     {"--commit", OPT(commit), true, V(POSTMORTEM)},
     {"--push", OPT(push), true, V(POSTMORTEM)},
     {"--force", OPT(force), true, V(POSTMORTEM)},
-    {"--wait", OPT(wait), false, RECORDING | V(FLUSH)},
+    {"--wait", OPT(wait), false, RECORDING | V(FLUSH) | V(SYNC) | V(JOIN) | V(LIST)},
+    {"--remote", OPT(remote), true, V(LIST)},
+    {"--all", OPT(all), true, V(LIST)},
 };
 
 static const char usage_text[] =
@@ -104,10 +106,12 @@ static const char usage_text[] =
     "  action set ID [--status open|done|wontfix] [--owner ..] [--due ..] [--priority ..] [--text ..]\n"
     "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept)\n"
     "  show [--json]                           the replayed state and its clocks\n"
-    "  list [--json]                           incidents, open first\n"
+    "  list [--json] [--remote [--all]]        incidents, open first (--remote: the remote's; --all: past too)\n"
     "  policy [--builtin] [FILE]               check and print the policy in force\n"
     "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
     "  flush [--wait SECONDS]                  deliver what is still to publish to the sinks\n"
+    "  sync [--wait SECONDS]                   one round with the other hosts: push ours, fetch theirs\n"
+    "  join ID                                 follow an incident declared on another host\n"
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
@@ -469,6 +473,8 @@ int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
         return -1;
     rc = log_append(&log, d);
     log_close(&log);
+    if (rc == 0)
+        snprintf(c->recorded, sizeof c->recorded, "%s", id);   /* pushed before the verb exits */
     return rc;
 }
 
@@ -1023,7 +1029,7 @@ static int verb_list(struct cli_context *c)
     if (cli_load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
         return cli_fail();
     json_t *open = json_array(), *closed = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !c->opts->remote; i++) {
         char *path = store_log_path(&c->store, ids[i]);
         struct incident *inc;
         if (incident_load(&inc, ids[i], path) < 0) {
@@ -1038,6 +1044,10 @@ static int verb_list(struct cli_context *c)
     json_array_extend(open, closed);
     json_decref(closed);
     store_list_free(ids, n);
+    if (cli_sync_list(c, open, c->opts->remote) < 0) {
+        json_decref(open);
+        return cli_fail();
+    }
     if (c->opts->json)
         return print_json(open) < 0 ? EXIT_FAILURE : 0;
     size_t i;
@@ -1048,6 +1058,8 @@ static int verb_list(struct cli_context *c)
         printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
                json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
+        if (json_is_true(json_object_get(o, "remote")) && !json_is_true(json_object_get(o, "local")))
+            printf("%-52s       (declared on another host: warroom join %s)\n", "", json_string_value(json_object_get(o, "id")));
     }
     json_decref(open);
     return 0;
@@ -1133,8 +1145,12 @@ int cli_main(int argc, char **argv)
     case VERB_POLICY: rc = verb_policy(&c); break;
     case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
     case VERB_FLUSH: rc = cli_flush(&c); break;
+    case VERB_SYNC: rc = cli_sync(&c); break;
+    case VERB_JOIN: rc = cli_join(&c); break;
     default: rc = verb_record(&c, verb); break;
     }
+    if (c.recorded[0])
+        cli_sync_after(&c, c.recorded);
     context_free(&c);
     if (fflush(stdout) != 0 && rc == 0) {
         fprintf(stderr, "warroom: cannot write the output: %s\n", strerror(errno));
