@@ -33,6 +33,24 @@ check "rounds are idempotent: every event once" no_doubles a "$id"
 check "the remote is clean (git fsck --strict)" git -C "$remote" fsck --strict --no-progress
 check "one commit per round, not per event" test "$(git -C "$remote" rev-list --count "refs/warroom/$id/$(host_of a)")" -le 4
 
+# ---- the outbox: each host delivers only what it recorded ----
+on a update investigating "looking into it" >/dev/null 2>&1
+on b sync >/dev/null 2>&1
+cat > "$scratch/sinks-b.json" <<EOF
+{"sync": {"url": "$remote"}, "sinks": {"webhook": {"url": "http://127.0.0.1:9/hook"}}}
+EOF
+WARROOM_CONFIG="$scratch/sinks-b.json" WARROOM_DIR="$(data_of b)" "$WARROOM" show --json --incident "$id" \
+    > "$scratch/b.json" 2>/dev/null
+upd=$(jq -r 'select(.type == "update") | .id' "$(data_of a)/$id/events.jsonl")
+check "b never queues a's update for its own sinks" \
+    test "$(jq --arg u "$upd" '[.deliveries[] | select(.event == $u)] | length' "$scratch/b.json")" = 0
+on b update identified "found it" >/dev/null 2>&1
+WARROOM_CONFIG="$scratch/sinks-b.json" WARROOM_DIR="$(data_of b)" "$WARROOM" show --json --incident "$id" \
+    > "$scratch/b.json" 2>/dev/null
+upd_b=$(jq -r 'select(.text == "found it") | .id' "$(data_of b)/$id/events.jsonl")
+check "but queues its own" \
+    test "$(jq --arg u "$upd_b" '[.deliveries[] | select(.event == $u)] | length' "$scratch/b.json")" -ge 1
+
 # ---- offline for 100 events, then back: nothing lost, nothing doubled ----
 mv "$remote" "$remote.away"
 i=0; while [ $i -lt 100 ]; do on b log "offline $i" 2>/dev/null >&2; i=$((i + 1)); done
