@@ -11,6 +11,7 @@
 #include "warroom/log.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
+#include "warroom/sync.h"
 #include "warroom/text.h"
 #include "warroom/text.h"
 
@@ -593,8 +594,8 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
  * same in every console, so two consoles firing it record it once. */
 void ui_fire_escalations(struct console *con)
 {
-    if (!incident_is_open(con->inc))
-        return;
+    if (!incident_is_open(con->inc) || !sync_on_duty(con->inc, stamp_now()))
+        return;                           /* another host runs the automatic steps */
     for (size_t i = 0; i < con->nclocks; i++) {
         const struct clock *c = &con->clocks[i];
         if (c->kind != CLOCK_ESCALATION || c->state != CLOCK_OVERDUE || c->fired || !c->rule)
