@@ -1306,7 +1306,15 @@ static int push_ours(struct sync_result *res, git_repository *g, const struct sy
     git_strarray arr = {specs, 1};
     int p = git_remote_push(remote, &arr, &po);
     git_remote_free(remote);
-    if (p == GIT_ENONFASTFORWARD || (p == 0 && st.rejected)) {
+    bool not_ff = p == GIT_ENONFASTFORWARD ||
+                  (p == 0 && st.rejected && (strstr(st.status, "fast-forward") || strstr(st.status, "fetch first") ||
+                                             strstr(st.status, "stale")));
+    if (p == 0 && st.rejected && !not_ff) {
+        say(res, "the remote refused %s: %s", buf_str(&ref), st.status);
+        res->refused++;
+        goto done;
+    }
+    if (not_ff) {
         say(res, "the remote refused %s (%s): another machine publishes as host %s (a copied data "
                  "directory?); nothing forced",
             buf_str(&ref), p == 0 ? st.status : "non-fast-forward", host_id());

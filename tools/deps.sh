@@ -8,7 +8,7 @@
 set -u
 
 libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev"
-tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm"
+tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm ssh-keygen:openssh-client"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -27,6 +27,8 @@ if command -v clang >/dev/null 2>&1; then
 fi
 # The publishing tests validate payloads with Debian's jsonschema module.
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
+# The sync tests run a real sshd on 127.0.0.1 (it lives outside most PATHs).
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
 
 [ -z "$missing" ] && exit 0
