@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1838,6 +1839,242 @@ done:
     buf_free(&tmp);
     local_close(&l);
     return rc;
+}
+
+int sync_remote_open_ids(char ***ids, size_t *n, const struct config *c, const struct store *store,
+                         const char *repo_path, int64_t wait_ms)
+{
+    struct sync_settings s;
+    struct sync_result r;
+    struct sync_remote_incident *ris = NULL;
+    size_t nris = 0;
+    *ids = NULL;
+    *n = 0;
+    if (!config_value(c, "sync"))
+        return 0;
+    if (sync_settings_load(&s, c, store, repo_path) < 0) {
+        sync_settings_free(&s);
+        return -1;
+    }
+    int rc = sync_remote_list(&ris, &nris, &r, &s, true, wait_ms);
+    sync_result_free(&r);
+    sync_settings_free(&s);
+    if (rc < 0)
+        return -1;
+    *ids = xcalloc(nris + 1, sizeof **ids);
+    for (size_t i = 0; i < nris; i++)
+        if (ris[i].open && !ris[i].local)
+            (*ids)[(*n)++] = xstrdup(ris[i].id);
+    free(ris);
+    return 0;
+}
+
+void sync_ids_free(char **ids, size_t n)
+{
+    names_free(ids, n);
+}
+
+int sync_join_id(const struct config *c, const struct store *store, const char *repo_path, const char *id,
+                 int64_t wait_ms)
+{
+    struct sync_settings s;
+    struct sync_result r;
+    if (sync_settings_load(&s, c, store, repo_path) < 0) {
+        sync_settings_free(&s);
+        return -1;
+    }
+    int rc = sync_join(&r, &s, id, wait_ms);
+    sync_result_free(&r);
+    sync_settings_free(&s);
+    return rc;
+}
+
+/* ---- continuous, for the console ------------------------------------------------ */
+
+struct sync_follow {
+    struct sync_settings settings;
+    struct store store;
+    char id[STORE_ID_MAX + 1];
+    pid_t pid;              /* the round running, 0 none */
+    int fd;                 /* its result pipe */
+    struct buf text;        /* what it said so far */
+    int64_t started, next;  /* monotonic ms */
+    int64_t wait_ms;        /* a round not done by then is killed */
+    bool offline;
+    int64_t offline_since;  /* wall clock ms: the first round that failed to reach it */
+    unsigned unpushed, refused;
+    char problem[200];      /* the last refusal or failure, for the header */
+};
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int sync_follow_open(struct sync_follow **out, const struct config *c, const struct store *store,
+                     const char *repo_path, const char *id)
+{
+    *out = NULL;
+    if (!config_value(c, "sync"))
+        return 0;
+    struct sync_follow *f = xcalloc(1, sizeof *f);
+    f->store.dir = xstrdup(store->dir);
+    if (sync_settings_load(&f->settings, c, &f->store, repo_path) < 0) {
+        free(f->store.dir);
+        sync_settings_free(&f->settings);
+        free(f);
+        return -1;
+    }
+    f->settings.store = &f->store;
+    snprintf(f->id, sizeof f->id, "%s", id);
+    f->fd = -1;
+    f->offline_since = STAMP_NONE;
+    json_t *wait = config_value(c, "sync.wait_seconds");
+    f->wait_ms = json_is_number(wait) && json_number_value(wait) > 0 && json_number_value(wait) <= 3600
+                     ? (int64_t)(json_number_value(wait) * 1000)
+                     : SYNC_FOLLOW_WAIT_MS;
+    *out = f;
+    return 0;
+}
+
+static void follow_start(struct sync_follow *f)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        struct sync_result r;
+        int rc = sync_incident(&r, &f->settings, f->id, SYNC_ROUND);
+        result_send(fds[1], rc, &r);
+        _exit(0);
+    }
+    close(fds[1]);
+    f->pid = pid;
+    f->fd = fds[0];
+    f->started = monotonic_ms();
+    buf_reset(&f->text);
+}
+
+static void follow_finish(struct sync_follow *f, bool killed, int64_t now)
+{
+    if (killed)
+        kill(f->pid, SIGKILL);
+    while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    close(f->fd);
+    f->fd = -1;
+    f->pid = 0;
+    struct sync_result r;
+    memset(&r, 0, sizeof r);
+    int rc = killed ? 0 : result_receive(&r, buf_str(&f->text));
+    bool offline = killed || r.offline;
+    f->problem[0] = '\0';
+    if (rc < 0) {
+        snprintf(f->problem, sizeof f->problem, "%s", error_last());
+    } else if (!offline) {
+        f->unpushed = r.unpushed;
+        f->refused = r.refused;
+        if (r.refused && r.said.data)
+            snprintf(f->problem, sizeof f->problem, "%.*s", (int)strcspn(r.said.data, "\n"), r.said.data);
+    } else if (!killed) {
+        f->unpushed = r.unpushed;
+    }
+    if (offline && !f->offline)
+        f->offline_since = r.last_reached != STAMP_NONE ? r.last_reached : now;
+    f->offline = offline;
+    if (killed) {
+        /* what stays unpushed, from the local refs alone */
+        struct local l;
+        struct incident *inc = NULL;
+        char *path = store_log_path(&f->store, f->id);
+        if (local_open(&l, &f->settings, false) == 0) {
+            f->unpushed = unpushed_count(l.g, f->id);
+            if (incident_load(&inc, f->id, path) == 0)
+                f->unpushed += unpublished_count(inc, l.g, f->id);
+            incident_free(inc);
+            local_close(&l);
+        }
+        free(path);
+    }
+    sync_result_free(&r);
+    f->next = monotonic_ms() + SYNC_FOLLOW_PERIOD_MS;
+}
+
+bool sync_follow_poll(struct sync_follow *f, int64_t now)
+{
+    if (!f)
+        return false;
+    bool was_offline = f->offline;
+    unsigned was_unpushed = f->unpushed, was_refused = f->refused;
+    if (f->pid) {
+        for (;;) {
+            struct pollfd p = {.fd = f->fd, .events = POLLIN};
+            if (poll(&p, 1, 0) <= 0)
+                break;
+            buf_grow(&f->text, 4096);
+            ssize_t got = read(f->fd, f->text.data + f->text.len, 4096);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                follow_finish(f, false, now);
+                break;
+            }
+            f->text.len += (size_t)got;
+            f->text.data[f->text.len] = '\0';
+        }
+        if (f->pid && monotonic_ms() - f->started > f->wait_ms)
+            follow_finish(f, true, now);
+    }
+    if (!f->pid && monotonic_ms() >= f->next)
+        follow_start(f);
+    return was_offline != f->offline || was_unpushed != f->unpushed || was_refused != f->refused;
+}
+
+int sync_follow_describe(const struct sync_follow *f, struct buf *out, int64_t now)
+{
+    char span[32];
+    if (!f)
+        return 0;
+    if (f->offline) {
+        int64_t since = f->offline_since != STAMP_NONE ? now - f->offline_since : 0;
+        buf_printf(out, "sync: offline %s, %u event%s to push", stamp_format_span(span, sizeof span, since < 0 ? 0 : since),
+                   f->unpushed, f->unpushed == 1 ? "" : "s");
+        return 1;
+    }
+    if (f->problem[0]) {
+        buf_printf(out, "sync: %s", f->problem);
+        return 1;
+    }
+    return 0;
+}
+
+void sync_follow_close(struct sync_follow *f)
+{
+    if (!f)
+        return;
+    if (f->pid) {
+        kill(f->pid, SIGKILL);
+        while (waitpid(f->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        close(f->fd);
+    }
+    buf_free(&f->text);
+    sync_settings_free(&f->settings);
+    free(f->store.dir);
+    free(f);
 }
 
 /* ---- who runs the automatic steps ----------------------------------------------- */

@@ -45,6 +45,14 @@ static void header_draw(struct panel *p, struct console *con)
         wattrset(w, base);
     }
     buf_free(&failing);
+    struct buf synced = BUF_INIT;
+    if (sync_follow_describe(con->sync, &synced, con->now) > 0 && p->height > 1) {
+        wattrset(w, ui_attr(con, THEME_SINK_FAILING));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, synced.data, synced.len, (p->width - used) / 2);
+        wattrset(w, base);
+    }
+    buf_free(&synced);
     if (p->height == 1) {
         /* compact: the title follows the badges */
         wattrset(w, ui_attr(con, THEME_HEADER_TITLE));

@@ -92,6 +92,34 @@ struct sync_remote_incident {
 int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
                      const struct sync_settings *s, bool refresh, int64_t wait_ms);
 
+/* Continuous sync for a console: rounds run one after another in a child
+ * process, never on the caller's path; sync_follow_poll only looks whether
+ * the running round has finished (never blocks) and starts the next one when
+ * due. The records a round appends reach the caller through its log. */
+#define SYNC_FOLLOW_PERIOD_MS 2000
+#define SYNC_FOLLOW_WAIT_MS 30000     /* a round not done by then is killed (sync.wait_seconds) */
+struct sync_follow;
+
+/* *OUT is NULL (and 0 returned) when the config has no "sync" section. */
+int sync_follow_open(struct sync_follow **out, const struct config *c, const struct store *store,
+                     const char *repo_path, const char *id);
+/* Returns true when what sync_follow_describe says has changed. */
+bool sync_follow_poll(struct sync_follow *f, int64_t now);
+/* For the header: "sync: offline 3m, 12 events to push", a refusal, or
+ * nothing (returns 0) while all is well. */
+int sync_follow_describe(const struct sync_follow *f, struct buf *out, int64_t now);
+void sync_follow_close(struct sync_follow *f);
+
+/* For the console's picker: the ids of open incidents the remote has and
+ * this data directory has not joined (*IDS the caller's: sync_ids_free),
+ * fetched within WAIT_MS; and joining one of them. Both do nothing without a
+ * "sync" section in the config. */
+int sync_remote_open_ids(char ***ids, size_t *n, const struct config *c, const struct store *store,
+                         const char *repo_path, int64_t wait_ms);
+void sync_ids_free(char **ids, size_t n);
+int sync_join_id(const struct config *c, const struct store *store, const char *repo_path, const char *id,
+                 int64_t wait_ms);
+
 /* Which host runs the automatic steps (escalations) of INC: the host that
  * named the current IC, else the declaring host; when that one has recorded
  * nothing for SYNC_DUTY_SILENT_MS while others have, the lowest host id heard
