@@ -1900,6 +1900,7 @@ struct sync_follow {
     struct buf text;        /* what it said so far */
     int64_t started, next;  /* monotonic ms */
     int64_t wait_ms;        /* a round not done by then is killed */
+    int64_t period_ms;      /* from the start of one round to the next */
     bool offline;
     int64_t offline_since;  /* wall clock ms: the first round that failed to reach it */
     unsigned unpushed, refused;
@@ -1935,6 +1936,10 @@ int sync_follow_open(struct sync_follow **out, const struct config *c, const str
     f->wait_ms = json_is_number(wait) && json_number_value(wait) > 0 && json_number_value(wait) <= 3600
                      ? (int64_t)(json_number_value(wait) * 1000)
                      : SYNC_FOLLOW_WAIT_MS;
+    json_t *period = config_value(c, "sync.period_seconds");
+    f->period_ms = json_is_number(period) && json_number_value(period) >= 0.2 && json_number_value(period) <= 3600
+                       ? (int64_t)(json_number_value(period) * 1000)
+                       : SYNC_FOLLOW_PERIOD_MS;
     *out = f;
     return 0;
 }
@@ -1965,6 +1970,7 @@ static void follow_start(struct sync_follow *f)
     f->pid = pid;
     f->fd = fds[0];
     f->started = monotonic_ms();
+    f->next = f->started + f->period_ms;
     buf_reset(&f->text);
 }
 
@@ -2010,7 +2016,6 @@ static void follow_finish(struct sync_follow *f, bool killed, int64_t now)
         free(path);
     }
     sync_result_free(&r);
-    f->next = monotonic_ms() + SYNC_FOLLOW_PERIOD_MS;
 }
 
 bool sync_follow_poll(struct sync_follow *f, int64_t now)
@@ -2038,7 +2043,9 @@ bool sync_follow_poll(struct sync_follow *f, int64_t now)
         if (f->pid && monotonic_ms() - f->started > f->wait_ms)
             follow_finish(f, true, now);
     }
-    if (!f->pid && monotonic_ms() >= f->next)
+    /* callers poll on their own tick: one landing just short of the period
+     * would otherwise wait a whole tick more */
+    if (!f->pid && monotonic_ms() + 200 >= f->next)
         follow_start(f);
     return was_offline != f->offline || was_unpushed != f->unpushed || was_refused != f->refused;
 }

@@ -4,7 +4,9 @@ a CGI per request, behind a few lines of HTTP/1.1 that also take chunked
 request bodies (libgit2 sends pushes chunked; http.server's CGI handler does
 not read those). Serves the bare repositories under ROOT.
 
-usage: git_http.py ROOT --port-file FILE [--lifetime SECONDS]
+usage: git_http.py ROOT --port-file FILE [--lifetime SECONDS] [--log FILE]
+(--log: one line per request, "METHOD PATH BYTES-IN BYTES-OUT", for the
+benchmarks)
 """
 import argparse
 import http.server
@@ -69,6 +71,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(rest)))
         self.end_headers()
         self.wfile.write(rest)
+        if self.server.log:
+            with open(self.server.log, "a") as f:
+                f.write("%s %s %d %d\n" % (self.command, path, len(data), len(rest)))
 
     do_GET = run
     do_POST = run
@@ -79,9 +84,11 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--lifetime", type=float, default=300)
+    ap.add_argument("--log")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.root = os.path.abspath(a.root)
+    srv.log = a.log
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)

@@ -96,7 +96,7 @@ int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_r
  * process, never on the caller's path; sync_follow_poll only looks whether
  * the running round has finished (never blocks) and starts the next one when
  * due. The records a round appends reach the caller through its log. */
-#define SYNC_FOLLOW_PERIOD_MS 2000
+#define SYNC_FOLLOW_PERIOD_MS 1000     /* start to start (sync.period_seconds) */
 #define SYNC_FOLLOW_WAIT_MS 30000     /* a round not done by then is killed (sync.wait_seconds) */
 struct sync_follow;
 
