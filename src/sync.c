@@ -100,6 +100,19 @@ static char *dup_or_null(const char *s)
     return s && *s ? xstrdup(s) : NULL;
 }
 
+/* A path from the config, "~/" meaning the home directory as a shell has it. */
+static char *path_dup(const char *s)
+{
+    const char *home = getenv("HOME");
+    if (!s || !*s)
+        return NULL;
+    if (strncmp(s, "~/", 2) != 0 || !home)
+        return xstrdup(s);
+    struct buf p = BUF_INIT;
+    buf_printf(&p, "%s/%s", home, s + 2);
+    return buf_detach(&p);
+}
+
 /* The URL of remote NAME of the platform repository, as git would use it. */
 static int platform_remote_url(char **out, const char *repo_path, const char *name)
 {
@@ -145,12 +158,12 @@ int sync_settings_load(struct sync_settings *s, const struct config *c, const st
     redact(&w, s->url);
     s->where = buf_detach(&w);
     const char *key = getenv("WARROOM_SSH_KEY");
-    s->ssh_key = dup_or_null(key && *key ? key : config_string(c, "sync.ssh_key"));
+    s->ssh_key = path_dup(key && *key ? key : config_string(c, "sync.ssh_key"));
     const char *kh = getenv("WARROOM_KNOWN_HOSTS");
     if (!kh || !*kh)
         kh = config_string(c, "sync.known_hosts");
     if (kh && *kh) {
-        s->known_hosts = xstrdup(kh);
+        s->known_hosts = path_dup(kh);
     } else {
         struct buf p = BUF_INIT;
         const char *home = getenv("HOME");

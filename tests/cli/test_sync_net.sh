@@ -50,7 +50,10 @@ printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$ssh_dir/host_key.pub")
 printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$ssh_dir/other_host_key.pub")" > "$ssh_dir/wrong_known_hosts"
 ssh_url="ssh://$(id -un)@127.0.0.1:$port$remote"
 ssh_extra="\"ssh_key\": \"$ssh_dir/user_key\", \"known_hosts\": \"$ssh_dir/known_hosts\""
-for h in a b c; do host_config "$h" "$ssh_url" "$ssh_extra"; done
+for h in a b; do host_config "$h" "$ssh_url" "$ssh_extra"; done
+# c: the key named from the home directory, the default known_hosts
+mkdir -p "$HOME/.ssh" && cp "$ssh_dir/user_key" "$HOME/.ssh/id_test" && cp "$ssh_dir/known_hosts" "$HOME/.ssh/"
+host_config c "$ssh_url" '"ssh_key": "~/.ssh/id_test"'
 
 # ---- host keys are checked ----
 host_config w "$ssh_url" "\"ssh_key\": \"$ssh_dir/user_key\", \"known_hosts\": \"$ssh_dir/wrong_known_hosts\""
