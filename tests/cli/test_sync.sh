@@ -125,6 +125,15 @@ rm -rf "$scratch/h-copy"
 
 # ---- the archive: list --remote --all from the refs alone ----
 on a resolve "fixed" >/dev/null 2>&1
+on a sync >/dev/null 2>&1
+platform="$scratch/platform"
+git init -q "$platform"
+git -C "$platform" commit -q --allow-empty -m init
+on a postmortem --repo "$platform" --commit >/dev/null 2>"$scratch/err"
+git -C "$platform" log -1 --format=%B > "$scratch/msg"
+check "the postmortem's commit names a's ref of the timeline" grep -qx "Timeline: refs/warroom/$id/$(host_of a)" "$scratch/msg"
+check "and b's" grep -qx "Timeline: refs/warroom/$id/$(host_of b)" "$scratch/msg"
+check "it still commits exactly one file" test "$(git -C "$platform" show --name-only --format= HEAD | wc -l)" = 1
 host_config z "$remote"
 on z list --remote --all > "$scratch/out" 2>&1
 check "a new host lists the resolved incident from the refs alone" grep -q "^$id .*resolved.*checkout down" "$scratch/out"
