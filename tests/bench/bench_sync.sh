@@ -19,6 +19,7 @@ mkdir -p "$HOME"
 . tests/sync_lib.sh
 sshd= httpd=
 trap 'tmux -S "$sock" kill-server 2>/dev/null; kill $sshd $httpd 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'exit 1' INT TERM    # the servers go with the EXIT trap when the run is stopped too
 WARROOM=$W
 
 ms() { date +%s%3N; }

@@ -39,6 +39,7 @@ sshd=$!
 /usr/bin/python3 "$src/tests/git_http.py" "$scratch" --port-file "$scratch/http-port" --lifetime 600 2> "$scratch/http.log" &
 httpd=$!
 trap 'kill "$sshd" "$httpd" 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'exit 1' INT TERM    # the servers go with the EXIT trap when the run is stopped too
 i=0
 while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && [ $i -lt 100 ]; do
     sleep 0.1; i=$((i + 1))

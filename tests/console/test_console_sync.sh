@@ -10,6 +10,7 @@ sock="$scratch/tmux.sock"
 T() { tmux -S "$sock" "$@"; }
 hang_pid=
 trap 'T kill-server 2>/dev/null; [ -n "$hang_pid" ] && kill $hang_pid 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'exit 1' INT TERM    # the servers go with the EXIT trap when the run is stopped too
 T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
 T set-option -g remain-on-exit on >/dev/null
 # until the pane shows PATTERN (bounded, not a timing assertion)
