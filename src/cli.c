@@ -24,6 +24,7 @@
 #include "warroom/error.h"
 #include "warroom/event.h"
 #include "warroom/file.h"
+#include "warroom/host.h"
 #include "warroom/incident.h"
 #include "warroom/jsonout.h"
 #include "warroom/log.h"
@@ -44,7 +45,7 @@
 
 static const char *const verb_names[VERB_COUNT] = {
     "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help", "postmortem", "flush", "version",
+    "edit", "show", "list", "policy", "help", "postmortem", "flush", "version", "sync", "join",
 };
 
 #define V(x) (1u << VERB_##x)
@@ -90,7 +91,9 @@ static const struct option_spec option_specs[] = {
     {"--commit", OPT(commit), true, V(POSTMORTEM)},
     {"--push", OPT(push), true, V(POSTMORTEM)},
     {"--force", OPT(force), true, V(POSTMORTEM)},
-    {"--wait", OPT(wait), false, RECORDING | V(FLUSH)},
+    {"--wait", OPT(wait), false, RECORDING | V(FLUSH) | V(SYNC) | V(JOIN) | V(LIST)},
+    {"--remote", OPT(remote), true, V(LIST)},
+    {"--all", OPT(all), true, V(LIST)},
 };
 
 static const char usage_text[] =
@@ -113,10 +116,12 @@ static const char usage_text[] =
     "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept);\n"
     "                                          the id as 'show' prints it (a unique prefix)\n"
     "  show [--json]                           the replayed state and its clocks\n"
-    "  list [--json]                           incidents, open first\n"
+    "  list [--json] [--remote [--all]]        incidents, open first (--remote: the remote's; --all: past too)\n"
     "  policy [--builtin] [FILE]               check and print the policy in force\n"
     "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
     "  flush [--wait SECONDS]                  deliver what is still to publish to the sinks\n"
+    "  sync [--wait SECONDS]                   one round with the other hosts: push ours, fetch theirs\n"
+    "  join ID                                 follow an incident declared on another host\n"
     "\n"
     "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
     "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
@@ -385,6 +390,8 @@ static int context_open(struct cli_context *c, struct cli_options *o, bool need_
         c->lock_wait_ms = (int)(seconds * 1000);
     }
     log_set_lock_wait(c->lock_wait_ms);
+    if (need_store && host_open(c->store.dir, config_string(&c->config, "host")) < 0)
+        return -1;
     return 0;
 }
 
@@ -546,6 +553,8 @@ int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
     log.lock_wait_ms = c->lock_wait_ms;
     rc = log_append(&log, d);
     log_close(&log);
+    if (rc == 0)
+        snprintf(c->recorded, sizeof c->recorded, "%s", id);   /* pushed before the verb exits */
     return rc;
 }
 
@@ -1165,7 +1174,7 @@ static int verb_list(struct cli_context *c)
         return cli_fail();
     json_t *open = json_array(), *closed = json_array();
     struct incident_summary *sum = xmalloc(sizeof *sum);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !c->opts->remote; i++) {
         /* each incident's summary, which replays its log only when the
          * cached one no longer describes it */
         if (summary_get(sum, &c->store, ids[i], NULL) == 0 && !sum->cut) {
@@ -1187,6 +1196,10 @@ static int verb_list(struct cli_context *c)
     json_array_extend(open, closed);
     json_decref(closed);
     store_list_free(ids, n);
+    if (cli_sync_list(c, open, c->opts->remote) < 0) {
+        json_decref(open);
+        return cli_fail();
+    }
     if (c->opts->json)
         return print_json(open) < 0 ? EXIT_FAILURE : 0;
     size_t i;
@@ -1197,6 +1210,8 @@ static int verb_list(struct cli_context *c)
         printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
                json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
+        if (json_is_true(json_object_get(o, "remote")) && !json_is_true(json_object_get(o, "local")))
+            printf("%-52s       (declared on another host: warroom join %s)\n", "", json_string_value(json_object_get(o, "id")));
     }
     json_decref(open);
     return 0;
@@ -1300,8 +1315,12 @@ int cli_main(int argc, char **argv)
     case VERB_POLICY: rc = verb_policy(&c); break;
     case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
     case VERB_FLUSH: rc = cli_flush(&c); break;
+    case VERB_SYNC: rc = cli_sync(&c); break;
+    case VERB_JOIN: rc = cli_join(&c); break;
     default: rc = verb_record(&c, verb); break;
     }
+    if (c.recorded[0])
+        cli_sync_after(&c, c.recorded);
     context_free(&c);
     cli_write_stats();
     if (fflush(stdout) != 0 && rc == 0) {

@@ -147,14 +147,21 @@ static bool on_timeline(enum event_type t)
     return t != EVENT_EDIT && t != EVENT_DELIVERY && t != EVENT_TORN && t != EVENT_UNKNOWN;
 }
 
-/* What each writer says: at, then ts; entries saying the same time (a clock
- * fixed by WARROOM_NOW) keep the order they were appended in; then the id. */
+/* What each writer says: at, then ts; then the host that wrote it, and
+ * entries of one host saying the same time (a clock fixed by WARROOM_NOW)
+ * keep the order they were appended in (every host appends the others'
+ * events in an order of its own, but each host's own in the order it wrote
+ * them); then the id. Every host orders the union alike. */
 static int compare_said(const struct timeline_entry *a, const struct timeline_entry *b, int64_t at_a, int64_t at_b)
 {
     if (at_a != at_b)
         return at_a < at_b ? -1 : 1;
     if (a->ev->ts != b->ev->ts)
         return a->ev->ts < b->ev->ts ? -1 : 1;
+    const char *ha = event_str(a->ev, "host"), *hb = event_str(b->ev, "host");
+    int by_host = strcmp(ha ? ha : "", hb ? hb : "");
+    if (by_host)
+        return by_host;
     if (a->ev->line != b->ev->line)
         return a->ev->line < b->ev->line ? -1 : 1;
     return strcmp(a->ev->id, b->ev->id);

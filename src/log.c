@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "warroom/error.h"
+#include "warroom/host.h"
 #include "warroom/stamp.h"
 #include "warroom/text.h"
 
@@ -277,6 +278,12 @@ int log_append(struct incident_log *log, struct event_draft *d)
      * so one wrong clock cannot drag the entries after it along. */
     if (d->ts == STAMP_NONE)
         d->ts = stamp_now();
+    /* every event says which host wrote it: each host publishes its own */
+    bool has_host = false;
+    for (unsigned i = 0; i < d->nfields; i++)
+        has_host |= strcmp(d->fields[i].key, "host") == 0;
+    if (!has_host && host_id() && !d->raw)
+        event_draft_str(d, "host", host_id());
     if (lock_within(log->fd, LOCK_EX, log->lock_wait_ms) < 0) {
         rc = errno == EWOULDBLOCK ? lock_busy(log) : error_set_errno("cannot lock the incident log %s", log->path);
         goto done;
@@ -315,7 +322,9 @@ int log_append(struct incident_log *log, struct event_draft *d)
             region = start;
         }
     }
-    if (event_encode(&rec, d) < 0)
+    if (d->raw)
+        buf_add(&rec, d->raw, d->raw_len);
+    else if (event_encode(&rec, d) < 0)
         goto done;
     if (file_write_all(log->fd, rec.data, rec.len) < 0) {
         int err = errno;
@@ -342,6 +351,36 @@ done:
         lock(log->fd, LOCK_UN);
     buf_free(&rec);
     return rc;
+}
+
+int log_append_lines(struct incident_log *log, const char *lines, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (len > LOG_APPEND_LINES_MAX || lines[len - 1] != '\n')
+        return error_set("records to append must end on a newline and hold at most %d bytes", LOG_APPEND_LINES_MAX);
+    /* the door checks what it lets in: every line one record, as replay reads it */
+    struct arena *a = arena_new();
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(lines + pos, '\n', len - pos);
+        size_t n = (size_t)(nl - (lines + pos));
+        struct event ev;
+        int rc = n + 1 > EVENT_RECORD_MAX ? error_set("a record is longer than any record")
+                                          : event_parse(&ev, a, lines + pos, n);
+        if (rc == 0 && ev.type == EVENT_TORN)
+            rc = error_set("a torn record belongs to the log that has it");
+        if (rc < 0) {
+            arena_free(a);
+            return -1;
+        }
+        pos += n + 1;
+    }
+    arena_free(a);
+    struct event_draft d;
+    event_draft_init(&d, EVENT_TORN, "warroom");
+    d.raw = lines;
+    d.raw_len = len;
+    return log_append(log, &d);
 }
 
 int log_reader_open(struct log_reader *r, const char *path)

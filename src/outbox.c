@@ -38,6 +38,7 @@
 #include "warroom/deliver.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
+#include "warroom/host.h"
 #include "warroom/log.h"
 #include "warroom/stamp.h"
 #include "warroom/template.h"
@@ -556,7 +557,8 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
     for (size_t i = 0; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
         enum publish_kind kind;
-        if (!kind_of(ev->type, &kind))
+        /* each event is published by the host that recorded it, once */
+        if (!kind_of(ev->type, &kind) || !host_is_ours(ev))
             continue;
         for (size_t s = 0; s < ob->nsinks; s++) {
             if (!sink_takes_kind(&ob->sinks[s], kind))

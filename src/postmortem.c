@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "warroom/error.h"
+#include "warroom/host.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
@@ -293,12 +294,31 @@ int postmortem_path(struct buf *out, const struct incident *inc, const char *dir
     return 0;
 }
 
+static int compare_hosts(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void postmortem_commit_message(struct buf *out, const struct incident *inc, const struct policy *p)
 {
     char name[16];
     buf_reset(out);
     buf_printf(out, "postmortem: %s (%s, %s)\n\nIncident: %s\n", inc->title && *inc->title ? inc->title : inc->id,
                describe_sev(p, inc->sev, name, sizeof name), inc->id, inc->id);
+    /* the timeline behind it stays on the remote: one ref per host that
+     * recorded in it, sorted, so the same log gives the same message */
+    const char **hosts = xmalloc((inc->nevents + 1) * sizeof *hosts);
+    size_t n = 0;
+    for (size_t i = 0; i < inc->nevents; i++) {
+        const char *h = event_str(inc->events[i], "host");
+        if (h && host_valid_id(h))
+            hosts[n++] = h;
+    }
+    qsort(hosts, n, sizeof *hosts, compare_hosts);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(hosts[i], hosts[i - 1]) != 0)
+            buf_printf(out, "Timeline: refs/warroom/%s/%s\n", inc->id, hosts[i]);
+    free(hosts);
 }
 
 size_t postmortem_incomplete_actions(const struct incident *inc, struct buf *list)

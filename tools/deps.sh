@@ -12,6 +12,8 @@ tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:
 # the file-safety tests act as another user, hold a log's lock and trace fsync
 # (and the start-up test traces what show and log load)
 tools="$tools setpriv:util-linux flock:util-linux strace:strace"
+# the sync tests run a real sshd with generated keys
+tools="$tools ssh-keygen:openssh-client"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -30,6 +32,8 @@ if command -v clang >/dev/null 2>&1; then
 fi
 # The publishing tests validate payloads with Debian's jsonschema module.
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
+# The sync tests run a real sshd on 127.0.0.1 (it lives outside most PATHs).
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
 
 [ -z "$missing" ] && exit 0

@@ -13,6 +13,7 @@
 #include "warroom/log.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
+#include "warroom/sync.h"
 #include "warroom/text.h"
 
 static const char *const update_states[] = {"investigating", "identified", "monitoring", "resolved"};
@@ -1046,8 +1047,8 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
  * same in every console, so two consoles firing it record it once. */
 void ui_fire_escalations(struct console *con)
 {
-    if (!incident_is_open(con->inc))
-        return;
+    if (!incident_is_open(con->inc) || !sync_on_duty(con->inc, stamp_now()))
+        return;                           /* another host runs the automatic steps */
     char fired[CLOCK_MAX][EVENT_ID_MAX + 1], labels[CLOCK_MAX][64];
     size_t nfired = 0;
     for (size_t i = 0; i < con->nclocks; i++) {

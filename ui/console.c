@@ -560,8 +560,9 @@ static char *choose_incident(struct console *con)
         }
     }
     store_list_free(ids, n);
+    ui_sync_picks(con);
     if (con->npicks == 1)
-        return xstrdup(con->picks[0]);
+        return ui_sync_picked(con, con->picks[0]);
     /* several: pick; none: declare */
     struct input in = {.paste = BUF_INIT};
     char *chosen = NULL;
@@ -641,7 +642,7 @@ static char *choose_incident(struct console *con)
         if (con->npicks > 0) {
             ui_overlay_key(con, key, code);
             if (con->overlay == OVERLAY_NONE) {
-                chosen = xstrdup(con->picks[con->pick]);
+                chosen = ui_sync_picked(con, con->picks[con->pick]);
                 break;
             }
         }
@@ -667,6 +668,7 @@ static void console_free(struct console *con)
     free(con->pick_lines);
     if (con->outbox)
         outbox_free(con->outbox);
+    sync_follow_close(con->sync);
     incident_free(con->inc);
     buf_free(&con->postmortem);
     if (con->rule)
@@ -756,6 +758,9 @@ int console_run(struct cli_context *cli)
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }
+    if (sync_follow_open(&con.sync, &cli->config, &cli->store, cli_env_or(cli->opts->repo, "WARROOM_REPO"),
+                         con.inc->id) < 0)
+        console_message(&con, true, "sync is off: %s", error_last());
     timeline_changed(&con, con.inc->ntimeline);
     con.traced = con.inc->nevents;
     refresh_clocks(&con);
@@ -775,6 +780,7 @@ int console_run(struct cli_context *cli)
             con.panels[PANEL_CLOCKS].dirty = true;
             ui_fire_escalations(&con);
             ui_announce_missed_update(&con);
+            sync_follow_poll(con.sync, con.now);   /* never waits: the round runs in a child */
             console_follow(&con);
             if (con.outbox && !first) {
                 /* the delivery lock may have come free; retries may be due */

@@ -17,6 +17,7 @@
 #include "warroom/clock.h"
 #include "warroom/incident.h"
 #include "warroom/outbox.h"
+#include "warroom/sync.h"
 #include "warroom/theme.h"
 
 /* what a key handler did */
@@ -112,6 +113,7 @@ struct console {
     struct cli_context *cli;
     struct incident *inc;
     struct outbox *outbox;    /* publishing, off the UI's path; NULL when it cannot open */
+    struct sync_follow *sync; /* sharing with other hosts, in a child; NULL when off */
     struct policy *policy;
     struct theme *theme;
     bool colour;
@@ -223,6 +225,11 @@ int ui_overlay_key(struct console *con, wint_t key, bool is_key_code);
 
 /* ---- the panels ---- */
 extern const struct panel_ops header_panel_ops;
+
+/* ui/sync.c: the picker's incidents from other hosts; picking one joins it
+ * (returns the id to open, the caller's to free). */
+void ui_sync_picks(struct console *con);
+char *ui_sync_picked(struct console *con, const char *pick);
 extern const struct panel_ops timeline_panel_ops;
 extern const struct panel_ops roles_panel_ops;
 extern const struct panel_ops clocks_panel_ops;

@@ -74,6 +74,17 @@ static void header_draw(struct panel *p, struct console *con)
         wattrset(w, base);
     }
     buf_free(&failing);
+    /* then the sync's trouble ("sync: offline 3m, 12 events to push") */
+    struct buf synced = BUF_INIT;
+    if (sync_follow_describe(con->sync, &synced, con->now) > 0 && room > 20) {
+        wattrset(w, ui_attr(con, THEME_SINK_FAILING));
+        int n = ui_put(w, " ", 1, room);
+        n += ui_put_fit(w, synced.data, room - n - 1);
+        used += n;
+        room -= n;
+        wattrset(w, base);
+    }
+    buf_free(&synced);
     bool id_shown = false;
     if (room >= (int)strlen(inc->id) + 2 && (p->height > 1 || !inc->title)) {
         used += ui_put(w, " ", 1, room);

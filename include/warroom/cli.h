@@ -21,7 +21,7 @@
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION,
+    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN,
     VERB_COUNT
 };
 
@@ -29,7 +29,7 @@ struct cli_options {
     const char *dir, *incident, *repo, *config, *as, *at;
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
     const char *out, *template_path, *wait, *theme;
-    bool json, data_exposed, builtin, edit, commit, push, force;
+    bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     const char *args[64];
     int nargs;
 };
@@ -45,6 +45,7 @@ struct cli_context {
     int64_t now;
     int lock_wait_ms;            /* how long cli_record waits for another writer's lock:
                                     WARROOM_LOCK_WAIT, else LOG_LOCK_WAIT_MS; the console: 0 */
+    char recorded[STORE_ID_MAX + 1]; /* the incident an event was recorded in, to push */
 };
 
 int cli_main(int argc, char **argv);
@@ -96,6 +97,14 @@ int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */
 int cli_publish_after(struct cli_context *c, const char *id);
+int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
+int cli_join(struct cli_context *c);
+/* After a verb recorded in incident ID: push it, waiting a bounded time. */
+void cli_sync_after(struct cli_context *c, const char *id);
+/* Adds the remote's incidents to JSON_ARRAY (a json_t array): with
+ * REMOTE_ONLY, all of them (past ones with --all), else those declared on
+ * other hosts and not joined here. */
+int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only);
 
 /* Appends this process's replay counts to $WARROOM_STATS, when set. */
 void cli_write_stats(void);

@@ -111,6 +111,8 @@ struct event_draft {
         char *value;
         enum field_kind kind;
     } fields[EVENT_FIELDS_MAX];
+    const char *raw;         /* records already encoded and checked (log_append_lines) */
+    size_t raw_len;
 };
 
 void event_draft_init(struct event_draft *d, enum event_type type, const char *by);

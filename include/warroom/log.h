@@ -39,13 +39,22 @@ void log_close(struct incident_log *log);
 void log_set_lock_wait(int ms);
 int log_lock_wait(void);
 
-/* Appends D: fills in its id (random) and ts (now) when unset, encodes it
+/* Appends D: fills in its id (random), ts (now) and host (host_id(), when a
+ * data directory was opened) when unset, encodes it
  * (cleaning every string), and returns 0 only once the record is on disk.
  * Its stamps are written as given: nothing else in the log changes them.
  * LOG_EBUSY when another process held the lock past LOG->lock_wait_ms (the
  * message names it, "pid 1234 (flock)", when /proc/locks tells).
  * ID_OUT, when not NULL, receives the id written. */
 int log_append(struct incident_log *log, struct event_draft *d);
+
+/* Appends LINES, records encoded already (another host's, as it wrote them),
+ * through the same lock, torn-tail handling and flush as log_append, in one
+ * write: each line must parse as a record, and none may be a torn record.
+ * At most LOG_APPEND_LINES_MAX bytes, so that a failed write never leaves a
+ * torn region longer than a torn record may name. */
+#define LOG_APPEND_LINES_MAX (4 * EVENT_RECORD_MAX)
+int log_append_lines(struct incident_log *log, const char *lines, size_t len);
 
 /* Called for each record read, in file order. Returning < 0 stops the read
  * with that result. The event and its strings live in the reader's arena. */

@@ -67,7 +67,9 @@ json_t *postmortem_context(const struct incident *inc, const struct policy *p, i
  * content; returns 0 or < 0 with a message. */
 int postmortem_path(struct buf *out, const struct incident *inc, const char *dir);
 
-/* "postmortem: <title> (<SEV>, <id>)\n\nIncident: <id>\n", replacing OUT's content. */
+/* "postmortem: <title> (<SEV>, <id>)\n\nIncident: <id>\n", then a "Timeline:
+ * refs/warroom/<id>/<host>" trailer per host that recorded in it (sync keeps
+ * those refs on the remote), replacing OUT's content. */
 void postmortem_commit_message(struct buf *out, const struct incident *inc, const struct policy *p);
 
 /* How many action items lack an owner or a due date. When LIST is not NULL,

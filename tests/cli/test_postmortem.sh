@@ -129,9 +129,10 @@ check "  ... one new commit on main" test "$(git -C "$scratch/bare.git" rev-list
 check "  ... holding exactly that file" test "$(git -C "$scratch/bare.git" show --format= --name-status main)" = "A	$path"
 git -C "$scratch/bare.git" show "main:$path" >"$scratch/committed.md" 2>/dev/null
 check "  ... with the rendered content" cmp -s "$scratch/committed.md" "$scratch/demo.md"
-check "  ... message and trailer" test "$(git -C "$scratch/bare.git" log -1 --format=%B main)" = "postmortem: Checkout failing for card payments (SEV1, $demo)
+check "  ... message and trailers" test "$(git -C "$scratch/bare.git" log -1 --format=%B main)" = "postmortem: Checkout failing for card payments (SEV1, $demo)
 
-Incident: $demo"
+Incident: $demo
+Timeline: refs/warroom/$demo/$(cat "$WARROOM_DIR/host-id")"
 check "  ... authored from git's config" test "$(git -C "$scratch/bare.git" log -1 --format='%an <%ae>' main)" = "Test Author <author@example.test>"
 check "  ... git fsck --strict is clean" fsck_ok "$scratch/bare.git"
 wr show --json >"$scratch/show.json"
