@@ -607,6 +607,7 @@ static int verb_open(struct cli_context *c)
     if (store_declare(&c->store, buf_str(&title), at == STAMP_NONE ? c->now : at, &d, id) < 0) {
         cli_fail();
     } else {
+        snprintf(c->recorded, sizeof c->recorded, "%s", id);   /* pushed before the verb exits */
         printf("%s\n", id);
         fflush(stdout);
         cli_publish_after(c, id);
