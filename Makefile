@@ -22,7 +22,7 @@ LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 UI_SRC   := $(wildcard ui/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)

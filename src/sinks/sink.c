@@ -1,5 +1,6 @@
 /* sink — the shared parts: names, cleaning and bounding, requests, URL masking
- * and the retry policy. The per-provider bodies are in sink_*.c. */
+ * and the retry policy. What differs between providers is in their rows of
+ * the table (src/sinks/table.c), each in its own file beside this one. */
 #include "warroom/sink.h"
 #include "warroom/stamp.h"
 
@@ -8,15 +9,9 @@
 
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/text.h"
-
-static const char *const type_names[] = {
-    [SINK_SLACK] = "slack",
-    [SINK_PAGERDUTY] = "pagerduty",
-    [SINK_STATUSPAGE] = "statuspage",
-    [SINK_WEBHOOK] = "webhook",
-};
 
 static const char *const kind_names[] = {
     [PUBLISH_DECLARE] = "declare", [PUBLISH_SEV] = "sev",
@@ -45,18 +40,31 @@ static int lookup(const char *const *names, size_t n, const char *name)
     return -1;
 }
 
+const struct sink_ops *sink_ops_of(enum sink_type type)
+{
+    return (size_t)type < SINK_TYPE_COUNT ? sink_table[type] : NULL;
+}
+
 int sink_type_from_name(enum sink_type *out, const char *name)
 {
-    int i = lookup(type_names, COUNT(type_names), name);
-    if (i < 0)
-        return error_set("unknown sink (expected slack, pagerduty, statuspage or webhook)");
-    *out = (enum sink_type)i;
-    return 0;
+    for (size_t i = 0; name && i < SINK_TYPE_COUNT; i++)
+        if (strcmp(sink_table[i]->name, name) == 0) {
+            *out = sink_table[i]->type;
+            return 0;
+        }
+    /* the expected names, from the table: "a, b, c or d" */
+    struct buf names = BUF_INIT;
+    for (size_t i = 0; i < SINK_TYPE_COUNT; i++)
+        buf_printf(&names, "%s%s", i == 0 ? "" : i + 1 == SINK_TYPE_COUNT ? " or " : ", ", sink_table[i]->name);
+    int rc = error_set("unknown sink (expected %s)", buf_str(&names));
+    buf_free(&names);
+    return rc;
 }
 
 const char *sink_type_name(enum sink_type type)
 {
-    return (size_t)type < COUNT(type_names) ? type_names[type] : "?";
+    const struct sink_ops *ops = sink_ops_of(type);
+    return ops ? ops->name : "?";
 }
 
 int publish_kind_from_name(enum publish_kind *out, const char *name)
@@ -89,17 +97,30 @@ const char *publish_state_name(enum publish_state state)
 
 bool sink_takes(enum sink_type type, enum publish_kind kind)
 {
-    switch (type) {
-    case SINK_SLACK:
-        return kind != PUBLISH_ACK && kind != PUBLISH_PAGE;
-    case SINK_PAGERDUTY:
-        return sink_pagerduty_action(kind) != NULL;
-    case SINK_STATUSPAGE:
-        return kind == PUBLISH_UPDATE || kind == PUBLISH_RESOLVE;
-    case SINK_WEBHOOK:
-        return true;
-    }
-    return false;
+    const struct sink_ops *ops = sink_ops_of(type);
+    return ops && ops->takes(kind);
+}
+
+const char *sink_setting(const char *env, const struct config *c, const char *key)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
+    const char *v = config_string(c, key);
+    return v && *v ? v : NULL;
+}
+
+void sink_settings_problem(struct sink_settings *s, const char *what)
+{
+    if (!s->problem)
+        s->problem = xstrdup(what);
+}
+
+bool sink_status_retries(long st)
+{
+    /* 420 is Statuspage's (and others') "slow down"; 425 "too early" is
+     * safe to repeat by definition. */
+    return st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
 }
 
 const char *sink_outcome_name(enum sink_outcome outcome)
@@ -255,32 +276,6 @@ void sink_request_view(struct deliver_request *req, const struct sink_request *r
     req->body_len = r->body_len;
 }
 
-int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id)
-{
-    if (!base || !*base)
-        base = SINK_STATUSPAGE_URL;
-    if (!sink_is_web_url(base))
-        return error_set("statuspage: the API URL must be an http(s) URL");
-    if (!sink_is_token(page_id, SINK_REMOTE_ID_MAX))
-        return error_set("statuspage: the page id is missing or malformed");
-    if (remote_id && !sink_is_token(remote_id, SINK_REMOTE_ID_MAX))
-        return error_set("statuspage: the recorded incident id is malformed");
-    /* Atlassian documents the base as ".../v1"; the bare host is what people
-     * copy from the address bar. Both mean the same API. */
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    if (n >= 3 && memcmp(base + n - 3, "/v1", 3) == 0)
-        n -= 3;
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    buf_add(out, base, n);
-    buf_printf(out, "/v1/pages/%s/incidents", page_id);
-    if (remote_id)
-        buf_printf(out, "/%s", remote_id);
-    return 0;
-}
-
 int sink_build_request(struct sink_request *out, const struct sink_target *t,
                        const struct publish_item *item, const char *remote_id)
 {
@@ -291,43 +286,8 @@ int sink_build_request(struct sink_request *out, const struct sink_target *t,
     if (!sink_takes(t->type, item->kind))
         return 0;
     out->method = "POST";
-    switch (t->type) {
-    case SINK_SLACK:
-    case SINK_WEBHOOK:
-        if (!sink_is_web_url(t->url)) {
-            rc = error_set("%s: the URL is missing or not an http(s) URL", sink_type_name(t->type));
-            goto done;
-        }
-        buf_adds(&url, t->url);
-        rc = t->type == SINK_SLACK ? sink_build_slack(&body, item) : sink_build_webhook(&body, item);
-        break;
-    case SINK_PAGERDUTY: {
-        const char *endpoint = t->url && *t->url ? t->url : SINK_PAGERDUTY_URL;
-        if (!sink_is_web_url(endpoint)) {
-            rc = error_set("pagerduty: the events URL must be an http(s) URL");
-            goto done;
-        }
-        buf_adds(&url, endpoint);
-        rc = sink_build_pagerduty(&body, t->secret, t->source, item);
-        break;
-    }
-    case SINK_STATUSPAGE:
-        if (!sink_is_token(t->secret, 256)) {
-            rc = error_set("statuspage: the API key is missing or malformed");
-            goto done;
-        }
-        rc = sink_statuspage_url(&url, t->url, t->page_id, remote_id);
-        if (rc < 0)
-            goto done;
-        if (remote_id)
-            out->method = "PATCH";
-        buf_printf(&auth, "Authorization: OAuth %s", t->secret);
-        rc = sink_build_statuspage(&body, item, remote_id == NULL);
-        break;
-    default:
-        rc = error_set("unknown sink");
-        break;
-    }
+    const struct sink_ops *ops = sink_ops_of(t->type);
+    rc = ops ? ops->build(&out->method, &url, &body, &auth, t, item, remote_id) : error_set("unknown sink");
     if (rc < 0)
         goto done;
 
@@ -352,9 +312,7 @@ done:
 
 /* ---- URLs and secrets ---- */
 
-#define MASK "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  /* ••• */
-#define SLACK_PUBLIC_PREFIX "https://hooks.slack.com/services"
-#define STATUSPAGE_PUBLIC_PREFIX "https://api.statuspage.io/v1"
+#define MASK SINK_MASK
 
 /* Splits URL at the parts sink_mask_url treats apart. Returns false for
  * anything that is not scheme://authority[...]. */
@@ -424,7 +382,7 @@ const char *sink_url_secret(const char *url)
 
 /* Length of PREFIX when it is a prefix of URL ending at a boundary (the end,
  * '/', '?' or '#' follows it, or it ends in '/'), else 0. */
-static size_t prefix_of(const char *url, const char *prefix)
+size_t sink_prefix_of(const char *url, const char *prefix)
 {
     if (!url || !prefix || !*prefix)
         return 0;
@@ -437,35 +395,19 @@ static size_t prefix_of(const char *url, const char *prefix)
     return n;
 }
 
-/* What each provider publishes of its own URLs: the part of a URL that is
- * the provider's documentation, not the user's secret. */
-static size_t provider_public_prefix(enum sink_type type, const char *url)
-{
-    switch (type) {
-    case SINK_SLACK:
-        return prefix_of(url, SLACK_PUBLIC_PREFIX);
-    case SINK_PAGERDUTY:
-        return prefix_of(url, SINK_PAGERDUTY_URL);
-    case SINK_STATUSPAGE: {
-        size_t n = prefix_of(url, STATUSPAGE_PUBLIC_PREFIX);
-        return n ? n : prefix_of(url, SINK_STATUSPAGE_URL);
-    }
-    case SINK_WEBHOOK:
-        break;
-    }
-    return 0;
-}
-
 size_t sink_public_prefix(const struct sink_target *t)
 {
     struct url_parts p;
     if (!t->url || !url_split(t->url, &p))
         return 0;
-    size_t n = prefix_of(t->url, t->public_url_prefix);
+    size_t n = sink_prefix_of(t->url, t->public_url_prefix);
     /* the user info is never public, and the prefix must cover the host */
     if (n && p.host == p.scheme_end + 3 && n >= p.host_end)
         return n;
-    return provider_public_prefix(t->type, t->url);
+    /* what each provider publishes of its own URLs: its documentation, not
+     * the user's secret */
+    const struct sink_ops *ops = sink_ops_of(t->type);
+    return ops && ops->public_prefix ? ops->public_prefix(t->url) : 0;
 }
 
 size_t sink_target_secrets(const struct sink_target *t, const char **out)
@@ -479,8 +421,10 @@ size_t sink_target_secrets(const struct sink_target *t, const char **out)
         out[n++] = hidden;
     if (t->secret && *t->secret)
         out[n++] = t->secret;
-    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id)
-        out[n++] = t->page_id;
+    const struct sink_ops *ops = sink_ops_of(t->type);
+    const char *more = ops && ops->more_secret ? ops->more_secret(t) : NULL;
+    if (more && *more)
+        out[n++] = more;
     out[n] = NULL;
     return n;
 }
@@ -489,35 +433,10 @@ char *sink_mask_target_url(const struct sink_target *t, const char *url)
 {
     if (!url)
         return xstrdup(MASK);
-    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id) {
-        /* Statuspage's own path is documentation; only the page id in it is
-         * the user's. */
-        struct buf base = BUF_INIT, out = BUF_INIT;
-        const char *given = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
-        if (sink_statuspage_url(&base, t->url, t->page_id, NULL) == 0) {
-            size_t api = base.len - strlen("/v1/pages/") - strlen(t->page_id) - strlen("/incidents");
-            if (strncmp(url, base.data, base.len) == 0 && strncmp(given, url, api) == 0) {
-                struct sink_target b = *t;
-                char *cut = xstrdup(url);
-                cut[api] = '\0';
-                b.url = cut;
-                char *head = sink_mask_url_keeping(cut, sink_public_prefix(&b));
-                free(cut);
-                buf_adds(&out, head);
-                free(head);
-                buf_adds(&out, "/v1/pages/" MASK "/incidents");
-                const char *rest = url + base.len;
-                size_t path = strcspn(rest, "?#");
-                text_clean(&out, rest, path, 0);
-                if (rest[path])
-                    buf_printf(&out, "%c" MASK, rest[path]);
-                buf_free(&base);
-                return buf_detach(&out);
-            }
-        }
-        buf_free(&base);
-        buf_free(&out);
-    }
+    const struct sink_ops *ops = sink_ops_of(t->type);
+    char *own = ops && ops->mask_url ? ops->mask_url(t, url) : NULL;
+    if (own)
+        return own;
     struct sink_target u = *t;
     u.url = url;
     return sink_mask_url_keeping(url, sink_public_prefix(&u));
@@ -989,7 +908,8 @@ static void provider_text(struct buf *out, enum sink_type type, const char *body
 {
     struct buf words = BUF_INIT, extra = BUF_INIT;
     json_t *doc = NULL;
-    if (type != SINK_SLACK && len && (body[0] == '{' || body[0] == '[')) {
+    const struct sink_ops *ops = sink_ops_of(type);
+    if (!(ops && ops->text_replies) && len && (body[0] == '{' || body[0] == '[')) {
         json_error_t jerr;
         doc = json_loadb(body, len, 0, &jerr);
     }
@@ -1062,9 +982,8 @@ enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_res
     } else if (st >= 200 && st <= 299) {
         return SINK_DELIVERED;
     } else {
-        /* 420 is Statuspage's (and others') "slow down"; 425 "too early" is
-         * safe to repeat by definition. */
-        bool again = st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
+        const struct sink_ops *ops = sink_ops_of(type);
+        bool again = ops && ops->retries ? ops->retries(st) : sink_status_retries(st);
         outcome = again ? SINK_RETRY : SINK_FAILED;
         buf_printf(&raw, "HTTP %ld", st);
         /* the address is the likely mistake: say which one was tried */
