@@ -131,7 +131,7 @@ int cli_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int (*cli_console)(struct cli_context *c);
+int (*cli_console)(struct session *s);
 
 int cli_fail(void)
 {
@@ -231,244 +231,38 @@ char *cli_join_args(const struct cli_options *o, int from)
     return buf_detach(&b);
 }
 
-/* ---- context: config, store, policy, the incident ---- */
+/* ---- context: the session a verb runs in ---- */
 
-
-static void context_free(struct cli_context *c)
+static void warn_stderr(const char *message)
 {
-    config_free(&c->config);
-    store_close(&c->store);
-    if (c->have_policy)
-        policy_free(&c->policy);
-}
-
-const char *cli_env_or(const char *value, const char *env)
-{
-    if (value)
-        return value;
-    const char *e = getenv(env);
-    return e && *e ? e : NULL;
-}
-
-/* A person's name: one line, clean, bounded. */
-static int clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *what)
-{
-    struct buf b = BUF_INIT;
-    text_clean(&b, name, strlen(name), 0);
-    size_t start = 0, end = b.len;
-    while (start < end && b.data[start] == ' ')
-        start++;
-    while (end > start && b.data[end - 1] == ' ')
-        end--;
-    int rc = 0;
-    if (end == start)
-        rc = error_set("%s is empty", what);
-    else if (end - start > NAME_MAX_LEN)
-        rc = error_set("%s is longer than %d bytes", what, NAME_MAX_LEN);
-    else
-        snprintf(out, NAME_MAX_LEN + 1, "%.*s", (int)(end - start), b.data + start);
-    buf_free(&b);
-    return rc;
-}
-
-int cli_who_am_i(struct cli_context *c)
-{
-    const char *name = c->opts->as;
-    if (!name)
-        name = config_string(&c->config, "name");
-    if (!name) {
-        const char *user = getenv("USER");
-        struct passwd *pw = getpwuid(getuid());
-        name = user && *user ? user : pw ? pw->pw_name : "unknown";
-    }
-    return clean_name(c->by, name, "the name (--as)");
-}
-
-int cli_read_file(struct buf *out, const char *path, size_t max)
-{
-    /* a FIFO or a device in the place of a policy or template would hang the read */
-    int fd = file_open_regular(path, O_RDONLY, "the file");
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
-    if (!f) {
-        if (fd >= 0) {
-            error_set_errno("cannot read %s", path);
-            close(fd);
-        }
-        return -1;
-    }
-    char chunk[8192];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf_add(out, chunk, n);
-        if (out->len > max) {
-            rc = error_set("%s is larger than %zu KiB", path, max / 1024);
-            break;
-        }
-    }
-    if (ferror(f))
-        rc = error_set_errno("cannot read %s", path);
-    fclose(f);
-    return rc;
-}
-
-/* The policy in force: the config's "policy" (an object, or a file path), else
- * the platform repo's .warroom/policy.json (the working tree's copy, so a team
- * can try a change before committing it; else the branch's, so a bare repo
- * works too), else the built-in ladder. */
-int cli_load_policy(struct cli_context *c)
-{
-    static const char repo_policy[] = ".warroom/policy.json";
-    struct buf text = BUF_INIT, source = BUF_INIT;
-    struct repo *repo = NULL;
-    int rc;
-    json_t *inline_policy = config_value(&c->config, "policy");
-    const char *repo_path = cli_env_or(c->opts->repo, "WARROOM_REPO");
-    if (json_is_object(inline_policy)) {
-        char *dump = json_dumps(inline_policy, JSON_COMPACT);
-        buf_printf(&source, "%s: policy", c->config.path);
-        rc = policy_parse(&c->policy, dump, strlen(dump), source.data);
-        free(dump);
-    } else if (json_is_string(inline_policy)) {
-        const char *path = json_string_value(inline_policy);
-        rc = cli_read_file(&text, path, 1024 * 1024);
-        if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
-    } else if (repo_open(&repo, repo_path) < 0) {
-        /* no platform repo around: fine, unless one was named */
-        rc = repo_path ? -1 : policy_builtin(&c->policy);
-    } else {
-        const char *workdir = repo_workdir(repo);
-        if (workdir)
-            buf_printf(&source, "%s%s", workdir, repo_policy);
-        if (workdir && access(source.data, F_OK) == 0) {
-            rc = cli_read_file(&text, source.data, 1024 * 1024);
-        } else {
-            buf_reset(&source);
-            buf_printf(&source, "%s (%s)", repo_policy, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
-            rc = repo_read_file(&text, repo, NULL, repo_policy);
-        }
-        if (rc == REPO_ENOTFOUND)
-            rc = policy_builtin(&c->policy);
-        else if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, source.data);
-    }
-    repo_free(repo);
-    buf_free(&text);
-    buf_free(&source);
-    c->have_policy = rc == 0;
-    return rc;
+    fprintf(stderr, "warroom: warning: %s\n", message);
 }
 
 static int context_open(struct cli_context *c, struct cli_options *o, bool need_store)
 {
     memset(c, 0, sizeof *c);
     c->opts = o;
-    c->now = stamp_now();
-    if (config_load(&c->config, cli_env_or(o->config, "WARROOM_CONFIG")) < 0)
-        return -1;
-    if (c->config.exposed && (config_value(&c->config, "sinks") || config_value(&c->config, "secrets")))
-        fprintf(stderr, "warroom: warning: %s holds secrets and is readable by others; run: chmod 600 %s\n",
-                c->config.path, c->config.path);
-    if (need_store && store_open(&c->store, o->dir) < 0)
-        return -1;
-    const char *wait = getenv("WARROOM_LOCK_WAIT");
-    c->lock_wait_ms = LOG_LOCK_WAIT_MS;
-    if (wait && *wait) {
-        char *end;
-        double seconds = strtod(wait, &end);
-        if (*end || !(seconds >= 0 && seconds <= 3600))
-            return error_set("WARROOM_LOCK_WAIT is \"%.20s\": give the seconds to wait for another "
-                             "writer's lock on a log, 0 to 3600", wait);
-        c->lock_wait_ms = (int)(seconds * 1000);
-    }
-    log_set_lock_wait(c->lock_wait_ms);
-    return 0;
+    c->common = (struct session_options){
+        .dir = o->dir, .incident = o->incident, .repo = o->repo, .config = o->config, .as = o->as,
+        .template_path = o->template_path, .theme = o->theme, .force = o->force, .push = o->push,
+    };
+    return session_open(&c->s, &c->common, need_store, warn_stderr);
 }
 
-/* Loads INC_ID, or the one open incident when none is named. */
-/* The id of the incident declared last (ids sort by date, then by name; the
- * time of day needs a look inside). */
-static const char *latest_id(struct cli_context *c, char **ids, size_t n)
+static void context_free(struct cli_context *c)
 {
-    const char *best = ids[0];
-    int64_t best_at = STAMP_NONE;
-    for (size_t i = 0; i < n; i++) {
-        char *path = store_log_path(&c->store, ids[i]);
-        struct incident *inc;
-        if (incident_load(&inc, ids[i], path) == 0) {
-            if (inc->declared_at != STAMP_NONE && inc->declared_at >= best_at) {
-                best_at = inc->declared_at;
-                best = ids[i];
-            }
-            incident_free(inc);
-        }
-        free(path);
-    }
-    return best;
+    session_close(&c->s);
 }
 
-int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest)
-{
-    const char *id = cli_env_or(c->opts->incident, "WARROOM_INCIDENT");
-    *out = NULL;
-    if (id) {
-        if (!store_valid_id(id))
-            return error_set("\"%.80s\" is not an incident id (they look like inc-20250315-checkout-down); "
-                             "'warroom list' shows them",
-                             id);
-        char *path = store_log_path(&c->store, id);
-        int rc = access(path, F_OK) == 0 ? incident_load(out, id, path)
-                                         : error_set("no incident %s in %s; 'warroom list' shows them", id,
-                                                     c->store.dir);
-        free(path);
-        return rc;
-    }
-    char **ids;
-    size_t n;
-    if (store_list(&c->store, &ids, &n) < 0)
-        return -1;
-    struct incident **open = xcalloc(n ? n : 1, sizeof *open);
-    size_t nopen = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char *path = store_log_path(&c->store, ids[i]);
-        struct incident *inc;
-        if (incident_load(&inc, ids[i], path) < 0) {
-            fprintf(stderr, "warroom: warning: skipping %s: %s\n", ids[i], error_last());
-        } else if (incident_is_open(inc)) {
-            open[nopen++] = inc;
-        } else {
-            incident_free(inc);
-        }
-        free(path);
-    }
-    if (nopen == 1) {
-        *out = open[0];
-    } else if (nopen == 0 && fallback_latest && n > 0) {
-        /* nothing open: looking back (show, reopen) means the latest one */
-        char *path = store_log_path(&c->store, latest_id(c, ids, n));
-        rc = incident_load(out, latest_id(c, ids, n), path);
-        free(path);
-    } else if (nopen == 0) {
-        rc = error_set("no open incident in %s: declare one with: warroom open --sev N --title TEXT "
-                       "(or name one with --incident ID)",
-                       c->store.dir);
-    } else {
-        struct buf b = BUF_INIT;
-        buf_printf(&b, "%zu incidents are open; name one with --incident ID (or WARROOM_INCIDENT):", nopen);
-        for (size_t i = 0; i < nopen; i++)
-            buf_printf(&b, "\n  %-52s SEV%d  %s", open[i]->id, open[i]->sev, open[i]->title);
-        rc = error_set("%s", buf_str(&b));
-        buf_free(&b);
-    }
-    for (size_t i = 0; i < nopen; i++)
-        if (open[i] != *out)
-            incident_free(open[i]);
-    free(open);
-    store_list_free(ids, n);
-    return rc;
-}
+
+
+
+
+
+
+
+
+
 
 /* ---- recording ---- */
 
@@ -513,26 +307,13 @@ int cli_parse_when(const struct cli_context *c, int64_t *at)
     *at = STAMP_NONE;
     if (!c->opts->at)
         return 0;
-    if (stamp_parse_user(at, c->opts->at, c->now) < 0)
+    if (stamp_parse_user(at, c->opts->at, c->s.now) < 0)
         return -1;
-    if (*at > c->now + STAMP_MINUTE)
+    if (*at > c->s.now + STAMP_MINUTE)
         return error_set("--at %s is in the future; the timeline records what has happened", c->opts->at);
     return 0;
 }
 
-int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
-{
-    struct incident_log log;
-    char *path = store_log_path(&c->store, id);
-    int rc = log_open(&log, path);
-    free(path);
-    if (rc < 0)
-        return -1;
-    log.lock_wait_ms = c->lock_wait_ms;
-    rc = log_append(&log, d);
-    log_close(&log);
-    return rc;
-}
 
 static int check_sev(const struct cli_context *c, const char *text, int *sev)
 {
@@ -541,9 +322,9 @@ static int check_sev(const struct cli_context *c, const char *text, int *sev)
     if ((text[0] == 'S' || text[0] == 's') && strncasecmp(text, "sev", 3) == 0)
         v = strtol(text + 3, &end, 10);
     /* bounded before the cast: 4294967297 must not become 1 */
-    if (*end || v < 1 || v > POLICY_SEV_MAX || !policy_level(&c->policy, (int)v)) {
-        return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->policy.source,
-                         c->policy.nlevels);
+    if (*end || v < 1 || v > POLICY_SEV_MAX || !policy_level(&c->s.policy, (int)v)) {
+        return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->s.policy.source,
+                         c->s.policy.nlevels);
     }
     *sev = (int)v;
     return 0;
@@ -568,19 +349,19 @@ static int verb_open(struct cli_context *c)
     if (o->nargs)
         return cli_usage_error("open takes no arguments (quote the title: --title \"...\")");
     struct buf title = BUF_INIT;
-    if (cli_load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || cli_who_am_i(c) < 0 || cli_parse_when(c, &at) < 0 ||
+    if (session_load_policy(&c->s) < 0 || check_sev(c, o->sev, &sev) < 0 || session_who_am_i(&c->s) < 0 || cli_parse_when(c, &at) < 0 ||
         bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0 || check_text(&title, o->title, TITLE_MAX_LEN, "the title") < 0) {
         buf_free(&title);
         return cli_fail();
     }
-    event_draft_init(&d, EVENT_DECLARE, c->by);
+    event_draft_init(&d, EVENT_DECLARE, c->s.by);
     d.at = at;
     event_draft_str(&d, "title", buf_str(&title));
     event_draft_int(&d, "sev", sev);
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
-    if (store_declare(&c->store, buf_str(&title), at == STAMP_NONE ? c->now : at, &d, id) < 0) {
+    if (store_declare(&c->s.store, buf_str(&title), at == STAMP_NONE ? c->s.now : at, &d, id) < 0) {
         cli_fail();
     } else {
         printf("%s\n", id);
@@ -600,7 +381,7 @@ static int append_to_incident(struct cli_context *c, struct incident *inc, struc
     if (cli_parse_when(c, &at) < 0)
         return cli_fail();
     d->at = at;
-    if (cli_record(c, inc->id, d) < 0)
+    if (session_record(&c->s, inc->id, d) < 0)
         return cli_fail();
     cli_publish_after(c, inc->id);
     return 0;
@@ -655,7 +436,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     default:
         break;
     }
-    if (cli_load_policy(c) < 0 || cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0)
+    if (session_load_policy(&c->s) < 0 || session_who_am_i(&c->s) < 0 || session_pick_incident(&c->s, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0)
         goto failed;
 
     static const enum event_type types[VERB_COUNT] = {
@@ -666,7 +447,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     enum event_type type = types[verb];
     if (verb == VERB_LOG && o->type)
         type = event_type_from_name(o->type);
-    event_draft_init(&d, type, c->by);
+    event_draft_init(&d, type, c->s.by);
     drafted = true;
 
     switch (verb) {
@@ -697,7 +478,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     case VERB_ROLE: {
         char name[NAME_MAX_LEN + 1];
         text = cli_join_args(o, 1);
-        if (clean_name(name, text, "the name") < 0)
+        if (session_clean_name(name, text, "the name") < 0)
             goto failed;
         event_draft_str(&d, "role", role_lowered(o->args[0], role));
         event_draft_str(&d, "name", name);
@@ -709,7 +490,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
         } else {
             /* no text: the state's template, as the console prefills it */
             struct buf t = BUF_INIT;
-            if (outbox_update_text(&t, inc, &c->policy, o->args[0], c->now) < 0) {
+            if (outbox_update_text(&t, inc, &c->s.policy, o->args[0], c->s.now) < 0) {
                 buf_free(&t);
                 goto failed;
             }
@@ -751,7 +532,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
         if (o->time) {
             int64_t when;
             char iso[STAMP_TEXT_MAX];
-            if (stamp_parse_user(&when, o->time, c->now) < 0)
+            if (stamp_parse_user(&when, o->time, c->s.now) < 0)
                 goto failed;
             event_draft_str(&d, "set.at", stamp_format_iso_s(iso, when));
         }
@@ -792,7 +573,7 @@ static int verb_action(struct cli_context *c)
         return cli_usage_error("--kind is mitigate or prevent");
     if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
         return cli_usage_error("--status is open, done or wontfix");
-    if (cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, false) < 0)
+    if (session_who_am_i(&c->s) < 0 || session_pick_incident(&c->s, &inc, false) < 0)
         return cli_fail();
     char item[16];
     if (add) {
@@ -808,7 +589,7 @@ static int verb_action(struct cli_context *c)
         incident_free(inc);
         return cli_usage_error("--due: %s", error_last());
     }
-    event_draft_init(&d, EVENT_ACTION, c->by);
+    event_draft_init(&d, EVENT_ACTION, c->s.by);
     event_draft_str(&d, "item", item);
     if (add) {
         text = cli_join_args(o, 1);
@@ -1063,21 +844,21 @@ static int verb_show(struct cli_context *c)
     struct incident *inc;
     if (c->opts->nargs)
         return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
-    if (cli_load_policy(c) < 0 || cli_pick_incident(c, &inc, true) < 0)
+    if (session_load_policy(&c->s) < 0 || session_pick_incident(&c->s, &inc, true) < 0)
         return cli_fail();
     if (c->opts->json) {
         struct outbox *ob = NULL;
-        if (outbox_open(&ob, &c->store, inc->id, &c->config, &c->policy) == 0 &&
+        if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
             outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
             outbox_free(ob);
             ob = NULL;
         }
-        print_json(incident_json(inc, &c->policy, c->now, true, ob));
+        print_json(incident_json(inc, &c->s.policy, c->s.now, true, ob));
         if (ob)
             outbox_free(ob);
     }
     else
-        show_text(inc, &c->policy, c->now);
+        show_text(inc, &c->s.policy, c->s.now);
     incident_free(inc);
     return 0;
 }
@@ -1088,17 +869,17 @@ static int verb_list(struct cli_context *c)
     size_t n;
     if (c->opts->nargs)
         return cli_usage_error("list takes no arguments");
-    if (cli_load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
+    if (session_load_policy(&c->s) < 0 || store_list(&c->s.store, &ids, &n) < 0)
         return cli_fail();
     json_t *open = json_array(), *closed = json_array();
     for (size_t i = 0; i < n; i++) {
-        char *path = store_log_path(&c->store, ids[i]);
+        char *path = store_log_path(&c->s.store, ids[i]);
         struct incident *inc;
         if (incident_load(&inc, ids[i], path) < 0) {
             fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
         } else {
             json_array_append_new(incident_is_open(inc) ? open : closed,
-                                  incident_json(inc, &c->policy, c->now, false, NULL));
+                                  incident_json(inc, &c->s.policy, c->s.now, false, NULL));
             incident_free(inc);
         }
         free(path);
@@ -1111,7 +892,7 @@ static int verb_list(struct cli_context *c)
     size_t i;
     json_t *o;
     if (json_array_size(open) == 0)
-        printf("no incidents in %s\n", c->store.dir);
+        printf("no incidents in %s\n", c->s.store.dir);
     json_array_foreach(open, i, o) {
         printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
@@ -1128,32 +909,32 @@ static int verb_policy(struct cli_context *c)
     if (o->nargs > 1)
         return cli_usage_error("policy takes at most one FILE");
     if (o->builtin) {
-        rc = policy_builtin(&c->policy);
+        rc = policy_builtin(&c->s.policy);
     } else if (o->nargs == 1) {
         struct buf text = BUF_INIT;
-        rc = cli_read_file(&text, o->args[0], 1024 * 1024);
+        rc = session_read_file(&text, o->args[0], 1024 * 1024);
         if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, o->args[0]);
+            rc = policy_parse(&c->s.policy, buf_str(&text), text.len, o->args[0]);
         buf_free(&text);
     } else {
-        rc = cli_load_policy(c);
+        rc = session_load_policy(&c->s);
     }
     if (rc < 0)
         return cli_fail();
-    c->have_policy = true;
+    c->s.have_policy = true;
     if (o->json)
-        return print_json(policy_to_json(&c->policy)) < 0 ? EXIT_FAILURE : 0;
-    printf("policy: %s\n", c->policy.source);
-    for (size_t i = 0; i < c->policy.nlevels; i++) {
-        const struct severity_level *l = &c->policy.levels[i];
+        return print_json(policy_to_json(&c->s.policy)) < 0 ? EXIT_FAILURE : 0;
+    printf("policy: %s\n", c->s.policy.source);
+    for (size_t i = 0; i < c->s.policy.nlevels; i++) {
+        const struct severity_level *l = &c->s.policy.levels[i];
         char a[32], u[32], m[32];
         printf("  %-6s %-10s ack %-7s update %-7s mitigate %s\n", l->name, l->label ? l->label : "",
                l->ack_within ? stamp_format_span(a, sizeof a, l->ack_within) : "-",
                l->update_every ? stamp_format_span(u, sizeof u, l->update_every) : "-",
                l->mitigate_within ? stamp_format_span(m, sizeof m, l->mitigate_within) : "-");
     }
-    for (size_t i = 0; i < c->policy.nrules; i++)
-        printf("  rule %-18s %s\n", c->policy.rules[i].id, c->policy.rules[i].label);
+    for (size_t i = 0; i < c->s.policy.nrules; i++)
+        printf("  rule %-18s %s\n", c->s.policy.rules[i].id, c->s.policy.rules[i].label);
     return 0;
 }
 
@@ -1200,7 +981,7 @@ int cli_main(int argc, char **argv)
     switch (verb) {
     case VERB_OPEN: rc = verb_open(&c); break;
     case VERB_ACTION: rc = verb_action(&c); break;
-    case VERB_SHOW: rc = console ? cli_console(&c) : verb_show(&c); break;
+    case VERB_SHOW: rc = console ? cli_console(&c.s) : verb_show(&c); break;
     case VERB_LIST: rc = verb_list(&c); break;
     case VERB_POLICY: rc = verb_policy(&c); break;
     case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
