@@ -1,3 +1,7 @@
+/* cli — the verbs that record one event (open, log, sev, role, ack, update,
+ * page, mitigate, resolve, reopen, action, edit) and those that read (show,
+ * list, policy). Each is one row of the verb table (src/cli_main.c); what
+ * they share is in src/cli_common.c and the session. */
 #include "warroom/cli.h"
 
 #include <ctype.h>
@@ -34,225 +38,15 @@
 #include "warroom/text.h"
 
 #define TITLE_MAX_LEN 200
-#define WARROOM_VERSION "0.1"
 #define SHORT_ID_LEN 8    /* how much of an event id `show` prints; `edit` takes any unique prefix */
 
-/* ---- options ---- */
 
 
-static const char *const verb_names[VERB_COUNT] = {
-    "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help", "postmortem", "flush", "version",
-};
-
-#define V(x) (1u << VERB_##x)
-/* verbs that record an event take --at and --as */
-#define RECORDING (V(OPEN) | V(LOG) | V(SEV) | V(ROLE) | V(ACK) | V(UPDATE) | V(PAGE) | V(MITIGATE) | \
-                   V(RESOLVE) | V(REOPEN) | V(ACTION) | V(EDIT))
 
 
-struct option_spec {
-    const char *name;
-    size_t offset;      /* of the const char * (value) or bool (flag) in struct cli_options */
-    bool flag;
-    unsigned verbs;     /* 0: global */
-};
 
-#define OPT(field) offsetof(struct cli_options, field)
-static const struct option_spec option_specs[] = {
-    {"--dir", OPT(dir), false, 0},
-    {"--incident", OPT(incident), false, 0},
-    {"--repo", OPT(repo), false, 0},
-    {"--config", OPT(config), false, 0},
-    {"--theme", OPT(theme), false, 0},
-    {"--as", OPT(as), false, RECORDING},
-    {"--at", OPT(at), false, RECORDING},
-    {"--sev", OPT(sev), false, V(OPEN)},
-    {"--title", OPT(title), false, V(OPEN)},
-    {"--impact", OPT(impact), false, V(OPEN)},
-    {"--data-exposed", OPT(data_exposed), true, V(OPEN) | V(SEV)},
-    {"--type", OPT(type), false, V(LOG)},
-    {"--why", OPT(why), false, V(SEV) | V(PAGE)},
-    {"--owner", OPT(owner), false, V(ACTION)},
-    {"--due", OPT(due), false, V(ACTION)},
-    {"--priority", OPT(priority), false, V(ACTION)},
-    {"--kind", OPT(kind), false, V(ACTION)},
-    {"--status", OPT(status), false, V(ACTION)},
-    {"--text", OPT(text), false, V(ACTION) | V(EDIT)},
-    {"--time", OPT(time), false, V(EDIT)},
-    {"--json", OPT(json), true, V(SHOW) | V(LIST) | V(POLICY) | V(POSTMORTEM)},
-    {"--builtin", OPT(builtin), true, V(POLICY)},
-    {"--out", OPT(out), false, V(POSTMORTEM)},
-    {"--template", OPT(template_path), false, V(POSTMORTEM)},
-    {"--edit", OPT(edit), true, V(POSTMORTEM)},
-    {"--commit", OPT(commit), true, V(POSTMORTEM)},
-    {"--push", OPT(push), true, V(POSTMORTEM)},
-    {"--force", OPT(force), true, V(POSTMORTEM)},
-    {"--wait", OPT(wait), false, RECORDING | V(FLUSH)},
-};
 
-static const char usage_text[] =
-    "usage: warroom [options] VERB [args]\n"
-    "       warroom [options]                  the console (a picker when several are open)\n"
-    "\n"
-    "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n"
-    "  log [--type note|alert|impact] TEXT     a timeline entry (TEXT \"-\": read standard input)\n"
-    "  sev N [--why TEXT] [--data-exposed]     change the severity\n"
-    "  role ROLE NAME                          ROLE: ic comms ops scribe sme (sme -NAME removes)\n"
-    "  ack                                     acknowledge\n"
-    "  update STATE [TEXT]                     STATE: investigating identified monitoring resolved\n"
-    "                                          (no TEXT: the state's template)\n"
-    "  page TARGET [--why TEXT]                page someone\n"
-    "  mitigate [TEXT]                         the impact is stopped\n"
-    "  resolve [TEXT]                          the incident is over\n"
-    "  reopen [TEXT]                           it is not over after all\n"
-    "  action add TEXT --owner NAME --due DATE [--priority P1|P2|P3] [--kind mitigate|prevent]\n"
-    "  action set ID [--status open|done|wontfix] [--owner ..] [--due ..] [--priority ..] [--text ..]\n"
-    "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept);\n"
-    "                                          the id as 'show' prints it (a unique prefix)\n"
-    "  show [--json]                           the replayed state and its clocks\n"
-    "  list [--json]                           incidents, open first\n"
-    "  policy [--builtin] [FILE]               check and print the policy in force\n"
-    "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
-    "  flush [--wait SECONDS]                  deliver what is still to publish to the sinks\n"
-    "\n"
-    "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
-    "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
-    "        --config FILE (WARROOM_CONFIG), --theme NAME (WARROOM_THEME). See warroom(1).\n"
-    "warroom --version prints the version.\n";
 
-int cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    error_setv(fmt, ap);                  /* the arguments quoted are the user's: made safe there */
-    va_end(ap);
-    fprintf(stderr, "warroom: %s\nRun 'warroom help' for the verbs and options.\n", error_last());
-    return EXIT_USAGE;
-}
-
-int (*cli_console)(struct session *s);
-
-int cli_fail(void)
-{
-    fprintf(stderr, "warroom: %s\n", error_last());
-    return EXIT_FAILURE;
-}
-
-static enum verb verb_from_name(const char *name)
-{
-    for (int v = 1; v < VERB_COUNT; v++)
-        if (strcmp(name, verb_names[v]) == 0)
-            return (enum verb)v;
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
-        return VERB_HELP;
-    if (strcmp(name, "--version") == 0)
-        return VERB_VERSION;
-    return VERB_NONE;
-}
-
-static int parse_args(struct cli_options *o, enum verb *verb, int argc, char **argv)
-{
-    bool only_args = false;
-    *verb = VERB_NONE;
-    /* first pass: find the verb, so options can be checked against it */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
-            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
-                if (strcmp(a, option_specs[k].name) == 0 && !option_specs[k].flag)
-                    i++;
-            continue;
-        }
-        *verb = verb_from_name(a);
-        if (*verb == VERB_NONE)
-            return cli_usage_error("unknown verb \"%.40s\"", a);
-        break;
-    }
-    bool verb_seen = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!only_args && strcmp(a, "--") == 0) {
-            only_args = true;
-            continue;
-        }
-        if (!only_args && a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
-            const struct option_spec *spec = NULL;
-            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
-                if (strcmp(a, option_specs[k].name) == 0)
-                    spec = &option_specs[k];
-            if (!spec)
-                return cli_usage_error("unknown option %.40s", a);
-            if (spec->verbs && !(spec->verbs & (1u << *verb)))
-                return cli_usage_error("%s does not go with '%s'", a, *verb ? verb_names[*verb] : "(no verb)");
-            if (spec->flag) {
-                *(bool *)((char *)o + spec->offset) = true;
-            } else {
-                if (i + 1 >= argc)
-                    return cli_usage_error("%s needs a value", a);
-                *(const char **)((char *)o + spec->offset) = argv[++i];
-            }
-            continue;
-        }
-        if (!verb_seen && *verb != VERB_NONE) {
-            verb_seen = true;             /* the verb itself */
-            continue;
-        }
-        if (o->nargs == (int)(sizeof o->args / sizeof *o->args))
-            return cli_usage_error("too many arguments");
-        o->args[o->nargs++] = a;
-    }
-    return 0;
-}
-
-/* All remaining arguments from FROM on, joined by spaces: `warroom log deploy
- * #4521 pushed` needs no quotes. */
-char *cli_join_args(const struct cli_options *o, int from)
-{
-    struct buf b = BUF_INIT;
-    if (o->nargs == from + 1 && strcmp(o->args[from], "-") == 0) {
-        /* "-": the text comes from standard input (command output, a file);
-         * read a little past the record limit so the limit can say no. */
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && b.len <= 2 * EVENT_RECORD_MAX)
-            buf_add(&b, chunk, n);
-        while (b.len && b.data[b.len - 1] == '\n')
-            b.data[--b.len] = '\0';
-        return buf_detach(&b);
-    }
-    for (int i = from; i < o->nargs; i++) {
-        if (i > from)
-            buf_addc(&b, ' ');
-        buf_adds(&b, o->args[i]);
-    }
-    return buf_detach(&b);
-}
-
-/* ---- context: the session a verb runs in ---- */
-
-static void warn_stderr(const char *message)
-{
-    fprintf(stderr, "warroom: warning: %s\n", message);
-}
-
-static int context_open(struct cli_context *c, struct cli_options *o, bool need_store)
-{
-    memset(c, 0, sizeof *c);
-    c->opts = o;
-    c->common = (struct session_options){
-        .dir = o->dir, .incident = o->incident, .repo = o->repo, .config = o->config, .as = o->as,
-        .template_path = o->template_path, .theme = o->theme, .force = o->force, .push = o->push,
-    };
-    return session_open(&c->s, &c->common, need_store, warn_stderr);
-}
-
-static void context_free(struct cli_context *c)
-{
-    session_close(&c->s);
-}
 
 
 
@@ -302,17 +96,6 @@ static const struct event *find_event(const struct incident *inc, const char *id
     return NULL;
 }
 
-int cli_parse_when(const struct cli_context *c, int64_t *at)
-{
-    *at = STAMP_NONE;
-    if (!c->opts->at)
-        return 0;
-    if (stamp_parse_user(at, c->opts->at, c->s.now) < 0)
-        return -1;
-    if (*at > c->s.now + STAMP_MINUTE)
-        return error_set("--at %s is in the future; the timeline records what has happened", c->opts->at);
-    return 0;
-}
 
 
 static int check_sev(const struct cli_context *c, const char *text, int *sev)
@@ -337,7 +120,7 @@ static int bounded_text(const char *text, size_t max, const char *what)
     return 0;
 }
 
-static int verb_open(struct cli_context *c)
+int cli_open(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
     struct event_draft d;
@@ -553,7 +336,12 @@ done:
     return rc;
 }
 
-static int verb_action(struct cli_context *c)
+int cli_record_verb(struct cli_context *c)
+{
+    return verb_record(c, c->verb);
+}
+
+int cli_action(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
     struct incident *inc = NULL;
@@ -839,7 +627,7 @@ static int print_json(json_t *j)
     return rc;
 }
 
-static int verb_show(struct cli_context *c)
+int cli_show(struct cli_context *c)
 {
     struct incident *inc;
     if (c->opts->nargs)
@@ -863,7 +651,7 @@ static int verb_show(struct cli_context *c)
     return 0;
 }
 
-static int verb_list(struct cli_context *c)
+int cli_list(struct cli_context *c)
 {
     char **ids;
     size_t n;
@@ -902,7 +690,7 @@ static int verb_list(struct cli_context *c)
     return 0;
 }
 
-static int verb_policy(struct cli_context *c)
+int cli_policy(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
     int rc;
@@ -938,60 +726,3 @@ static int verb_policy(struct cli_context *c)
     return 0;
 }
 
-int cli_main(int argc, char **argv)
-{
-    struct cli_options o = {0};
-    enum verb verb;
-    struct cli_context c;
-    int rc = parse_args(&o, &verb, argc, argv);
-    if (rc)
-        return rc;
-    if (verb == VERB_HELP) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (verb == VERB_VERSION) {
-        printf("warroom %s\n", WARROOM_VERSION);
-        return 0;
-    }
-    if (stamp_check_now() < 0)
-        return cli_fail();
-    if (o.wait) {
-        /* flush's rule for --wait, checked before anything is recorded */
-        char *end;
-        double s = strtod(o.wait, &end);
-        if (end == o.wait || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
-            return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
-    }
-    if (o.at) {
-        int64_t at;
-        if (stamp_parse_user(&at, o.at, stamp_now()) < 0)
-            return cli_usage_error("--at: %s", error_last());
-    }
-    bool console = verb == VERB_NONE && cli_console;
-    if (verb == VERB_NONE)
-        verb = VERB_SHOW;
-    bool need_store = verb != VERB_POLICY;
-    if (context_open(&c, &o, need_store) < 0) {
-        rc = cli_fail();
-        context_free(&c);
-        return rc;
-    }
-    c.verb = verb;
-    switch (verb) {
-    case VERB_OPEN: rc = verb_open(&c); break;
-    case VERB_ACTION: rc = verb_action(&c); break;
-    case VERB_SHOW: rc = console ? cli_console(&c.s) : verb_show(&c); break;
-    case VERB_LIST: rc = verb_list(&c); break;
-    case VERB_POLICY: rc = verb_policy(&c); break;
-    case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
-    case VERB_FLUSH: rc = cli_flush(&c); break;
-    default: rc = verb_record(&c, verb); break;
-    }
-    context_free(&c);
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "warroom: cannot write the output: %s\n", strerror(errno));
-        rc = EXIT_FAILURE;
-    }
-    return rc;
-}

@@ -44,7 +44,36 @@ int cli_main(int argc, char **argv);
  * library needs no curses. NULL (tests, tools): `show` instead. */
 extern int (*cli_console)(struct session *s);
 
-/* ---- shared by the verbs ---- */
+/* ---- the verb table (src/cli_main.c) ---- */
+
+struct cli_verb {
+    enum verb verb;
+    const char *name;
+    int (*run)(struct cli_context *c);   /* NULL: help, version, none (cli_main answers) */
+    const char *help;       /* its lines of `warroom help`, as printed; NULL: not listed */
+    const char *usage;      /* its synopsis, one line per form (the man page's) */
+    bool records;           /* appends an event: takes --at and --as */
+    bool publishes;         /* what it records goes to the sinks: takes --wait */
+    const char *const *options;  /* its own options, NULL-terminated (NULL: none) */
+};
+
+extern const struct cli_verb cli_verbs[VERB_COUNT];
+
+/* ---- shared by the verbs (src/cli_common.c): calls no verb ---- */
+
+/* Parses ARGV against TABLE (N rows indexed by enum verb): the verb, then
+ * every option checked against the verb's row. 0, or the exit status of a
+ * usage error (said on stderr). */
+int cli_parse_args(struct cli_options *o, enum verb *verb, const struct cli_verb *table, size_t n, int argc,
+                   char **argv);
+/* Whether verb V takes OPTION (a global option aside). */
+bool cli_verb_takes(const struct cli_verb *v, const char *option);
+/* `warroom help`, a bash completion script and the man page's synopsis of
+ * the verbs, written from TABLE. */
+void cli_help(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_completion_bash(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_man_synopsis(struct buf *out, const struct cli_verb *table, size_t n);
+
 
 /* Prints error_last() and returns 1. */
 int cli_fail(void);
@@ -55,7 +84,15 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *cli_join_args(const struct cli_options *o, int from);
 
 int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
-/* ---- verbs in their own files ---- */
+/* ---- the verbs, each a row of the table ---- */
+
+int cli_open(struct cli_context *c);            /* src/cli.c */
+int cli_record_verb(struct cli_context *c);     /* log, sev, role, ack, update, page, mitigate, resolve,
+                                                   reopen, edit */
+int cli_action(struct cli_context *c);
+int cli_show(struct cli_context *c);
+int cli_list(struct cli_context *c);
+int cli_policy(struct cli_context *c);
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */

@@ -312,6 +312,10 @@ const struct sink_ops *sink_ops_of(enum sink_type type);
 /* The statuses every provider retries: 408, 420, 425, 429 and 5xx. */
 bool sink_status_retries(long st);
 
+/* sink_public_prefix with PROVIDER (may be NULL) saying what of a URL the
+ * provider publishes itself: for a provider asking about its own target. */
+size_t sink_public_prefix_by(const struct sink_target *t, size_t (*provider)(const char *url));
+
 /* Length of PREFIX when it is a prefix of URL ending at a boundary (the end,
  * '/', '?' or '#' follows it, or it ends in '/'), else 0. */
 size_t sink_prefix_of(const char *url, const char *prefix);

@@ -320,7 +320,7 @@ static char *statuspage_mask_url(const struct sink_target *t, const char *url)
             char *cut = xstrdup(url);
             cut[api] = '\0';
             b.url = cut;
-            char *head = sink_mask_url_keeping(cut, sink_public_prefix(&b));
+            char *head = sink_mask_url_keeping(cut, sink_public_prefix_by(&b, statuspage_public_prefix));
             free(cut);
             buf_adds(&out, head);
             free(head);

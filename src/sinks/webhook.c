@@ -139,7 +139,7 @@ static int build_hook(const char **method, struct buf *url, struct buf *body, st
 {
     (void)method, (void)auth, (void)remote_id;
     if (!sink_is_web_url(t->url))
-        return error_set("%s: the URL is missing or not an http(s) URL", sink_type_name(t->type));
+        return error_set("%s: the URL is missing or not an http(s) URL", "webhook");
     buf_adds(url, t->url);
     return sink_build_webhook(body, item);
 }
