@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "warroom/buf.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
@@ -285,4 +287,12 @@ int cli_parse_when(const struct cli_context *c, int64_t *at)
     if (*at > c->s.now + STAMP_MINUTE)
         return error_set("--at %s is in the future; the timeline records what has happened", c->opts->at);
     return 0;
+}
+
+int cli_print_json(json_t *j)
+{
+    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : -1;
+    fputc('\n', stdout);
+    json_decref(j);
+    return rc;
 }

@@ -1,7 +1,8 @@
 /* cli_main — the command line's entry: the verb table, the session a verb
  * runs in, and cli_main, which parses, opens the session and runs the verb's
- * row. The verbs live in their files (src/cli.c, src/cli_postmortem.c,
- * src/cli_publish.c); what they share in src/cli_common.c. */
+ * row. The verbs live in their files (src/cli.c, src/cli_show.c,
+ * src/cli_policy.c, src/cli_postmortem.c, src/cli_publish.c); what they
+ * share in src/cli_common.c. */
 #include "warroom/cli.h"
 
 #include <errno.h>

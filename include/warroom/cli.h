@@ -84,15 +84,19 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *cli_join_args(const struct cli_options *o, int from);
 
 int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
+/* Prints J (taking it) as indented JSON; 0, or < 0 when it cannot be written. */
+struct json_t;
+int cli_print_json(struct json_t *j);
+
 /* ---- the verbs, each a row of the table ---- */
 
 int cli_open(struct cli_context *c);            /* src/cli.c */
 int cli_record_verb(struct cli_context *c);     /* log, sev, role, ack, update, page, mitigate, resolve,
                                                    reopen, edit */
 int cli_action(struct cli_context *c);
-int cli_show(struct cli_context *c);
+int cli_show(struct cli_context *c);            /* src/cli_show.c */
 int cli_list(struct cli_context *c);
-int cli_policy(struct cli_context *c);
+int cli_policy(struct cli_context *c);          /* src/cli_policy.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
