@@ -3,8 +3,10 @@
 
 A file depends on another when its object uses a symbol (a function, a table,
 a variable) that the other defines: the calls and references #include makes
-possible, as the linker sees them. Usage: check-cycles.py OBJDIR, where OBJDIR
-holds the objects of src/ (build/obj/src or build/san/obj/src). Prints every
+possible, as the linker sees them. Usage: check-cycles.py OBJDIR [SRCDIR], where OBJDIR
+holds the objects of src/ (build/obj/src or build/san/obj/src); with SRCDIR
+(the source tree's src/), objects left over from a file that no longer exists
+are ignored. Prints every
 circle found, one per line, and exits 1; prints the number of files and edges
 and exits 0 when there is none."""
 import os
@@ -28,15 +30,19 @@ def symbols(path):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     top = sys.argv[1]
+    srcdir = sys.argv[2] if len(sys.argv) == 3 else None
     files = {}
     for root, _, names in os.walk(top):
         for n in names:
             if n.endswith(".o"):
                 path = os.path.join(root, n)
-                files[os.path.relpath(path, top)[:-2] + ".c"] = symbols(path)
+                rel = os.path.relpath(path, top)[:-2] + ".c"
+                if srcdir and not os.path.exists(os.path.join(srcdir, rel)):
+                    continue   # a stale object: its source was moved or removed
+                files[rel] = symbols(path)
     if not files:
         sys.exit("check-cycles: no objects under " + top)
     owner = {}

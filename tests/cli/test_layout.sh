@@ -9,7 +9,7 @@ docs=$WARROOM_TOOLS/cli_docs
 # ---- no circle between the files of src/ ----
 objdir=$(dirname "$WARROOM")/obj/src
 check "no two files of src/ depend on each other in a circle" \
-    sh -c "python3 '$src/tools/check-cycles.py' '$objdir' >'$scratch/cycles' 2>&1"
+    sh -c "python3 '$src/tools/check-cycles.py' '$objdir' '$src/src' >'$scratch/cycles' 2>&1"
 sed 's/^/#   /' "$scratch/cycles"
 # the checker itself finds a circle when there is one: two objects that use
 # each other's function
