@@ -22,7 +22,7 @@ LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 UI_SRC   := $(wildcard ui/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
@@ -187,6 +187,8 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/warroom/themes $(DESTDIR)$(PREFIX)/share/warroom/templates
 	install -m 0755 build/warroom $(DESTDIR)$(PREFIX)/bin/warroom
 	install -m 0644 docs/warroom.1 $(DESTDIR)$(PREFIX)/share/man/man1/warroom.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 docs/warroom.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/warroom
 	install -m 0644 docs/policy.json $(DESTDIR)$(PREFIX)/share/warroom/policy.json
 	for f in themes/*.theme; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/themes/; done
 	for f in docs/templates/*.md; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/templates/; done

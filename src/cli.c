@@ -1,3 +1,7 @@
+/* cli — the verbs that record one event: open, log, sev, role, ack, update,
+ * page, mitigate, resolve, reopen, action, edit. Each is one row of the verb
+ * table (src/cli_main.c); what they share is in src/cli_common.c and the
+ * session. */
 #include "warroom/cli.h"
 
 #include <ctype.h>
@@ -24,9 +28,7 @@
 #include "warroom/error.h"
 #include "warroom/event.h"
 #include "warroom/file.h"
-#include "warroom/host.h"
 #include "warroom/incident.h"
-#include "warroom/jsonout.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
 #include "warroom/policy.h"
@@ -37,460 +39,24 @@
 #include "warroom/text.h"
 
 #define TITLE_MAX_LEN 200
-#define WARROOM_VERSION "0.1"
-#define SHORT_ID_LEN 8    /* how much of an event id `show` prints; `edit` takes any unique prefix */
-
-/* ---- options ---- */
 
 
-static const char *const verb_names[VERB_COUNT] = {
-    "", "open", "log", "sev", "role", "ack", "update", "page", "mitigate", "resolve", "reopen", "action",
-    "edit", "show", "list", "policy", "help", "postmortem", "flush", "version", "sync", "join",
-};
-
-#define V(x) (1u << VERB_##x)
-/* verbs that record an event take --at and --as */
-#define RECORDING (V(OPEN) | V(LOG) | V(SEV) | V(ROLE) | V(ACK) | V(UPDATE) | V(PAGE) | V(MITIGATE) | \
-                   V(RESOLVE) | V(REOPEN) | V(ACTION) | V(EDIT))
 
 
-struct option_spec {
-    const char *name;
-    size_t offset;      /* of the const char * (value) or bool (flag) in struct cli_options */
-    bool flag;
-    unsigned verbs;     /* 0: global */
-};
-
-#define OPT(field) offsetof(struct cli_options, field)
-static const struct option_spec option_specs[] = {
-    {"--dir", OPT(dir), false, 0},
-    {"--incident", OPT(incident), false, 0},
-    {"--repo", OPT(repo), false, 0},
-    {"--config", OPT(config), false, 0},
-    {"--theme", OPT(theme), false, 0},
-    {"--as", OPT(as), false, RECORDING},
-    {"--at", OPT(at), false, RECORDING},
-    {"--sev", OPT(sev), false, V(OPEN)},
-    {"--title", OPT(title), false, V(OPEN)},
-    {"--impact", OPT(impact), false, V(OPEN)},
-    {"--data-exposed", OPT(data_exposed), true, V(OPEN) | V(SEV)},
-    {"--type", OPT(type), false, V(LOG)},
-    {"--why", OPT(why), false, V(SEV) | V(PAGE)},
-    {"--owner", OPT(owner), false, V(ACTION)},
-    {"--due", OPT(due), false, V(ACTION)},
-    {"--priority", OPT(priority), false, V(ACTION)},
-    {"--kind", OPT(kind), false, V(ACTION)},
-    {"--status", OPT(status), false, V(ACTION)},
-    {"--text", OPT(text), false, V(ACTION) | V(EDIT)},
-    {"--time", OPT(time), false, V(EDIT)},
-    {"--json", OPT(json), true, V(SHOW) | V(LIST) | V(POLICY) | V(POSTMORTEM)},
-    {"--builtin", OPT(builtin), true, V(POLICY)},
-    {"--out", OPT(out), false, V(POSTMORTEM)},
-    {"--template", OPT(template_path), false, V(POSTMORTEM)},
-    {"--edit", OPT(edit), true, V(POSTMORTEM)},
-    {"--commit", OPT(commit), true, V(POSTMORTEM)},
-    {"--push", OPT(push), true, V(POSTMORTEM)},
-    {"--force", OPT(force), true, V(POSTMORTEM)},
-    {"--wait", OPT(wait), false, RECORDING | V(FLUSH) | V(SYNC) | V(JOIN) | V(LIST)},
-    {"--remote", OPT(remote), true, V(LIST)},
-    {"--all", OPT(all), true, V(LIST)},
-};
-
-static const char usage_text[] =
-    "usage: warroom [options] VERB [args]\n"
-    "       warroom [options]                  the console (a picker when several are open)\n"
-    "\n"
-    "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n"
-    "  log [--type note|alert|impact] TEXT     a timeline entry (TEXT \"-\": read standard input)\n"
-    "  sev N [--why TEXT] [--data-exposed]     change the severity\n"
-    "  role ROLE NAME                          ROLE: ic comms ops scribe sme (sme -NAME removes)\n"
-    "  ack                                     acknowledge\n"
-    "  update STATE [TEXT]                     STATE: investigating identified monitoring resolved\n"
-    "                                          (no TEXT: the state's template)\n"
-    "  page TARGET [--why TEXT]                page someone\n"
-    "  mitigate [TEXT]                         the impact is stopped\n"
-    "  resolve [TEXT]                          the incident is over\n"
-    "  reopen [TEXT]                           it is not over after all\n"
-    "  action add TEXT --owner NAME --due DATE [--priority P1|P2|P3] [--kind mitigate|prevent]\n"
-    "  action set ID [--status open|done|wontfix] [--owner ..] [--due ..] [--priority ..] [--text ..]\n"
-    "  edit EVENT-ID [--text TEXT] [--time TIME]   correct an entry (the original is kept);\n"
-    "                                          the id as 'show' prints it (a unique prefix)\n"
-    "  show [--json]                           the replayed state and its clocks\n"
-    "  list [--json] [--remote [--all]]        incidents, open first (--remote: the remote's; --all: past too)\n"
-    "  policy [--builtin] [FILE]               check and print the policy in force\n"
-    "  postmortem [--out FILE] [--json] [--template FILE] [--edit] [--commit] [--push] [--force]\n"
-    "  flush [--wait SECONDS]                  deliver what is still to publish to the sinks\n"
-    "  sync [--wait SECONDS]                   one round with the other hosts: push ours, fetch theirs\n"
-    "  join ID                                 follow an incident declared on another host\n"
-    "\n"
-    "Recording verbs take --at TIME (HH:MM[:SS] UTC today, or ISO 8601) and --as NAME.\n"
-    "Global: --dir DIR (WARROOM_DIR), --incident ID (WARROOM_INCIDENT), --repo PATH (WARROOM_REPO),\n"
-    "        --config FILE (WARROOM_CONFIG), --theme NAME (WARROOM_THEME). See warroom(1).\n"
-    "warroom --version prints the version.\n";
-
-int cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    error_setv(fmt, ap);                  /* the arguments quoted are the user's: made safe there */
-    va_end(ap);
-    fprintf(stderr, "warroom: %s\nRun 'warroom help' for the verbs and options.\n", error_last());
-    return EXIT_USAGE;
-}
-
-int (*cli_console)(struct cli_context *c);
-
-int cli_fail(void)
-{
-    fprintf(stderr, "warroom: %s\n", error_last());
-    return EXIT_FAILURE;
-}
-
-static enum verb verb_from_name(const char *name)
-{
-    for (int v = 1; v < VERB_COUNT; v++)
-        if (strcmp(name, verb_names[v]) == 0)
-            return (enum verb)v;
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
-        return VERB_HELP;
-    if (strcmp(name, "--version") == 0)
-        return VERB_VERSION;
-    return VERB_NONE;
-}
-
-static int parse_args(struct cli_options *o, enum verb *verb, int argc, char **argv)
-{
-    bool only_args = false;
-    *verb = VERB_NONE;
-    /* first pass: find the verb, so options can be checked against it */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
-            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
-                if (strcmp(a, option_specs[k].name) == 0 && !option_specs[k].flag)
-                    i++;
-            continue;
-        }
-        *verb = verb_from_name(a);
-        if (*verb == VERB_NONE)
-            return cli_usage_error("unknown verb \"%.40s\"", a);
-        break;
-    }
-    bool verb_seen = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!only_args && strcmp(a, "--") == 0) {
-            only_args = true;
-            continue;
-        }
-        if (!only_args && a[0] == '-' && a[1] == '-' && strcmp(a, "--help") != 0 && strcmp(a, "--version") != 0) {
-            const struct option_spec *spec = NULL;
-            for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
-                if (strcmp(a, option_specs[k].name) == 0)
-                    spec = &option_specs[k];
-            if (!spec)
-                return cli_usage_error("unknown option %.40s", a);
-            if (spec->verbs && !(spec->verbs & (1u << *verb)))
-                return cli_usage_error("%s does not go with '%s'", a, *verb ? verb_names[*verb] : "(no verb)");
-            if (spec->flag) {
-                *(bool *)((char *)o + spec->offset) = true;
-            } else {
-                if (i + 1 >= argc)
-                    return cli_usage_error("%s needs a value", a);
-                *(const char **)((char *)o + spec->offset) = argv[++i];
-            }
-            continue;
-        }
-        if (!verb_seen && *verb != VERB_NONE) {
-            verb_seen = true;             /* the verb itself */
-            continue;
-        }
-        if (o->nargs == (int)(sizeof o->args / sizeof *o->args))
-            return cli_usage_error("too many arguments");
-        o->args[o->nargs++] = a;
-    }
-    return 0;
-}
-
-/* All remaining arguments from FROM on, joined by spaces: `warroom log deploy
- * #4521 pushed` needs no quotes. */
-char *cli_join_args(const struct cli_options *o, int from)
-{
-    struct buf b = BUF_INIT;
-    if (o->nargs == from + 1 && strcmp(o->args[from], "-") == 0) {
-        /* "-": the text comes from standard input (command output, a file);
-         * read a little past the record limit so the limit can say no. */
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0 && b.len <= 2 * EVENT_RECORD_MAX)
-            buf_add(&b, chunk, n);
-        while (b.len && b.data[b.len - 1] == '\n')
-            b.data[--b.len] = '\0';
-        return buf_detach(&b);
-    }
-    for (int i = from; i < o->nargs; i++) {
-        if (i > from)
-            buf_addc(&b, ' ');
-        buf_adds(&b, o->args[i]);
-    }
-    return buf_detach(&b);
-}
-
-/* ---- context: config, store, policy, the incident ---- */
 
 
-static void context_free(struct cli_context *c)
-{
-    config_free(&c->config);
-    store_close(&c->store);
-    if (c->have_policy)
-        policy_free(&c->policy);
-}
 
-const char *cli_env_or(const char *value, const char *env)
-{
-    if (value)
-        return value;
-    const char *e = getenv(env);
-    return e && *e ? e : NULL;
-}
 
-/* A person's name: one line, clean, bounded. */
-static int clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *what)
-{
-    struct buf b = BUF_INIT;
-    text_clean(&b, name, strlen(name), 0);
-    size_t start = 0, end = b.len;
-    while (start < end && b.data[start] == ' ')
-        start++;
-    while (end > start && b.data[end - 1] == ' ')
-        end--;
-    int rc = 0;
-    if (end == start)
-        rc = error_set("%s is empty", what);
-    else if (end - start > NAME_MAX_LEN)
-        rc = error_set("%s is longer than %d bytes", what, NAME_MAX_LEN);
-    else
-        snprintf(out, NAME_MAX_LEN + 1, "%.*s", (int)(end - start), b.data + start);
-    buf_free(&b);
-    return rc;
-}
 
-int cli_who_am_i(struct cli_context *c)
-{
-    const char *name = c->opts->as;
-    if (!name)
-        name = config_string(&c->config, "name");
-    if (!name) {
-        const char *user = getenv("USER");
-        struct passwd *pw = getpwuid(getuid());
-        name = user && *user ? user : pw ? pw->pw_name : "unknown";
-    }
-    return clean_name(c->by, name, "the name (--as)");
-}
 
-int cli_read_file(struct buf *out, const char *path, size_t max)
-{
-    /* a FIFO or a device in the place of a policy or template would hang the read */
-    int fd = file_open_regular(path, O_RDONLY, "the file");
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
-    if (!f) {
-        if (fd >= 0) {
-            error_set_errno("cannot read %s", path);
-            close(fd);
-        }
-        return -1;
-    }
-    char chunk[8192];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf_add(out, chunk, n);
-        if (out->len > max) {
-            rc = error_set("%s is larger than %zu KiB", path, max / 1024);
-            break;
-        }
-    }
-    if (ferror(f))
-        rc = error_set_errno("cannot read %s", path);
-    fclose(f);
-    return rc;
-}
 
-/* The policy in force: the config's "policy" (an object, or a file path), else
- * the platform repo's .warroom/policy.json (the working tree's copy, so a team
- * can try a change before committing it; else the branch's, so a bare repo
- * works too), else the built-in ladder. */
-int cli_load_policy(struct cli_context *c)
-{
-    static const char repo_policy[] = ".warroom/policy.json";
-    struct buf text = BUF_INIT, source = BUF_INIT;
-    struct repo *repo = NULL;
-    int rc;
-    json_t *inline_policy = config_value(&c->config, "policy");
-    const char *repo_path = cli_env_or(c->opts->repo, "WARROOM_REPO");
-    if (json_is_object(inline_policy)) {
-        char *dump = json_dumps(inline_policy, JSON_COMPACT);
-        buf_printf(&source, "%s: policy", c->config.path);
-        rc = policy_parse(&c->policy, dump, strlen(dump), source.data);
-        free(dump);
-    } else if (json_is_string(inline_policy)) {
-        const char *path = json_string_value(inline_policy);
-        rc = cli_read_file(&text, path, 1024 * 1024);
-        if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
-    } else if (repo_open(&repo, repo_path) < 0) {
-        /* no platform repo around: fine, unless one was named */
-        rc = repo_path ? -1 : policy_builtin(&c->policy);
-    } else {
-        const char *workdir = repo_workdir(repo);
-        if (workdir)
-            buf_printf(&source, "%s%s", workdir, repo_policy);
-        if (workdir && access(source.data, F_OK) == 0) {
-            rc = cli_read_file(&text, source.data, 1024 * 1024);
-        } else {
-            buf_reset(&source);
-            buf_printf(&source, "%s (%s)", repo_policy, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
-            rc = repo_read_file(&text, repo, NULL, repo_policy);
-        }
-        if (rc == REPO_ENOTFOUND)
-            rc = policy_builtin(&c->policy);
-        else if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, source.data);
-    }
-    repo_free(repo);
-    buf_free(&text);
-    buf_free(&source);
-    c->have_policy = rc == 0;
-    return rc;
-}
 
-static int context_open(struct cli_context *c, struct cli_options *o, bool need_store)
-{
-    memset(c, 0, sizeof *c);
-    c->opts = o;
-    c->now = stamp_now();
-    if (config_load(&c->config, cli_env_or(o->config, "WARROOM_CONFIG")) < 0)
-        return -1;
-    if (c->config.exposed && (config_value(&c->config, "sinks") || config_value(&c->config, "secrets")))
-        fprintf(stderr, "warroom: warning: %s holds secrets and is readable by others; run: chmod 600 %s\n",
-                c->config.path, c->config.path);
-    if (need_store && store_open(&c->store, o->dir) < 0)
-        return -1;
-    const char *wait = getenv("WARROOM_LOCK_WAIT");
-    c->lock_wait_ms = LOG_LOCK_WAIT_MS;
-    if (wait && *wait) {
-        char *end;
-        double seconds = strtod(wait, &end);
-        if (*end || !(seconds >= 0 && seconds <= 3600))
-            return error_set("WARROOM_LOCK_WAIT is \"%.20s\": give the seconds to wait for another "
-                             "writer's lock on a log, 0 to 3600", wait);
-        c->lock_wait_ms = (int)(seconds * 1000);
-    }
-    log_set_lock_wait(c->lock_wait_ms);
-    if (need_store && host_open(c->store.dir, config_string(&c->config, "host")) < 0)
-        return -1;
-    return 0;
-}
 
-/* The id of the incident declared last (ids sort by date, then by name; the
- * time of day needs a look inside: its summary). */
-static const char *latest_id(struct cli_context *c, char **ids, size_t n)
-{
-    const char *best = ids[0];
-    int64_t best_at = STAMP_NONE;
-    for (size_t i = 0; i < n; i++) {
-        struct incident_summary sum;
-        if (summary_get(&sum, &c->store, ids[i], NULL) == 0 && sum.declared_at != STAMP_NONE &&
-            sum.declared_at >= best_at) {
-            best_at = sum.declared_at;
-            best = ids[i];
-        }
-    }
-    return best;
-}
 
-/* Picks INC_ID, or the one open incident when none is named, into ID; SUM
- * gets its summary when it was picked from the summaries (else sum->size is
- * -1). Only the summaries are read: see summary.h. */
-static int pick_id(struct cli_context *c, char id[STORE_ID_MAX + 1], struct incident_summary *sum,
-                   bool fallback_latest)
-{
-    const char *named = cli_env_or(c->opts->incident, "WARROOM_INCIDENT");
-    sum->size = -1;
-    if (named) {
-        if (!store_valid_id(named))
-            return error_set("\"%.80s\" is not an incident id (they look like inc-20250315-checkout-down); "
-                             "'warroom list' shows them",
-                             named);
-        char *path = store_log_path(&c->store, named);
-        int rc = access(path, F_OK) == 0 ? 0
-                                         : error_set("no incident %s in %s; 'warroom list' shows them", named,
-                                                     c->store.dir);
-        free(path);
-        snprintf(id, STORE_ID_MAX + 1, "%s", named);
-        return rc;
-    }
-    char **ids;
-    size_t n;
-    if (store_list(&c->store, &ids, &n) < 0)
-        return -1;
-    struct incident_summary *open = xcalloc(n ? n : 1, sizeof *open);
-    size_t *open_at = xcalloc(n ? n : 1, sizeof *open_at);
-    size_t nopen = 0;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (summary_get(&open[nopen], &c->store, ids[i], NULL) < 0)
-            fprintf(stderr, "warroom: warning: skipping %s: %s\n", ids[i], error_last());
-        else if (open[nopen].open)
-            open_at[nopen++] = i;
-    }
-    if (nopen == 1) {
-        snprintf(id, STORE_ID_MAX + 1, "%s", ids[open_at[0]]);
-        *sum = open[0];
-    } else if (nopen == 0 && fallback_latest && n > 0) {
-        /* nothing open: looking back (show, reopen) means the latest one */
-        snprintf(id, STORE_ID_MAX + 1, "%s", latest_id(c, ids, n));
-    } else if (nopen == 0) {
-        rc = error_set("no open incident in %s: declare one with: warroom open --sev N --title TEXT "
-                       "(or name one with --incident ID)",
-                       c->store.dir);
-    } else {
-        struct buf b = BUF_INIT;
-        buf_printf(&b, "%zu incidents are open; name one with --incident ID (or WARROOM_INCIDENT):", nopen);
-        for (size_t i = 0; i < nopen; i++) {
-            struct incident *inc = NULL;
-            char *path = open[i].cut ? store_log_path(&c->store, ids[open_at[i]]) : NULL;
-            if (path && incident_load(&inc, ids[open_at[i]], path) < 0)
-                inc = NULL;
-            buf_printf(&b, "\n  %-52s SEV%d  %s", ids[open_at[i]], open[i].sev,
-                       inc ? (inc->title ? inc->title : "") : open[i].title);
-            incident_free(inc);
-            free(path);
-        }
-        rc = error_set("%s", buf_str(&b));
-        buf_free(&b);
-    }
-    free(open);
-    free(open_at);
-    store_list_free(ids, n);
-    return rc;
-}
 
-int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest)
-{
-    char id[STORE_ID_MAX + 1];
-    struct incident_summary sum;
-    *out = NULL;
-    if (pick_id(c, id, &sum, fallback_latest) < 0)
-        return -1;
-    char *path = store_log_path(&c->store, id);
-    int rc = incident_load(out, id, path);
-    free(path);
-    return rc;
-}
+
+
+
 
 /* ---- recording ---- */
 
@@ -530,33 +96,7 @@ static const struct event *find_event(const struct incident *inc, const char *id
     return NULL;
 }
 
-int cli_parse_when(const struct cli_context *c, int64_t *at)
-{
-    *at = STAMP_NONE;
-    if (!c->opts->at)
-        return 0;
-    if (stamp_parse_user(at, c->opts->at, c->now) < 0)
-        return -1;
-    if (*at > c->now + STAMP_MINUTE)
-        return error_set("--at %s is in the future; the timeline records what has happened", c->opts->at);
-    return 0;
-}
 
-int cli_record(struct cli_context *c, const char *id, struct event_draft *d)
-{
-    struct incident_log log;
-    char *path = store_log_path(&c->store, id);
-    int rc = log_open(&log, path);
-    free(path);
-    if (rc < 0)
-        return -1;
-    log.lock_wait_ms = c->lock_wait_ms;
-    rc = log_append(&log, d);
-    log_close(&log);
-    if (rc == 0)
-        snprintf(c->recorded, sizeof c->recorded, "%s", id);   /* pushed before the verb exits */
-    return rc;
-}
 
 static int check_sev(const struct cli_context *c, const char *text, int *sev)
 {
@@ -565,9 +105,9 @@ static int check_sev(const struct cli_context *c, const char *text, int *sev)
     if ((text[0] == 'S' || text[0] == 's') && strncasecmp(text, "sev", 3) == 0)
         v = strtol(text + 3, &end, 10);
     /* bounded before the cast: 4294967297 must not become 1 */
-    if (*end || v < 1 || v > POLICY_SEV_MAX || !policy_level(&c->policy, (int)v)) {
-        return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->policy.source,
-                         c->policy.nlevels);
+    if (*end || v < 1 || v > POLICY_SEV_MAX || !policy_level(&c->s.policy, (int)v)) {
+        return error_set("severity \"%.20s\" is not on the ladder of %s: use 1 to %zu", text, c->s.policy.source,
+                         c->s.policy.nlevels);
     }
     *sev = (int)v;
     return 0;
@@ -580,7 +120,7 @@ static int bounded_text(const char *text, size_t max, const char *what)
     return 0;
 }
 
-static int verb_open(struct cli_context *c)
+int cli_open(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
     struct event_draft d;
@@ -592,22 +132,22 @@ static int verb_open(struct cli_context *c)
     if (o->nargs)
         return cli_usage_error("open takes no arguments (quote the title: --title \"...\")");
     struct buf title = BUF_INIT;
-    if (cli_load_policy(c) < 0 || check_sev(c, o->sev, &sev) < 0 || cli_who_am_i(c) < 0 || cli_parse_when(c, &at) < 0 ||
+    if (session_load_policy(&c->s) < 0 || check_sev(c, o->sev, &sev) < 0 || session_who_am_i(&c->s) < 0 || cli_parse_when(c, &at) < 0 ||
         bounded_text(o->title, TITLE_MAX_LEN, "the title") < 0 || check_text(&title, o->title, TITLE_MAX_LEN, "the title") < 0) {
         buf_free(&title);
         return cli_fail();
     }
-    event_draft_init(&d, EVENT_DECLARE, c->by);
+    event_draft_init(&d, EVENT_DECLARE, c->s.by);
     d.at = at;
     event_draft_str(&d, "title", buf_str(&title));
     event_draft_int(&d, "sev", sev);
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
-    if (store_declare(&c->store, buf_str(&title), at == STAMP_NONE ? c->now : at, &d, id) < 0) {
+    if (store_declare(&c->s.store, buf_str(&title), at == STAMP_NONE ? c->s.now : at, &d, id) < 0) {
         cli_fail();
     } else {
-        snprintf(c->recorded, sizeof c->recorded, "%s", id);   /* pushed before the verb exits */
+        snprintf(c->s.recorded, sizeof c->s.recorded, "%s", id);   /* pushed before the verb exits */
         printf("%s\n", id);
         fflush(stdout);
         cli_publish_after(c, id);
@@ -625,7 +165,7 @@ static int append_to_incident(struct cli_context *c, const char *id, struct even
     if (cli_parse_when(c, &at) < 0)
         return cli_fail();
     d->at = at;
-    if (cli_record(c, id, d) < 0)
+    if (session_record(&c->s, id, d) < 0)
         return cli_fail();
     cli_publish_after(c, id);
     return 0;
@@ -639,13 +179,13 @@ static int append_entry(struct cli_context *c, struct event_draft *d)
     char id[STORE_ID_MAX + 1];
     struct incident_summary sum;
     int64_t at;
-    if (pick_id(c, id, &sum, false) < 0 || cli_parse_when(c, &at) < 0)
+    if (session_pick_id(&c->s, id, &sum, false) < 0 || cli_parse_when(c, &at) < 0)
         return cli_fail();
     d->at = at;
-    if (cli_record(c, id, d) < 0)
+    if (session_record(&c->s, id, d) < 0)
         return cli_fail();
     if (sum.size >= 0)
-        summary_after_append(&sum, &c->store, id, d->id);
+        summary_after_append(&sum, &c->s.store, id, d->id);
     return 0;
 }
 
@@ -698,8 +238,8 @@ static int verb_record(struct cli_context *c, enum verb verb)
     default:
         break;
     }
-    if (cli_load_policy(c) < 0 || cli_who_am_i(c) < 0 ||
-        (verb != VERB_LOG && cli_pick_incident(c, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0))
+    if (session_load_policy(&c->s) < 0 || session_who_am_i(&c->s) < 0 ||
+        (verb != VERB_LOG && session_pick_incident(&c->s, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0))
         goto failed;
 
     static const enum event_type types[VERB_COUNT] = {
@@ -710,7 +250,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     enum event_type type = types[verb];
     if (verb == VERB_LOG && o->type)
         type = event_type_from_name(o->type);
-    event_draft_init(&d, type, c->by);
+    event_draft_init(&d, type, c->s.by);
     drafted = true;
 
     switch (verb) {
@@ -741,7 +281,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
     case VERB_ROLE: {
         char name[NAME_MAX_LEN + 1];
         text = cli_join_args(o, 1);
-        if (clean_name(name, text, "the name") < 0)
+        if (session_clean_name(name, text, "the name") < 0)
             goto failed;
         event_draft_str(&d, "role", role_lowered(o->args[0], role));
         event_draft_str(&d, "name", name);
@@ -753,7 +293,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
         } else {
             /* no text: the state's template, as the console prefills it */
             struct buf t = BUF_INIT;
-            if (outbox_update_text(&t, inc, &c->policy, o->args[0], c->now) < 0) {
+            if (outbox_update_text(&t, inc, &c->s.policy, o->args[0], c->s.now) < 0) {
                 buf_free(&t);
                 goto failed;
             }
@@ -795,7 +335,7 @@ static int verb_record(struct cli_context *c, enum verb verb)
         if (o->time) {
             int64_t when;
             char iso[STAMP_TEXT_MAX];
-            if (stamp_parse_user(&when, o->time, c->now) < 0)
+            if (stamp_parse_user(&when, o->time, c->s.now) < 0)
                 goto failed;
             event_draft_str(&d, "set.at", stamp_format_iso_s(iso, when));
         }
@@ -816,7 +356,12 @@ done:
     return rc;
 }
 
-static int verb_action(struct cli_context *c)
+int cli_record_verb(struct cli_context *c)
+{
+    return verb_record(c, c->verb);
+}
+
+int cli_action(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
     struct incident *inc = NULL;
@@ -836,7 +381,7 @@ static int verb_action(struct cli_context *c)
         return cli_usage_error("--kind is mitigate or prevent");
     if (o->status && strcmp(o->status, "open") && strcmp(o->status, "done") && strcmp(o->status, "wontfix"))
         return cli_usage_error("--status is open, done or wontfix");
-    if (cli_who_am_i(c) < 0 || cli_pick_incident(c, &inc, false) < 0)
+    if (session_who_am_i(&c->s) < 0 || session_pick_incident(&c->s, &inc, false) < 0)
         return cli_fail();
     char item[16];
     if (add) {
@@ -852,7 +397,7 @@ static int verb_action(struct cli_context *c)
         incident_free(inc);
         return cli_usage_error("--due: %s", error_last());
     }
-    event_draft_init(&d, EVENT_ACTION, c->by);
+    event_draft_init(&d, EVENT_ACTION, c->s.by);
     event_draft_str(&d, "item", item);
     if (add) {
         text = cli_join_args(o, 1);
@@ -878,455 +423,5 @@ static int verb_action(struct cli_context *c)
     event_draft_free(&d);
     free(text);
     incident_free(inc);
-    return rc;
-}
-
-/* ---- reading ---- */
-
-static json_t *stamp_json(int64_t t)
-{
-    char iso[STAMP_TEXT_MAX];
-    return t == STAMP_NONE ? json_null() : json_string(stamp_format_iso_s(iso, t));
-}
-
-static json_t *nullable(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-/* Entry I of the timeline of INC (a const struct incident), as show --json
- * writes it. */
-static json_t *timeline_json(const void *ctx, size_t i)
-{
-    const struct incident *inc = ctx;
-    const struct timeline_entry *e = &inc->timeline[i];
-    json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
-                              stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
-    for (unsigned f = 0; f < e->ev->nfields; f++) {
-        const struct event_field *fld = &e->ev->fields[f];
-        if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
-            continue;
-        json_object_set_new(entry, fld->key,
-                            fld->kind == FIELD_STRING   ? json_string(fld->value)
-                            : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
-                            : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
-                                                        : json_null());
-    }
-    if (e->edits)
-        json_object_set_new(entry, "edits", json_integer(e->edits));
-    return entry;
-}
-
-/* STREAM: the timeline is left empty, for jsonout_object to write. */
-static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
-                             struct outbox *ob, bool stream)
-{
-    char name[16];
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(inc->id));
-    json_object_set_new(o, "title", nullable(inc->title));
-    json_object_set_new(o, "sev", json_integer(inc->sev));
-    json_object_set_new(o, "sev_name", json_string(describe_sev(p, inc->sev, name, sizeof name)));
-    json_object_set_new(o, "status", json_string(incident_status_name(inc->status)));
-    json_object_set_new(o, "impact", nullable(inc->impact));
-    json_object_set_new(o, "data_exposed", json_boolean(inc->data_exposed));
-    json_object_set_new(o, "declared_by", nullable(inc->declared_by));
-    json_object_set_new(o, "declared_at", stamp_json(inc->declared_at));
-    json_object_set_new(o, "impact_at", stamp_json(inc->impact_at));
-    json_object_set_new(o, "detected_at", stamp_json(inc->detected_at));
-    json_object_set_new(o, "acked_at", stamp_json(inc->acked_at));
-    json_object_set_new(o, "mitigated_at", stamp_json(inc->mitigated_at));
-    json_object_set_new(o, "resolved_at", stamp_json(inc->resolved_at));
-    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
-    json_object_set_new(o, "elapsed_s",
-                        inc->declared_at == STAMP_NONE ? json_null() : json_integer((end - inc->declared_at) / 1000));
-    if (!timeline)
-        return o;
-
-    json_t *roles = json_object(), *smes = json_array(), *history = json_array();
-    for (int r = 0; r < ROLE_SME; r++)
-        json_object_set_new(roles, incident_role_name((enum role_kind)r), nullable(inc->holder[r]));
-    for (size_t i = 0; i < inc->nsmes; i++)
-        json_array_append_new(smes, json_string(inc->smes[i]));
-    json_object_set_new(roles, "sme", smes);
-    for (size_t i = 0; i < inc->nroles; i++)
-        json_array_append_new(history, json_pack("{s:s, s:s, s:o, s:s}", "role",
-                                                 incident_role_name(inc->roles[i].role), "name", inc->roles[i].name,
-                                                 "at", stamp_json(inc->roles[i].at), "by", inc->roles[i].by));
-    json_object_set_new(o, "roles", roles);
-    json_object_set_new(o, "role_history", history);
-
-    json_t *sevs = json_array();
-    for (size_t i = 0; i < inc->nsevs; i++)
-        json_array_append_new(sevs, json_pack("{s:i, s:o, s:s, s:o}", "sev", inc->sevs[i].sev, "at",
-                                              stamp_json(inc->sevs[i].at), "by", inc->sevs[i].by, "why",
-                                              nullable(inc->sevs[i].why)));
-    json_object_set_new(o, "severity_history", sevs);
-
-    json_t *actions = json_array();
-    for (size_t i = 0; i < inc->nactions; i++) {
-        const struct action_item *a = &inc->actions[i];
-        json_array_append_new(actions, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", a->item, "text",
-                                                 a->text, "owner", nullable(a->owner), "due", nullable(a->due),
-                                                 "priority", a->priority, "kind", a->kind, "status", a->status));
-    }
-    json_object_set_new(o, "actions", actions);
-
-    struct clock clocks[CLOCK_MAX];
-    size_t n = clock_compute(inc, p, now, clocks);
-    json_t *cj = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *k = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "kind", clock_kind_name(clocks[i].kind), "label",
-                              clocks[i].label, "state", clock_state_name(clocks[i].state), "deadline",
-                              stamp_json(clocks[i].deadline), "seconds_left",
-                              (json_int_t)((clocks[i].deadline - now) / 1000), "action", clocks[i].action);
-        if (clocks[i].rule) {
-            json_object_set_new(k, "rule", json_string(clocks[i].rule->id));
-            json_object_set_new(k, "fired", json_boolean(clocks[i].fired));
-        }
-        if (clocks[i].met_at != STAMP_NONE)
-            json_object_set_new(k, "met_at", stamp_json(clocks[i].met_at));
-        json_array_append_new(cj, k);
-    }
-    json_object_set_new(o, "clocks", cj);
-
-    json_t *tl = json_array();
-    for (size_t i = 0; !stream && i < inc->ntimeline; i++)
-        json_array_append_new(tl, timeline_json(inc, i));
-    json_object_set_new(o, "timeline", tl);
-    if (ob) {
-        /* what publishing stands at, per event and sink: the reason a
-         * provider gave when it refused */
-        json_t *deliveries = json_array();
-        for (size_t i = 0; i < outbox_count(ob); i++) {
-            const struct outbox_item *it = outbox_item(ob, i);
-            struct buf said = BUF_INIT;
-            outbox_describe(&said, it, outbox_clock_ms());
-            json_t *d = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", it->event_id, "sink", it->sink, "state",
-                                  buf_str(&said), "attempts", (int)it->attempt, "reason", it->reason ? it->reason : "");
-            if (it->http_status)
-                json_object_set_new(d, "http_status", json_integer(it->http_status));
-            json_array_append_new(deliveries, d);
-            buf_free(&said);
-        }
-        json_object_set_new(o, "deliveries", deliveries);
-    }
-    json_t *warnings = json_array();
-    for (size_t i = 0; i < inc->reader.nwarnings; i++)
-        json_array_append_new(warnings, json_string(inc->reader.warnings[i]));
-    json_object_set_new(o, "warnings", warnings);
-    return o;
-}
-
-/* HH:MM:SS, with the date in front when T is on another day than DAY (the
- * declaration's): an entry from the night before must not read as later. */
-static void print_time(char *out, size_t size, int64_t t, int64_t day, bool dated)
-{
-    int y, mo, d, h, mi, s;
-    stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
-    if (day != STAMP_NONE && !check_same_day(t, day))
-        snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
-    else
-        snprintf(out, size, "%s%02d:%02d:%02d", dated ? "           " : "", h, mi, s);
-}
-
-static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
-{
-    char name[16], t[STAMP_TEXT_MAX], span[32];
-    const struct severity_level *l = policy_level(p, inc->sev);
-    printf("%s  %s%s%s  %s\n", inc->id, describe_sev(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
-           l && l->label ? l->label : "", incident_status_name(inc->status));
-    printf("  %s\n", inc->title ? inc->title : "(not declared)");
-    if (inc->impact)
-        printf("  impact: %s\n", inc->impact);
-    if (inc->declared_at != STAMP_NONE) {
-        int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
-        printf("  declared %s by %s, %s %s\n", stamp_format_iso_s(t, inc->declared_at), inc->declared_by,
-               inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
-               stamp_format_span(span, sizeof span, end - inc->declared_at));
-    }
-    printf("\nroles\n");
-    for (int r = 0; r < ROLE_SME; r++)
-        printf("  %-7s %s\n", incident_role_name((enum role_kind)r),
-               *inc->holder[r] ? inc->holder[r] : (r == ROLE_IC ? "(unassigned!)" : "-"));
-    printf("  %-7s ", "sme");
-    for (size_t i = 0; i < inc->nsmes; i++)
-        printf("%s%s", i ? ", " : "", inc->smes[i]);
-    printf("%s\n", inc->nsmes ? "" : "-");
-
-    struct clock clocks[CLOCK_MAX];
-    size_t n = clock_compute(inc, p, now, clocks);
-    printf("\nclocks\n");
-    for (size_t i = 0; i < n; i++) {
-        const struct clock *k = &clocks[i];
-        const char *state = k->state == CLOCK_OVERDUE ? "OVERDUE" : clock_state_name(k->state);
-        if (k->state == CLOCK_MET || k->state == CLOCK_DONE)
-            snprintf(span, sizeof span, "%s", clock_state_name(k->state));
-        else if (k->state == CLOCK_OVERDUE)
-            stamp_format_span(span + 1, sizeof span - 1, now - k->deadline), span[0] = '+';
-        else
-            stamp_format_span(span, sizeof span, k->deadline - now);
-        printf("  %-8s %-20s %-9s %s%s\n", state, k->label, span, k->action, k->fired ? " (done)" : "");
-    }
-    for (size_t i = 0; i < inc->nactions; i++) {
-        if (i == 0)
-            printf("\naction items\n");
-        const struct action_item *a = &inc->actions[i];
-        printf("  %-4s %-7s %-3s %-8s %-12s %-10s %s\n", a->item, a->status, a->priority, a->kind,
-               *a->owner ? a->owner : "(no owner)", *a->due ? a->due : "(no due)", a->text);
-    }
-    printf("\ntimeline\n");
-    bool dated = false;                   /* some entry is on another day: keep the columns */
-    for (size_t i = 0; i < inc->ntimeline && inc->declared_at != STAMP_NONE; i++)
-        dated = dated || !check_same_day(inc->timeline[i].at, inc->declared_at);
-    for (size_t i = 0; i < inc->ntimeline; i++) {
-        const struct timeline_entry *e = &inc->timeline[i];
-        print_time(t, sizeof t, e->at, inc->declared_at, dated);
-        struct buf line = BUF_INIT;
-        const struct event *ev = e->ev;
-        describe_entry(&line, inc, p, e);
-        /* multi-line text continues indented, so the time column stays readable */
-        for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
-            *nl = '\x1f';
-        printf("  %s  %.*s  %-10.10s %-10s ", t, SHORT_ID_LEN, ev->id, ev->by, ev->type_name);
-        /* a run at a time, not a byte at a time: a million entries */
-        for (const char *q = buf_str(&line), *sep; *q; q = *sep ? sep + 1 : sep) {
-            sep = strchrnul(q, '\x1f');
-            fwrite(q, 1, (size_t)(sep - q), stdout);
-            if (*sep)
-                printf("\n%*s", 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0), "");
-        }
-        printf("%s\n", e->edits ? " (edited)" : "");
-        buf_free(&line);
-    }
-    for (size_t i = 0; i < inc->reader.nwarnings; i++)
-        fprintf(stderr, "warroom: warning: %s\n", inc->reader.warnings[i]);
-}
-
-static int print_json(json_t *j)
-{
-    int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) == 0 ? 0 : -1;
-    fputc('\n', stdout);
-    json_decref(j);
-    return rc;
-}
-
-static int verb_show(struct cli_context *c)
-{
-    struct incident *inc;
-    if (c->opts->nargs)
-        return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
-    if (cli_load_policy(c) < 0 || cli_pick_incident(c, &inc, true) < 0)
-        return cli_fail();
-    if (c->opts->json) {
-        struct outbox *ob = NULL;
-        if (outbox_open(&ob, &c->store, inc->id, &c->config, &c->policy) == 0 &&
-            outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
-            outbox_free(ob);
-            ob = NULL;
-        }
-        /* written as it goes: the timeline is most of it */
-        json_t *o = incident_json(inc, &c->policy, c->now, true, ob, true);
-        jsonout_object(stdout, o, "timeline", inc->ntimeline, timeline_json, inc, JSON_ENSURE_ASCII);
-        fputc('\n', stdout);
-        json_decref(o);
-        if (ob)
-            outbox_free(ob);
-    }
-    else
-        show_text(inc, &c->policy, c->now);
-    incident_free(inc);
-    return 0;
-}
-
-/* What incident_json without the timeline gives, from a summary: the same
- * members in the same order. */
-static json_t *summary_json(const struct incident_summary *sum, const char *id, const struct policy *p, int64_t now)
-{
-    char name[16];
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(id));
-    json_object_set_new(o, "title", nullable(sum->title));
-    json_object_set_new(o, "sev", json_integer(sum->sev));
-    json_object_set_new(o, "sev_name", json_string(describe_sev(p, sum->sev, name, sizeof name)));
-    json_object_set_new(o, "status", json_string(incident_status_name((enum incident_status)sum->status)));
-    json_object_set_new(o, "impact", nullable(sum->impact));
-    json_object_set_new(o, "data_exposed", json_boolean(sum->data_exposed));
-    json_object_set_new(o, "declared_by", nullable(sum->declared_by));
-    json_object_set_new(o, "declared_at", stamp_json(sum->declared_at));
-    json_object_set_new(o, "impact_at", stamp_json(sum->impact_at));
-    json_object_set_new(o, "detected_at", stamp_json(sum->detected_at));
-    json_object_set_new(o, "acked_at", stamp_json(sum->acked_at));
-    json_object_set_new(o, "mitigated_at", stamp_json(sum->mitigated_at));
-    json_object_set_new(o, "resolved_at", stamp_json(sum->resolved_at));
-    int64_t end = sum->resolved_at != STAMP_NONE ? sum->resolved_at : now;
-    json_object_set_new(o, "elapsed_s",
-                        sum->declared_at == STAMP_NONE ? json_null() : json_integer((end - sum->declared_at) / 1000));
-    return o;
-}
-
-static int verb_list(struct cli_context *c)
-{
-    char **ids;
-    size_t n;
-    if (c->opts->nargs)
-        return cli_usage_error("list takes no arguments");
-    if (cli_load_policy(c) < 0 || store_list(&c->store, &ids, &n) < 0)
-        return cli_fail();
-    json_t *open = json_array(), *closed = json_array();
-    struct incident_summary *sum = xmalloc(sizeof *sum);
-    for (size_t i = 0; i < n && !c->opts->remote; i++) {
-        /* each incident's summary, which replays its log only when the
-         * cached one no longer describes it */
-        if (summary_get(sum, &c->store, ids[i], NULL) == 0 && !sum->cut) {
-            json_array_append_new(sum->open ? open : closed, summary_json(sum, ids[i], &c->policy, c->now));
-            continue;
-        }
-        char *path = store_log_path(&c->store, ids[i]);
-        struct incident *inc;
-        if (incident_load(&inc, ids[i], path) < 0) {
-            fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
-        } else {
-            json_array_append_new(incident_is_open(inc) ? open : closed,
-                                  incident_json(inc, &c->policy, c->now, false, NULL, false));
-            incident_free(inc);
-        }
-        free(path);
-    }
-    free(sum);
-    json_array_extend(open, closed);
-    json_decref(closed);
-    store_list_free(ids, n);
-    if (cli_sync_list(c, open, c->opts->remote) < 0) {
-        json_decref(open);
-        return cli_fail();
-    }
-    if (c->opts->json)
-        return print_json(open) < 0 ? EXIT_FAILURE : 0;
-    size_t i;
-    json_t *o;
-    if (json_array_size(open) == 0)
-        printf("no incidents in %s\n", c->store.dir);
-    json_array_foreach(open, i, o) {
-        printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
-               json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
-               json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
-        if (json_is_true(json_object_get(o, "remote")) && !json_is_true(json_object_get(o, "local")))
-            printf("%-52s       (declared on another host: warroom join %s)\n", "", json_string_value(json_object_get(o, "id")));
-    }
-    json_decref(open);
-    return 0;
-}
-
-static int verb_policy(struct cli_context *c)
-{
-    struct cli_options *o = c->opts;
-    int rc;
-    if (o->nargs > 1)
-        return cli_usage_error("policy takes at most one FILE");
-    if (o->builtin) {
-        rc = policy_builtin(&c->policy);
-    } else if (o->nargs == 1) {
-        struct buf text = BUF_INIT;
-        rc = cli_read_file(&text, o->args[0], 1024 * 1024);
-        if (rc == 0)
-            rc = policy_parse(&c->policy, buf_str(&text), text.len, o->args[0]);
-        buf_free(&text);
-    } else {
-        rc = cli_load_policy(c);
-    }
-    if (rc < 0)
-        return cli_fail();
-    c->have_policy = true;
-    if (o->json)
-        return print_json(policy_to_json(&c->policy)) < 0 ? EXIT_FAILURE : 0;
-    printf("policy: %s\n", c->policy.source);
-    for (size_t i = 0; i < c->policy.nlevels; i++) {
-        const struct severity_level *l = &c->policy.levels[i];
-        char a[32], u[32], m[32];
-        printf("  %-6s %-10s ack %-7s update %-7s mitigate %s\n", l->name, l->label ? l->label : "",
-               l->ack_within ? stamp_format_span(a, sizeof a, l->ack_within) : "-",
-               l->update_every ? stamp_format_span(u, sizeof u, l->update_every) : "-",
-               l->mitigate_within ? stamp_format_span(m, sizeof m, l->mitigate_within) : "-");
-    }
-    for (size_t i = 0; i < c->policy.nrules; i++)
-        printf("  rule %-18s %s\n", c->policy.rules[i].id, c->policy.rules[i].label);
-    return 0;
-}
-
-/* WARROOM_STATS=FILE: how much replaying this process did, appended to FILE
- * for the tests that hold it to none (see incident_count_loads). */
-void cli_write_stats(void)
-{
-    const char *path = getenv("WARROOM_STATS");
-    if (!path || !*path)
-        return;
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
-    fprintf(f, "loads %lu derives %lu\n", incident_count_loads(), incident_count_derives());
-    fclose(f);
-}
-
-int cli_main(int argc, char **argv)
-{
-    struct cli_options o = {0};
-    enum verb verb;
-    struct cli_context c;
-    int rc = parse_args(&o, &verb, argc, argv);
-    if (rc)
-        return rc;
-    if (verb == VERB_HELP) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
-    if (verb == VERB_VERSION) {
-        printf("warroom %s\n", WARROOM_VERSION);
-        return 0;
-    }
-    if (stamp_check_now() < 0)
-        return cli_fail();
-    if (o.wait) {
-        /* flush's rule for --wait, checked before anything is recorded */
-        char *end;
-        double s = strtod(o.wait, &end);
-        if (end == o.wait || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
-            return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
-    }
-    if (o.at) {
-        int64_t at;
-        if (stamp_parse_user(&at, o.at, stamp_now()) < 0)
-            return cli_usage_error("--at: %s", error_last());
-    }
-    bool console = verb == VERB_NONE && cli_console;
-    if (verb == VERB_NONE)
-        verb = VERB_SHOW;
-    bool need_store = verb != VERB_POLICY;
-    if (context_open(&c, &o, need_store) < 0) {
-        rc = cli_fail();
-        context_free(&c);
-        return rc;
-    }
-    c.verb = verb;
-    switch (verb) {
-    case VERB_OPEN: rc = verb_open(&c); break;
-    case VERB_ACTION: rc = verb_action(&c); break;
-    case VERB_SHOW: rc = console ? cli_console(&c) : verb_show(&c); break;
-    case VERB_LIST: rc = verb_list(&c); break;
-    case VERB_POLICY: rc = verb_policy(&c); break;
-    case VERB_POSTMORTEM: rc = cli_postmortem(&c); break;
-    case VERB_FLUSH: rc = cli_flush(&c); break;
-    case VERB_SYNC: rc = cli_sync(&c); break;
-    case VERB_JOIN: rc = cli_join(&c); break;
-    default: rc = verb_record(&c, verb); break;
-    }
-    if (c.recorded[0])
-        cli_sync_after(&c, c.recorded);
-    context_free(&c);
-    cli_write_stats();
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "warroom: cannot write the output: %s\n", strerror(errno));
-        rc = EXIT_FAILURE;
-    }
     return rc;
 }

@@ -23,7 +23,7 @@ static int wait_ms(const struct cli_context *c, int64_t *out)
 {
     double s = OUTBOX_WAIT_DEFAULT_S;
     const char *opt = c->opts->wait;
-    json_t *conf = config_value(&c->config, "delivery.wait_seconds");
+    json_t *conf = config_value(&c->s.config, "delivery.wait_seconds");
     if (opt) {
         char *end;
         s = strtod(opt, &end);
@@ -118,10 +118,10 @@ static void deliver_incident(struct cli_context *c, const char *id, int64_t dead
     struct outbox *ob = NULL;
     struct incident *inc = NULL;
     struct buf before = BUF_INIT;
-    char *path = store_log_path(&c->store, id);
+    char *path = store_log_path(&c->s.store, id);
     size_t pending, failed;
 
-    if (outbox_open(&ob, &c->store, id, &c->config, c->have_policy ? &c->policy : NULL) < 0 ||
+    if (outbox_open(&ob, &c->s.store, id, &c->s.config, c->s.have_policy ? &c->s.policy : NULL) < 0 ||
         incident_load(&inc, id, path) < 0 || outbox_sync(ob, inc, outbox_clock_ms()) < 0)
         goto failed;
     outbox_counts(ob, &pending, &failed);
@@ -195,28 +195,28 @@ int cli_flush(struct cli_context *c)
         return rc;
     if (c->opts->nargs)
         return cli_usage_error("flush takes no arguments (name the incident with --incident ID)");
-    if (cli_load_policy(c) < 0)
+    if (session_load_policy(&c->s) < 0)
         return cli_fail();
     int64_t deadline = deliver_clock_ms() + wait;
-    const char *named = cli_env_or(c->opts->incident, "WARROOM_INCIDENT");
+    const char *named = session_env_or(c->opts->incident, "WARROOM_INCIDENT");
     if (named) {
         struct incident *inc;
-        if (cli_pick_incident(c, &inc, true) < 0)
+        if (session_pick_incident(&c->s, &inc, true) < 0)
             return cli_fail();
         deliver_incident(c, inc->id, deadline, wait, true, &t);
         incident_free(inc);
     } else {
         char **ids;
         size_t n;
-        if (store_list(&c->store, &ids, &n) < 0)
+        if (store_list(&c->s.store, &ids, &n) < 0)
             return cli_fail();
         for (size_t i = 0; i < n; i++) {
-            char *path = store_log_path(&c->store, ids[i]);
+            char *path = store_log_path(&c->s.store, ids[i]);
             struct incident *inc;
             if (incident_load(&inc, ids[i], path) < 0) {
                 fprintf(stderr, "warroom: warning: skipping %s: %s\n", ids[i], error_last());
             } else {
-                bool go = worth_flushing(inc, c->now);
+                bool go = worth_flushing(inc, c->s.now);
                 incident_free(inc);
                 if (go)
                     deliver_incident(c, ids[i], deadline, wait, true, &t);

@@ -20,7 +20,7 @@
 static int64_t wait_ms(const struct cli_context *c, const char *key, double fallback)
 {
     double s = fallback;
-    json_t *conf = config_value(&c->config, key);
+    json_t *conf = config_value(&c->s.config, key);
     if (c->opts->wait) {
         s = strtod(c->opts->wait, NULL);      /* checked by cli_main already */
     } else if (json_is_number(conf) && json_number_value(conf) >= 0 && json_number_value(conf) <= OUTBOX_WAIT_MAX_S) {
@@ -31,7 +31,7 @@ static int64_t wait_ms(const struct cli_context *c, const char *key, double fall
 
 static int settings_load(struct cli_context *c, struct sync_settings *s)
 {
-    return sync_settings_load(s, &c->config, &c->store, cli_env_or(c->opts->repo, "WARROOM_REPO"));
+    return sync_settings_load(s, &c->s.config, &c->s.store, session_env_or(c->opts->repo, "WARROOM_REPO"));
 }
 
 /* Each line of SAID on stderr, prefixed: it names refs and hosts, already clean. */
@@ -59,7 +59,7 @@ void cli_sync_after(struct cli_context *c, const char *id)
 {
     struct sync_settings s;
     struct sync_result r;
-    if (!config_value(&c->config, "sync"))
+    if (!config_value(&c->s.config, "sync"))
         return;                          /* not shared: nothing to push */
     if (settings_load(c, &s) < 0) {
         fprintf(stderr, "warroom: sync: not pushed: %s\n", error_last());
@@ -102,19 +102,19 @@ int cli_sync(struct cli_context *c)
         return cli_fail();
     bool offline = false;
     int rc = 0;
-    const char *named = cli_env_or(c->opts->incident, "WARROOM_INCIDENT");
+    const char *named = session_env_or(c->opts->incident, "WARROOM_INCIDENT");
     if (named) {
         rc = sync_one(c, &s, named, &offline);
     } else {
         /* every open incident here: each one a round */
         char **ids;
         size_t n;
-        if (store_list(&c->store, &ids, &n) < 0) {
+        if (store_list(&c->s.store, &ids, &n) < 0) {
             sync_settings_free(&s);
             return cli_fail();
         }
         for (size_t i = 0; i < n; i++) {
-            char *path = store_log_path(&c->store, ids[i]);
+            char *path = store_log_path(&c->s.store, ids[i]);
             struct incident *inc;
             if (incident_load(&inc, ids[i], path) == 0) {
                 if (incident_is_open(inc) && sync_one(c, &s, ids[i], &offline) < 0)
@@ -156,7 +156,7 @@ int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only)
     struct sync_result r;
     struct sync_remote_incident *ris;
     size_t n;
-    if (!remote_only && !config_value(&c->config, "sync"))
+    if (!remote_only && !config_value(&c->s.config, "sync"))
         return 0;
     if (settings_load(c, &s) < 0) {
         if (remote_only)

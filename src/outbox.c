@@ -1,23 +1,24 @@
 /* outbox — pending publications derived from the log, delivered through the
- * non-blocking engine, each outcome appended back to the log.
+ * non-blocking engine, each outcome appended back to the log. It walks the
+ * sink table (include/warroom/sinks.h) and never names a provider.
  *
- * Per sink, items go out one at a time in log order: Slack readers see the
- * story in order, PagerDuty gets its trigger before the resolve, and
- * Statuspage's creating POST finishes before any PATCH needs its id. An item
+ * Per sink, items go out one at a time in log order: chat readers see the
+ * story in order, a pager gets its trigger before the resolve, and a status
+ * page's creating POST finishes before any PATCH needs its id. An item
  * that is retrying holds back the ones behind it on that sink (they would fail
  * the same way); one that failed for good does not.
  *
- * Statuspage is the one provider whose requests are not idempotent: every
- * POST makes an incident and every PATCH an incident update. So before either
- * is sent an "attempting" record goes to the log, and a request whose outcome
- * is unknown (the process died, the reply timed out or broke off) is never
- * resent blindly: the outbox asks Statuspage first and only sends again when
- * the first one is not there. What warroom sends is tagged (metadata.warroom:
- * the incident and the update), and a check goes by identity, never by words:
- * a creation is the incident of that name carrying the tag (or, from a server
- * that drops metadata, one created after the attempt began, never an older
- * one), an update is the tag or an update of that status and body newer than
- * the newest one known delivered. */
+ * A sink with a recovery (struct sink_recovery) is one whose requests are not
+ * idempotent: every POST makes an incident and every PATCH an incident update.
+ * So before either is sent an "attempting" record goes to the log, and a
+ * request whose outcome is unknown (the process died, the reply timed out or
+ * broke off) is never resent blindly: the outbox asks the provider first and
+ * only sends again when the first one is not there. What warroom sends is
+ * tagged (metadata.warroom: the incident and the update), and a check goes by
+ * identity, never by words: a creation is the incident of that name carrying
+ * the tag (or, from a server that drops metadata, one created after the
+ * attempt began, never an older one), an update is the tag or an update of
+ * that status and body newer than the newest one known delivered. */
 #include "warroom/outbox.h"
 
 #include <errno.h>
@@ -49,7 +50,6 @@
 #define TOTAL_TIMEOUT_DEFAULT_MS 15000L
 #define TIMEOUT_MAX_MS (10L * 60 * 1000)
 #define UPDATES_MAX_BYTES ((size_t)64 << 20)
-#define HOSTNAME_MAX 255
 #define TEXT_MAX 16384
 
 enum rank { RANK_ATTEMPTING = 0, RANK_OUTCOME = 1 };
@@ -77,8 +77,8 @@ struct record {
     const char *reason;
     const char *remote_id;
     int64_t started;           /* attempting: when the request left (Unix ms) */
-    const char *remote_update; /* Statuspage: the newest incident update seen in a reply */
-    const char *remote_update_at; /* ... and when Statuspage says it was made */
+    const char *remote_update; /* the newest remote incident update seen in a reply */
+    const char *remote_update_at; /* ... and when the provider says it was made */
 };
 
 /* A record this process appended, owning its strings. */
@@ -113,7 +113,7 @@ struct flight {
     int sink;
     unsigned attempt;
     enum op op;
-    bool create;               /* statuspage POST */
+    bool create;               /* the POST that creates the remote incident */
     char *expect;              /* checks: the name or body to look for */
     char *expect_status;       /* update checks: the status sent */
     int64_t started;           /* checks: when the first attempt left */
@@ -140,8 +140,8 @@ struct outbox {
     size_t *order;             /* indexes of entries sorted by (event id, sink) */
     struct written *overlay;
     size_t noverlay;
-    char *remote_id;           /* Statuspage's incident id, once known */
-    char *mark_update, *mark_at; /* Statuspage's newest update known delivered */
+    char *remote_id;           /* the provider's incident id, once known */
+    char *mark_update, *mark_at; /* the newest remote update known delivered */
     struct flight *flights;
     size_t nflights;
     uint64_t next_tag;
@@ -175,15 +175,6 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-static const char *env_or(const char *env, const struct config *c, const char *key)
-{
-    const char *e = getenv(env);
-    if (e && *e)
-        return e;
-    const char *v = config_string(c, key);
-    return v && *v ? v : NULL;
-}
-
 static long config_ms(const struct config *c, const char *key, long fallback)
 {
     json_t *v = config_value(c, key);
@@ -193,12 +184,6 @@ static long config_ms(const struct config *c, const char *key, long fallback)
     if (d < 1 || d > TIMEOUT_MAX_MS)
         return fallback;
     return (long)d;
-}
-
-static void set_problem(struct sink_conf *s, const char *what)
-{
-    if (!s->problem)
-        s->problem = xstrdup(what);
 }
 
 static struct sink_conf *add_sink(struct outbox *ob, int type, const char *name)
@@ -220,62 +205,21 @@ static void finish_secrets(struct sink_conf *s)
     sink_target_secrets(&t, s->secrets);
 }
 
-/* The sinks of DESIGN.md's table: the environment wins over the config file,
- * so a secret never has to sit in a file. */
+/* The sinks of DESIGN.md's table, in the sink table's order: the environment
+ * wins over the config file, so a secret never has to sit in a file. */
 static void load_sinks(struct outbox *ob, const struct config *c)
 {
-    const char *v;
-    struct sink_conf *s;
-
-    if ((v = env_or("WARROOM_SLACK_WEBHOOK", c, "sinks.slack.webhook_url"))) {
-        s = add_sink(ob, SINK_SLACK, "slack");
-        s->url = xstrdup(v);
-        if (!sink_is_web_url(v))
-            set_problem(s, "the webhook URL is not an http(s) URL");
-    }
-    const char *key = env_or("PAGERDUTY_ROUTING_KEY", c, "sinks.pagerduty.routing_key");
-    if (key) {
-        s = add_sink(ob, SINK_PAGERDUTY, "pagerduty");
-        s->secret = xstrdup(key);
-        s->url = xstrdup((v = env_or("WARROOM_PAGERDUTY_URL", c, "sinks.pagerduty.url")) ? v : SINK_PAGERDUTY_URL);
-        v = config_string(c, "sinks.pagerduty.source");
-        if (v && *v) {
-            s->source = xstrdup(v);
-        } else {
-            char host[HOSTNAME_MAX + 1] = "";
-            if (gethostname(host, sizeof host) != 0 || !*host)
-                snprintf(host, sizeof host, "warroom");
-            host[HOSTNAME_MAX] = '\0';
-            s->source = xstrdup(host);
-        }
-        if (!sink_is_token(key, 128))
-            set_problem(s, "the routing key is malformed (letters, digits, - and _ only)");
-        if (!sink_is_web_url(s->url))
-            set_problem(s, "the events URL is not an http(s) URL");
-    }
-    const char *page = env_or("STATUSPAGE_PAGE_ID", c, "sinks.statuspage.page_id");
-    key = env_or("STATUSPAGE_API_KEY", c, "sinks.statuspage.api_key");
-    if (page || key) {
-        s = add_sink(ob, SINK_STATUSPAGE, "statuspage");
-        s->page_id = dup_or_null(page);
-        s->secret = dup_or_null(key);
-        s->url = xstrdup((v = env_or("WARROOM_STATUSPAGE_URL", c, "sinks.statuspage.url")) ? v : SINK_STATUSPAGE_URL);
-        if (!page)
-            set_problem(s, "the page id is missing (STATUSPAGE_PAGE_ID or sinks.statuspage.page_id)");
-        if (!key)
-            set_problem(s, "the API key is missing (STATUSPAGE_API_KEY or sinks.statuspage.api_key)");
-        if (page && !sink_is_token(page, SINK_REMOTE_ID_MAX))
-            set_problem(s, "the page id is malformed");
-        if (key && !sink_is_token(key, 256))
-            set_problem(s, "the API key is malformed");
-        if (!sink_is_web_url(s->url))
-            set_problem(s, "the API URL is not an http(s) URL");
-    }
-    if ((v = env_or("WARROOM_WEBHOOK_URL", c, "sinks.webhook.url"))) {
-        s = add_sink(ob, SINK_WEBHOOK, "webhook");
-        s->url = xstrdup(v);
-        if (!sink_is_web_url(v))
-            set_problem(s, "the URL is not an http(s) URL");
+    for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
+        const struct sink_ops *ops = sink_table[i];
+        struct sink_settings got = {0};
+        if (!ops->configure(&got, c))
+            continue;
+        struct sink_conf *s = add_sink(ob, ops->type, ops->name);
+        s->url = got.url;
+        s->secret = got.secret;
+        s->page_id = got.page_id;
+        s->source = got.source;
+        s->problem = got.problem;
     }
     add_sink(ob, FILE_SINK_TYPE, OUTBOX_FILE_SINK);
     for (size_t i = 0; i < ob->nsinks; i++) {
@@ -434,6 +378,14 @@ static bool sink_takes_kind(const struct sink_conf *s, enum publish_kind kind)
     return sink_takes((enum sink_type)s->type, kind);
 }
 
+/* How sink S finds out what arrived after a lost answer; NULL when its
+ * requests are safe to send again (and for the updates file). */
+static const struct sink_recovery *recovery_of(const struct sink_conf *s)
+{
+    const struct sink_ops *ops = s->type == FILE_SINK_TYPE ? NULL : sink_ops_of((enum sink_type)s->type);
+    return ops ? ops->recovery : NULL;
+}
+
 static int sink_index(const struct outbox *ob, const char *name)
 {
     for (size_t i = 0; name && i < ob->nsinks; i++)
@@ -488,12 +440,12 @@ static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 
 static void apply_record(struct outbox *ob, const struct record *r)
 {
-    bool statuspage = ob->sinks[r->sink].type == SINK_STATUSPAGE;
-    if (r->remote_id && !ob->remote_id && statuspage && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
+    bool recovers = recovery_of(&ob->sinks[r->sink]) != NULL;
+    if (r->remote_id && !ob->remote_id && recovers && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
         ob->remote_id = xstrdup(r->remote_id);
-    /* the newest record that saw Statuspage's updates marks what is known
+    /* the newest record that saw the remote updates marks what is known
      * to be there: an update checked later must be newer than that */
-    if (statuspage && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
+    if (recovers && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
         strlen(r->remote_update_at) < STAMP_TEXT_MAX) {
         free(ob->mark_update);
         free(ob->mark_at);
@@ -934,36 +886,18 @@ static int ensure_engine(struct outbox *ob)
     return ob->engine ? 0 : deliver_new(&ob->engine);
 }
 
-/* A string field of the Statuspage body just built: what a check looks for. */
-static char *statuspage_field(const char *body, const char *key)
-{
-    json_error_t jerr;
-    json_t *doc = json_loads(body, 0, &jerr);
-    const char *v = json_string_value(json_object_get(json_object_get(doc, "incident"), key));
-    char *out = v ? xstrdup(v) : NULL;
-    json_decref(doc);
-    return out;
-}
-
 static int start_check(struct outbox *ob, const struct sink_conf *s, struct entry *e, const struct sink_request *built)
 {
     struct buf url = BUF_INIT, auth = BUF_INIT;
+    const struct sink_recovery *rec = recovery_of(s);
     bool create = ob->remote_id == NULL;
-    char *expect = statuspage_field(built->body, create ? "name" : "body");
-    char *status = statuspage_field(built->body, "status");
+    char *expect = rec->expect(built->body, create);
+    char *status = rec->expect_status(built->body);
     struct sink_target t;
     int rc = -1;
     target_of(&t, s);
-    /* a creation is looked for by name (Statuspage searches names), then
-     * told apart by its tag and its age; an update by the incident's own */
-    if (sink_statuspage_url(&url, s->url, s->page_id, create ? NULL : ob->remote_id) < 0)
+    if (rec->check_request(&url, &auth, &t, create ? NULL : ob->remote_id, expect) < 0)
         goto done;
-    if (create) {
-        char *q = curl_easy_escape(NULL, expect ? expect : "", 0);
-        buf_printf(&url, "?q=%s&limit=100", q ? q : "");
-        curl_free(q);
-    }
-    buf_printf(&auth, "Authorization: OAuth %s", s->secret);
     const char *headers[1] = {auth.data};
     struct deliver_request req = {
         .method = "GET", .url = url.data, .headers = headers, .n_headers = 1,
@@ -971,7 +905,7 @@ static int start_check(struct outbox *ob, const struct sink_conf *s, struct entr
         .tag = ++ob->next_tag,
     };
     if (!expect || !status) {
-        rc = error_set("statuspage: could not tell what to look for");
+        rc = error_set("%s: could not tell what to look for", s->name);
         goto done;
     }
     if (ensure_engine(ob) < 0 || deliver_add(ob->engine, &req) < 0)
@@ -1005,8 +939,8 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
 
     item_init(&it, ob, inc, e->ev, e->kind);
     target_of(&t, s);
-    bool statuspage = s->type == SINK_STATUSPAGE;
-    rc = sink_build_request(&built, &t, &it.item, statuspage ? ob->remote_id : NULL);
+    bool recovers = recovery_of(s) != NULL;
+    rc = sink_build_request(&built, &t, &it.item, recovers ? ob->remote_id : NULL);
     if (rc <= 0) {
         struct buf reason = BUF_INIT;
         sink_scrub(&reason, rc < 0 ? error_last() : "this sink does not take it", s->secrets);
@@ -1017,13 +951,13 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         item_free(&it);
         return rc;
     }
-    bool check = statuspage && (e->state == OUTBOX_UNCONFIRMED || (e->state == OUTBOX_RETRYING && e->unconfirmed));
+    bool check = recovers && (e->state == OUTBOX_UNCONFIRMED || (e->state == OUTBOX_RETRYING && e->unconfirmed));
     if (check) {
         rc = start_check(ob, s, e, &built);
     } else {
         unsigned attempt = e->attempt + 1;
         rc = 0;
-        if (statuspage) {
+        if (recovers) {
             /* Written before the request leaves: if we die before its outcome,
              * the next run checks instead of sending it again. */
             struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = attempt,
@@ -1037,7 +971,7 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         req.total_timeout_ms = ob->total_timeout_ms;
         req.tag = ++ob->next_tag;
         if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
-            struct flight *f = add_flight(ob, e, attempt, OP_SEND, statuspage && !ob->remote_id, NULL, req.tag);
+            struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !ob->remote_id, NULL, req.tag);
             f->shown_url = sink_mask_target_url(&t, built.url);
             e->state = OUTBOX_SENDING;
         }
@@ -1190,6 +1124,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
                        .status = res->http_status};
     char *remote = NULL;
+    const struct sink_recovery *rec = recovery_of(s);
     enum sink_outcome outcome = sink_classify_at((enum sink_type)s->type, res, s->secrets, f->shown_url, &reason);
     char *newest_id = NULL, newest_at[STAMP_TEXT_MAX];
     int64_t newest_ms;
@@ -1201,13 +1136,13 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     if (f->op == OP_CHECK_CREATE || f->op == OP_CHECK_UPDATE) {
         int found = -1;
         if (ok2xx && f->op == OP_CHECK_CREATE) {
-            found = sink_statuspage_find_created(&remote, res->body, res->body_len, f->expect, ob->id, f->event_id,
+            found = rec->find_created(&remote, res->body, res->body_len, f->expect, ob->id, f->event_id,
                                                  f->started);
         } else if (ok2xx) {
-            struct sink_statuspage_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
-                                                .status = f->expect_status, .started = f->started,
-                                                .mark_id = ob->mark_update, .mark_at = ob->mark_at};
-            found = sink_statuspage_update_arrived(res->body, res->body_len, &sent);
+            struct sink_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
+                                     .status = f->expect_status, .started = f->started,
+                                     .mark_id = ob->mark_update, .mark_at = ob->mark_at};
+            found = rec->update_arrived(res->body, res->body_len, &sent);
         }
         error_clear();
         bool there = found > 0, understood = found >= 0;
@@ -1223,7 +1158,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
                 r.state = OUTBOX_SENT;
                 r.remote_id = remote;
                 if (f->op == OP_CHECK_UPDATE &&
-                    sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
+                    rec->newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
                     r.remote_update = newest_id;
                     r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
                 }
@@ -1233,7 +1168,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
                 r.state = OUTBOX_RETRYING;   /* it never arrived: send it now */
                 r.next_at = now;
                 buf_reset(&reason);
-                buf_adds(&reason, "not found on Statuspage after an unconfirmed attempt; sending again");
+                buf_printf(&reason, "not found on %s after an unconfirmed attempt; sending again", rec->title);
             }
         } else {
             struct buf why = BUF_INIT;
@@ -1246,15 +1181,15 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         }
     } else if (outcome == SINK_DELIVERED) {
         r.state = OUTBOX_SENT;
-        if (s->type == SINK_STATUSPAGE) {
+        if (rec) {
             /* what is now known to be there, for a later check */
-            if (sink_statuspage_newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
+            if (rec->newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
                 r.remote_update = newest_id;
                 r.remote_update_at = stamp_format_iso(newest_at, newest_ms);
             }
         }
         if (f->create) {
-            if (sink_statuspage_incident_id(&remote, res->body, res->body_len) < 0) {
+            if (rec->created_id(&remote, res->body, res->body_len) < 0) {
                 /* Created, but we cannot tell which: find it by name next. */
                 r.state = OUTBOX_RETRYING;
                 r.unconfirmed = true;
@@ -1265,7 +1200,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         }
     } else if (outcome == SINK_RETRY) {
         r.state = OUTBOX_RETRYING;
-        r.unconfirmed = s->type == SINK_STATUSPAGE && ambiguous;
+        r.unconfirmed = rec && ambiguous;
         r.next_at = now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after, now / 1000);
     } else {
         r.state = OUTBOX_FAILED;
@@ -1524,7 +1459,7 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
         item_init(&it, ob, inc, &ev, PUBLISH_UPDATE);
         it.item.text = text ? text : "";
         target_of(&t, sc);
-        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, sc->type == SINK_STATUSPAGE ? ob->remote_id : NULL);
+        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) ? ob->remote_id : NULL);
         if (sc->problem) {
             p->problem = xstrdup(sc->problem);
         } else if (rc == 0) {

@@ -312,7 +312,7 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
 int ui_record(struct console *con, struct event_draft *d)
 {
     /* nothing jumps the queue: a later entry waits behind an earlier one */
-    int rc = con->nwaiting ? LOG_EBUSY : cli_record(con->cli, con->inc->id, d);
+    int rc = con->nwaiting ? LOG_EBUSY : session_record(con->session, con->inc->id, d);
     if (rc == 0) {
         /* the state the next key is judged against includes this event, even
          * when that key arrived in the same read */
@@ -343,7 +343,7 @@ static size_t record_waiting(struct console *con, FILE *report)
     size_t done = 0;
     while (done < con->nwaiting) {
         struct waiting_record *w = &con->waiting[done];
-        int rc = cli_record(con->cli, w->incident, &w->draft);
+        int rc = session_record(con->session, w->incident, &w->draft);
         if (rc == LOG_EBUSY)
             break;
         if (rc < 0 && report)
@@ -375,7 +375,7 @@ int ui_record_waiting_at_exit(struct console *con)
     }
     fprintf(stderr, "warroom: waiting up to %d s for the log's lock to record %zu entries\n",
             log_lock_wait() / 1000, con->nwaiting);
-    con->cli->lock_wait_ms = log_lock_wait();
+    con->session->lock_wait_ms = log_lock_wait();
     record_waiting(con, stderr);
     int rc = con->nwaiting ? -1 : 0;
     for (size_t i = 0; i < con->nwaiting; i++) {
@@ -521,13 +521,13 @@ static void declare(struct console *con, int sev, const char *title, const char 
 {
     char id[STORE_ID_MAX + 1];
     struct event_draft d;
-    event_draft_init(&d, EVENT_DECLARE, con->cli->by);
+    event_draft_init(&d, EVENT_DECLARE, con->session->by);
     d.at = at;
     event_draft_str(&d, "title", title);
     event_draft_int(&d, "sev", sev);
     if (*impact)
         event_draft_str(&d, "impact", impact);
-    if (store_declare(&con->cli->store, title, at != STAMP_NONE ? at : stamp_now(), &d, id) < 0) {
+    if (store_declare(&con->session->store, title, at != STAMP_NONE ? at : stamp_now(), &d, id) < 0) {
         console_message(con, true, "not declared: %s", error_last());
     } else {
         /* the console switches to it at the next pass */
@@ -564,7 +564,7 @@ static bool submit(struct console *con)
     struct prompt_field *f = pr->fields;
     struct event_draft d;
     bool drafted = false;
-    const char *by = con->cli->by;
+    const char *by = con->session->by;
     int64_t at = STAMP_NONE;
     switch (pr->kind) {
     case PROMPT_NOTE: {
@@ -755,7 +755,7 @@ static size_t incident_names(const struct console *con, const char **names, size
     for (size_t i = 0; inc && i < inc->nroles + inc->nevents + 1; i++) {
         candidate = i < inc->nroles ? inc->roles[i].name
                     : i < inc->nroles + inc->nevents ? inc->events[i - inc->nroles]->by
-                                                     : con->cli->by;
+                                                     : con->session->by;
         if (!candidate || !*candidate || strcmp(candidate, "warroom") == 0)
             continue;
         bool seen = false;
@@ -1065,7 +1065,7 @@ void ui_fire_escalations(struct console *con)
         event_draft_str(&d, "action", c->rule->action);
         event_draft_str(&d, "target", c->rule->target);
         event_draft_str(&d, "label", c->rule->label);
-        if (cli_record(con->cli, con->inc->id, &d) == 0 && nfired < CLOCK_MAX) {
+        if (session_record(con->session, con->inc->id, &d) == 0 && nfired < CLOCK_MAX) {
             snprintf(fired[nfired], sizeof fired[nfired], "%s", d.id);
             snprintf(labels[nfired++], sizeof labels[0], "%s", c->rule->label);
         }
@@ -1147,7 +1147,7 @@ void ui_prompt_preview_draw(struct console *con)
     struct outbox_preview *pv = NULL;
     size_t n = 0;
     if (outbox_preview(&pv, &n, con->outbox, con->inc, update_states[pr->fields[0].choice], buf_str(&text),
-                       con->cli->by, con->now) < 0) {
+                       con->session->by, con->now) < 0) {
         buf_free(&text);
         return;
     }

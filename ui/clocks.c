@@ -177,7 +177,7 @@ void ui_announce_missed_update(struct console *con)
         draft.at = c->deadline;
         event_draft_str(&draft, "text", text);
         event_draft_str(&draft, "missed_update", iso);
-        if (cli_record(con->cli, con->inc->id, &draft) == 0)
+        if (session_record(con->session, con->inc->id, &draft) == 0)
             console_message(con, true, "status update missed (due %02d:%02d UTC): u sends one", h, mi);
         event_draft_free(&draft);
     }

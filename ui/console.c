@@ -506,11 +506,18 @@ static int tick_ms(void)
     return ms < 5 ? 5 : ms;
 }
 
-static const char *chosen_theme(struct cli_context *cli)
+/* Says error_last() on standard error as every verb does; the exit status 1. */
+static int console_fail(void)
 {
-    const char *name = cli_env_or(cli->opts->theme, "WARROOM_THEME");
+    fprintf(stderr, "warroom: %s\n", error_last());
+    return EXIT_FAILURE;
+}
+
+static const char *chosen_theme(struct session *session)
+{
+    const char *name = session_env_or(session->opts->theme, "WARROOM_THEME");
     if (!name)
-        name = config_string(&cli->config, "theme");
+        name = config_string(&session->config, "theme");
     return name ? name : "default";
 }
 
@@ -523,7 +530,7 @@ static int load_theme(struct console *con)
     else if (home && *home)
         buf_printf(&user, "%s/.config/warroom/themes", home);
     const char *dirs[] = {user.data ? user.data : "", WARROOM_SHARE "/themes", NULL};
-    int rc = theme_load_named(&con->theme, chosen_theme(con->cli), dirs);
+    int rc = theme_load_named(&con->theme, chosen_theme(con->session), dirs);
     buf_free(&user);
     if (rc < 0)
         return -1;
@@ -537,19 +544,19 @@ static int load_theme(struct console *con)
  * or NULL when the user quit. */
 static char *choose_incident(struct console *con)
 {
-    const char *named = cli_env_or(con->cli->opts->incident, "WARROOM_INCIDENT");
+    const char *named = session_env_or(con->session->opts->incident, "WARROOM_INCIDENT");
     if (named)
         return xstrdup(named);
     char **ids;
     size_t n;
-    if (store_list(&con->cli->store, &ids, &n) < 0)
+    if (store_list(&con->session->store, &ids, &n) < 0)
         return NULL;
     con->picks = xcalloc(n ? n : 1, sizeof(char *));
     con->pick_lines = xcalloc(n ? n : 1, sizeof(char *));
     con->npicks = 0;
     for (size_t i = 0; i < n; i++) {
         struct incident_summary sum;      /* a cache per log: no replay of each */
-        if (summary_get(&sum, &con->cli->store, ids[i], NULL) == 0 && sum.open) {
+        if (summary_get(&sum, &con->session->store, ids[i], NULL) == 0 && sum.open) {
             /* what tells incidents apart at a glance: severity, status, title */
             struct buf line = BUF_INIT;
             char sev[16];
@@ -681,13 +688,13 @@ static void console_free(struct console *con)
         fclose(con->trace);
 }
 
-int console_run(struct cli_context *cli)
+int console_run(struct session *session)
 {
     struct console con;
     int rc = 0;
     int64_t started = console_trace_us();
     memset(&con, 0, sizeof con);
-    con.cli = cli;
+    con.session = session;
     con.watch_fd = -1;
     con.utc = true;
     con.focus = PANEL_TIMELINE;
@@ -695,12 +702,12 @@ int console_run(struct cli_context *cli)
         con.panels[i].ops = panel_table[i];
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         error_set("the console needs a terminal; 'warroom show' prints the incident instead");
-        return cli_fail();
+        return console_fail();
     }
-    if (cli_load_policy(cli) < 0 || cli_who_am_i(cli) < 0 || load_theme(&con) < 0)
-        return cli_fail();
-    con.policy = &cli->policy;
-    cli->lock_wait_ms = 0;        /* the loop never waits on a lock: ui_record keeps what must wait */
+    if (session_load_policy(session) < 0 || session_who_am_i(session) < 0 || load_theme(&con) < 0)
+        return console_fail();
+    con.policy = &session->policy;
+    session->lock_wait_ms = 0;        /* the loop never waits on a lock: ui_record keeps what must wait */
     const char *trace = getenv("WARROOM_TRACE");
     if (trace && *trace) {
         int fd = open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -740,7 +747,7 @@ int console_run(struct cli_context *cli)
     con.prompt.kind = PROMPT_NONE;
     if (!id)
         goto done;
-    char *path = store_log_path(&cli->store, id);
+    char *path = store_log_path(&session->store, id);
     int lrc = incident_load(&con.inc, id, path);
     free(path);
     free(id);
@@ -751,14 +758,15 @@ int console_run(struct cli_context *cli)
     for (size_t i = 0; i < con.inc->reader.nwarnings; i++)
         console_message(&con, true, "%s", con.inc->reader.warnings[i]);
     watch_log(&con);
-    if (outbox_open(&con.outbox, &cli->store, con.inc->id, &cli->config, con.policy) < 0) {
+    if (outbox_open(&con.outbox, &session->store, con.inc->id, &session->config, con.policy) < 0) {
         console_message(&con, true, "publishing is off: %s", error_last());
         con.outbox = NULL;
     } else {
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }
-    if (sync_follow_open(&con.sync, &cli->config, &cli->store, cli_env_or(cli->opts->repo, "WARROOM_REPO"),
+    if (sync_follow_open(&con.sync, &session->config, &session->store,
+                         session_env_or(session->opts->repo, "WARROOM_REPO"),
                          con.inc->id) < 0)
         console_message(&con, true, "sync is off: %s", error_last());
     timeline_changed(&con, con.inc->ntimeline);
@@ -864,7 +872,7 @@ int console_run(struct cli_context *cli)
 done:
     restore_terminal();
     if (rc < 0)
-        cli_fail();
+        console_fail();
     if (ui_record_waiting_at_exit(&con) < 0)
         rc = -1;
     if (stop_signal)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "warroom/cli.h"
+#include "warroom/session.h"
 #include "warroom/clock.h"
 #include "warroom/incident.h"
 #include "warroom/outbox.h"
@@ -110,7 +110,7 @@ struct waiting_record {
 enum overlay_kind { OVERLAY_NONE, OVERLAY_HELP, OVERLAY_ROLE_HISTORY, OVERLAY_PICKER, OVERLAY_POSTMORTEM };
 
 struct console {
-    struct cli_context *cli;
+    struct session *session;
     struct incident *inc;
     struct outbox *outbox;    /* publishing, off the UI's path; NULL when it cannot open */
     struct sync_follow *sync; /* sharing with other hosts, in a child; NULL when off */

@@ -13,7 +13,7 @@ void ui_postmortem_open(struct console *con)
      * timeline: read it the way every other append is read */
     console_follow(con);
     buf_reset(&con->postmortem);
-    if (cli_postmortem_draft(con->cli, con->inc, &con->postmortem) < 0) {
+    if (session_postmortem_draft(con->session, con->inc, &con->postmortem) < 0) {
         console_message(con, true, "no postmortem: %s", error_last());
         return;
     }
@@ -63,7 +63,7 @@ static void edit(struct console *con)
     def_prog_mode();
     ui_input_paste_mode(false);
     endwin();
-    int rc = cli_postmortem_edit_draft(&con->postmortem);
+    int rc = session_postmortem_edit_draft(&con->postmortem);
     reset_prog_mode();
     ui_input_paste_mode(true);           /* the editor may have turned it off */
     clearok(curscr, TRUE);
@@ -93,7 +93,7 @@ int ui_postmortem_key(struct console *con, wint_t key, bool code)
     case 'j': con->overlay_scroll++; break;
     case 'k': con->overlay_scroll -= con->overlay_scroll > 0; break;
     case 'c':
-        if (cli_postmortem_commit_draft(con->cli, con->inc, &con->postmortem, &said) < 0) {
+        if (session_postmortem_commit_draft(con->session, con->inc, &con->postmortem, &said) < 0) {
             console_message(con, true, "not committed: %s", error_last());
         } else {
             console_message(con, false, "%s", buf_str(&said));
@@ -101,7 +101,7 @@ int ui_postmortem_key(struct console *con, wint_t key, bool code)
         }
         break;
     case 'w':
-        if (cli_postmortem_write_draft(con->cli, con->inc, &con->postmortem, &said) < 0) {
+        if (session_postmortem_write_draft(con->session, con->inc, &con->postmortem, &said) < 0) {
             console_message(con, true, "not written: %s", error_last());
         } else {
             console_message(con, false, "written to %s", buf_str(&said));

@@ -13,14 +13,14 @@
 
 static const char *repo_path(const struct console *con)
 {
-    return cli_env_or(con->cli->opts->repo, "WARROOM_REPO");
+    return session_env_or(con->session->opts->repo, "WARROOM_REPO");
 }
 
 void ui_sync_picks(struct console *con)
 {
     char **ids;
     size_t n;
-    if (sync_remote_open_ids(&ids, &n, &con->cli->config, &con->cli->store, repo_path(con), PICK_WAIT_MS) < 0)
+    if (sync_remote_open_ids(&ids, &n, &con->session->config, &con->session->store, repo_path(con), PICK_WAIT_MS) < 0)
         return;                      /* offline: the local incidents are what there is */
     con->picks = xrealloc(con->picks, (con->npicks + n + 1) * sizeof *con->picks);
     /* the picker shows the id itself where it has no line of its own */
@@ -42,6 +42,6 @@ char *ui_sync_picked(struct console *con, const char *pick)
     char *id = xstrdup(pick);
     id[len - mark] = '\0';
     /* a failed join leaves no incident here: loading it then says so */
-    sync_join_id(&con->cli->config, &con->cli->store, repo_path(con), id, SYNC_WAIT_DEFAULT_S * 1000);
+    sync_join_id(&con->session->config, &con->session->store, repo_path(con), id, SYNC_WAIT_DEFAULT_S * 1000);
     return id;
 }

@@ -9,14 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "warroom/config.h"
-#include "warroom/event.h"
-#include "warroom/incident.h"
-#include "warroom/policy.h"
-#include "warroom/store.h"
+#include "warroom/session.h"
 
 #define EXIT_USAGE 2
-#define NAME_MAX_LEN 64
 
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
@@ -34,64 +29,76 @@ struct cli_options {
     int nargs;
 };
 
+/* A verb's context: its options and the session it runs in (src/session.c
+ * owns config, store, policy and who is acting). */
 struct cli_context {
     struct cli_options *opts;
     enum verb verb;
-    struct config config;
-    struct store store;
-    struct policy policy;
-    bool have_policy;
-    char by[NAME_MAX_LEN + 1];   /* who is acting: --as, config name, login */
-    int64_t now;
-    int lock_wait_ms;            /* how long cli_record waits for another writer's lock:
-                                    WARROOM_LOCK_WAIT, else LOG_LOCK_WAIT_MS; the console: 0 */
-    char recorded[STORE_ID_MAX + 1]; /* the incident an event was recorded in, to push */
+    struct session_options common;  /* what of opts the session reads */
+    struct session s;
 };
 
 int cli_main(int argc, char **argv);
 
 /* What `warroom` with no verb opens: the console, set by main() so the core
  * library needs no curses. NULL (tests, tools): `show` instead. */
-extern int (*cli_console)(struct cli_context *c);
+extern int (*cli_console)(struct session *s);
 
-/* ---- shared by the verbs ---- */
+/* ---- the verb table (src/cli_main.c) ---- */
+
+struct cli_verb {
+    enum verb verb;
+    const char *name;
+    int (*run)(struct cli_context *c);   /* NULL: help, version, none (cli_main answers) */
+    const char *help;       /* its lines of `warroom help`, as printed; NULL: not listed */
+    const char *usage;      /* its synopsis, one line per form (the man page's) */
+    bool records;           /* appends an event: takes --at and --as */
+    bool publishes;         /* what it records goes to the sinks: takes --wait */
+    const char *const *options;  /* its own options, NULL-terminated (NULL: none) */
+};
+
+extern const struct cli_verb cli_verbs[VERB_COUNT];
+
+/* ---- shared by the verbs (src/cli_common.c): calls no verb ---- */
+
+/* Parses ARGV against TABLE (N rows indexed by enum verb): the verb, then
+ * every option checked against the verb's row. 0, or the exit status of a
+ * usage error (said on stderr). */
+int cli_parse_args(struct cli_options *o, enum verb *verb, const struct cli_verb *table, size_t n, int argc,
+                   char **argv);
+/* Whether verb V takes OPTION (a global option aside). */
+bool cli_verb_takes(const struct cli_verb *v, const char *option);
+/* `warroom help`, a bash completion script and the man page's synopsis of
+ * the verbs, written from TABLE. */
+void cli_help(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_completion_bash(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_man_synopsis(struct buf *out, const struct cli_verb *table, size_t n);
+
 
 /* Prints error_last() and returns 1. */
 int cli_fail(void);
 /* Prints a usage message and returns 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* VALUE, else the environment variable ENV when set and not empty, else NULL. */
-const char *cli_env_or(const char *value, const char *env);
 /* The arguments from FROM on, joined by spaces; "-" alone reads standard input. */
 char *cli_join_args(const struct cli_options *o, int from);
-int cli_read_file(struct buf *out, const char *path, size_t max);
 
-int cli_who_am_i(struct cli_context *c);     /* fills c->by */
-int cli_load_policy(struct cli_context *c);  /* fills c->policy */
-/* Loads --incident, else the one open incident; with FALLBACK_LATEST and none
- * open, the latest declared. */
-int cli_pick_incident(struct cli_context *c, struct incident **out, bool fallback_latest);
 int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
-/* Appends D to incident ID's log; LOG_EBUSY when another process held its
- * lock past c->lock_wait_ms. */
-int cli_record(struct cli_context *c, const char *id, struct event_draft *d);
+/* Prints J (taking it) as indented JSON; 0, or < 0 when it cannot be written. */
+struct json_t;
+int cli_print_json(struct json_t *j);
 
-/* ---- verbs in their own files ---- */
+/* ---- the verbs, each a row of the table ---- */
+
+int cli_open(struct cli_context *c);            /* src/cli.c */
+int cli_record_verb(struct cli_context *c);     /* log, sev, role, ack, update, page, mitigate, resolve,
+                                                   reopen, edit */
+int cli_action(struct cli_context *c);
+int cli_show(struct cli_context *c);            /* src/cli_show.c */
+int cli_list(struct cli_context *c);
+int cli_policy(struct cli_context *c);          /* src/cli_policy.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
-/* The console's resolve flow, with the verb's template lookup and commit:
- * render INC's postmortem into OUT; commit CONTENT (and record the event),
- * saying what was done into SAID; or write it where it would be committed
- * (the working tree, else beside the incident's log), its path into WRITTEN. */
-int cli_postmortem_draft(struct cli_context *c, const struct incident *inc, struct buf *out);
-int cli_postmortem_commit_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
-                                struct buf *said);
-int cli_postmortem_write_draft(struct cli_context *c, const struct incident *inc, const struct buf *content,
-                               struct buf *written);
-/* Opens CONTENT in $EDITOR (else $VISUAL, else vi) and replaces it with what
- * was saved. The caller gives the terminal to the editor first. */
-int cli_postmortem_edit_draft(struct buf *content);
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
 /* After a verb recorded something to publish in incident ID: deliver it,
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when

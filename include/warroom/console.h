@@ -3,11 +3,11 @@
 #ifndef WARROOM_CONSOLE_H
 #define WARROOM_CONSOLE_H
 
-#include "warroom/cli.h"
+#include "warroom/session.h"
 
-/* Runs the console on C's incident (or lets the user pick or declare one)
+/* Runs the console on S's incident (or lets the user pick or declare one)
  * until the user quits or a signal stops it; the terminal is restored on every
  * way out. Returns the exit status. */
-int console_run(struct cli_context *c);
+int console_run(struct session *s);
 
 #endif

@@ -41,7 +41,7 @@ enum outbox_state {
     OUTBOX_QUEUED,      /* not tried yet, or waiting behind an earlier one */
     OUTBOX_SENDING,     /* in flight in this process */
     OUTBOX_RETRYING,    /* failed for now; next try at next_at */
-    OUTBOX_UNCONFIRMED, /* a Statuspage request was sent and its outcome is
+    OUTBOX_UNCONFIRMED, /* a request that is not idempotent was sent and its outcome is
                          * unknown (crash, timeout): it is checked, not resent */
     OUTBOX_SENT,
     OUTBOX_FAILED,      /* will not be retried: the provider refused it */

@@ -14,13 +14,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/deliver.h"
-
-enum sink_type {
-    SINK_SLACK,
-    SINK_PAGERDUTY,
-    SINK_STATUSPAGE,
-    SINK_WEBHOOK,
-};
+#include "warroom/sinks.h"
 
 /* What happened in the incident that is being published. */
 enum publish_kind {
@@ -68,36 +62,21 @@ struct publish_item {
  * they go only into the request's URL, body or header. */
 struct sink_target {
     enum sink_type type;
-    const char *url;     /* slack/webhook: the hook URL; pagerduty: events endpoint
-                          * (NULL: SINK_PAGERDUTY_URL); statuspage: API base
-                          * (NULL: SINK_STATUSPAGE_URL) */
-    const char *secret;  /* pagerduty: routing key; statuspage: API key */
-    const char *page_id; /* statuspage */
-    const char *source;  /* pagerduty payload.source: config, else the host name */
+    const char *url;     /* the hook URL, events endpoint or API base (NULL:
+                          * the provider's own default) */
+    const char *secret;  /* a routing key or API key */
+    const char *page_id; /* the provider's page, when it has pages */
+    const char *source;  /* who sends: config, else the host name */
     const char *public_url_prefix; /* the part of url the user marked as fine to
                                     * show (see sink_public_prefix); NULL: none */
 };
 
-#define SINK_PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
-#define SINK_STATUSPAGE_URL "https://api.statuspage.io"
-
 /* Bounds, in characters unless said otherwise. */
 #define SINK_TEXT_MAX_BYTES (256 * 1024)  /* any input string is cut here first */
-#define SINK_PD_SUMMARY_MAX 1024
-#define SINK_SLACK_HEADER_MAX 150
-#define SINK_SLACK_SECTION_MAX 3000
-#define SINK_SLACK_FIELD_MAX 2000
-#define SINK_SLACK_BLOCKS_MAX 50
-#define SINK_SLACK_FALLBACK_MAX 3000
-#define SINK_STATUSPAGE_NAME_MAX 255
-#define SINK_STATUSPAGE_BODY_MAX 10000
 #define SINK_URL_MAX 2048
 #define SINK_REMOTE_ID_MAX 64
 #define SINK_REASON_MAX 300
 #define SINK_EVENT_JSON_MAX (64 * 1024)
-
-/* Shown at the end of a Slack message cut short for lack of blocks. */
-#define SINK_SLACK_CUT_MARKER "\xe2\x80\xa6 _(message cut: too long for Slack)_"
 
 /* A request ready for the delivery engine; every member owned by the request. */
 struct sink_request {
@@ -132,71 +111,6 @@ bool sink_takes(enum sink_type type, enum publish_kind kind);
  * empty), < 0 with an error set (never naming a secret). */
 int sink_build_request(struct sink_request *out, const struct sink_target *t,
                        const struct publish_item *item, const char *remote_id);
-
-/* The JSON bodies alone (compact, keys in a fixed order), appended to OUT.
- * Return 0, or < 0 with an error set. The preview in the composer passes a
- * placeholder instead of the real routing key. */
-int sink_build_slack(struct buf *out, const struct publish_item *item);
-int sink_build_pagerduty(struct buf *out, const char *routing_key, const char *source,
-                         const struct publish_item *item);
-int sink_build_statuspage(struct buf *out, const struct publish_item *item, bool create);
-
-/* The key of Statuspage's incident metadata under which warroom tags what it
- * sends: {"incident": the war-room id, "update": the event id}, given an
- * item's event_id. */
-#define SINK_STATUSPAGE_TAG "warroom"
-
-int sink_build_webhook(struct buf *out, const struct publish_item *item);
-
-/* PagerDuty's event_action for KIND ("trigger", "acknowledge", "resolve"), or
- * NULL when PagerDuty does not take it. */
-const char *sink_pagerduty_action(enum publish_kind kind);
-const char *sink_pagerduty_severity(int sev);   /* critical, error, warning, info */
-const char *sink_statuspage_impact(int sev);    /* critical, major, minor, none */
-
-/* Appends TEXT (LEN bytes) escaped for Slack mrkdwn: & < > become entities, so
- * nothing in it can mention, notify or link. */
-void sink_slack_escape(struct buf *out, const char *text, size_t len);
-
-/* After a Statuspage request whose answer was lost, whether it arrived: by
- * identity, never by words alone (templates make equal bodies common). */
-
-/* In the search reply BODY (GET .../incidents?q=NAME) after an unconfirmed
- * creation: the incident that attempt made into *OUT (caller frees). Ours is
- * one named NAME and tagged with INCIDENT_ID and EVENT_ID; failing a tag (a
- * server that drops metadata), the earliest one of that name created no
- * earlier than STARTED (Unix ms, when the first attempt left), never an older
- * one: last month's "Checkout failing" is somebody else's. Returns 1 when
- * found, 0 when it is not there, < 0 (error set) when the reply is not a
- * list: then nothing can be concluded. */
-int sink_statuspage_find_created(char **out, const char *body, size_t len, const char *name,
-                                 const char *incident_id, const char *event_id, int64_t started);
-
-/* What an unconfirmed PATCH sent, and what is known to be there already: the
- * newest update seen in a reply to a delivered request (MARK_ID made at
- * MARK_AT, Statuspage's own clock; NULL when none was). */
-struct sink_statuspage_sent {
-    const char *incident_id, *event_id;  /* the tag */
-    const char *body, *status;           /* what the update said */
-    int64_t started;                     /* when the first attempt left */
-    const char *mark_id, *mark_at;
-};
-
-/* Whether the incident in BODY (GET .../incidents/ID) shows that update: its
- * tag names it, or it has an update of that status and body newer than the
- * mark (without a mark: made no earlier than STARTED). An earlier update with
- * the same words does not count. 1, 0, or < 0 when the reply is not an
- * incident. */
-int sink_statuspage_update_arrived(const char *body, size_t len, const struct sink_statuspage_sent *sent);
-
-/* The newest of the incident updates in BODY (a created or patched incident):
- * its id into *ID (caller frees) and its time into *AT. 1, or 0 when there is
- * none that can be read. */
-int sink_statuspage_newest_update(char **id, int64_t *at, const char *body, size_t len);
-
-/* Reads the created incident's id from Statuspage's reply. *OUT (caller frees)
- * is 1..SINK_REMOTE_ID_MAX characters from [A-Za-z0-9_-]. 0, or < 0. */
-int sink_statuspage_incident_id(char **out, const char *body, size_t len);
 
 /* URL for display: scheme, host and port kept, everything after them (the
  * path, query and fragment) shown as "/•••", user info as "•••@". Never NULL;
@@ -239,12 +153,6 @@ char *sink_mask_target_url(const struct sink_target *t, const char *url);
  * "•••". Over-masking is preferred to a leak. */
 #define SINK_SCRUB_RUN 6
 void sink_scrub(struct buf *out, const char *text, const char *const *secrets);
-
-/* Statuspage's API URL for page PAGE_ID's incidents (REMOTE_ID: one of them)
- * appended to OUT from BASE: Atlassian's documented base
- * "https://api.statuspage.io/v1", the bare host, or either with a trailing
- * slash, all give ".../v1/pages/PAGE_ID/incidents". 0, or < 0. */
-int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id);
 
 /* ---- retries ---- */
 
@@ -326,5 +234,98 @@ void sink_sev_label(struct buf *out, const struct publish_item *item);
 /* Appends DOC as compact JSON, keys in insertion order. 0 or < 0. */
 struct json_t;
 int sink_json_dump(struct buf *out, struct json_t *doc);
+
+/* ---- the sink table: what makes one provider differ from another ---- */
+
+struct config;
+
+/* What a provider's configuration gave: owned strings (NULL: absent) and the
+ * first thing wrong with them (NULL: nothing). */
+struct sink_settings {
+    char *url, *secret, *page_id, *source;
+    char *problem;
+};
+
+/* Config value: the environment variable ENV when set and not empty, else the
+ * config file's KEY when not empty, else NULL. The environment wins, so a
+ * secret never has to sit in a file. */
+const char *sink_setting(const char *env, const struct config *c, const char *key);
+/* Keeps WHAT as S's problem unless it has one already. */
+void sink_settings_problem(struct sink_settings *s, const char *what);
+
+/* For a provider whose requests are not idempotent: after an attempt whose
+ * answer was lost, the outbox asks the provider what arrived instead of
+ * sending again. All pure; see the provider's header for the rules. */
+struct sink_sent {
+    const char *incident_id, *event_id;  /* the tag */
+    const char *body, *status;           /* what the update said */
+    int64_t started;                     /* when the first attempt left */
+    const char *mark_id, *mark_at;       /* the newest update known there */
+};
+
+struct sink_recovery {
+    const char *title;   /* the provider's name in messages: "not found on ..." */
+    /* What a check looks for in the request body just built: the name of the
+     * incident to create (CREATE) or the update's body, and its status. */
+    char *(*expect)(const char *body, bool create);
+    char *(*expect_status)(const char *body);
+    /* The GET that checks: URL (for CREATE, a search for EXPECT) and the
+     * header that authorises it. 0, or < 0 with an error set. */
+    int (*check_request)(struct buf *url, struct buf *auth, const struct sink_target *t,
+                         const char *remote_id, const char *expect);
+    int (*find_created)(char **out, const char *body, size_t len, const char *name,
+                        const char *incident_id, const char *event_id, int64_t started);
+    int (*update_arrived)(const char *body, size_t len, const struct sink_sent *sent);
+    int (*newest_update)(char **id, int64_t *at, const char *body, size_t len);
+    int (*created_id)(char **out, const char *body, size_t len);
+};
+
+struct sink_ops {
+    enum sink_type type;
+    const char *name;   /* "slack": the config section sinks.<name>, shown as is */
+    /* Reads the provider's keys and environment variables into S; false when
+     * the provider is not configured at all (S untouched). */
+    bool (*configure)(struct sink_settings *s, const struct config *c);
+    /* Whether it publishes this kind of thing at all. */
+    bool (*takes)(enum publish_kind kind);
+    /* Fills the URL, body and Authorization header (AUTH, may stay empty) of
+     * the request for ITEM, and its METHOD; REMOTE_ID is the provider's own id
+     * of the incident once created. 0, or < 0 with an error set. */
+    int (*build)(const char **method, struct buf *url, struct buf *body, struct buf *auth,
+                 const struct sink_target *t, const struct publish_item *item, const char *remote_id);
+    /* Whether HTTP status ST is worth trying again (NULL: sink_status_retries). */
+    bool (*retries)(long st);
+    bool text_replies;   /* error replies are plain text, never JSON */
+    /* How much of URL the provider publishes itself (0: none; NULL: none). */
+    size_t (*public_prefix)(const char *url);
+    /* A secret beyond the URL's hidden part and t->secret (NULL: none). */
+    const char *(*more_secret)(const struct sink_target *t);
+    /* The request URL masked for people, when the provider knows better than
+     * sink_mask_url_keeping (NULL: it does not, or NULL returned). */
+    char *(*mask_url)(const struct sink_target *t, const char *url);
+    const struct sink_recovery *recovery;  /* NULL: requests are idempotent */
+};
+
+/* T's row of the table, or NULL for a value outside it. */
+const struct sink_ops *sink_ops_of(enum sink_type type);
+
+/* The statuses every provider retries: 408, 420, 425, 429 and 5xx. */
+bool sink_status_retries(long st);
+
+/* sink_public_prefix with PROVIDER (may be NULL) saying what of a URL the
+ * provider publishes itself: for a provider asking about its own target. */
+size_t sink_public_prefix_by(const struct sink_target *t, size_t (*provider)(const char *url));
+
+/* Length of PREFIX when it is a prefix of URL ending at a boundary (the end,
+ * '/', '?' or '#' follows it, or it ends in '/'), else 0. */
+size_t sink_prefix_of(const char *url, const char *prefix);
+
+#define SINK_MASK "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  /* ••• */
+
+/* The providers' own functions, for their tests and the composer. */
+#include "warroom/sinks/slack.h"
+#include "warroom/sinks/pagerduty.h"
+#include "warroom/sinks/statuspage.h"
+#include "warroom/sinks/webhook.h"
 
 #endif

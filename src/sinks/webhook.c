@@ -1,10 +1,11 @@
-/* sink_webhook — the generic JSON webhook: the log event as recorded, every
+/* sinks/webhook — the generic JSON webhook: the log event as recorded, every
  * string in it cleaned, plus a summary of the incident so a receiver need not
  * replay anything to make sense of one event. */
 #include <string.h>
 
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/sink.h"
 #include "warroom/text.h"
@@ -113,3 +114,40 @@ done:
     buf_free(&sev);
     return rc;
 }
+
+/* ---- the generic webhook's row of the sink table ---- */
+
+static bool webhook_configure(struct sink_settings *s, const struct config *c)
+{
+    const char *v = sink_setting("WARROOM_WEBHOOK_URL", c, "sinks.webhook.url");
+    if (!v)
+        return false;
+    s->url = xstrdup(v);
+    if (!sink_is_web_url(v))
+        sink_settings_problem(s, "the URL is not an http(s) URL");
+    return true;
+}
+
+static bool webhook_takes(enum publish_kind kind)
+{
+    (void)kind;
+    return true;
+}
+
+static int build_hook(const char **method, struct buf *url, struct buf *body, struct buf *auth,
+                      const struct sink_target *t, const struct publish_item *item, const char *remote_id)
+{
+    (void)method, (void)auth, (void)remote_id;
+    if (!sink_is_web_url(t->url))
+        return error_set("%s: the URL is missing or not an http(s) URL", "webhook");
+    buf_adds(url, t->url);
+    return sink_build_webhook(body, item);
+}
+
+const struct sink_ops sink_webhook_ops = {
+    .type = SINK_WEBHOOK,
+    .name = "webhook",
+    .configure = webhook_configure,
+    .takes = webhook_takes,
+    .build = build_hook,
+};

@@ -1,4 +1,4 @@
-/* sink_slack — Slack incoming-webhook bodies: a notification fallback `text`
+/* sinks/slack — Slack incoming-webhook bodies: a notification fallback `text`
  * and Block Kit `blocks`.
  * Everything people typed goes into mrkdwn escaped, so a note can never
  * notify a channel, mention someone or hide a link. Slack's limits (50 blocks,
@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/sink.h"
 #include "warroom/text.h"
@@ -242,3 +243,48 @@ done:
     buf_free(&msg);
     return rc;
 }
+
+/* ---- Slack's row of the sink table ---- */
+
+#define SLACK_PUBLIC_PREFIX "https://hooks.slack.com/services"
+
+static bool slack_configure(struct sink_settings *s, const struct config *c)
+{
+    const char *v = sink_setting("WARROOM_SLACK_WEBHOOK", c, "sinks.slack.webhook_url");
+    if (!v)
+        return false;
+    s->url = xstrdup(v);
+    if (!sink_is_web_url(v))
+        sink_settings_problem(s, "the webhook URL is not an http(s) URL");
+    return true;
+}
+
+static bool slack_takes(enum publish_kind kind)
+{
+    return kind != PUBLISH_ACK && kind != PUBLISH_PAGE;
+}
+
+static int build_hook(const char **method, struct buf *url, struct buf *body, struct buf *auth,
+                      const struct sink_target *t, const struct publish_item *item, const char *remote_id)
+{
+    (void)method, (void)auth, (void)remote_id;
+    if (!sink_is_web_url(t->url))
+        return error_set("%s: the URL is missing or not an http(s) URL", "slack");
+    buf_adds(url, t->url);
+    return sink_build_slack(body, item);
+}
+
+static size_t slack_public_prefix(const char *url)
+{
+    return sink_prefix_of(url, SLACK_PUBLIC_PREFIX);
+}
+
+const struct sink_ops sink_slack_ops = {
+    .type = SINK_SLACK,
+    .name = "slack",
+    .configure = slack_configure,
+    .takes = slack_takes,
+    .build = build_hook,
+    .text_replies = true,   /* Slack answers "invalid_payload" in plain text */
+    .public_prefix = slack_public_prefix,
+};

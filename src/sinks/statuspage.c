@@ -1,4 +1,4 @@
-/* sink_statuspage — Atlassian Statuspage incident bodies.
+/* sinks/statuspage — Atlassian Statuspage incident bodies.
  * One war-room incident is one Statuspage incident: the first update creates it
  * (POST), every later one patches it (PATCH), so the reply to the creation
  * carries the id that must be recorded; it is validated before anyone puts it
@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/sink.h"
 #include "warroom/stamp.h"
@@ -188,7 +190,7 @@ int sink_statuspage_newest_update(char **id, int64_t *at, const char *body, size
     return best_id != NULL;
 }
 
-int sink_statuspage_update_arrived(const char *body, size_t len, const struct sink_statuspage_sent *sent)
+int sink_statuspage_update_arrived(const char *body, size_t len, const struct sink_sent *sent)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(body ? body : "", len, 0, &jerr), *u;
@@ -218,3 +220,181 @@ int sink_statuspage_update_arrived(const char *body, size_t len, const struct si
     json_decref(doc);
     return found;
 }
+
+int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id)
+{
+    if (!base || !*base)
+        base = SINK_STATUSPAGE_URL;
+    if (!sink_is_web_url(base))
+        return error_set("statuspage: the API URL must be an http(s) URL");
+    if (!sink_is_token(page_id, SINK_REMOTE_ID_MAX))
+        return error_set("statuspage: the page id is missing or malformed");
+    if (remote_id && !sink_is_token(remote_id, SINK_REMOTE_ID_MAX))
+        return error_set("statuspage: the recorded incident id is malformed");
+    /* Atlassian documents the base as ".../v1"; the bare host is what people
+     * copy from the address bar. Both mean the same API. */
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    if (n >= 3 && memcmp(base + n - 3, "/v1", 3) == 0)
+        n -= 3;
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    buf_add(out, base, n);
+    buf_printf(out, "/v1/pages/%s/incidents", page_id);
+    if (remote_id)
+        buf_printf(out, "/%s", remote_id);
+    return 0;
+}
+
+/* ---- Statuspage's row of the sink table ---- */
+
+#define STATUSPAGE_PUBLIC_PREFIX "https://api.statuspage.io/v1"
+#define MASK SINK_MASK
+
+static bool statuspage_configure(struct sink_settings *s, const struct config *c)
+{
+    const char *v;
+    const char *page = sink_setting("STATUSPAGE_PAGE_ID", c, "sinks.statuspage.page_id");
+    const char *key = sink_setting("STATUSPAGE_API_KEY", c, "sinks.statuspage.api_key");
+    if (!page && !key)
+        return false;
+    s->page_id = page ? xstrdup(page) : NULL;
+    s->secret = key ? xstrdup(key) : NULL;
+    s->url = xstrdup((v = sink_setting("WARROOM_STATUSPAGE_URL", c, "sinks.statuspage.url")) ? v : SINK_STATUSPAGE_URL);
+    if (!page)
+        sink_settings_problem(s, "the page id is missing (STATUSPAGE_PAGE_ID or sinks.statuspage.page_id)");
+    if (!key)
+        sink_settings_problem(s, "the API key is missing (STATUSPAGE_API_KEY or sinks.statuspage.api_key)");
+    if (page && !sink_is_token(page, SINK_REMOTE_ID_MAX))
+        sink_settings_problem(s, "the page id is malformed");
+    if (key && !sink_is_token(key, 256))
+        sink_settings_problem(s, "the API key is malformed");
+    if (!sink_is_web_url(s->url))
+        sink_settings_problem(s, "the API URL is not an http(s) URL");
+    return true;
+}
+
+static bool statuspage_takes(enum publish_kind kind)
+{
+    return kind == PUBLISH_UPDATE || kind == PUBLISH_RESOLVE;
+}
+
+static int statuspage_build(const char **method, struct buf *url, struct buf *body, struct buf *auth,
+                            const struct sink_target *t, const struct publish_item *item, const char *remote_id)
+{
+    if (!sink_is_token(t->secret, 256))
+        return error_set("statuspage: the API key is missing or malformed");
+    int rc = sink_statuspage_url(url, t->url, t->page_id, remote_id);
+    if (rc < 0)
+        return rc;
+    if (remote_id)
+        *method = "PATCH";
+    buf_printf(auth, "Authorization: OAuth %s", t->secret);
+    return sink_build_statuspage(body, item, remote_id == NULL);
+}
+
+static size_t statuspage_public_prefix(const char *url)
+{
+    size_t n = sink_prefix_of(url, STATUSPAGE_PUBLIC_PREFIX);
+    return n ? n : sink_prefix_of(url, SINK_STATUSPAGE_URL);
+}
+
+static const char *statuspage_more_secret(const struct sink_target *t)
+{
+    return t->page_id && *t->page_id ? t->page_id : NULL;
+}
+
+static char *statuspage_mask_url(const struct sink_target *t, const char *url)
+{
+    if (!(t->page_id && *t->page_id))
+        return NULL;
+    /* Statuspage's own path is documentation; only the page id in it is
+     * the user's. */
+    struct buf base = BUF_INIT, out = BUF_INIT;
+    const char *given = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
+    if (sink_statuspage_url(&base, t->url, t->page_id, NULL) == 0) {
+        size_t api = base.len - strlen("/v1/pages/") - strlen(t->page_id) - strlen("/incidents");
+        if (strncmp(url, base.data, base.len) == 0 && strncmp(given, url, api) == 0) {
+            struct sink_target b = *t;
+            char *cut = xstrdup(url);
+            cut[api] = '\0';
+            b.url = cut;
+            char *head = sink_mask_url_keeping(cut, sink_public_prefix_by(&b, statuspage_public_prefix));
+            free(cut);
+            buf_adds(&out, head);
+            free(head);
+            buf_adds(&out, "/v1/pages/" MASK "/incidents");
+            const char *rest = url + base.len;
+            size_t path = strcspn(rest, "?#");
+            text_clean(&out, rest, path, 0);
+            if (rest[path])
+                buf_printf(&out, "%c" MASK, rest[path]);
+            buf_free(&base);
+            return buf_detach(&out);
+        }
+    }
+    buf_free(&base);
+    buf_free(&out);
+    return NULL;
+}
+
+/* A string field of the Statuspage body just built: what a check looks for. */
+static char *statuspage_field(const char *body, const char *key)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(body, 0, &jerr);
+    const char *v = json_string_value(json_object_get(json_object_get(doc, "incident"), key));
+    char *out = v ? xstrdup(v) : NULL;
+    json_decref(doc);
+    return out;
+}
+
+static char *statuspage_expect(const char *body, bool create)
+{
+    return statuspage_field(body, create ? "name" : "body");
+}
+
+static char *statuspage_expect_status(const char *body)
+{
+    return statuspage_field(body, "status");
+}
+
+/* a creation is looked for by name (Statuspage searches names), then told
+ * apart by its tag and its age; an update by the incident's own */
+static int statuspage_check_request(struct buf *url, struct buf *auth, const struct sink_target *t,
+                                    const char *remote_id, const char *expect)
+{
+    if (sink_statuspage_url(url, t->url, t->page_id, remote_id) < 0)
+        return -1;
+    if (!remote_id) {
+        char *q = curl_easy_escape(NULL, expect ? expect : "", 0);
+        buf_printf(url, "?q=%s&limit=100", q ? q : "");
+        curl_free(q);
+    }
+    buf_printf(auth, "Authorization: OAuth %s", t->secret);
+    return 0;
+}
+
+static const struct sink_recovery statuspage_recovery = {
+    .title = "Statuspage",
+    .expect = statuspage_expect,
+    .expect_status = statuspage_expect_status,
+    .check_request = statuspage_check_request,
+    .find_created = sink_statuspage_find_created,
+    .update_arrived = sink_statuspage_update_arrived,
+    .newest_update = sink_statuspage_newest_update,
+    .created_id = sink_statuspage_incident_id,
+};
+
+const struct sink_ops sink_statuspage_ops = {
+    .type = SINK_STATUSPAGE,
+    .name = "statuspage",
+    .configure = statuspage_configure,
+    .takes = statuspage_takes,
+    .build = statuspage_build,
+    .public_prefix = statuspage_public_prefix,
+    .more_secret = statuspage_more_secret,
+    .mask_url = statuspage_mask_url,
+    .recovery = &statuspage_recovery,
+};

@@ -1,5 +1,7 @@
-/* sink — the shared parts: names, cleaning and bounding, requests, URL masking
- * and the retry policy. The per-provider bodies are in sink_*.c. */
+/* sink — the shared parts the providers build on: names, settings, cleaning
+ * and bounding, requests, URL masking, scrubbing and the retry policy. It
+ * knows no provider and no table: dispatch.c asks the table (table.c), whose
+ * rows are the providers' files beside this one. */
 #include "warroom/sink.h"
 #include "warroom/stamp.h"
 
@@ -8,15 +10,9 @@
 
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/text.h"
-
-static const char *const type_names[] = {
-    [SINK_SLACK] = "slack",
-    [SINK_PAGERDUTY] = "pagerduty",
-    [SINK_STATUSPAGE] = "statuspage",
-    [SINK_WEBHOOK] = "webhook",
-};
 
 static const char *const kind_names[] = {
     [PUBLISH_DECLARE] = "declare", [PUBLISH_SEV] = "sev",
@@ -45,19 +41,8 @@ static int lookup(const char *const *names, size_t n, const char *name)
     return -1;
 }
 
-int sink_type_from_name(enum sink_type *out, const char *name)
-{
-    int i = lookup(type_names, COUNT(type_names), name);
-    if (i < 0)
-        return error_set("unknown sink (expected slack, pagerduty, statuspage or webhook)");
-    *out = (enum sink_type)i;
-    return 0;
-}
 
-const char *sink_type_name(enum sink_type type)
-{
-    return (size_t)type < COUNT(type_names) ? type_names[type] : "?";
-}
+
 
 int publish_kind_from_name(enum publish_kind *out, const char *name)
 {
@@ -87,19 +72,27 @@ const char *publish_state_name(enum publish_state state)
     return (size_t)state < COUNT(state_names) ? state_names[state] : "";
 }
 
-bool sink_takes(enum sink_type type, enum publish_kind kind)
+
+const char *sink_setting(const char *env, const struct config *c, const char *key)
 {
-    switch (type) {
-    case SINK_SLACK:
-        return kind != PUBLISH_ACK && kind != PUBLISH_PAGE;
-    case SINK_PAGERDUTY:
-        return sink_pagerduty_action(kind) != NULL;
-    case SINK_STATUSPAGE:
-        return kind == PUBLISH_UPDATE || kind == PUBLISH_RESOLVE;
-    case SINK_WEBHOOK:
-        return true;
-    }
-    return false;
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
+    const char *v = config_string(c, key);
+    return v && *v ? v : NULL;
+}
+
+void sink_settings_problem(struct sink_settings *s, const char *what)
+{
+    if (!s->problem)
+        s->problem = xstrdup(what);
+}
+
+bool sink_status_retries(long st)
+{
+    /* 420 is Statuspage's (and others') "slow down"; 425 "too early" is
+     * safe to repeat by definition. */
+    return st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
 }
 
 const char *sink_outcome_name(enum sink_outcome outcome)
@@ -255,106 +248,10 @@ void sink_request_view(struct deliver_request *req, const struct sink_request *r
     req->body_len = r->body_len;
 }
 
-int sink_statuspage_url(struct buf *out, const char *base, const char *page_id, const char *remote_id)
-{
-    if (!base || !*base)
-        base = SINK_STATUSPAGE_URL;
-    if (!sink_is_web_url(base))
-        return error_set("statuspage: the API URL must be an http(s) URL");
-    if (!sink_is_token(page_id, SINK_REMOTE_ID_MAX))
-        return error_set("statuspage: the page id is missing or malformed");
-    if (remote_id && !sink_is_token(remote_id, SINK_REMOTE_ID_MAX))
-        return error_set("statuspage: the recorded incident id is malformed");
-    /* Atlassian documents the base as ".../v1"; the bare host is what people
-     * copy from the address bar. Both mean the same API. */
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    if (n >= 3 && memcmp(base + n - 3, "/v1", 3) == 0)
-        n -= 3;
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    buf_add(out, base, n);
-    buf_printf(out, "/v1/pages/%s/incidents", page_id);
-    if (remote_id)
-        buf_printf(out, "/%s", remote_id);
-    return 0;
-}
-
-int sink_build_request(struct sink_request *out, const struct sink_target *t,
-                       const struct publish_item *item, const char *remote_id)
-{
-    struct buf url = BUF_INIT, body = BUF_INIT, auth = BUF_INIT;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    if (!sink_takes(t->type, item->kind))
-        return 0;
-    out->method = "POST";
-    switch (t->type) {
-    case SINK_SLACK:
-    case SINK_WEBHOOK:
-        if (!sink_is_web_url(t->url)) {
-            rc = error_set("%s: the URL is missing or not an http(s) URL", sink_type_name(t->type));
-            goto done;
-        }
-        buf_adds(&url, t->url);
-        rc = t->type == SINK_SLACK ? sink_build_slack(&body, item) : sink_build_webhook(&body, item);
-        break;
-    case SINK_PAGERDUTY: {
-        const char *endpoint = t->url && *t->url ? t->url : SINK_PAGERDUTY_URL;
-        if (!sink_is_web_url(endpoint)) {
-            rc = error_set("pagerduty: the events URL must be an http(s) URL");
-            goto done;
-        }
-        buf_adds(&url, endpoint);
-        rc = sink_build_pagerduty(&body, t->secret, t->source, item);
-        break;
-    }
-    case SINK_STATUSPAGE:
-        if (!sink_is_token(t->secret, 256)) {
-            rc = error_set("statuspage: the API key is missing or malformed");
-            goto done;
-        }
-        rc = sink_statuspage_url(&url, t->url, t->page_id, remote_id);
-        if (rc < 0)
-            goto done;
-        if (remote_id)
-            out->method = "PATCH";
-        buf_printf(&auth, "Authorization: OAuth %s", t->secret);
-        rc = sink_build_statuspage(&body, item, remote_id == NULL);
-        break;
-    default:
-        rc = error_set("unknown sink");
-        break;
-    }
-    if (rc < 0)
-        goto done;
-
-    out->headers[out->n_headers++] = xstrdup("Content-Type: application/json");
-    if (auth.len)
-        out->headers[out->n_headers++] = buf_detach(&auth);
-    out->url = buf_detach(&url);
-    out->body_len = body.len;
-    out->body = buf_detach(&body);
-    rc = 1;
-done:
-    if (rc < 0)
-        sink_request_free(out);
-    buf_free(&url);
-    buf_free(&body);
-    /* The key was in here: wipe before giving the memory back. */
-    if (auth.data)
-        memset(auth.data, 0, auth.cap);
-    buf_free(&auth);
-    return rc;
-}
 
 /* ---- URLs and secrets ---- */
 
-#define MASK "\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"  /* ••• */
-#define SLACK_PUBLIC_PREFIX "https://hooks.slack.com/services"
-#define STATUSPAGE_PUBLIC_PREFIX "https://api.statuspage.io/v1"
+#define MASK SINK_MASK
 
 /* Splits URL at the parts sink_mask_url treats apart. Returns false for
  * anything that is not scheme://authority[...]. */
@@ -424,7 +321,7 @@ const char *sink_url_secret(const char *url)
 
 /* Length of PREFIX when it is a prefix of URL ending at a boundary (the end,
  * '/', '?' or '#' follows it, or it ends in '/'), else 0. */
-static size_t prefix_of(const char *url, const char *prefix)
+size_t sink_prefix_of(const char *url, const char *prefix)
 {
     if (!url || !prefix || !*prefix)
         return 0;
@@ -437,91 +334,22 @@ static size_t prefix_of(const char *url, const char *prefix)
     return n;
 }
 
-/* What each provider publishes of its own URLs: the part of a URL that is
- * the provider's documentation, not the user's secret. */
-static size_t provider_public_prefix(enum sink_type type, const char *url)
-{
-    switch (type) {
-    case SINK_SLACK:
-        return prefix_of(url, SLACK_PUBLIC_PREFIX);
-    case SINK_PAGERDUTY:
-        return prefix_of(url, SINK_PAGERDUTY_URL);
-    case SINK_STATUSPAGE: {
-        size_t n = prefix_of(url, STATUSPAGE_PUBLIC_PREFIX);
-        return n ? n : prefix_of(url, SINK_STATUSPAGE_URL);
-    }
-    case SINK_WEBHOOK:
-        break;
-    }
-    return 0;
-}
 
-size_t sink_public_prefix(const struct sink_target *t)
+size_t sink_public_prefix_by(const struct sink_target *t, size_t (*provider)(const char *url))
 {
     struct url_parts p;
     if (!t->url || !url_split(t->url, &p))
         return 0;
-    size_t n = prefix_of(t->url, t->public_url_prefix);
+    size_t n = sink_prefix_of(t->url, t->public_url_prefix);
     /* the user info is never public, and the prefix must cover the host */
     if (n && p.host == p.scheme_end + 3 && n >= p.host_end)
         return n;
-    return provider_public_prefix(t->type, t->url);
+    /* what each provider publishes of its own URLs: its documentation, not
+     * the user's secret */
+    return provider ? provider(t->url) : 0;
 }
 
-size_t sink_target_secrets(const struct sink_target *t, const char **out)
-{
-    size_t n = 0;
-    const char *hidden = t->url ? sink_url_secret(t->url) : NULL;
-    size_t pub = sink_public_prefix(t);
-    if (hidden && pub && (size_t)(hidden - t->url) < pub)
-        hidden = t->url[pub] ? t->url + pub : NULL;
-    if (hidden && *hidden)
-        out[n++] = hidden;
-    if (t->secret && *t->secret)
-        out[n++] = t->secret;
-    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id)
-        out[n++] = t->page_id;
-    out[n] = NULL;
-    return n;
-}
 
-char *sink_mask_target_url(const struct sink_target *t, const char *url)
-{
-    if (!url)
-        return xstrdup(MASK);
-    if (t->type == SINK_STATUSPAGE && t->page_id && *t->page_id) {
-        /* Statuspage's own path is documentation; only the page id in it is
-         * the user's. */
-        struct buf base = BUF_INIT, out = BUF_INIT;
-        const char *given = t->url && *t->url ? t->url : SINK_STATUSPAGE_URL;
-        if (sink_statuspage_url(&base, t->url, t->page_id, NULL) == 0) {
-            size_t api = base.len - strlen("/v1/pages/") - strlen(t->page_id) - strlen("/incidents");
-            if (strncmp(url, base.data, base.len) == 0 && strncmp(given, url, api) == 0) {
-                struct sink_target b = *t;
-                char *cut = xstrdup(url);
-                cut[api] = '\0';
-                b.url = cut;
-                char *head = sink_mask_url_keeping(cut, sink_public_prefix(&b));
-                free(cut);
-                buf_adds(&out, head);
-                free(head);
-                buf_adds(&out, "/v1/pages/" MASK "/incidents");
-                const char *rest = url + base.len;
-                size_t path = strcspn(rest, "?#");
-                text_clean(&out, rest, path, 0);
-                if (rest[path])
-                    buf_printf(&out, "%c" MASK, rest[path]);
-                buf_free(&base);
-                return buf_detach(&out);
-            }
-        }
-        buf_free(&base);
-        buf_free(&out);
-    }
-    struct sink_target u = *t;
-    u.url = url;
-    return sink_mask_url_keeping(url, sink_public_prefix(&u));
-}
 
 /* ---- scrubbing ---- */
 
@@ -947,145 +775,3 @@ int64_t sink_retry_delay_ms(const struct sink_backoff *policy, unsigned attempt,
 }
 
 /* Squeezes S into one line: runs of blanks become one space, ends trimmed. */
-static void squeeze_line(struct buf *out, const char *s, size_t len)
-{
-    struct buf clean = BUF_INIT;
-    size_t start = out->len;
-    text_clean(&clean, s, len, 0);
-    bool space = false;
-    for (size_t i = 0; i < clean.len; i++) {
-        char c = clean.data[i];
-        if (c == ' ') {
-            space = out->len > start;
-            continue;
-        }
-        if (space)
-            buf_addc(out, ' ');
-        space = false;
-        buf_addc(out, c);
-    }
-    buf_free(&clean);
-}
-
-static void add_strings(struct buf *out, json_t *v, const char *sep)
-{
-    if (json_is_string(v)) {
-        if (out->len)
-            buf_adds(out, sep);
-        buf_add(out, json_string_value(v), json_string_length(v));
-    } else if (json_is_array(v)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach(v, i, e) add_strings(out, e, sep);
-    } else if (json_is_object(v)) {
-        add_strings(out, json_object_get(v, "message"), sep);
-    }
-}
-
-/* The provider's own words from an error reply: PagerDuty's
- * {"status","message","errors"}, Statuspage's {"error": ...}, or text as is
- * (Slack answers "invalid_payload" in plain text). */
-static void provider_text(struct buf *out, enum sink_type type, const char *body, size_t len)
-{
-    struct buf words = BUF_INIT, extra = BUF_INIT;
-    json_t *doc = NULL;
-    if (type != SINK_SLACK && len && (body[0] == '{' || body[0] == '[')) {
-        json_error_t jerr;
-        doc = json_loadb(body, len, 0, &jerr);
-    }
-    if (json_is_object(doc)) {
-        const char *status = json_string_value(json_object_get(doc, "status"));
-        add_strings(&words, json_object_get(doc, "message"), "; ");
-        add_strings(&words, json_object_get(doc, "error"), "; ");
-        if (status && (!words.len || strcmp(status, buf_str(&words)) != 0)) {
-            struct buf both = BUF_INIT;
-            buf_adds(&both, status);
-            if (words.len)
-                buf_printf(&both, ": %s", buf_str(&words));
-            buf_free(&words);
-            words = both;
-        }
-        add_strings(&extra, json_object_get(doc, "errors"), "; ");
-        if (extra.len)
-            buf_printf(&words, " (%s)", buf_str(&extra));
-        if (!words.len)
-            buf_add(&words, body, len);
-    } else {
-        buf_add(&words, body, len);
-    }
-    squeeze_line(out, buf_str(&words), words.len);
-    json_decref(doc);
-    buf_free(&words);
-    buf_free(&extra);
-}
-
-static const char *transport_words(enum deliver_error e)
-{
-    switch (e) {
-    case DELIVER_TIMEOUT:
-        return "timed out";
-    case DELIVER_CONNECT:
-        return "could not connect";
-    case DELIVER_NETWORK:
-        return "connection broke off";
-    case DELIVER_REFUSED:
-        return "request refused";
-    case DELIVER_OK:
-        break;
-    }
-    return "failed";
-}
-
-enum sink_outcome sink_classify(enum sink_type type, const struct deliver_result *r,
-                                const char *const *secrets, struct buf *reason)
-{
-    return sink_classify_at(type, r, secrets, NULL, reason);
-}
-
-enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_result *r,
-                                   const char *const *secrets, const char *shown_url,
-                                   struct buf *reason)
-{
-    enum sink_outcome outcome;
-    struct buf raw = BUF_INIT;
-    long st = r->http_status;
-
-    if (r->error != DELIVER_OK) {
-        outcome = r->error == DELIVER_REFUSED ? SINK_FAILED : SINK_RETRY;
-        buf_adds(&raw, transport_words(r->error));
-        if (shown_url && r->error == DELIVER_CONNECT)
-            buf_printf(&raw, " to %s", shown_url);
-        if (r->error_text && *r->error_text) {
-            buf_adds(&raw, ": ");
-            squeeze_line(&raw, r->error_text, strlen(r->error_text));
-        }
-    } else if (st >= 200 && st <= 299) {
-        return SINK_DELIVERED;
-    } else {
-        /* 420 is Statuspage's (and others') "slow down"; 425 "too early" is
-         * safe to repeat by definition. */
-        bool again = st == 408 || st == 420 || st == 425 || st == 429 || (st >= 500 && st <= 599);
-        outcome = again ? SINK_RETRY : SINK_FAILED;
-        buf_printf(&raw, "HTTP %ld", st);
-        /* the address is the likely mistake: say which one was tried */
-        if (shown_url && ((st >= 300 && st <= 399) || st == 404 || st == 405 || st == 410))
-            buf_printf(&raw, " from %s", shown_url);
-        if (st >= 300 && st <= 399)
-            buf_adds(&raw, " (redirects are not followed)");
-        struct buf words = BUF_INIT;
-        provider_text(&words, type, r->body ? r->body : "", r->body ? r->body_len : 0);
-        if (words.len)
-            buf_printf(&raw, ": %s", buf_str(&words));
-        buf_free(&words);
-    }
-    size_t start = reason->len;
-    sink_scrub(reason, buf_str(&raw), secrets);
-    sink_cut(reason, start, SINK_REASON_MAX, "\xe2\x80\xa6");
-    while (reason->len - start > SINK_REASON_MAX) {  /* units, then bytes */
-        reason->len = start + sink_utf8_boundary(reason->data + start, reason->len - start,
-                                                 SINK_REASON_MAX);
-        reason->data[reason->len] = '\0';
-    }
-    buf_free(&raw);
-    return outcome;
-}

@@ -1,16 +1,20 @@
-/* sink_pagerduty — PagerDuty Events API v2 bodies.
+/* sinks/pagerduty — PagerDuty Events API v2 bodies.
  * Shaped by the shipped specification (pagerduty-events-v2.openapi.json, POST
  * /enqueue): trigger carries a payload; acknowledge and resolve carry only the
  * routing key, the action and the dedup_key, which is all they need. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "warroom/config.h"
 #include "warroom/error.h"
 #include "warroom/sink.h"
 #include "warroom/stamp.h"
 #include "warroom/text.h"
 
+#define HOSTNAME_MAX 255
 #define DEDUP_KEY_MAX 255   /* PagerDuty's documented limit */
 #define SOURCE_MAX 255
 #define NAME_MAX_UNITS 200
@@ -138,3 +142,60 @@ done:
     buf_free(&summary);
     return rc;
 }
+
+/* ---- PagerDuty's row of the sink table ---- */
+
+static bool pagerduty_configure(struct sink_settings *s, const struct config *c)
+{
+    const char *v;
+    const char *key = sink_setting("PAGERDUTY_ROUTING_KEY", c, "sinks.pagerduty.routing_key");
+    if (!key)
+        return false;
+    s->secret = xstrdup(key);
+    s->url = xstrdup((v = sink_setting("WARROOM_PAGERDUTY_URL", c, "sinks.pagerduty.url")) ? v : SINK_PAGERDUTY_URL);
+    v = config_string(c, "sinks.pagerduty.source");
+    if (v && *v) {
+        s->source = xstrdup(v);
+    } else {
+        char host[HOSTNAME_MAX + 1] = "";
+        if (gethostname(host, sizeof host) != 0 || !*host)
+            snprintf(host, sizeof host, "warroom");
+        host[HOSTNAME_MAX] = '\0';
+        s->source = xstrdup(host);
+    }
+    if (!sink_is_token(key, 128))
+        sink_settings_problem(s, "the routing key is malformed (letters, digits, - and _ only)");
+    if (!sink_is_web_url(s->url))
+        sink_settings_problem(s, "the events URL is not an http(s) URL");
+    return true;
+}
+
+static bool pagerduty_takes(enum publish_kind kind)
+{
+    return sink_pagerduty_action(kind) != NULL;
+}
+
+static int pagerduty_build(const char **method, struct buf *url, struct buf *body, struct buf *auth,
+                           const struct sink_target *t, const struct publish_item *item, const char *remote_id)
+{
+    (void)method, (void)auth, (void)remote_id;
+    const char *endpoint = t->url && *t->url ? t->url : SINK_PAGERDUTY_URL;
+    if (!sink_is_web_url(endpoint))
+        return error_set("pagerduty: the events URL must be an http(s) URL");
+    buf_adds(url, endpoint);
+    return sink_build_pagerduty(body, t->secret, t->source, item);
+}
+
+static size_t pagerduty_public_prefix(const char *url)
+{
+    return sink_prefix_of(url, SINK_PAGERDUTY_URL);
+}
+
+const struct sink_ops sink_pagerduty_ops = {
+    .type = SINK_PAGERDUTY,
+    .name = "pagerduty",
+    .configure = pagerduty_configure,
+    .takes = pagerduty_takes,
+    .build = pagerduty_build,
+    .public_prefix = pagerduty_public_prefix,
+};

@@ -1,0 +1,74 @@
+/* cli_policy — `warroom policy`: check and print the policy in force (or
+ * FILE, or the built-in one). A row of the verb table (src/cli_main.c). */
+#include "warroom/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <strings.h>
+#include <jansson.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/buf.h"
+#include "warroom/check.h"
+#include "warroom/clock.h"
+#include "warroom/config.h"
+#include "warroom/describe.h"
+#include "warroom/error.h"
+#include "warroom/event.h"
+#include "warroom/file.h"
+#include "warroom/incident.h"
+#include "warroom/log.h"
+#include "warroom/outbox.h"
+#include "warroom/policy.h"
+#include "warroom/repo.h"
+#include "warroom/stamp.h"
+#include "warroom/store.h"
+#include "warroom/text.h"
+
+
+int cli_policy(struct cli_context *c)
+{
+    struct cli_options *o = c->opts;
+    int rc;
+    if (o->nargs > 1)
+        return cli_usage_error("policy takes at most one FILE");
+    if (o->builtin) {
+        rc = policy_builtin(&c->s.policy);
+    } else if (o->nargs == 1) {
+        struct buf text = BUF_INIT;
+        rc = session_read_file(&text, o->args[0], 1024 * 1024);
+        if (rc == 0)
+            rc = policy_parse(&c->s.policy, buf_str(&text), text.len, o->args[0]);
+        buf_free(&text);
+    } else {
+        rc = session_load_policy(&c->s);
+    }
+    if (rc < 0)
+        return cli_fail();
+    c->s.have_policy = true;
+    if (o->json)
+        return cli_print_json(policy_to_json(&c->s.policy)) < 0 ? EXIT_FAILURE : 0;
+    printf("policy: %s\n", c->s.policy.source);
+    for (size_t i = 0; i < c->s.policy.nlevels; i++) {
+        const struct severity_level *l = &c->s.policy.levels[i];
+        char a[32], u[32], m[32];
+        printf("  %-6s %-10s ack %-7s update %-7s mitigate %s\n", l->name, l->label ? l->label : "",
+               l->ack_within ? stamp_format_span(a, sizeof a, l->ack_within) : "-",
+               l->update_every ? stamp_format_span(u, sizeof u, l->update_every) : "-",
+               l->mitigate_within ? stamp_format_span(m, sizeof m, l->mitigate_within) : "-");
+    }
+    for (size_t i = 0; i < c->s.policy.nrules; i++)
+        printf("  rule %-18s %s\n", c->s.policy.rules[i].id, c->s.policy.rules[i].label);
+    return 0;
+}
+

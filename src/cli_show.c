@@ -1,0 +1,371 @@
+/* cli_show — the verbs that read an incident: `show` (the replayed state, its
+ * clocks and timeline, as text or --json) and `list`. Rows of the verb table
+ * (src/cli_main.c). */
+#include "warroom/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <strings.h>
+#include <jansson.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/buf.h"
+#include "warroom/check.h"
+#include "warroom/clock.h"
+#include "warroom/config.h"
+#include "warroom/describe.h"
+#include "warroom/error.h"
+#include "warroom/event.h"
+#include "warroom/file.h"
+#include "warroom/incident.h"
+#include "warroom/jsonout.h"
+#include "warroom/log.h"
+#include "warroom/outbox.h"
+#include "warroom/policy.h"
+#include "warroom/repo.h"
+#include "warroom/stamp.h"
+#include "warroom/store.h"
+#include "warroom/summary.h"
+#include "warroom/text.h"
+
+#define SHORT_ID_LEN 8    /* how much of an event id `show` prints; `edit` takes any unique prefix */
+
+/* ---- reading ---- */
+
+static json_t *stamp_json(int64_t t)
+{
+    char iso[STAMP_TEXT_MAX];
+    return t == STAMP_NONE ? json_null() : json_string(stamp_format_iso_s(iso, t));
+}
+
+static json_t *nullable(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* Entry I of the timeline of INC (a const struct incident), as show --json
+ * writes it. */
+static json_t *timeline_json(const void *ctx, size_t i)
+{
+    const struct incident *inc = ctx;
+    const struct timeline_entry *e = &inc->timeline[i];
+    json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
+                              stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
+    for (unsigned f = 0; f < e->ev->nfields; f++) {
+        const struct event_field *fld = &e->ev->fields[f];
+        if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
+            continue;
+        json_object_set_new(entry, fld->key,
+                            fld->kind == FIELD_STRING   ? json_string(fld->value)
+                            : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
+                            : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
+                                                        : json_null());
+    }
+    if (e->edits)
+        json_object_set_new(entry, "edits", json_integer(e->edits));
+    return entry;
+}
+
+/* STREAM: the timeline is left empty, for jsonout_object to write. */
+static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
+                             struct outbox *ob, bool stream)
+{
+    char name[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(inc->id));
+    json_object_set_new(o, "title", nullable(inc->title));
+    json_object_set_new(o, "sev", json_integer(inc->sev));
+    json_object_set_new(o, "sev_name", json_string(describe_sev(p, inc->sev, name, sizeof name)));
+    json_object_set_new(o, "status", json_string(incident_status_name(inc->status)));
+    json_object_set_new(o, "impact", nullable(inc->impact));
+    json_object_set_new(o, "data_exposed", json_boolean(inc->data_exposed));
+    json_object_set_new(o, "declared_by", nullable(inc->declared_by));
+    json_object_set_new(o, "declared_at", stamp_json(inc->declared_at));
+    json_object_set_new(o, "impact_at", stamp_json(inc->impact_at));
+    json_object_set_new(o, "detected_at", stamp_json(inc->detected_at));
+    json_object_set_new(o, "acked_at", stamp_json(inc->acked_at));
+    json_object_set_new(o, "mitigated_at", stamp_json(inc->mitigated_at));
+    json_object_set_new(o, "resolved_at", stamp_json(inc->resolved_at));
+    int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
+    json_object_set_new(o, "elapsed_s",
+                        inc->declared_at == STAMP_NONE ? json_null() : json_integer((end - inc->declared_at) / 1000));
+    if (!timeline)
+        return o;
+
+    json_t *roles = json_object(), *smes = json_array(), *history = json_array();
+    for (int r = 0; r < ROLE_SME; r++)
+        json_object_set_new(roles, incident_role_name((enum role_kind)r), nullable(inc->holder[r]));
+    for (size_t i = 0; i < inc->nsmes; i++)
+        json_array_append_new(smes, json_string(inc->smes[i]));
+    json_object_set_new(roles, "sme", smes);
+    for (size_t i = 0; i < inc->nroles; i++)
+        json_array_append_new(history, json_pack("{s:s, s:s, s:o, s:s}", "role",
+                                                 incident_role_name(inc->roles[i].role), "name", inc->roles[i].name,
+                                                 "at", stamp_json(inc->roles[i].at), "by", inc->roles[i].by));
+    json_object_set_new(o, "roles", roles);
+    json_object_set_new(o, "role_history", history);
+
+    json_t *sevs = json_array();
+    for (size_t i = 0; i < inc->nsevs; i++)
+        json_array_append_new(sevs, json_pack("{s:i, s:o, s:s, s:o}", "sev", inc->sevs[i].sev, "at",
+                                              stamp_json(inc->sevs[i].at), "by", inc->sevs[i].by, "why",
+                                              nullable(inc->sevs[i].why)));
+    json_object_set_new(o, "severity_history", sevs);
+
+    json_t *actions = json_array();
+    for (size_t i = 0; i < inc->nactions; i++) {
+        const struct action_item *a = &inc->actions[i];
+        json_array_append_new(actions, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", a->item, "text",
+                                                 a->text, "owner", nullable(a->owner), "due", nullable(a->due),
+                                                 "priority", a->priority, "kind", a->kind, "status", a->status));
+    }
+    json_object_set_new(o, "actions", actions);
+
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, p, now, clocks);
+    json_t *cj = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *k = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "kind", clock_kind_name(clocks[i].kind), "label",
+                              clocks[i].label, "state", clock_state_name(clocks[i].state), "deadline",
+                              stamp_json(clocks[i].deadline), "seconds_left",
+                              (json_int_t)((clocks[i].deadline - now) / 1000), "action", clocks[i].action);
+        if (clocks[i].rule) {
+            json_object_set_new(k, "rule", json_string(clocks[i].rule->id));
+            json_object_set_new(k, "fired", json_boolean(clocks[i].fired));
+        }
+        if (clocks[i].met_at != STAMP_NONE)
+            json_object_set_new(k, "met_at", stamp_json(clocks[i].met_at));
+        json_array_append_new(cj, k);
+    }
+    json_object_set_new(o, "clocks", cj);
+
+    json_t *tl = json_array();
+    for (size_t i = 0; !stream && i < inc->ntimeline; i++)
+        json_array_append_new(tl, timeline_json(inc, i));
+    json_object_set_new(o, "timeline", tl);
+    if (ob) {
+        /* what publishing stands at, per event and sink: the reason a
+         * provider gave when it refused */
+        json_t *deliveries = json_array();
+        for (size_t i = 0; i < outbox_count(ob); i++) {
+            const struct outbox_item *it = outbox_item(ob, i);
+            struct buf said = BUF_INIT;
+            outbox_describe(&said, it, outbox_clock_ms());
+            json_t *d = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", it->event_id, "sink", it->sink, "state",
+                                  buf_str(&said), "attempts", (int)it->attempt, "reason", it->reason ? it->reason : "");
+            if (it->http_status)
+                json_object_set_new(d, "http_status", json_integer(it->http_status));
+            json_array_append_new(deliveries, d);
+            buf_free(&said);
+        }
+        json_object_set_new(o, "deliveries", deliveries);
+    }
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < inc->reader.nwarnings; i++)
+        json_array_append_new(warnings, json_string(inc->reader.warnings[i]));
+    json_object_set_new(o, "warnings", warnings);
+    return o;
+}
+
+/* HH:MM:SS, with the date in front when T is on another day than DAY (the
+ * declaration's): an entry from the night before must not read as later. */
+static void print_time(char *out, size_t size, int64_t t, int64_t day, bool dated)
+{
+    int y, mo, d, h, mi, s;
+    stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
+    if (day != STAMP_NONE && !check_same_day(t, day))
+        snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
+    else
+        snprintf(out, size, "%s%02d:%02d:%02d", dated ? "           " : "", h, mi, s);
+}
+
+static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
+{
+    char name[16], t[STAMP_TEXT_MAX], span[32];
+    const struct severity_level *l = policy_level(p, inc->sev);
+    printf("%s  %s%s%s  %s\n", inc->id, describe_sev(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
+           l && l->label ? l->label : "", incident_status_name(inc->status));
+    printf("  %s\n", inc->title ? inc->title : "(not declared)");
+    if (inc->impact)
+        printf("  impact: %s\n", inc->impact);
+    if (inc->declared_at != STAMP_NONE) {
+        int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
+        printf("  declared %s by %s, %s %s\n", stamp_format_iso_s(t, inc->declared_at), inc->declared_by,
+               inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed",
+               stamp_format_span(span, sizeof span, end - inc->declared_at));
+    }
+    printf("\nroles\n");
+    for (int r = 0; r < ROLE_SME; r++)
+        printf("  %-7s %s\n", incident_role_name((enum role_kind)r),
+               *inc->holder[r] ? inc->holder[r] : (r == ROLE_IC ? "(unassigned!)" : "-"));
+    printf("  %-7s ", "sme");
+    for (size_t i = 0; i < inc->nsmes; i++)
+        printf("%s%s", i ? ", " : "", inc->smes[i]);
+    printf("%s\n", inc->nsmes ? "" : "-");
+
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, p, now, clocks);
+    printf("\nclocks\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct clock *k = &clocks[i];
+        const char *state = k->state == CLOCK_OVERDUE ? "OVERDUE" : clock_state_name(k->state);
+        if (k->state == CLOCK_MET || k->state == CLOCK_DONE)
+            snprintf(span, sizeof span, "%s", clock_state_name(k->state));
+        else if (k->state == CLOCK_OVERDUE)
+            stamp_format_span(span + 1, sizeof span - 1, now - k->deadline), span[0] = '+';
+        else
+            stamp_format_span(span, sizeof span, k->deadline - now);
+        printf("  %-8s %-20s %-9s %s%s\n", state, k->label, span, k->action, k->fired ? " (done)" : "");
+    }
+    for (size_t i = 0; i < inc->nactions; i++) {
+        if (i == 0)
+            printf("\naction items\n");
+        const struct action_item *a = &inc->actions[i];
+        printf("  %-4s %-7s %-3s %-8s %-12s %-10s %s\n", a->item, a->status, a->priority, a->kind,
+               *a->owner ? a->owner : "(no owner)", *a->due ? a->due : "(no due)", a->text);
+    }
+    printf("\ntimeline\n");
+    bool dated = false;                   /* some entry is on another day: keep the columns */
+    for (size_t i = 0; i < inc->ntimeline && inc->declared_at != STAMP_NONE; i++)
+        dated = dated || !check_same_day(inc->timeline[i].at, inc->declared_at);
+    for (size_t i = 0; i < inc->ntimeline; i++) {
+        const struct timeline_entry *e = &inc->timeline[i];
+        print_time(t, sizeof t, e->at, inc->declared_at, dated);
+        struct buf line = BUF_INIT;
+        const struct event *ev = e->ev;
+        describe_entry(&line, inc, p, e);
+        /* multi-line text continues indented, so the time column stays readable */
+        for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
+            *nl = '\x1f';
+        printf("  %s  %.*s  %-10.10s %-10s ", t, SHORT_ID_LEN, ev->id, ev->by, ev->type_name);
+        /* a run at a time, not a byte at a time: a million entries */
+        for (const char *q = buf_str(&line), *sep; *q; q = *sep ? sep + 1 : sep) {
+            sep = strchrnul(q, '\x1f');
+            fwrite(q, 1, (size_t)(sep - q), stdout);
+            if (*sep)
+                printf("\n%*s", 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0), "");
+        }
+        printf("%s\n", e->edits ? " (edited)" : "");
+        buf_free(&line);
+    }
+    for (size_t i = 0; i < inc->reader.nwarnings; i++)
+        fprintf(stderr, "warroom: warning: %s\n", inc->reader.warnings[i]);
+}
+
+
+int cli_show(struct cli_context *c)
+{
+    struct incident *inc;
+    if (c->opts->nargs)
+        return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
+    if (session_load_policy(&c->s) < 0 || session_pick_incident(&c->s, &inc, true) < 0)
+        return cli_fail();
+    if (c->opts->json) {
+        struct outbox *ob = NULL;
+        if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
+            outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
+            outbox_free(ob);
+            ob = NULL;
+        }
+        /* written as it goes: the timeline is most of it */
+        json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
+        jsonout_object(stdout, o, "timeline", inc->ntimeline, timeline_json, inc, JSON_ENSURE_ASCII);
+        fputc('\n', stdout);
+        json_decref(o);
+        if (ob)
+            outbox_free(ob);
+    }
+    else
+        show_text(inc, &c->s.policy, c->s.now);
+    incident_free(inc);
+    return 0;
+}
+
+/* What incident_json without the timeline gives, from a summary: the same
+ * members in the same order. */
+static json_t *summary_json(const struct incident_summary *sum, const char *id, const struct policy *p, int64_t now)
+{
+    char name[16];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "title", nullable(sum->title));
+    json_object_set_new(o, "sev", json_integer(sum->sev));
+    json_object_set_new(o, "sev_name", json_string(describe_sev(p, sum->sev, name, sizeof name)));
+    json_object_set_new(o, "status", json_string(incident_status_name((enum incident_status)sum->status)));
+    json_object_set_new(o, "impact", nullable(sum->impact));
+    json_object_set_new(o, "data_exposed", json_boolean(sum->data_exposed));
+    json_object_set_new(o, "declared_by", nullable(sum->declared_by));
+    json_object_set_new(o, "declared_at", stamp_json(sum->declared_at));
+    json_object_set_new(o, "impact_at", stamp_json(sum->impact_at));
+    json_object_set_new(o, "detected_at", stamp_json(sum->detected_at));
+    json_object_set_new(o, "acked_at", stamp_json(sum->acked_at));
+    json_object_set_new(o, "mitigated_at", stamp_json(sum->mitigated_at));
+    json_object_set_new(o, "resolved_at", stamp_json(sum->resolved_at));
+    int64_t end = sum->resolved_at != STAMP_NONE ? sum->resolved_at : now;
+    json_object_set_new(o, "elapsed_s",
+                        sum->declared_at == STAMP_NONE ? json_null() : json_integer((end - sum->declared_at) / 1000));
+    return o;
+}
+
+int cli_list(struct cli_context *c)
+{
+    char **ids;
+    size_t n;
+    if (c->opts->nargs)
+        return cli_usage_error("list takes no arguments");
+    if (session_load_policy(&c->s) < 0 || store_list(&c->s.store, &ids, &n) < 0)
+        return cli_fail();
+    json_t *open = json_array(), *closed = json_array();
+    struct incident_summary *sum = xmalloc(sizeof *sum);
+    for (size_t i = 0; i < n && !c->opts->remote; i++) {
+        /* each incident's summary, which replays its log only when the
+         * cached one no longer describes it */
+        if (summary_get(sum, &c->s.store, ids[i], NULL) == 0 && !sum->cut) {
+            json_array_append_new(sum->open ? open : closed, summary_json(sum, ids[i], &c->s.policy, c->s.now));
+            continue;
+        }
+        char *path = store_log_path(&c->s.store, ids[i]);
+        struct incident *inc;
+        if (incident_load(&inc, ids[i], path) < 0) {
+            fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
+        } else {
+            json_array_append_new(incident_is_open(inc) ? open : closed,
+                                  incident_json(inc, &c->s.policy, c->s.now, false, NULL, false));
+            incident_free(inc);
+        }
+        free(path);
+    }
+    free(sum);
+    json_array_extend(open, closed);
+    json_decref(closed);
+    store_list_free(ids, n);
+    if (cli_sync_list(c, open, c->opts->remote) < 0) {
+        json_decref(open);
+        return cli_fail();
+    }
+    if (c->opts->json)
+        return cli_print_json(open) < 0 ? EXIT_FAILURE : 0;
+    size_t i;
+    json_t *o;
+    if (json_array_size(open) == 0)
+        printf("no incidents in %s\n", c->s.store.dir);
+    json_array_foreach(open, i, o) {
+        printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
+               json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
+               json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
+        if (json_is_true(json_object_get(o, "remote")) && !json_is_true(json_object_get(o, "local")))
+            printf("%-52s       (declared on another host: warroom join %s)\n", "", json_string_value(json_object_get(o, "id")));
+    }
+    json_decref(open);
+    return 0;
+}

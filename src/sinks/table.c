@@ -1,0 +1,11 @@
+/* sinks/table — the sink table: one row per provider, in the order sinks are
+ * configured, listed and shown. Adding a provider: its value in
+ * include/warroom/sinks.h, its file beside this one, its row here. */
+#include "warroom/sink.h"
+
+const struct sink_ops *const sink_table[SINK_TYPE_COUNT] = {
+    [SINK_SLACK] = &sink_slack_ops,
+    [SINK_PAGERDUTY] = &sink_pagerduty_ops,
+    [SINK_STATUSPAGE] = &sink_statuspage_ops,
+    [SINK_WEBHOOK] = &sink_webhook_ops,
+};
