@@ -50,6 +50,22 @@ attr_t ui_attr(struct console *con, enum theme_element e)
     return a;
 }
 
+/* The next character of S[*I..LEN) as the terminal is given it: invalid
+ * UTF-8 as U+FFFD, newline and tab as a space. Returns false for one that is
+ * never drawn (a control, a bidi override), having moved *I past it. */
+static bool next_drawn(const char *s, size_t len, size_t *i, uint32_t *cp)
+{
+    size_t n = text_utf8_decode(s + *i, len - *i, cp);
+    if (n == 0) {
+        *cp = 0xFFFD;
+        n = 1;
+    }
+    *i += n;
+    if (*cp == '\n' || *cp == '\t')
+        *cp = ' ';
+    return !text_is_hostile(*cp);
+}
+
 /* Every character passes through here on its way to the screen: whatever
  * slipped past the cleaning at the door (a log written by something else) is
  * still never sent raw. */
@@ -59,15 +75,7 @@ int ui_put(WINDOW *w, const char *s, size_t len, int cols)
     size_t i = 0;
     while (i < len && used < cols) {
         uint32_t cp;
-        size_t n = text_utf8_decode(s + i, len - i, &cp);
-        if (n == 0) {
-            cp = 0xFFFD;
-            n = 1;
-        }
-        i += n;
-        if (cp == '\n' || cp == '\t')
-            cp = ' ';
-        if (text_is_hostile(cp))
+        if (!next_drawn(s, len, &i, &cp))
             continue;
         int cw = text_cp_width(cp);
         if (used + cw > cols)
@@ -89,17 +97,8 @@ int ui_width(const char *s)
     size_t i = 0, len = strlen(s);
     while (i < len) {
         uint32_t cp;
-        size_t n = text_utf8_decode(s + i, len - i, &cp);
-        if (n == 0) {
-            cp = 0xFFFD;
-            n = 1;
-        }
-        i += n;
-        if (cp == '\n' || cp == '\t')
-            cp = ' ';
-        if (text_is_hostile(cp))
-            continue;
-        used += text_cp_width(cp);
+        if (next_drawn(s, len, &i, &cp))
+            used += text_cp_width(cp);
     }
     return used;
 }

@@ -1,13 +1,10 @@
 # The console, driven for real: the binary in tmux, keys sent with send-keys,
 # the screen read with capture-pane.
 here=$(cd "$(dirname "$0")" && pwd)
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$console_dir/tmux.sh"
 export TERM=xterm-256color LANG=C.UTF-8
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
-T set-option -g remain-on-exit on >/dev/null
 
 # start NAME COLSxROWS ENV...: the console in its own window
 start() {
@@ -15,29 +12,6 @@ start() {
     T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' WARROOM_CONFIG=/dev/null HOME='$HOME' \
         TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
     T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
-}
-screen() { T capture-pane -p -t "$1"; }
-# wait_for WINDOW PATTERN [SECONDS]: until the screen shows PATTERN (bounded)
-wait_for() {
-    i=0 limit=$(( ${3:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
-}
-keys() { T send-keys -t "$@"; }
-# gone WINDOW PATTERN: until the screen no longer shows PATTERN. A key sent
-# right after Esc would arrive with it as one sequence (Alt+key) and be
-# dropped, so the tests wait for Esc to take effect first.
-gone() {
-    i=0
-    while [ $i -lt 50 ]; do
-        screen "$1" | grep -q -- "$2" || return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
 }
 
 # --- no open incident: the console offers to declare one ---

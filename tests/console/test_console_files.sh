@@ -1,14 +1,12 @@
 # The console while another process holds the log's lock: keys are still
 # answered, the footer says the entry waits, and it is recorded (once) as soon
 # as the lock is let go. The real binary in tmux, read with capture-pane.
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$console_dir/tmux.sh"
 export TERM=xterm-256color LANG=C.UTF-8
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
 holder=
 trap 'release_lock; T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
-T set-option -g remain-on-exit on >/dev/null
 
 start() {
     name=$1 size=$2; shift 2
@@ -16,17 +14,6 @@ start() {
         TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM' 2>'$scratch/$name.err'; echo EXITED \$?; sleep 600"
     T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() {
-    i=0 limit=$(( ${3:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
-}
-keys() { T send-keys -t "$@"; }
 # take_lock LOG: flock(1) holds the log's lock (-o: itself, not its child)
 # until release_lock ends its child; no output, so no pipe is kept open
 take_lock() {

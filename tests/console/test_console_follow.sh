@@ -4,23 +4,11 @@
 # console replays nothing to fold them in (WARROOM_STATS counts the logs it
 # read from the start and the full replays it made: one each, at opening).
 # The first frame is drawn before a backlog of pending updates is written.
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+WAIT_SECONDS=10
+. "$console_dir/tmux.sh"
 export TERM=xterm-256color LANG=C.UTF-8
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
-T set-option -g remain-on-exit on >/dev/null
-screen() { T capture-pane -p -t "$1"; }
-wait_for() {
-    i=0 limit=$(( ${3:-10} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
-}
 id=inc-20250101-follow
 mkdir -p "$WARROOM_DIR/$id"
 log=$WARROOM_DIR/$id/events.jsonl

@@ -1,13 +1,10 @@
 # The console's input, driven for real in tmux (issue 9): pasted and typed
 # text never runs as commands, one-key actions are guarded, what people type
 # is judged as the command line judges it, and back-dating says what it does.
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$console_dir/tmux.sh"
 export TERM=xterm-256color LANG=C.UTF-8
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
-T set-option -g remain-on-exit on >/dev/null
 
 # start NAME ENV...: the console in its own 120x40 window
 start() {
@@ -16,18 +13,6 @@ start() {
         TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
     T resize-window -t "$name" -x 120 -y 40 2>/dev/null
 }
-screen() { T capture-pane -p -t "$1"; }
-# wait_for WINDOW PATTERN [SECONDS]: until the screen shows PATTERN (bounded)
-wait_for() {
-    i=0 limit=$(( ${3:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
-}
-keys() { T send-keys -t "$@"; }
 # paste WINDOW FILE [-p]: the file's bytes as a paste (with -p bracketed, as
 # the terminal sends it when the program asked for it); LF stays LF
 paste_file() {
@@ -58,14 +43,6 @@ new_since_in() { tail -n +"$(( $2 + 1 ))" "$1"; }
 # gone WINDOW PATTERN: until the screen no longer shows PATTERN. A key sent
 # right after Esc would arrive with it as one sequence (Alt+key), so the
 # test waits for Esc to take effect first.
-gone() {
-    i=0
-    while [ $i -lt 50 ]; do
-        screen "$1" | grep -q -- "$2" || return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
 
 # --- the hostile texts of the issue, and what a note of each must hold ---
 printf 'deploy log: \033[32mOK\033[0m done' > "$scratch/h1"

@@ -4,14 +4,11 @@
 # tests/console/screens/; WARROOM_SCREENS_UPDATE=1 writes them anew from what
 # the console shows (look at the diff before committing it).
 here=$(cd "$(dirname "$0")" && pwd)
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$console_dir/tmux.sh"
 . "$here/demo_incident.sh"
 export TERM=xterm-256color LANG=C.UTF-8
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-T -f /dev/null new-session -d -s boot -x 120 -y 40 "sleep 600"
-T set-option -g remain-on-exit on >/dev/null
 
 # start NAME COLSxROWS ENV...: the console in its own window of that size
 start() {
@@ -20,16 +17,6 @@ start() {
         WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
         echo EXITED \$?; sleep 600"
     T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
-}
-screen() { T capture-pane -p -t "$1"; }
-wait_for() {
-    i=0 limit=$(( ${3:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
 }
 # settle WINDOW FILE: the screen once two looks in a row agree (bounded)
 settle() {

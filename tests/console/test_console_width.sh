@@ -3,22 +3,11 @@
 # tmux), and the rule between the timeline and the side column must stand in
 # one column on every row. Columns are counted with the C library's wcwidth in
 # C.UTF-8, the measure tmux itself places characters with.
+console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratch directory
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
+. "$console_dir/tmux.sh"
 export TERM=xterm-256color LANG=C.UTF-8
 export WARROOM_NOW=2025-03-15T14:30:00Z
-sock="$scratch/tmux.sock"
-T() { tmux -S "$sock" "$@"; }
-trap 'T kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
-screen() { T capture-pane -p -t "$1"; }
-wait_for() {  # WINDOW PATTERN [SECONDS]: until the screen shows PATTERN (bounded)
-    i=0 limit=$(( ${3:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen "$1" | grep -q -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    screen "$1" | sed 's/^/#   | /' >&2
-    return 1
-}
 # columns.py MODE FILE, counting columns with wcwidth:
 #   rule: the rule character stands in one column on every row that has one;
 #   text: no row shows a hand (U+1F44D) left of the column where the note's
