@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <math.h>
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/config.h"
+#include "warroom/outbox.h"
 #include "warroom/event.h"
 #include "warroom/stamp.h"
 
@@ -297,4 +300,27 @@ int cli_print_json(json_t *j)
     fputc('\n', stdout);
     json_decref(j);
     return rc;
+}
+
+int cli_parse_wait(const char *text, double *seconds)
+{
+    char *end;
+    double s = strtod(text, &end);
+    if (end == text || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
+        return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
+    *seconds = s;
+    return 0;
+}
+
+int64_t cli_wait_ms(const struct cli_context *c, const char *key, double fallback)
+{
+    double s = fallback;
+    json_t *conf = config_value(&c->s.config, key);
+    if (c->opts->wait) {
+        if (cli_parse_wait(c->opts->wait, &s) != 0)
+            s = fallback;                 /* not reached: cli_main refused it already */
+    } else if (json_is_number(conf) && json_number_value(conf) >= 0 && json_number_value(conf) <= OUTBOX_WAIT_MAX_S) {
+        s = json_number_value(conf);
+    }
+    return (int64_t)(s * 1000);
 }

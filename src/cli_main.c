@@ -6,7 +6,6 @@
 #include "warroom/cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,13 +161,9 @@ int cli_main(int argc, char **argv)
     }
     if (stamp_check_now() < 0)
         return cli_fail();
-    if (o.wait) {
-        /* flush's rule for --wait, checked before anything is recorded */
-        char *end;
-        double s = strtod(o.wait, &end);
-        if (end == o.wait || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
-            return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
-    }
+    double wait_s;
+    if (o.wait && cli_parse_wait(o.wait, &wait_s) != 0)
+        return EXIT_USAGE;                /* checked before anything is recorded */
     if (o.at) {
         int64_t at;
         if (stamp_parse_user(&at, o.at, stamp_now()) < 0)

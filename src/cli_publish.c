@@ -2,7 +2,6 @@
  * `warroom flush`. Each waits a bounded time (--wait, else config
  * delivery.wait_seconds, else OUTBOX_WAIT_DEFAULT_S), then says on stderr what
  * stays queued; whatever is left is delivered by the next run or the console. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +17,6 @@
 /* A flush without --incident also covers incidents resolved this recently:
  * their resolution still has to go out. */
 #define FLUSH_CLOSED_WITHIN (24 * STAMP_HOUR)
-
-static int wait_ms(const struct cli_context *c, int64_t *out)
-{
-    double s = OUTBOX_WAIT_DEFAULT_S;
-    const char *opt = c->opts->wait;
-    json_t *conf = config_value(&c->s.config, "delivery.wait_seconds");
-    if (opt) {
-        char *end;
-        s = strtod(opt, &end);
-        if (end == opt || *end || !isfinite(s) || s < 0 || s > OUTBOX_WAIT_MAX_S)
-            return cli_usage_error("--wait is a number of seconds from 0 to %d", OUTBOX_WAIT_MAX_S);
-    } else if (json_is_number(conf) && json_number_value(conf) >= 0 &&
-               json_number_value(conf) <= OUTBOX_WAIT_MAX_S) {
-        s = json_number_value(conf);
-    }
-    *out = (int64_t)(s * 1000);
-    return 0;
-}
 
 struct tally {
     size_t sent, pending, failed_now;
@@ -170,11 +151,9 @@ done:
 
 int cli_publish_after(struct cli_context *c, const char *id)
 {
-    int64_t wait;
+    int64_t wait = cli_wait_ms(c, "delivery.wait_seconds", OUTBOX_WAIT_DEFAULT_S);
     struct tally t = {0};
     fflush(stdout);
-    if (wait_ms(c, &wait) != 0)
-        wait = OUTBOX_WAIT_DEFAULT_S * 1000;   /* the event is recorded; deliver anyway */
     deliver_incident(c, id, deliver_clock_ms() + wait, wait, false, &t);
     return t.error ? -1 : 0;
 }
@@ -188,11 +167,8 @@ static bool worth_flushing(const struct incident *inc, int64_t now)
 
 int cli_flush(struct cli_context *c)
 {
-    int64_t wait;
+    int64_t wait = cli_wait_ms(c, "delivery.wait_seconds", OUTBOX_WAIT_DEFAULT_S);
     struct tally t = {0};
-    int rc = wait_ms(c, &wait);
-    if (rc)
-        return rc;
     if (c->opts->nargs)
         return cli_usage_error("flush takes no arguments (name the incident with --incident ID)");
     if (session_load_policy(&c->s) < 0)

@@ -17,18 +17,6 @@
 #include "warroom/stamp.h"
 #include "warroom/sync.h"
 
-static int64_t wait_ms(const struct cli_context *c, const char *key, double fallback)
-{
-    double s = fallback;
-    json_t *conf = config_value(&c->s.config, key);
-    if (c->opts->wait) {
-        s = strtod(c->opts->wait, NULL);      /* checked by cli_main already */
-    } else if (json_is_number(conf) && json_number_value(conf) >= 0 && json_number_value(conf) <= OUTBOX_WAIT_MAX_S) {
-        s = json_number_value(conf);
-    }
-    return (int64_t)(s * 1000);
-}
-
 static int settings_load(struct cli_context *c, struct sync_settings *s)
 {
     return sync_settings_load(s, &c->s.config, &c->s.store, session_env_or(c->opts->repo, "WARROOM_REPO"));
@@ -65,7 +53,7 @@ void cli_sync_after(struct cli_context *c, const char *id)
         fprintf(stderr, "warroom: sync: not pushed: %s\n", error_last());
         return;
     }
-    if (sync_incident_bounded(&r, &s, id, SYNC_PUSH, wait_ms(c, "delivery.wait_seconds", OUTBOX_WAIT_DEFAULT_S)) < 0)
+    if (sync_incident_bounded(&r, &s, id, SYNC_PUSH, cli_wait_ms(c, "delivery.wait_seconds", OUTBOX_WAIT_DEFAULT_S)) < 0)
         fprintf(stderr, "warroom: sync: not pushed (the event is recorded): %s\n", error_last());
     else if (r.offline)
         offline_print(id, &r);
@@ -77,7 +65,7 @@ void cli_sync_after(struct cli_context *c, const char *id)
 static int sync_one(struct cli_context *c, struct sync_settings *s, const char *id, bool *offline)
 {
     struct sync_result r;
-    if (sync_incident_bounded(&r, s, id, SYNC_ROUND, wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S)) < 0) {
+    if (sync_incident_bounded(&r, s, id, SYNC_ROUND, cli_wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S)) < 0) {
         fprintf(stderr, "warroom: sync: %s: %s\n", id, error_last());
         return -1;
     }
@@ -137,7 +125,7 @@ int cli_join(struct cli_context *c)
         return cli_usage_error("join needs the ID of an incident declared on another host ('warroom list --remote')");
     if (settings_load(c, &s) < 0)
         return cli_fail();
-    int rc = sync_join(&r, &s, c->opts->args[0], wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S));
+    int rc = sync_join(&r, &s, c->opts->args[0], cli_wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S));
     sync_settings_free(&s);
     said_print(&r);
     sync_result_free(&r);
@@ -164,7 +152,7 @@ int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only)
         fprintf(stderr, "warroom: warning: sync: %s\n", error_last());
         return 0;
     }
-    int rc = sync_remote_list(&ris, &n, &r, &s, true, wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S));
+    int rc = sync_remote_list(&ris, &n, &r, &s, true, cli_wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S));
     if (rc == 0 && r.offline)
         fprintf(stderr, "warroom: sync: offline, remote incidents as last fetched\n");
     said_print(&r);

@@ -82,6 +82,12 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The arguments from FROM on, joined by spaces; "-" alone reads standard input. */
 char *cli_join_args(const struct cli_options *o, int from);
+/* --wait TEXT as seconds, 0 to OUTBOX_WAIT_MAX_S; a usage error otherwise.
+ * cli_main checks it before any verb runs, so nothing is recorded first. */
+int cli_parse_wait(const char *text, double *seconds);
+/* How long a verb waits on the network, in ms: --wait, else config KEY when it
+ * is in range, else FALLBACK seconds. */
+int64_t cli_wait_ms(const struct cli_context *c, const char *key, double fallback);
 
 int cli_parse_when(const struct cli_context *c, int64_t *at); /* --at, or STAMP_NONE */
 /* Prints J (taking it) as indented JSON; 0, or < 0 when it cannot be written. */
