@@ -106,18 +106,40 @@ int session_read_file(struct buf *out, const char *path, size_t max)
     return rc;
 }
 
-/* The policy in force: the config's "policy" (an object, or a file path), else
- * the platform repo's .warroom/policy.json (the working tree's copy, so a team
- * can try a change before committing it; else the branch's, so a bare repo
- * works too), else the built-in ladder. */
-int session_load_policy(struct session *c)
+int session_read_platform_file(struct session *c, struct buf *text, struct buf *source, const char *path,
+                               size_t max)
 {
-    static const char repo_policy[] = ".warroom/policy.json";
-    struct buf text = BUF_INIT, source = BUF_INIT;
     struct repo *repo = NULL;
     int rc;
-    json_t *inline_policy = config_value(&c->config, "policy");
     const char *repo_path = session_env_or(c->opts->repo, "WARROOM_REPO");
+    buf_reset(source);
+    if (repo_open(&repo, repo_path) < 0)
+        /* no platform repo around: fine, unless one was named */
+        return repo_path ? -1 : REPO_ENOTFOUND;
+    const char *workdir = repo_workdir(repo);
+    if (workdir)
+        buf_printf(source, "%s%s", workdir, path);
+    if (workdir && access(source->data, F_OK) == 0) {
+        rc = session_read_file(text, source->data, max);
+    } else {
+        buf_reset(source);
+        buf_printf(source, "%s (%s)", path, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
+        rc = repo_read_file(text, repo, NULL, path);
+        if (rc == 0 && text->len > max)
+            rc = error_set("%s is larger than %zu KiB", source->data, max / 1024);
+    }
+    repo_free(repo);
+    return rc;
+}
+
+/* The policy in force: the config's "policy" (an object, or a file path), else
+ * the platform repo's .warroom/policy.json (see session_read_platform_file),
+ * else the built-in ladder. */
+int session_load_policy(struct session *c)
+{
+    struct buf text = BUF_INIT, source = BUF_INIT;
+    int rc;
+    json_t *inline_policy = config_value(&c->config, "policy");
     if (json_is_object(inline_policy)) {
         char *dump = json_dumps(inline_policy, JSON_COMPACT);
         buf_printf(&source, "%s: policy", c->config.path);
@@ -128,26 +150,13 @@ int session_load_policy(struct session *c)
         rc = session_read_file(&text, path, 1024 * 1024);
         if (rc == 0)
             rc = policy_parse(&c->policy, buf_str(&text), text.len, path);
-    } else if (repo_open(&repo, repo_path) < 0) {
-        /* no platform repo around: fine, unless one was named */
-        rc = repo_path ? -1 : policy_builtin(&c->policy);
     } else {
-        const char *workdir = repo_workdir(repo);
-        if (workdir)
-            buf_printf(&source, "%s%s", workdir, repo_policy);
-        if (workdir && access(source.data, F_OK) == 0) {
-            rc = session_read_file(&text, source.data, 1024 * 1024);
-        } else {
-            buf_reset(&source);
-            buf_printf(&source, "%s (%s)", repo_policy, repo_current_branch(repo) ? repo_current_branch(repo) : "HEAD");
-            rc = repo_read_file(&text, repo, NULL, repo_policy);
-        }
+        rc = session_read_platform_file(c, &text, &source, ".warroom/policy.json", 1024 * 1024);
         if (rc == REPO_ENOTFOUND)
             rc = policy_builtin(&c->policy);
         else if (rc == 0)
             rc = policy_parse(&c->policy, buf_str(&text), text.len, source.data);
     }
-    repo_free(repo);
     buf_free(&text);
     buf_free(&source);
     c->have_policy = rc == 0;

@@ -59,6 +59,15 @@ int session_read_file(struct buf *out, const char *path, size_t max);
 int session_clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *what);
 int session_who_am_i(struct session *s);     /* fills s->by */
 int session_load_policy(struct session *s);  /* fills s->policy */
+
+/* Reads PATH (relative, e.g. ".warroom/policy.json") from the platform repo
+ * (--repo, WARROOM_REPO, else the one around the working directory): the
+ * working tree's copy, so a team can try a change before committing it, else
+ * the current branch's, so a bare repo works too. SOURCE gets where it came
+ * from, for messages. Returns 0, REPO_ENOTFOUND when there is no repository
+ * (and none was named) or no such file, or < 0 with an error set. */
+int session_read_platform_file(struct session *s, struct buf *text, struct buf *source, const char *path,
+                               size_t max);
 /* Loads --incident (WARROOM_INCIDENT), else the one open incident; with
  * FALLBACK_LATEST and none open, the latest declared. */
 int session_pick_incident(struct session *s, struct incident **out, bool fallback_latest);
