@@ -101,6 +101,9 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_JOIN] = {.verb = VERB_JOIN, .name = "join", .run = cli_join, .usage = "join ID",
                    .help = "  join ID                                 follow an incident declared on another host\n",
                    .options = OPTIONS("--wait")},
+    [VERB_PEOPLE] = {.verb = VERB_PEOPLE, .name = "people", .run = cli_people, .usage = "people [--json] [NAME]",
+                     .help = "  people [--json] [NAME]                  check and print the people directory\n",
+                     .options = OPTIONS("--json")},
 };
 
 /* ---- context: the session a verb runs in ---- */
@@ -172,7 +175,7 @@ int cli_main(int argc, char **argv)
     bool console = verb == VERB_NONE && cli_console;
     if (verb == VERB_NONE)
         verb = VERB_SHOW;
-    bool need_store = verb != VERB_POLICY;
+    bool need_store = verb != VERB_POLICY && verb != VERB_PEOPLE;
     if (context_open(&c, &o, need_store) < 0) {
         rc = cli_fail();
         context_free(&c);

@@ -1,5 +1,6 @@
-/* cli_policy — `warroom policy`: check and print the policy in force (or
- * FILE, or the built-in one). A row of the verb table (src/cli_main.c). */
+/* cli_policy — the team's files: `warroom policy` checks and prints the
+ * policy in force (or FILE, or the built-in one), `warroom people` the people
+ * directory. Rows of the verb table (src/cli_main.c). */
 #include "warroom/cli.h"
 
 #include <ctype.h>
@@ -29,6 +30,7 @@
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
+#include "warroom/people.h"
 #include "warroom/policy.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
@@ -72,3 +74,66 @@ int cli_policy(struct cli_context *c)
     return 0;
 }
 
+
+static json_t *person_json(const struct person *who)
+{
+    json_t *o = json_object();
+    if (who->display)
+        json_object_set_new(o, "name", json_string(who->display));
+    for (int s = 0; s < PEOPLE_SYSTEM_COUNT; s++)
+        if (who->id[s])
+            json_object_set_new(o, people_system_name((enum people_system)s), json_string(who->id[s]));
+    return o;
+}
+
+static void person_print(const struct person *who, int width)
+{
+    printf("  %-*s", width, who->name);
+    if (who->display)
+        printf("  \"%s\"", who->display);
+    for (int s = 0; s < PEOPLE_SYSTEM_COUNT; s++)
+        if (who->id[s])
+            printf("  %s %s", people_system_name((enum people_system)s), who->id[s]);
+    putchar('\n');
+}
+
+int cli_people(struct cli_context *c)
+{
+    struct cli_options *o = c->opts;
+    struct people p;
+    if (o->nargs > 1)
+        return cli_usage_error("people takes at most one NAME");
+    if (session_load_people(&c->s, &p) < 0)
+        return cli_fail();
+    int rc = 0;
+    if (o->nargs == 1) {
+        const struct person *who = people_find(&p, o->args[0]);
+        if (!who) {
+            error_set("%.64s is not in the people directory (%s)", o->args[0],
+                      p.source ? p.source : "none: .warroom/people.json in the platform repo, or \"people\" in the config");
+            rc = cli_fail();
+        } else if (o->json) {
+            rc = cli_print_json(person_json(who)) < 0 ? EXIT_FAILURE : 0;
+        } else {
+            person_print(who, (int)strlen(who->name));
+        }
+    } else if (o->json) {
+        json_t *all = json_object();
+        for (size_t i = 0; i < p.n; i++)
+            json_object_set_new(all, p.list[i].name, person_json(&p.list[i]));
+        json_t *doc = json_pack("{s:o?,s:o}", "source", p.source ? json_string(p.source) : NULL, "people", all);
+        rc = cli_print_json(doc) < 0 ? EXIT_FAILURE : 0;
+    } else if (!p.source) {
+        printf("people: none (add .warroom/people.json to the platform repo, or \"people\" to the config)\n");
+    } else {
+        int width = 0;
+        for (size_t i = 0; i < p.n; i++)
+            if ((int)strlen(p.list[i].name) > width)
+                width = (int)strlen(p.list[i].name);
+        printf("people: %s\n", p.source);
+        for (size_t i = 0; i < p.n; i++)
+            person_print(&p.list[i], width);
+    }
+    people_free(&p);
+    return rc;
+}

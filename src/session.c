@@ -163,6 +163,39 @@ int session_load_policy(struct session *c)
     return rc;
 }
 
+/* The people directory: the config's "people" (an object, or a file path),
+ * else the platform repo's .warroom/people.json, else an empty one. */
+int session_load_people(struct session *c, struct people *out)
+{
+    struct buf text = BUF_INIT, source = BUF_INIT;
+    int rc = 0;
+    *out = (struct people)PEOPLE_INIT;
+    json_t *inline_people = config_value(&c->config, "people");
+    if (json_is_object(inline_people)) {
+        char *dump = json_dumps(inline_people, JSON_COMPACT);
+        buf_printf(&source, "%s: people", c->config.path);
+        /* the config holds the map itself; the file holds it under "people" */
+        buf_printf(&text, "{\"people\":%s}", dump);
+        free(dump);
+    } else if (json_is_string(inline_people)) {
+        buf_adds(&source, json_string_value(inline_people));
+        rc = session_read_file(&text, source.data, PEOPLE_FILE_MAX);
+    } else if (inline_people) {
+        rc = error_set("%s: people must be an object or a file path", c->config.path);
+    } else {
+        rc = session_read_platform_file(c, &text, &source, ".warroom/people.json", PEOPLE_FILE_MAX);
+        if (rc == REPO_ENOTFOUND) {
+            buf_reset(&text);
+            rc = 0;
+        }
+    }
+    if (rc == 0 && text.len)
+        rc = people_parse(out, buf_str(&text), text.len, source.data);
+    buf_free(&text);
+    buf_free(&source);
+    return rc;
+}
+
 int session_open(struct session *c, const struct session_options *o, bool need_store,
                  void (*warn)(const char *message))
 {

@@ -16,7 +16,7 @@
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN,
+    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE,
     VERB_COUNT
 };
 
@@ -103,6 +103,7 @@ int cli_action(struct cli_context *c);
 int cli_show(struct cli_context *c);            /* src/cli_show.c */
 int cli_list(struct cli_context *c);
 int cli_policy(struct cli_context *c);          /* src/cli_policy.c */
+int cli_people(struct cli_context *c);          /* src/cli_policy.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */

@@ -15,6 +15,7 @@
 #include "warroom/config.h"
 #include "warroom/event.h"
 #include "warroom/incident.h"
+#include "warroom/people.h"
 #include "warroom/policy.h"
 #include "warroom/repo.h"
 #include "warroom/store.h"
@@ -59,6 +60,11 @@ int session_read_file(struct buf *out, const char *path, size_t max);
 int session_clean_name(char out[NAME_MAX_LEN + 1], const char *name, const char *what);
 int session_who_am_i(struct session *s);     /* fills s->by */
 int session_load_policy(struct session *s);  /* fills s->policy */
+
+/* The people directory (see people.h): the config's "people" (the map
+ * itself, or a file path), else the platform repo's .warroom/people.json, else
+ * an empty directory. OUT is the caller's to people_free. */
+int session_load_people(struct session *s, struct people *out);
 
 /* Reads PATH (relative, e.g. ".warroom/policy.json") from the platform repo
  * (--repo, WARROOM_REPO, else the one around the working directory): the
