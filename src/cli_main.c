@@ -101,6 +101,11 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_JOIN] = {.verb = VERB_JOIN, .name = "join", .run = cli_join, .usage = "join ID",
                    .help = "  join ID                                 follow an incident declared on another host\n",
                    .options = OPTIONS("--wait")},
+    [VERB_REPORT] = {.verb = VERB_REPORT, .name = "report", .run = cli_report,
+                     .usage = "report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills]",
+                     .help = "  report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills]\n"
+                             "                                          time to detect/ack/mitigate/resolve across incidents\n",
+                     .options = OPTIONS("--since", "--until", "--format", "--output", "--drills", "--wait")},
 };
 
 /* ---- context: the session a verb runs in ---- */
