@@ -106,6 +106,10 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                      .help = "  report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills]\n"
                              "                                          time to detect/ack/mitigate/resolve across incidents\n",
                      .options = OPTIONS("--since", "--until", "--format", "--output", "--drills", "--wait")},
+    [VERB_STATUS] = {.verb = VERB_STATUS, .name = "status", .run = cli_status,
+                     .usage = "status [--format tmux|plain|json]",
+                     .help = "  status [--format tmux|plain|json]       one line for tmux's status-right\n",
+                     .options = OPTIONS("--format")},
 };
 
 /* ---- context: the session a verb runs in ---- */
