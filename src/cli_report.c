@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -53,8 +54,12 @@ static int incidents_load(struct cli_context *c, struct incident ***out, size_t 
     incs = xmalloc((nids + 1) * sizeof *incs);
     for (size_t i = 0; i < nids; i++) {
         char *path = store_log_path(&c->s.store, ids[i]);
-        if (incident_load(&incs[ninc], ids[i], path) == 0)
-            ninc++;
+        if (incident_load(&incs[ninc], ids[i], path) == 0) {
+            /* the report never follows a log: its descriptor goes now, or a
+             * data directory of thousands of incidents would run out of them */
+            close(incs[ninc]->reader.fd);
+            incs[ninc++]->reader.fd = -1;
+        }
         else
             fprintf(stderr, "warroom: report: left out %s: %s\n", ids[i], error_last());
         free(path);

@@ -1747,9 +1747,13 @@ static int remote_incident_fill(struct sync_remote_incident *ri, git_repository 
             ri->sev = inc->sev;
             ri->open = incident_is_open(inc);
             ri->declared_at = inc->declared_at;
-            if (keep)
-                ri->replayed = inc;     /* read from the objects alone: the store is not touched */
-            else
+            if (keep) {
+                /* read from the objects alone (the store is not touched); its
+                 * file is gone, and so goes its descriptor: there may be many */
+                close(inc->reader.fd);
+                inc->reader.fd = -1;
+                ri->replayed = inc;
+            } else
                 incident_free(inc);
             rc = 0;
         }

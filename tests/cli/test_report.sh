@@ -25,6 +25,9 @@ sed 's/^/#   /' "$scratch/cmp.out" | grep -v '^#   all match' | head -10
 check "incidents missing a moment are listed with the figures they lack" \
     python3 "$src/tests/cli/report_fixture.py" missing "$scratch/expected.json" "$scratch/report.json"
 check "the drill is left out" sh -c "! grep -q game-day '$scratch/report.json'"
+sh -c 'ulimit -n 24 && exec "$@"' sh "$WARROOM" report --format json >"$scratch/few-fds.json" 2>"$scratch/few-fds.err"
+check "a report over more incidents than it may open files leaves none out" \
+    test "$(jq .incidents "$scratch/few-fds.json" 2>/dev/null)" = 50
 wr report --format json --drills >"$scratch/drills.json" 2>/dev/null
 check "  ... and in with --drills" test "$(jq .incidents "$scratch/drills.json")" = 51
 wr report --format json --since 2025-02-01 --until 2025-02-28 >"$scratch/feb.json" 2>/dev/null
@@ -49,7 +52,7 @@ check "the CSV reads back with the documented columns and the JSON's figures" \
 src_root=$src
 markdownlint="$src_root/build/npm/node_modules/.bin/markdownlint"
 check "markdownlint-cli is installed (tools/npm-deps.sh)" sh -c "'$src_root/tools/npm-deps.sh' >'$scratch/npm.log' 2>&1"
-check "cmark-gfm is installed (tools/deps.sh)" command -v cmark-gfm
+check "cmark-gfm is installed (tools/deps.sh)" sh -c "command -v cmark-gfm >/dev/null"
 mkdir -p "$scratch/platform/reports"
 expect_status 0 "report --format markdown --output FILE.md" \
     wr report --format markdown --output "$scratch/platform/reports/2025-q1.md"
