@@ -522,7 +522,10 @@ static void table_figures_row(struct buf *out, const json_t *g)
         span_text(text, sizeof text, figure_ms(figures, k, "median_s"));
         cell(out, text, 9);
         span_text(text, sizeof text, figure_ms(figures, k, "p90_s"));
-        cell(out, text, 9);
+        if (k + 1 < FIGURES)
+            cell(out, text, 9);
+        else
+            buf_adds(out, text);         /* no padding at the end of the line */
     }
     buf_adds(out, "\n");
 }
@@ -533,14 +536,17 @@ void report_render_table(struct buf *out, const json_t *r)
     period_text(out, r);
     buf_printf(out, ": %lld incident%s%s\n", (long long)int_of(r, "incidents"), int_of(r, "incidents") == 1 ? "" : "s",
                json_is_true(json_object_get(r, "drills")) ? ", drills included" : ", drills left out");
-    buf_printf(out, "Medians and 90th percentiles (%s)\n\n", str_of(r, "percentile_method"));
+    buf_printf(out, "Medians and 90th percentiles by %s\n\n", str_of(r, "percentile_method"));
     cell(out, "", 8);
     buf_adds(out, "count  ");
     for (int k = 0; k < FIGURES; k++) {
         char head[16];
         snprintf(head, sizeof head, "%s med", figure_titles[k]);
         cell(out, head, 9);
-        cell(out, "p90", 9);
+        if (k + 1 < FIGURES)
+            cell(out, "p90", 9);
+        else
+            buf_adds(out, "p90");
     }
     buf_adds(out, "\n");
     size_t i;
@@ -558,7 +564,8 @@ void report_render_table(struct buf *out, const json_t *r)
             for (int k = 0; k < FIGURES; k++) {
                 buf_printf(out, "%s ", figure_titles[k]);
                 sparkline(out, json_object_get(g, "months"), k);
-                buf_adds(out, "  ");
+                if (k + 1 < FIGURES)
+                    buf_adds(out, "  ");
             }
             buf_adds(out, "\n");
         }
@@ -615,7 +622,7 @@ void report_render_table(struct buf *out, const json_t *r)
                        str_of(x, "title"));
     }
     const json_t *cal = json_object_get(r, "calibration");
-    buf_printf(out, "\nSeverity changed after declaration: %lld of %lld incidents (%lld up, %lld down)\n",
+    buf_printf(out, "\nSeverity changed after declaration: %lld of %lld incidents (raised %lld times, lowered %lld)\n",
                (long long)int_of(cal, "changed"), (long long)int_of(cal, "incidents"), (long long)int_of(cal, "up"),
                (long long)int_of(cal, "down"));
 }
@@ -797,7 +804,7 @@ void report_render_markdown(struct buf *out, const json_t *r, const char *svg)
     }
     const json_t *cal = json_object_get(r, "calibration");
     buf_printf(out, "## Severity calibration\n\nThe severity changed after the declaration in %lld of %lld incidents "
-                    "(%lld times up, %lld times down).\n",
+                    "(raised %lld times, lowered %lld times).\n",
                (long long)int_of(cal, "changed"), (long long)int_of(cal, "incidents"), (long long)int_of(cal, "up"),
                (long long)int_of(cal, "down"));
     if (json_array_size(json_object_get(cal, "changes"))) {
