@@ -18,9 +18,13 @@ export TMUX_TMPDIR="$scratch"
 unset TMUX
 sock="warroom-status-$$"
 tm() { tmux -L "$sock" "$@"; }
-trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'tmux -L "$sock-outer" kill-server 2>/dev/null; tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 tm -f /dev/null new-session -d -s status -x 200 -y 5 -c "$scratch" "sleep 3600"
 tm set -g status-interval 1
+tm set -g status-right-length 200
+# a real client draws the status line: attached from a pane of a second
+# server, whose capture-pane shows the line as tmux drew it
+tmux -L "$sock-outer" -f /dev/null new-session -d -x 200 -y 6 "env -u TMUX tmux -L '$sock' attach -t status"
 # a control-mode client stays attached, so tmux keeps the output of a
 # #(command) it ran for it and display-message -p shows it once it is done
 mkfifo "$scratch/ctl.in"
@@ -51,6 +55,18 @@ shown() {
         n=$((n + 1))
     done
     echo "#   tmux never showed the status line" >&2
+    return 1
+}
+# drawn TEXT: the drawn status line comes to hold TEXT (tmux redraws it every second)
+drawn() {
+    n=0
+    while [ $n -lt 100 ]; do
+        last=$(tmux -L "$sock-outer" capture-pane -p | tail -n 1)
+        case $last in *"$1"*) return 0 ;; esac
+        sleep 0.1
+        n=$((n + 1))
+    done
+    echo "#   drawn: $last"
     return 1
 }
 has() { case $1 in *"$2"*) return 0 ;; esac; echo "#   got: $1"; return 1; }
@@ -87,9 +103,12 @@ check "  ... the clocks show --json computes" same_clocks 14:10
 check "the title's '#[' is doubled: tmux draws it as text, not a style" has "$line" "##[fg=blue]x %H |"
 check "  ... its '#(' and '#{' reach tmux as text, not a command or a format" \
     has "$line" "#[default] 10m00s #(touch pwned)#{host}##[fg=blue]x %H |"
+check "drawn: the styles are applied, the title is shown as typed" \
+    drawn " SEV2  10m00s #(touch pwned)#{host}#[fg=blue]x %H | next status update in 20m00s"
 
 line=$(shown 2025-03-15T14:35:00Z)
 check "overdue: marked, styled, by how much" has "$line" "#[fg=colour196,bold]! next status update overdue 5m00s#[default]"
+check "  ... drawn" drawn "#[fg=blue]x %H | ! next status update overdue 5m00s | mitigate in 3h25m"
 check "  ... and the clock after it" has "$line" "mitigate in 3h25m"
 check "  ... the clocks show --json computes" same_clocks 14:35
 
@@ -107,6 +126,7 @@ check "every second: the summary is read, nothing replayed" test "$(tail -n2 "$s
 at 15:40 --incident "$id" resolve >/dev/null 2>&1
 line=$(shown 2025-03-15T15:45:00Z)
 check "resolved: the calm line again" has "$line" "#[fg=colour34]no open incident#[default]"
+check "  ... drawn" drawn "no open incident"
 
 # several open: the most severe, and how many more
 at 15:46 open --sev 3 --title "minor thing" >/dev/null 2>&1
