@@ -135,3 +135,28 @@ line=$(WARROOM_NOW=2025-03-15T15:50:00Z wr status --format plain)
 check "several open: the most severe, plus how many more" sh -c "case '$line' in *SEV1*'big thing'*'+1 open'*) exit 0;; esac; exit 1"
 check "plain has no tmux styles" hasnt "$line" "#["
 expect_status 2 "--format that is not known is a usage error" wr status --format html
+
+# ---- the built-in policy's escalation steps, through the summary ----
+# A SEV3 raised to SEV1 with data exposed, one step taken: the clocks status
+# reads from the summary (severity history, exposure, steps taken) are those
+# a full replay gives.
+export WARROOM_CONFIG=/dev/null
+at 15:50 --incident "$(ls "$WARROOM_DIR" | grep big-thing)" resolve >/dev/null 2>&1
+at 15:50 --incident "$(ls "$WARROOM_DIR" | grep minor-thing)" resolve >/dev/null 2>&1
+id=$(at 16:00 open --sev 3 --title "escalating")
+at 16:10 --incident "$id" sev 1 --why "worse" >/dev/null 2>&1
+at 16:12 --incident "$id" sev 2 --data-exposed --why "data" >/dev/null 2>&1
+at 16:14 --incident "$id" sev 1 --why "worse again" >/dev/null 2>&1
+# the step a console fired: the escalate event it records
+printf '{"v":1,"id":"escalate:%s:ack-secondary","ts":"2025-03-15T16:15:00Z","at":"2025-03-15T16:15:00Z","by":"warroom","type":"escalate","rule":"ack-secondary","due":"2025-03-15T16:05:00Z"}\n' \
+    "$id" >>"$WARROOM_DIR/$id/events.jsonl"
+for moment in 16:16 16:20 16:31 16:45; do
+    WARROOM_NOW=2025-03-15T$moment:00Z wr status >/dev/null   # the summary, as of this moment
+    check "escalations at $moment: the clocks from the summary are show --json's" same_clocks "$moment"
+done
+rm -f "$scratch/stats"
+WARROOM_STATS="$scratch/stats" WARROOM_NOW=2025-03-15T16:46:00Z wr status --format json >"$scratch/esc.json"
+check "  ... read from the summary, not replayed" test "$(cat "$scratch/stats")" = "loads 0 derives 0"
+check "  ... the step taken is not overdue" sh -c "! jq -e '.overdue[] | select(.label == \"page secondary\")' '$scratch/esc.json' >/dev/null"
+check "  ... the SEV1 step is due from the raise, and overdue" \
+    test "$(jq -r '.overdue[] | select(.label | test("VP")) | .deadline' "$scratch/esc.json")" = 2025-03-15T16:14:00Z
