@@ -102,10 +102,10 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                    .help = "  join ID                                 follow an incident declared on another host\n",
                    .options = OPTIONS("--wait")},
     [VERB_REPORT] = {.verb = VERB_REPORT, .name = "report", .run = cli_report,
-                     .usage = "report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills]",
-                     .help = "  report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills]\n"
+                     .usage = "report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills] [--remote]",
+                     .help = "  report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills] [--remote]\n"
                              "                                          time to detect/ack/mitigate/resolve across incidents\n",
-                     .options = OPTIONS("--since", "--until", "--format", "--output", "--drills", "--wait")},
+                     .options = OPTIONS("--since", "--until", "--format", "--output", "--drills", "--remote", "--wait")},
     [VERB_STATUS] = {.verb = VERB_STATUS, .name = "status", .run = cli_status,
                      .usage = "status [--format tmux|plain|json]",
                      .help = "  status [--format tmux|plain|json]       one line for tmux's status-right\n",

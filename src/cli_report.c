@@ -65,8 +65,13 @@ static int incidents_load(struct cli_context *c, struct incident ***out, size_t 
         free(path);
     }
     store_list_free(ids, nids);
-    if (cli_sync_remote_incidents(c, &remote, &nremote) < 0)
+    if (cli_sync_remote_incidents(c, &remote, &nremote, c->opts->remote) < 0) {
+        if (c->opts->remote) {
+            incidents_free(incs, ninc);
+            return -1;                    /* asked for: no report without them */
+        }
         fprintf(stderr, "warroom: report: the remote's incidents are left out: %s\n", error_last());
+    }
     incs = xrealloc(incs, (ninc + nremote + 1) * sizeof *incs);
     for (size_t i = 0; i < nremote; i++)
         incs[ninc++] = remote[i];

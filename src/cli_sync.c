@@ -182,7 +182,7 @@ int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only)
     return 0;
 }
 
-int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n)
+int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n, bool asked)
 {
     struct sync_settings s;
     struct sync_result r;
@@ -190,7 +190,7 @@ int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, si
     size_t nris;
     *incs = NULL;
     *n = 0;
-    if (!config_value(&c->s.config, "sync"))
+    if (!asked && !config_value(&c->s.config, "sync"))
         return 0;
     if (settings_load(c, &s) < 0)
         return -1;

@@ -123,8 +123,9 @@ void cli_sync_after(struct cli_context *c, const char *id);
 int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only);
 /* The incidents only the remote holds (none joined here), replayed from its
  * refs as last fetched after a bounded fetch; *INCS the caller's to free, each
- * with incident_free. Without a "sync" section: none. */
-int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n);
+ * with incident_free. Without a "sync" section, none unless ASKED (then the
+ * platform repo's remote, as `list --remote`). */
+int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n, bool asked);
 int cli_report(struct cli_context *c);          /* src/cli_report.c */
 int cli_status(struct cli_context *c);          /* src/cli_status.c */
 

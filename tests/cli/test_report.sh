@@ -104,3 +104,18 @@ check "  ... and b's store gains nothing" sh -c "! ls '$(data_of b)' | grep -q '
 on a report --format json >"$scratch/local-report.json" 2>/dev/null
 check "on a, where it is local, it counts once" \
     test "$(jq '[.severities[] | select(.sev == "SEV1") | .count] | add' "$scratch/local-report.json")" = 1
+
+# any clone of the platform repo: no warroom config at all, --remote reads
+# the clone's origin
+git clone -q "$remote" "$scratch/clone" 2>/dev/null
+mkdir -p "$scratch/h-c"
+(cd "$scratch/clone" && WARROOM_DIR="$scratch/h-c" WARROOM_CONFIG=/dev/null "$WARROOM" report --format json) \
+    >"$scratch/clone-plain.json" 2>/dev/null
+check "a clone without a sync section: the remote is not read unasked" test "$(jq .incidents "$scratch/clone-plain.json")" = 0
+(cd "$scratch/clone" && WARROOM_DIR="$scratch/h-c" WARROOM_CONFIG=/dev/null "$WARROOM" report --remote --format json) \
+    >"$scratch/clone.json" 2>"$scratch/clone.err"
+check "  ... with --remote, its origin's incidents are in the report" \
+    test "$(jq '[.severities[] | select(.sev == "SEV1") | .figures.tta.median_s] | add' "$scratch/clone.json")" = 240
+check "  ... and the clone is untouched" sh -c "test -z \"\$(git -C '$scratch/clone' status --porcelain)\" && ! git -C '$scratch/clone' for-each-ref | grep -q refs/warroom"
+expect_status 1 "--remote with no remote to read is an error, not a smaller report" \
+    env WARROOM_DIR="$scratch/h-c" WARROOM_CONFIG=/dev/null WARROOM_REPO="$scratch/h-c" "$WARROOM" report --remote
