@@ -65,6 +65,11 @@ static const struct option_spec option_specs[] = {
     {"--wait", OPT(wait), false, false},
     {"--remote", OPT(remote), true, false},
     {"--all", OPT(all), true, false},
+    {"--since", OPT(since), false, false},
+    {"--until", OPT(until), false, false},
+    {"--format", OPT(format), false, false},
+    {"--output", OPT(output), false, false},
+    {"--drills", OPT(drills), true, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

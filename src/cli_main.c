@@ -104,6 +104,15 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_PEOPLE] = {.verb = VERB_PEOPLE, .name = "people", .run = cli_people, .usage = "people [--json] [NAME]",
                      .help = "  people [--json] [NAME]                  check and print the people directory\n",
                      .options = OPTIONS("--json")},
+    [VERB_REPORT] = {.verb = VERB_REPORT, .name = "report", .run = cli_report,
+                     .usage = "report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills] [--remote]",
+                     .help = "  report [--since DATE] [--until DATE] [--format table|markdown|json|csv] [--output FILE] [--drills] [--remote]\n"
+                             "                                          time to detect/ack/mitigate/resolve across incidents\n",
+                     .options = OPTIONS("--since", "--until", "--format", "--output", "--drills", "--remote", "--wait")},
+    [VERB_STATUS] = {.verb = VERB_STATUS, .name = "status", .run = cli_status,
+                     .usage = "status [--format tmux|plain|json]",
+                     .help = "  status [--format tmux|plain|json]       one line for tmux's status-right\n",
+                     .options = OPTIONS("--format")},
 };
 
 /* ---- context: the session a verb runs in ---- */

@@ -181,3 +181,34 @@ int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only)
     free(ris);
     return 0;
 }
+
+int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n, bool asked)
+{
+    struct sync_settings s;
+    struct sync_result r;
+    struct sync_remote_incident *ris;
+    size_t nris;
+    *incs = NULL;
+    *n = 0;
+    if (!asked && !config_value(&c->s.config, "sync"))
+        return 0;
+    if (settings_load(c, &s) < 0)
+        return -1;
+    int rc = sync_remote_replay(&ris, &nris, &r, &s, true, cli_wait_ms(c, "sync.wait_seconds", SYNC_WAIT_DEFAULT_S));
+    if (rc == 0 && r.offline)
+        fprintf(stderr, "warroom: sync: offline, remote incidents as last fetched\n");
+    said_print(&r);
+    sync_result_free(&r);
+    sync_settings_free(&s);
+    if (rc < 0)
+        return -1;
+    *incs = xmalloc((nris + 1) * sizeof **incs);
+    for (size_t i = 0; i < nris; i++) {
+        if (ris[i].local)
+            incident_free(ris[i].replayed);   /* the local log has it, and what was synced */
+        else
+            (*incs)[(*n)++] = ris[i].replayed;
+    }
+    free(ris);
+    return 0;
+}

@@ -204,6 +204,7 @@ static void reset_derived(struct incident *inc)
     inc->sev = 0;
     inc->status = STATUS_NONE;
     inc->data_exposed = false;
+    inc->drill = false;
     inc->exposed_at = STAMP_NONE;
     inc->declared_at = inc->impact_at = inc->detected_at = inc->acked_at = inc->mitigated_at = STAMP_NONE;
     inc->first_alert_at = inc->first_impact_at = STAMP_NONE;
@@ -312,6 +313,7 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
         inc->impact = event_str(ev, "impact");
         inc->status = STATUS_INVESTIGATING;
         inc->data_exposed = event_bool(ev, "data_exposed");
+        inc->drill = event_bool(ev, "drill");
         if (inc->data_exposed)
             inc->exposed_at = at;
         if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {

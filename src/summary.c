@@ -69,6 +69,80 @@ static bool get_str(json_t *o, const char *key, char *out, size_t size)
     return true;
 }
 
+/* The clocks' part of the cache: false when J is not what clocks_json wrote. */
+static bool clocks_read(struct summary_clocks *c, json_t *j)
+{
+    static const char *const stamps[] = {"last_update_at", "reopened_at", "exposed_at", "postmortem_at"};
+    int64_t *const into[] = {&c->last_update_at, &c->reopened_at, &c->exposed_at, &c->postmortem_at};
+    json_t *sevs = json_object_get(j, "sevs"), *fired = json_object_get(j, "fired"), *v;
+    size_t i;
+    if (!json_is_object(j) || !json_is_array(sevs) || json_array_size(sevs) > SUMMARY_SEVS_MAX ||
+        !json_is_array(fired) || json_array_size(fired) > SUMMARY_FIRED_MAX)
+        return false;
+    for (i = 0; i < sizeof stamps / sizeof *stamps; i++) {
+        v = json_object_get(j, stamps[i]);
+        if (!json_is_null(v) && !json_is_integer(v))
+            return false;
+        *into[i] = json_is_integer(v) ? (int64_t)json_integer_value(v) : STAMP_NONE;
+    }
+    json_array_foreach(sevs, i, v) {
+        json_t *sev = json_array_get(v, 0), *at = json_array_get(v, 1);
+        if (!json_is_integer(sev) || json_integer_value(sev) < 1 || json_integer_value(sev) > 9 || !json_is_integer(at))
+            return false;
+        c->sevs[i] = (int)json_integer_value(sev);
+        c->sevs_at[i] = (int64_t)json_integer_value(at);
+    }
+    c->nsevs = json_array_size(sevs);
+    json_array_foreach(fired, i, v) {
+        if (!json_is_string(v) || json_string_length(v) >= sizeof c->fired[i] ||
+            strlen(json_string_value(v)) != json_string_length(v))
+            return false;
+        memcpy(c->fired[i], json_string_value(v), json_string_length(v) + 1);
+    }
+    c->nfired = json_array_size(fired);
+    return true;
+}
+
+static json_t *clocks_json(const struct summary_clocks *c)
+{
+#define STAMP_OR_NULL(t) ((t) == STAMP_NONE ? json_null() : json_integer((json_int_t)(t)))
+    json_t *sevs = json_array(), *fired = json_array();
+    for (size_t i = 0; i < c->nsevs; i++)
+        json_array_append_new(sevs, json_pack("[i, I]", c->sevs[i], (json_int_t)c->sevs_at[i]));
+    for (size_t i = 0; i < c->nfired; i++)
+        json_array_append_new(fired, json_string(c->fired[i]));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_update_at", STAMP_OR_NULL(c->last_update_at),
+                     "reopened_at", STAMP_OR_NULL(c->reopened_at), "exposed_at", STAMP_OR_NULL(c->exposed_at),
+                     "postmortem_at", STAMP_OR_NULL(c->postmortem_at), "sevs", sevs, "fired", fired);
+#undef STAMP_OR_NULL
+}
+
+/* From a replay; what does not fit marks the summary cut (never cached). */
+static void clocks_fill(struct incident_summary *sum, const struct incident *inc)
+{
+    struct summary_clocks *c = &sum->clocks;
+    c->last_update_at = inc->last_update_at;
+    c->reopened_at = inc->reopened_at;
+    c->exposed_at = inc->exposed_at;
+    c->postmortem_at = inc->postmortem ? inc->postmortem->at : STAMP_NONE;
+    c->nsevs = c->nfired = 0;
+    for (size_t i = 0; i < inc->nsevs; i++) {
+        if (c->nsevs == SUMMARY_SEVS_MAX) {
+            sum->cut = true;
+            break;
+        }
+        c->sevs[c->nsevs] = inc->sevs[i].sev;
+        c->sevs_at[c->nsevs++] = inc->sevs[i].at;
+    }
+    for (size_t i = 0; i < inc->nfired; i++) {
+        if (c->nfired == SUMMARY_FIRED_MAX || strlen(inc->fired[i]) > SUMMARY_RULE_MAX) {
+            sum->cut = true;
+            break;
+        }
+        memcpy(c->fired[c->nfired++], inc->fired[i], strlen(inc->fired[i]) + 1);
+    }
+}
+
 /* Reads the cache; false when it is missing, unreadable or not one of ours. */
 static bool summary_read(struct incident_summary *s, const char *path)
 {
@@ -106,6 +180,7 @@ static bool summary_read(struct incident_summary *s, const char *path)
         ok = json_is_null(j) || json_is_integer(j);
         *into[i] = json_is_integer(j) ? (int64_t)json_integer_value(j) : STAMP_NONE;
     }
+    ok = ok && clocks_read(&s->clocks, json_object_get(o, "clocks"));
     if (ok) {
         s->status = (int)status;
         s->data_exposed = json_is_true(json_object_get(o, "data_exposed"));
@@ -136,6 +211,8 @@ static void summary_write(const struct incident_summary *s, const char *path)
                           STAMP_OR_NULL(s->acked_at), "mitigated_at", STAMP_OR_NULL(s->mitigated_at), "resolved_at",
                           STAMP_OR_NULL(s->resolved_at));
 #undef STAMP_OR_NULL
+    if (o)
+        json_object_set_new(o, "clocks", clocks_json(&s->clocks));
     char check[17];
     if (o && (checksum(check, o) < 0 || json_object_set_new(o, "check", json_string(check)) < 0)) {
         json_decref(o);
@@ -209,6 +286,7 @@ int summary_get(struct incident_summary *out, const struct store *store, const c
     set_str(out, out->title, sizeof out->title, inc->title);
     set_str(out, out->impact, sizeof out->impact, inc->impact);
     set_str(out, out->declared_by, sizeof out->declared_by, inc->declared_by);
+    clocks_fill(out, inc);
     out->size = before.st_size;
     out->mtime_ns = mtime_ns(&before);
     out->ino = before.st_ino;

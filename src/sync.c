@@ -1716,7 +1716,7 @@ static int child_fetch_all(struct sync_result *res, const struct sync_settings *
     return rc;
 }
 
-static int remote_incident_fill(struct sync_remote_incident *ri, git_repository *g, char (*hosts)[HOST_ID_LEN + 1], size_t nhosts, const char *tmp_path)
+static int remote_incident_fill(struct sync_remote_incident *ri, git_repository *g, char (*hosts)[HOST_ID_LEN + 1], size_t nhosts, const char *tmp_path, bool keep)
 {
     struct buf records = BUF_INIT, ref = BUF_INIT;
     struct arena *a = arena_new();
@@ -1747,7 +1747,14 @@ static int remote_incident_fill(struct sync_remote_incident *ri, git_repository 
             ri->sev = inc->sev;
             ri->open = incident_is_open(inc);
             ri->declared_at = inc->declared_at;
-            incident_free(inc);
+            if (keep) {
+                /* read from the objects alone (the store is not touched); its
+                 * file is gone, and so goes its descriptor: there may be many */
+                close(inc->reader.fd);
+                inc->reader.fd = -1;
+                ri->replayed = inc;
+            } else
+                incident_free(inc);
             rc = 0;
         }
     }
@@ -1758,8 +1765,8 @@ static int remote_incident_fill(struct sync_remote_incident *ri, git_repository 
     return rc;
 }
 
-int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
-                     const struct sync_settings *s, bool refresh, int64_t wait_ms)
+static int remote_list_run(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
+                           const struct sync_settings *s, bool refresh, int64_t wait_ms, bool keep)
 {
     *out = NULL;
     *n = 0;
@@ -1838,7 +1845,7 @@ int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_r
         char *path = store_log_path(s->store, ri.id);
         ri.local = access(path, F_OK) == 0;
         free(path);
-        if (remote_incident_fill(&ri, l.g, groups[g].hosts, groups[g].nhosts, buf_str(&tmp)) == 0) {
+        if (remote_incident_fill(&ri, l.g, groups[g].hosts, groups[g].nhosts, buf_str(&tmp), keep) == 0) {
             if (*n == cap) {
                 cap = cap ? cap * 2 : 16;
                 *out = xrealloc(*out, cap * sizeof **out);
@@ -1852,6 +1859,18 @@ done:
     buf_free(&tmp);
     local_close(&l);
     return rc;
+}
+
+int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
+                     const struct sync_settings *s, bool refresh, int64_t wait_ms)
+{
+    return remote_list_run(out, n, res, s, refresh, wait_ms, false);
+}
+
+int sync_remote_replay(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
+                       const struct sync_settings *s, bool refresh, int64_t wait_ms)
+{
+    return remote_list_run(out, n, res, s, refresh, wait_ms, true);
 }
 
 int sync_remote_open_ids(char ***ids, size_t *n, const struct config *c, const struct store *store,

@@ -17,6 +17,7 @@ enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
     VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE,
+    VERB_REPORT, VERB_STATUS,
     VERB_COUNT
 };
 
@@ -24,7 +25,9 @@ struct cli_options {
     const char *dir, *incident, *repo, *config, *as, *at;
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
     const char *out, *template_path, *wait, *theme;
+    const char *since, *until, *format, *output;
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
+    bool drills;
     const char *args[64];
     int nargs;
 };
@@ -119,6 +122,13 @@ void cli_sync_after(struct cli_context *c, const char *id);
  * REMOTE_ONLY, all of them (past ones with --all), else those declared on
  * other hosts and not joined here. */
 int cli_sync_list(struct cli_context *c, void *json_array, bool remote_only);
+/* The incidents only the remote holds (none joined here), replayed from its
+ * refs as last fetched after a bounded fetch; *INCS the caller's to free, each
+ * with incident_free. Without a "sync" section, none unless ASKED (then the
+ * platform repo's remote, as `list --remote`). */
+int cli_sync_remote_incidents(struct cli_context *c, struct incident ***incs, size_t *n, bool asked);
+int cli_report(struct cli_context *c);          /* src/cli_report.c */
+int cli_status(struct cli_context *c);          /* src/cli_status.c */
 
 /* Appends this process's replay counts to $WARROOM_STATS, when set. */
 void cli_write_stats(void);

@@ -88,6 +88,7 @@ struct incident {
     int sev;                        /* 0 before declaration */
     enum incident_status status;
     bool data_exposed;
+    bool drill;                     /* the declaration says drill: true (a game day) */
     int64_t exposed_at;             /* when data was first marked exposed; STAMP_NONE */
     int64_t declared_at, impact_at, detected_at, acked_at, mitigated_at, resolved_at,
         last_update_at, reopened_at;  /* STAMP_NONE when it has not happened */

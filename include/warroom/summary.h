@@ -20,6 +20,21 @@
 #define SUMMARY_IMPACT_MAX 4096
 #define SUMMARY_NAME_MAX 256
 
+#define SUMMARY_SEVS_MAX 16       /* severity changes kept; an incident with more is not cached */
+#define SUMMARY_FIRED_MAX 32      /* escalation steps taken (POLICY_RULES_MAX) */
+#define SUMMARY_RULE_MAX 64       /* bytes of a rule id kept */
+
+/* What the clocks need besides the moments below, so that `warroom status`
+ * computes them without a replay (status_incident rebuilds what
+ * clock_compute reads from it). */
+struct summary_clocks {
+    int64_t last_update_at, reopened_at, exposed_at, postmortem_at; /* STAMP_NONE when not */
+    size_t nsevs, nfired;
+    int sevs[SUMMARY_SEVS_MAX];             /* every severity set, the declaration's first */
+    int64_t sevs_at[SUMMARY_SEVS_MAX];
+    char fired[SUMMARY_FIRED_MAX][SUMMARY_RULE_MAX + 1];
+};
+
 /* What `list` shows of an incident and picking needs. Strings are "" when the
  * incident has none (list shows null for both). */
 struct incident_summary {
@@ -34,6 +49,7 @@ struct incident_summary {
     char title[SUMMARY_TITLE_MAX + 1];
     char impact[SUMMARY_IMPACT_MAX + 1];
     char declared_by[SUMMARY_NAME_MAX + 1];
+    struct summary_clocks clocks;
     /* the log it describes */
     off_t size;
     int64_t mtime_ns;

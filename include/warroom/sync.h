@@ -84,6 +84,7 @@ struct sync_remote_incident {
     bool local;          /* a local incident directory exists */
     unsigned hosts;
     int64_t declared_at;
+    struct incident *replayed; /* sync_remote_replay only: the caller's to incident_free */
 };
 
 /* The incidents the remote holds refs for, replayed from the refs alone.
@@ -91,6 +92,10 @@ struct sync_remote_incident {
  * brought). *OUT is the caller's to free. */
 int sync_remote_list(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
                      const struct sync_settings *s, bool refresh, int64_t wait_ms);
+/* The same, keeping each replayed incident in its `replayed` (the report
+ * reads the remote's logs without writing them into the store). */
+int sync_remote_replay(struct sync_remote_incident **out, size_t *n, struct sync_result *res,
+                       const struct sync_settings *s, bool refresh, int64_t wait_ms);
 
 /* Continuous sync for a console: rounds run one after another in a child
  * process, never on the caller's path; sync_follow_poll only looks whether
