@@ -108,6 +108,10 @@ struct incident {
     const char **fired;             /* escalation rule ids already recorded */
     size_t nfired;
     const struct event *postmortem; /* the last postmortem event, or NULL */
+    const char **alert_names;       /* the distinct `name`s of alert events, first fired first */
+    size_t nalert_names;
+    const struct event **runbook_marks; /* runbook steps marked done, in the order they happened */
+    size_t nrunbook_marks;
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */
