@@ -195,6 +195,7 @@ static void reset_derived(struct incident *inc)
     inc->alert_names = NULL;
     inc->runbook_marks = NULL;
     inc->nalert_names = inc->nrunbook_marks = 0;
+    inc->runbook_url = NULL;
     inc->timeline = NULL;
     inc->timeline_cap = 0;
     inc->sevs = NULL;
@@ -359,9 +360,16 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
         if (inc->first_alert_at == STAMP_NONE)
             inc->first_alert_at = at;
         apply_alert_name(inc, ev);
+        /* the runbook warroom matched, else the one the alert names itself
+         * (Alertmanager's runbook_url annotation) */
+        if (event_str(ev, "runbook_url") || event_str(ev, "annotations.runbook_url"))
+            inc->runbook_url = event_str(ev, "runbook_url") ? event_str(ev, "runbook_url")
+                                                             : event_str(ev, "annotations.runbook_url");
         break;
     case EVENT_RUNBOOK:
         PUSH(inc->runbook_marks, inc->nrunbook_marks, ev);
+        if (event_str(ev, "url"))
+            inc->runbook_url = event_str(ev, "url");
         break;
     case EVENT_IMPACT:
         if (inc->first_impact_at == STAMP_NONE)

@@ -20,6 +20,7 @@
 #include <yaml.h>
 
 #include "warroom/error.h"
+#include "warroom/event.h"
 #include "warroom/file.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
@@ -537,7 +538,6 @@ void runbook_free(struct runbook *rb)
     free(rb->owner);
     free(rb->impact);
     free(rb->url);
-    free(rb->link);
     free(rb);
 }
 
@@ -547,10 +547,10 @@ static bool is_web(const char *url)
            !strpbrk(url, " \"<>\\^`{|}");
 }
 
-const char *runbook_link(struct runbook *rb, const char *base_url)
+char *runbook_link(const struct runbook *rb, const char *base_url)
 {
     if (is_web(rb->url))
-        return rb->url;
+        return xstrdup(rb->url);
     if (!is_web(base_url))
         return NULL;
     size_t n = strlen(base_url);
@@ -558,9 +558,7 @@ const char *runbook_link(struct runbook *rb, const char *base_url)
         n--;
     struct buf b = BUF_INIT;
     buf_printf(&b, "%.*s/%s", (int)n, base_url, rb->path);
-    free(rb->link);
-    rb->link = buf_detach(&b);
-    return rb->link;
+    return buf_detach(&b);
 }
 
 /* ---- a directory of runbooks ---- */
@@ -773,6 +771,23 @@ const struct runbook *runbook_set_find(const struct runbook_set *set, const char
             rb = b;
     }
     return rb;
+}
+
+void runbook_draft_alert(struct event_draft *d, const char *name, const char *repo_path, const char *base_url)
+{
+    struct runbook_set set;
+    event_draft_str(d, "name", name);
+    if (runbook_set_load(&set, repo_path) < 0)
+        return;
+    const char *one[] = {name};
+    const struct runbook *rb = runbook_set_match(&set, one, 1);
+    if (rb) {
+        char *link = runbook_link(rb, base_url);
+        event_draft_str(d, "runbook", rb->path);
+        event_draft_str(d, "runbook_url", link);
+        free(link);
+    }
+    runbook_set_free(&set);
 }
 
 /* ---- the estimate ---- */

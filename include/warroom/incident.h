@@ -112,6 +112,7 @@ struct incident {
     size_t nalert_names;
     const struct event **runbook_marks; /* runbook steps marked done, in the order they happened */
     size_t nrunbook_marks;
+    const char *runbook_url;        /* the runbook link recorded last (alert or runbook event), or NULL */
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */

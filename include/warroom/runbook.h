@@ -26,6 +26,7 @@
 #define RUNBOOK_STEPS_MAX 64          /* steps of one section */
 #define RUNBOOK_NAMES_MAX 32          /* alert names of one runbook */
 #define RUNBOOK_FILES_MAX 256         /* runbooks read from one directory */
+#define RUNBOOK_ALERT_NAME_MAX 200    /* bytes of an alert's name */
 
 enum runbook_section { RUNBOOK_DIAGNOSIS, RUNBOOK_MITIGATION, RUNBOOK_RECOVERY, RUNBOOK_SECTION_COUNT };
 
@@ -56,7 +57,6 @@ struct runbook {
     double revenue_per_minute;  /* < 0 when the runbook gives no rate */
     char currency[8];           /* "$" unless the runbook says otherwise */
     bool rate_from_text;        /* read from the impact text, not a number of its own */
-    char *link;                 /* made by runbook_link */
 };
 
 /* Parses a YAML runbook TEXT[0..LEN) named PATH (as messages name it). A
@@ -72,10 +72,10 @@ void runbook_free(struct runbook *rb);
  * peak" ("$1.2k/min", "€300 per minute", "$60,000/hour"). */
 bool runbook_rate_from_text(const char *text, double *per_minute, char currency[8]);
 
-/* The runbook's link: metadata.url when it is http(s), else BASE_URL (may be
- * NULL) joined with its path. NULL when there is neither; owned by RB (kept
- * until the next call). */
-const char *runbook_link(struct runbook *rb, const char *base_url);
+/* The runbook's link: metadata.url when it is http(s), else BASE_URL (the
+ * config's runbook_base_url, may be NULL) joined with its path. NULL when
+ * there is neither; the caller frees it. */
+char *runbook_link(const struct runbook *rb, const char *base_url);
 
 /* The runbooks of one platform repository. */
 struct runbook_set {
@@ -101,6 +101,13 @@ const struct runbook *runbook_set_match(const struct runbook_set *set, const cha
 /* The runbook NAME names: an alert name it lists, its file name with or
  * without the extension, or its path. NULL when none. */
 const struct runbook *runbook_set_find(const struct runbook_set *set, const char *name);
+
+/* An alert event NAME being recorded: its name, and when a runbook of the
+ * repository at REPO_PATH lists it, that runbook's path and link (fields
+ * `runbook`, `runbook_url`), so the sinks can link the runbook. The alert is
+ * recorded whatever becomes of the runbooks: nothing here fails. */
+struct event_draft;
+void runbook_draft_alert(struct event_draft *d, const char *name, const char *repo_path, const char *base_url);
 
 /* The running revenue estimate: RB's rate times the minutes of impact, from
  * the start of impact to mitigation (NOW while not mitigated). False when RB
