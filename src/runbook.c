@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <yaml.h>
 
 #include "warroom/error.h"
@@ -815,6 +816,34 @@ void runbook_format_money(struct buf *out, const char *currency, double amount)
             buf_addc(out, ',');
         buf_addc(out, digits[i]);
     }
+}
+
+void runbook_postmortem_context(json_t *ctx, const struct incident *inc, const char *repo_path, int64_t now)
+{
+    struct runbook_set set;
+    json_object_set_new(ctx, "revenue", json_null());
+    if (runbook_set_load(&set, repo_path) < 0)
+        return;                           /* no figure beats a wrong one: the template asks */
+    const struct runbook *rb = runbook_set_match(&set, inc->alert_names, inc->nalert_names);
+    double amount;
+    int64_t minutes;
+    if (runbook_estimate(rb, inc, now, &amount, &minutes)) {
+        struct buf estimate = BUF_INIT, text = BUF_INIT;
+        runbook_format_money(&estimate, rb->currency, amount);
+        buf_printf(&text, "%s (estimate: %lld min of impact%s at ", buf_str(&estimate), (long long)minutes,
+                   inc->mitigated_at == STAMP_NONE ? " so far" : "");
+        runbook_format_money(&text, rb->currency, rb->revenue_per_minute);
+        bool peak = rb->rate_from_text && rb->impact && strstr(rb->impact, "peak");
+        buf_printf(&text, "/min, the %srate in %s)", peak ? "peak " : "", rb->path);
+        json_t *revenue = json_object();
+        json_object_set_new(revenue, "estimate", json_string(buf_str(&estimate)));
+        json_object_set_new(revenue, "text", json_string(buf_str(&text)));
+        json_object_set_new(revenue, "runbook", json_string(rb->path));
+        json_object_set_new(ctx, "revenue", revenue);
+        buf_free(&estimate);
+        buf_free(&text);
+    }
+    runbook_set_free(&set);
 }
 
 /* ---- for a reader ---- */

@@ -117,6 +117,15 @@ bool runbook_estimate(const struct runbook *rb, const struct incident *inc, int6
 /* "~$124,800" (whole units, thousands grouped), appended to OUT. */
 void runbook_format_money(struct buf *out, const char *currency, double amount);
 
+/* The postmortem's revenue impact: when a runbook of the repository at
+ * REPO_PATH (NULL: the one around) answers INC's alerts and gives a rate, sets
+ * CTX's "revenue" to {estimate: "~$108,000", text: "~$108,000 (estimate: 45
+ * min of impact at ~$2,400/min, the peak rate in runbooks/x.yml)", runbook:
+ * path}; otherwise leaves it null, so the template asks for the figure. */
+struct json_t;
+void runbook_postmortem_context(struct json_t *ctx, const struct incident *inc, const char *repo_path,
+                                int64_t now);
+
 /* Prints RB for a reader: its metadata, then each section numbered, marking
  * the steps INC (may be NULL) recorded as done. */
 void runbook_describe(struct buf *out, const struct runbook *rb, const struct incident *inc);

@@ -58,6 +58,21 @@ check "  ... its text" grep -q "^Declare early, hand off roles." "$scratch/out"
 expect_status 1 "runbook NAME: the one that did not parse is not there" wr runbook PaymentsDown
 check "  ... and the message says where it looked" grep -q 'no runbook for "PaymentsDown" in runbooks/ (the working tree, 2 runbooks)' "$scratch/err"
 
+# the postmortem's revenue impact: the runbook's rate over the minutes of
+# impact, marked as an estimate (the template escapes Markdown's ~ and $)
+WARROOM_NOW=2025-03-15T14:35:00Z wr postmortem > "$scratch/open.md" 2>/dev/null
+check "postmortem while open: the estimate so far" \
+    grep -qF '| Revenue impact | \~\$12,000 (estimate: 5 min of impact so far at \~\$2,400/min, the peak rate in runbooks/order-service-high-error-rate.yml) |' "$scratch/open.md"
+WARROOM_NOW=2025-03-15T14:41:00Z wr mitigate --at 14:40 > /dev/null
+WARROOM_NOW=2025-03-15T15:00:00Z wr postmortem > "$scratch/pm.md" 2>/dev/null
+check "postmortem: impact to mitigation, at the runbook's rate" \
+    grep -qF '| Revenue impact | \~\$24,000 (estimate: 10 min of impact at \~\$2,400/min, the peak rate in runbooks/order-service-high-error-rate.yml) |' "$scratch/pm.md"
+WARROOM_NOW=2025-03-15T15:00:00Z wr postmortem --json > "$scratch/pm.json" 2>/dev/null
+check "  ... in the context as revenue.estimate" test "$(jq -r .revenue.estimate "$scratch/pm.json")" = '~$24,000'
+WARROOM_NOW=2025-03-15T15:00:00Z env -u WARROOM_REPO sh -c 'cd / && "$0" postmortem' "$WARROOM" > "$scratch/norb.md" 2>/dev/null
+check "  ... and with no runbook, the row asks for the figure" \
+    grep -qF '| Revenue impact | _Estimated revenue lost, or none_ |' "$scratch/norb.md"
+
 # the branch, when the working tree has no runbooks/ (a bare clone)
 git clone -q --bare "$repo" "$scratch/bare.git"
 expect_status 0 "runbook from a bare repository: the branch's runbooks" env WARROOM_REPO="$scratch/bare.git" "$WARROOM" runbook
