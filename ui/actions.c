@@ -288,6 +288,9 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
         field_optional(pr, "impact (who is affected, how)", CHECK_NONE);
         field_optional(pr, "started " WHEN_LABEL, CHECK_WHEN);
         break;
+    case PROMPT_RUNBOOK:
+        field_optional(pr, ui_runbook_prompt_label(con), CHECK_NONE);
+        break;
     case PROMPT_SEARCH:
         field_optional(pr, "search", CHECK_NONE);
         snprintf(pr->fields[0].value, sizeof pr->fields[0].value, "%s", con->search);
@@ -683,6 +686,9 @@ static bool submit(struct console *con)
         drafted = true;
         if (*f[1].value)
             event_draft_str(&d, "text", f[1].value);
+        break;
+    case PROMPT_RUNBOOK:
+        drafted = ui_runbook_draft(con, &d, f[0].value) == 0;
         break;
     case PROMPT_DECLARE:
         field_when(con, &f[3], &at);
