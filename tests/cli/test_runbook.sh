@@ -90,3 +90,33 @@ unset WARROOM_REPO
 mkdir -p "$scratch/norepo" && cd "$scratch/norepo" || exit 1
 expect_status 1 "runbook without a platform repository" wr runbook
 check "  ... says there is none" grep -q "no runbook in runbooks/ (no platform repository) lists the alerts of $id" "$scratch/err"
+
+# --- the runbook's link in PagerDuty's links: a real receiver on 127.0.0.1 ---
+cd "$scratch" || exit 1
+export WARROOM_REPO="$repo"
+reqlog="$scratch/requests.jsonl"
+/usr/bin/python3 "$src/tests/receiver.py" "$reqlog" --port-file "$scratch/port" --lifetime 60 \
+    >/dev/null 2>"$scratch/receiver.err" &
+receiver=$!
+trap 'kill "$receiver" 2>/dev/null; rm -rf "$scratch"' EXIT
+i=0
+while [ ! -s "$scratch/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$scratch/port" 2>/dev/null)
+check "the receiver is up" test -n "$port"
+cat > "$scratch/pd.json" <<JSON
+{"sinks": {"pagerduty": {"routing_key": "pdroutingkey0123456789abcdef0123", "url": "http://127.0.0.1:$port/v2/enqueue"}},
+ "runbook_url": "https://runbooks.example.com/general",
+ "runbook_base_url": "https://git.example.com/platform/blob/main/"}
+JSON
+chmod 600 "$scratch/pd.json"
+export WARROOM_CONFIG="$scratch/pd.json"
+paged=$(WARROOM_NOW=2025-03-15T16:00:00Z wr open --sev 1 --title "Order errors again" --as carol --wait 10)
+WARROOM_NOW=2025-03-15T16:01:00Z wr --incident "$paged" log --type alert --name HighErrorBudgetBurnRate_Slow "slow burn" --wait 10 > /dev/null
+WARROOM_NOW=2025-03-15T16:02:00Z wr --incident "$paged" page payments-oncall --why "payments" --wait 10 > /dev/null
+triggers() { jq -c 'select(.path == "/v2/enqueue") | .body | fromjson | select(.event_action == "trigger")' "$reqlog"; }
+check "pagerduty got the declaration and the page" test "$(triggers | wc -l)" -eq 2
+check "  ... the declaration, before any alert named a runbook: the config's link" \
+    test "$(triggers | head -1 | jq -r '.links[0].href')" = "https://runbooks.example.com/general"
+check "  ... the page, after the alert: its runbook's link" \
+    test "$(triggers | tail -1 | jq -r '.links[0] | "\(.href) \(.text)"')" = \
+    "https://git.example.com/platform/blob/main/runbooks/order-service-high-error-rate.yml Runbook"
