@@ -140,3 +140,23 @@ keys plain y
 check "outside tmux with OSC 52 off: not copied, and why" wait_for plain "not copied: not inside tmux, and OSC 52 is off"
 check "  ... the paste buffer untouched" test "$(T show-buffer)" = untouched
 keys plain q
+
+# --- outside tmux with OSC 52 turned on: the terminal (here tmux, which takes
+# OSC 52 into a paste buffer with set-clipboard on) gets the command ---
+cat > "$scratch/osc52.json" <<'EOF'
+{"name": "carol", "clipboard": {"osc52": true}}
+EOF
+T set-option -s set-clipboard on
+T set-buffer "untouched"
+T new-window -d -n osc "env -u TMUX WARROOM_INCIDENT=$id WARROOM_NOW=$now WARROOM_DIR='$WARROOM_DIR' \
+    WARROOM_CONFIG='$scratch/osc52.json' WARROOM_REPO='$repo' HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 \
+    TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+T resize-window -t osc -x 120 -y 40 2>/dev/null
+wait_for osc "q quit" > /dev/null
+keys osc b
+wait_for osc "Runbook Order Service" > /dev/null
+keys osc j j y
+check "OSC 52 on: copied, and said so" wait_for osc "copied by OSC 52 (not run): curl -s https://payment-service.internal/healthz"
+check "  ... the terminal got the command, byte for byte" \
+    test "$(T show-buffer)" = 'curl -s https://payment-service.internal/healthz | jq .'
+keys osc q
