@@ -327,8 +327,10 @@ static double read_unit(const char *p)
         p++;
     for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
         size_t n = strlen(units[i].word);
+        if (strncmp(p, units[i].word, n) != 0)
+            continue;                     /* only then is p[n] inside the text */
         char after = p[n];
-        if (strncmp(p, units[i].word, n) == 0 && !(after >= 'a' && after <= 'z') && !(after >= 'A' && after <= 'Z'))
+        if (!(after >= 'a' && after <= 'z') && !(after >= 'A' && after <= 'Z'))
             return units[i].per;
     }
     return 0;
