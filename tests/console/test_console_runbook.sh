@@ -160,3 +160,23 @@ check "OSC 52 on: copied, and said so" wait_for osc "copied by OSC 52 (not run):
 check "  ... the terminal got the command, byte for byte" \
     test "$(T show-buffer)" = 'curl -s https://payment-service.internal/healthz | jq .'
 keys osc q
+
+# --- a Markdown runbook, named after its alert, shown as text; what a runbook
+# says reaches the terminal cleaned (an OSC title change and a colour here) ---
+printf '# Disk \033]0;pwned\007full\n\nFree space: \033[31mdelete old logs\033[0m first.\n' > "$repo/runbooks/DiskFull.md"
+disk=$(WARROOM_NOW=$now wr open --sev 3 --title "Disk full on db-1" --as carol)
+WARROOM_NOW=$now wr --incident "$disk" log --type alert --name DiskFull --as alertmanager "disk 95%" > /dev/null
+T new-window -d -n md "env WARROOM_INCIDENT=$disk WARROOM_NOW=$now WARROOM_DIR='$WARROOM_DIR' \
+    WARROOM_CONFIG='$WARROOM_CONFIG' WARROOM_REPO='$repo' HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 \
+    TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+T resize-window -t md -x 80 -y 24 2>/dev/null
+wait_for md "q quit" > /dev/null
+keys md b
+check "a Markdown runbook opens as text" wait_for md "Free space: delete old logs first."
+check "  ... its heading cleaned" wait_for md "^ Runbook Disk full"
+T display -p -t md '#{pane_title}' > "$scratch/title"
+T capture-pane -e -p -t md > "$scratch/md-escapes"
+check "  ... and the terminal's title untouched" sh -c "! grep -q pwned '$scratch/title'"
+check "  ... the escape's colour not drawn" sh -c "! grep 'delete old logs' '$scratch/md-escapes' | grep -q '$(printf '\033')\[31m'"
+keys md q
+check "the console quits" wait_for md "EXITED 0"

@@ -338,6 +338,10 @@ static void test_set_load(void **state)
              "git clone -q --bare work bare.git",
              dir, source_dir());
     assert_int_equal(system(cmd), 0);
+    /* a symbolic link in the working tree's runbooks/ is not followed: a
+     * runbook is a file of the repository, not a way to show any file */
+    snprintf(cmd, sizeof cmd, "ln -s /etc/passwd '%s/work/runbooks/passwd.md'", dir);
+    assert_int_equal(system(cmd), 0);
     for (int pass = 0; pass < 2; pass++) {
         char repo[600];
         snprintf(repo, sizeof repo, "%s/%s", dir, pass == 0 ? "work" : "bare.git");
@@ -347,8 +351,10 @@ static void test_set_load(void **state)
         assert_int_equal(set.n, 2);
         assert_string_equal(set.books[0]->path, "runbooks/incident.md");
         assert_string_equal(set.books[1]->path, "runbooks/order-service-high-error-rate.yml");
-        assert_int_equal(set.nproblems, 1);
+        assert_int_equal(set.nproblems, pass == 0 ? 2 : 1);
         assert_non_null(strstr(set.problems[0], "runbooks/broken.yaml:3:1:"));
+        if (pass == 0)
+            assert_non_null(strstr(set.problems[1], "runbooks/passwd.md is not a plain file"));
         const char *names[] = {"HighErrorBudgetBurnRate_Fast"};
         assert_ptr_equal(runbook_set_match(&set, names, 1), set.books[1]);
         runbook_set_free(&set);
