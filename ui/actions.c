@@ -717,6 +717,8 @@ static bool submit(struct console *con)
                 memcpy(when, ", ", 2);
             }
             console_message(con, false, "recorded %s%s", event_type_name(d.type), when);
+            if (pr->kind == PROMPT_RUNBOOK)
+                console_message(con, false, "%s", ui_runbook_done_message(con));
         }
         event_draft_free(&d);
         if (rc == 0 && pr->kind == PROMPT_RESOLVE)

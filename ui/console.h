@@ -245,6 +245,7 @@ bool ui_runbook_is_open(struct console *con);
 void ui_runbook_toggle(struct console *con);        /* b: open, focus, close */
 void ui_runbook_estimate(struct console *con, struct buf *out); /* "~$124,800 est." or nothing */
 const char *ui_runbook_prompt_label(struct console *con);
+const char *ui_runbook_done_message(struct console *con); /* the footer's word once recorded */
 /* The runbook event for the selected step, RESULT its optional result. */
 int ui_runbook_draft(struct console *con, struct event_draft *d, const char *result);
 

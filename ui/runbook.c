@@ -89,6 +89,11 @@ void ui_runbook_toggle(struct console *con)
         console_message(con, false, "runbook closed (b opens it again)");
         return;
     }
+    /* read again: a runbook fixed in the working tree meanwhile is the one shown */
+    runbook_set_free(&s->set);
+    free(s->problem);
+    s->problem = NULL;
+    ui_runbook_init(con);
     const struct runbook *rb = current(con);
     if (!rb) {
         if (s->problem)
@@ -107,7 +112,8 @@ void ui_runbook_toggle(struct console *con)
     if (s->problem)
         console_message(con, true, "%s", s->problem);
     else
-        console_message(con, false, "runbook %s: j/k step, x done, y copy command, b close", rb->path);
+        console_message(con, false, "runbook %s: %s", rb->path,
+                        rb->markdown ? "j/k scroll, b close" : "j/k step, x done, y copy command, b close");
 }
 
 void ui_runbook_estimate(struct console *con, struct buf *out)
@@ -136,6 +142,15 @@ const char *ui_runbook_prompt_label(struct console *con)
     const struct runbook_step *st = selected_step(con);
     snprintf(s->label, sizeof s->label, "%s %u done: result (optional)",
              st ? runbook_section_name(st->section) : "step", st ? st->number : 0);
+    return s->label;
+}
+
+const char *ui_runbook_done_message(struct console *con)
+{
+    struct runbook_state *s = state_of(con);
+    const struct runbook_step *st = selected_step(con);
+    snprintf(s->label, sizeof s->label, "marked done: %s %u %.100s (in the timeline)",
+             st ? runbook_section_name(st->section) : "step", st ? st->number : 0, st ? st->title : "");
     return s->label;
 }
 

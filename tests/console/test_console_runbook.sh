@@ -95,6 +95,7 @@ check "x asks for the step's result" wait_for work "diagnosis 1 done: result (op
 keys work -l "deploy correlates"
 keys work Enter
 check "the step is done, with its result, in the runbook" wait_for work "done 14:30 carol: deploy correlates"
+check "  ... and the footer says so" wait_for work "marked done: diagnosis 1 Check recent deployments (in the timeline)"
 keys work j
 keys work y
 check "y copies the selected step's command, and says it is not run" \
@@ -178,5 +179,12 @@ T display -p -t md '#{pane_title}' > "$scratch/title"
 T capture-pane -e -p -t md > "$scratch/md-escapes"
 check "  ... and the terminal's title untouched" sh -c "! grep -q pwned '$scratch/title'"
 check "  ... the escape's colour not drawn" sh -c "! grep 'delete old logs' '$scratch/md-escapes' | grep -q '$(printf '\033')\[31m'"
+check "  ... the file left out is still said" wait_for md "runbooks: 1 file left out: runbooks/payments-down.yml"
+printf 'metadata:\n  title: Payments down\n  alert_names: [PaymentsDown]\n' > "$repo/runbooks/payments-down.yml"
+keys md b
+wait_for md "runbook closed" > /dev/null
+keys md b
+check "  ... and once fixed in the working tree, opening again reads it anew" \
+    wait_for md "runbook runbooks/DiskFull.md: j/k scroll, b close"
 keys md q
 check "the console quits" wait_for md "EXITED 0"
