@@ -29,6 +29,7 @@ expect_status 1 "runbook: no named alert yet says how to give one" wr runbook
 check "  ... in words" grep -q "no named alert to pick a runbook by: log one (warroom log --type alert --name NAME TEXT)" "$scratch/err"
 expect_status 2 "--name without --type alert is a usage error" wr log --name HighErrorBudgetBurnRate_Fast "x"
 expect_status 2 "  ... and so is an empty name" wr log --type alert --name "" "x"
+expect_status 2 "  ... and one past 200 bytes" wr log --type alert --name "$(head -c 201 /dev/zero | tr '\0' A)" "x"
 
 expect_status 0 "log --type alert --name records the alert" \
     wr log --type alert --name HighErrorBudgetBurnRate_Fast --at 14:05 "Error budget burning 14x"

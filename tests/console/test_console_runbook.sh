@@ -114,6 +114,9 @@ check "  ... the second one too" wait_for work "carol      Runbook mitigation 1 
 keys work q
 check "the console quits" wait_for work "EXITED 0"
 
+WARROOM_NOW=$now wr --incident "$id" show > "$scratch/show"
+check "show lists the step done among the entries" \
+    grep -q "carol *runbook *Runbook diagnosis 1 done: Check recent deployments (deploy correlates)" "$scratch/show"
 check "the log holds the runbook events, with the runbook's link" \
     test "$(jq -r 'select(.type == "runbook") | [.section, .number, .step, .result // "", .url] | @tsv' "$log")" = \
 "$(printf 'diagnosis\t1\tCheck recent deployments\tdeploy correlates\thttps://git.example.com/platform/blob/main/runbooks/order-service-high-error-rate.yml\nmitigation\t1\tRollback last deployment\t\thttps://git.example.com/platform/blob/main/runbooks/order-service-high-error-rate.yml')"
