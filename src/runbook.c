@@ -581,6 +581,10 @@ static bool wanted(const char *name)
     return ends_with(name, ".yml") || ends_with(name, ".yaml") || ends_with(name, ".md");
 }
 
+/* Names looked at in one directory before the first RUNBOOK_FILES_MAX are
+ * taken: a bound on memory, not on what is read. */
+#define RUNBOOK_NAMES_SEEN_MAX 65536
+
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -657,7 +661,7 @@ int runbook_set_load(struct runbook_set *set, const char *repo_path)
             goto done;
         }
         struct dirent *de;
-        while ((de = readdir(d)) && nnames < RUNBOOK_FILES_MAX) {
+        while ((de = readdir(d)) && nnames < RUNBOOK_NAMES_SEEN_MAX) {
             if (!wanted(de->d_name))
                 continue;
             names = xrealloc(names, (nnames + 1) * sizeof *names);
@@ -677,7 +681,7 @@ int runbook_set_load(struct runbook_set *set, const char *repo_path)
         if (rc < 0)
             goto done;
         for (size_t i = 0; i < nall; i++) {
-            if (wanted(all[i]) && nnames < RUNBOOK_FILES_MAX) {
+            if (wanted(all[i]) && nnames < RUNBOOK_NAMES_SEEN_MAX) {
                 names = xrealloc(names, (nnames + 1) * sizeof *names);
                 names[nnames++] = all[i];
             } else {
@@ -688,6 +692,16 @@ int runbook_set_load(struct runbook_set *set, const char *repo_path)
     }
     if (nnames > 1)
         qsort(names, nnames, sizeof *names, compare_names);
+    if (nnames > RUNBOOK_FILES_MAX) {
+        /* the same ones every time: the first in name order */
+        char what[160];
+        snprintf(what, sizeof what, "%s/: %zu%s runbooks, only the first %d in name order are read", RUNBOOK_DIR,
+                 nnames, nnames == RUNBOOK_NAMES_SEEN_MAX ? " or more" : "", RUNBOOK_FILES_MAX);
+        set_problem(set, what);
+        for (size_t i = RUNBOOK_FILES_MAX; i < nnames; i++)
+            free(names[i]);
+        nnames = RUNBOOK_FILES_MAX;
+    }
     for (size_t i = 0; i < nnames; i++) {
         buf_reset(&path);
         buf_reset(&text);

@@ -359,7 +359,33 @@ static void test_set_load(void **state)
         assert_ptr_equal(runbook_set_match(&set, names, 1), set.books[1]);
         runbook_set_free(&set);
     }
-    /* no repository named and none around: no runbooks, no error */
+    /* more runbooks than are read: the first ones by name, every time, and said */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && git init -q -b main many && mkdir many/runbooks && cd many/runbooks && "
+             "for i in $(seq 1000 1299); do printf 'metadata:\\n  title: r%%s\\n' $i > r$i.yml; done",
+             dir);
+    assert_int_equal(system(cmd), 0);
+    char many[600];
+    snprintf(many, sizeof many, "%s/many", dir);
+    struct runbook_set set;
+    assert_int_equal(runbook_set_load(&set, many), 0);
+    assert_int_equal(set.n, RUNBOOK_FILES_MAX);
+    assert_string_equal(set.books[0]->path, "runbooks/r1000.yml");
+    assert_string_equal(set.books[RUNBOOK_FILES_MAX - 1]->path, "runbooks/r1255.yml");
+    assert_int_equal(set.nproblems, 1);
+    assert_string_equal(set.problems[0], "runbooks/: 300 runbooks, only the first 256 in name order are read");
+    runbook_set_free(&set);
+    /* a repository named that is not there is an error, as for the policy */
+    snprintf(many, sizeof many, "%s/gone", dir);
+    assert_true(runbook_set_load(&set, many) < 0);
+    assert_int_equal(set.n, 0);
+    /* one with no runbooks/ at all: none, and no error */
+    snprintf(cmd, sizeof cmd, "git init -q '%s/empty'", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(many, sizeof many, "%s/empty", dir);
+    assert_int_equal(runbook_set_load(&set, many), 0);
+    assert_int_equal(set.n + set.nproblems, 0);
+    runbook_set_free(&set);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
