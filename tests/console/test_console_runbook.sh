@@ -85,6 +85,18 @@ check "  ... and recovery" grep -q "\[ \] 4 Schedule postmortem within 48 hours"
 check "the runbook that did not parse is named with its line and column" \
     grep -q "runbooks: 1 file left out: runbooks/payments-down.yml:4:1:" "$scratch/runbook-120x40"
 
+# --- a resize lays the runbook out again: beside the timeline, or in its place ---
+start resize 120x40
+wait_for resize "q quit" > /dev/null
+keys resize b
+wait_for resize "Timeline \[all\].*│ Runbook Order Service" > /dev/null
+T resize-window -t resize -x 80 -y 24
+check "resized to 80x24 with the runbook open: it takes the timeline's place" wait_for resize "^ Runbook Order Service"
+check "  ... the timeline out of the way" sh -c "! tmux -S '$sock' capture-pane -p -t resize | grep -q 'Timeline \[all\]'"
+T resize-window -t resize -x 120 -y 40
+check "  ... and back at 120x40, beside it again" wait_for resize "Timeline \[all\].*│ Runbook Order Service"
+keys resize q
+
 # --- marking steps done, copying a command ---
 start work 120x40
 wait_for work "q quit" > /dev/null
