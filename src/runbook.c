@@ -611,7 +611,7 @@ static void set_add(struct runbook_set *set, const char *path, const struct buf 
 
 /* Reads the working tree's file PATH (never through a symbolic link: a
  * runbook is a file of the repository, not a way to show any file). */
-static int read_worktree_file(struct buf *out, const char *path)
+static int read_working_tree_file(struct buf *out, const char *path)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
@@ -710,7 +710,7 @@ int runbook_set_load(struct runbook_set *set, const char *repo_path)
         int read_rc;
         if (from_tree) {
             buf_printf(&path, "%s/%s", dir.data, names[i]);
-            read_rc = read_worktree_file(&text, path.data);
+            read_rc = read_working_tree_file(&text, path.data);
         } else {
             read_rc = repo_read_file(&text, repo, NULL, shown.data);
             if (read_rc == 0 && text.len > RUNBOOK_FILE_MAX)
