@@ -461,9 +461,21 @@ static void runbook_draw(struct panel *p, struct console *con)
         for (; u < p->width; u++)
             waddch(w, ' ');
     }
+    /* the keys, and what lies out of view, so nothing is missed for want of room */
+    struct buf keys = BUF_INIT;
+    buf_adds(&keys, rb->markdown ? " j/k scroll  b close" : " j/k step  x done  y copy command  b close");
+    int below = (int)s->nlines - (first + rows);
+    if (first > 0 || below > 0) {
+        buf_adds(&keys, "   more:");
+        if (first > 0)
+            buf_printf(&keys, " %d line%s above%s", first, first == 1 ? "" : "s", below > 0 ? "," : "");
+        if (below > 0)
+            buf_printf(&keys, " %d line%s below", below, below == 1 ? "" : "s");
+    }
     wmove(w, p->height - 1, 0);
     wattrset(w, ui_attr(con, THEME_FOOTER));
-    ui_put_padded(w, rb->markdown ? " j/k scroll  b close" : " j/k step  x done  y copy command  b close", p->width);
+    ui_put_padded(w, buf_str(&keys), p->width);
+    buf_free(&keys);
     wnoutrefresh(w);
 }
 

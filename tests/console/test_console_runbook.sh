@@ -79,6 +79,8 @@ for size in 80x24 120x40; do
 done
 check "80x24: the selected step shows its command" grep -q '\$ kubectl -n production rollout history' "$scratch/runbook-80x24"
 check "  ... and what to expect" grep -q "expect: If deploy correlates with error onset" "$scratch/runbook-80x24"
+check "  ... and the keys line says what lies below the panel's lines" \
+    grep -q "j/k step  x done  y copy command  b close   more: 10 lines below" "$scratch/runbook-80x24"
 check "120x40: beside the timeline" grep -q "^ Timeline \[all\] 7 entries .*│ Runbook Order Service High Error Rate" "$scratch/runbook-120x40"
 check "  ... mitigation options with their when" grep -q "when: Error onset correlates with a deployment" "$scratch/runbook-120x40"
 check "  ... and recovery" grep -q "\[ \] 4 Schedule postmortem within 48 hours" "$scratch/runbook-120x40"
