@@ -401,7 +401,8 @@ static void test_estimate_and_steps_done(void **state)
     fputs("{\"v\":1,\"id\":\"d\",\"ts\":\"2025-03-15T14:00:00.000Z\",\"by\":\"carol\",\"type\":\"declare\",\"sev\":1,\"title\":\"t\"}\n"
           "{\"v\":1,\"id\":\"a1\",\"ts\":\"2025-03-15T14:01:00.000Z\",\"type\":\"alert\",\"name\":\"HighErrorBudgetBurnRate_Fast\",\"text\":\"x\"}\n"
           "{\"v\":1,\"id\":\"a2\",\"ts\":\"2025-03-15T14:02:00.000Z\",\"type\":\"alert\",\"name\":\"HighErrorBudgetBurnRate_Fast\",\"text\":\"y\"}\n"
-          "{\"v\":1,\"id\":\"a3\",\"ts\":\"2025-03-15T14:03:00.000Z\",\"type\":\"alert\",\"name\":\"Other\",\"text\":\"z\"}\n"
+          "{\"v\":1,\"id\":\"a3\",\"ts\":\"2025-03-15T14:03:00.000Z\",\"type\":\"alert\",\"name\":\"Other\",\"text\":\"z\","
+          "\"annotations\":{\"runbook_url\":\"https://wiki.internal/runbooks/other\"}}\n"
           "{\"v\":1,\"id\":\"r1\",\"ts\":\"2025-03-15T14:10:00.000Z\",\"by\":\"dave\",\"type\":\"runbook\",\"runbook\":\"runbooks/t.yml\","
           "\"section\":\"diagnosis\",\"number\":1,\"step\":\"Check recent deployments\",\"result\":\"deploy correlates\"}\n",
           f);
@@ -411,6 +412,9 @@ static void test_estimate_and_steps_done(void **state)
     assert_int_equal(inc->nalert_names, 2);
     assert_string_equal(inc->alert_names[0], "HighErrorBudgetBurnRate_Fast");
     assert_string_equal(inc->alert_names[1], "Other");
+    /* Alertmanager's runbook_url annotation is the incident's link when
+     * nothing warroom matched says otherwise */
+    assert_string_equal(inc->runbook_url, "https://wiki.internal/runbooks/other");
     struct runbook *rb = parse("metadata:\n  title: x\n  revenue_per_minute: 2400\n"
                                "diagnosis:\n  - step: Check recent deployments\n  - step: Check error logs\n");
     assert_non_null(runbook_step_done(inc, rb, &rb->steps[0]));
