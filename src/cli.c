@@ -31,6 +31,7 @@
 #include "warroom/incident.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
+#include "warroom/runbook.h"
 #include "warroom/policy.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
@@ -205,6 +206,10 @@ static int verb_record(struct cli_context *c, enum verb verb)
             return cli_usage_error("log needs the text of the entry");
         if (o->type && strcmp(o->type, "note") && strcmp(o->type, "alert") && strcmp(o->type, "impact"))
             return cli_usage_error("--type is note, alert or impact, not \"%.20s\"", o->type);
+        if (o->name && (!o->type || strcmp(o->type, "alert")))
+            return cli_usage_error("--name names an alert: it goes with --type alert");
+        if (o->name && (!*o->name || strlen(o->name) > RUNBOOK_ALERT_NAME_MAX))
+            return cli_usage_error("--name is the alert's name, 1 to %d bytes", RUNBOOK_ALERT_NAME_MAX);
         break;
     case VERB_SEV:
         if (o->nargs != 1)
@@ -266,6 +271,9 @@ static int verb_record(struct cli_context *c, enum verb verb)
             goto done;
         }
         event_draft_str(&d, "text", text);
+        if (o->name)                      /* its name picks the runbook, whose link goes with it */
+            runbook_draft_alert(&d, o->name, session_env_or(o->repo, "WARROOM_REPO"),
+                                config_string(&c->s.config, "runbook_base_url"));
         break;
     }
     case VERB_SEV: {

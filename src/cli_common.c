@@ -70,6 +70,7 @@ static const struct option_spec option_specs[] = {
     {"--format", OPT(format), false, false},
     {"--output", OPT(output), false, false},
     {"--drills", OPT(drills), true, false},
+    {"--name", OPT(name), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

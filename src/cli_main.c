@@ -36,9 +36,10 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                    .help = "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n",
                    .options = OPTIONS("--sev", "--title", "--impact", "--data-exposed")},
     [VERB_LOG] = {.verb = VERB_LOG, .name = "log", .run = cli_record_verb, .records = true, .publishes = true,
-                  .usage = "log [--type note|alert|impact] TEXT",
-                  .help = "  log [--type note|alert|impact] TEXT     a timeline entry (TEXT \"-\": read standard input)\n",
-                  .options = OPTIONS("--type")},
+                  .usage = "log [--type note|alert|impact] [--name ALERT] TEXT",
+                  .help = "  log [--type note|alert|impact] [--name ALERT] TEXT   a timeline entry (TEXT \"-\": read standard input;\n"
+                          "                                          --name: the alert's name, which picks its runbook)\n",
+                  .options = OPTIONS("--type", "--name")},
     [VERB_SEV] = {.verb = VERB_SEV, .name = "sev", .run = cli_record_verb, .records = true, .publishes = true,
                   .usage = "sev N [--why TEXT] [--data-exposed]",
                   .help = "  sev N [--why TEXT] [--data-exposed]     change the severity\n",
@@ -113,6 +114,8 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                      .usage = "status [--format tmux|plain|json]",
                      .help = "  status [--format tmux|plain|json]       one line for tmux's status-right\n",
                      .options = OPTIONS("--format")},
+    [VERB_RUNBOOK] = {.verb = VERB_RUNBOOK, .name = "runbook", .run = cli_runbook, .usage = "runbook [NAME]",
+                      .help = "  runbook [NAME]                          the runbook for the incident's alerts, or for NAME\n"},
 };
 
 /* ---- context: the session a verb runs in ---- */

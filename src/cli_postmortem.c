@@ -26,6 +26,7 @@
 #include "warroom/cli.h"
 #include "warroom/error.h"
 #include "warroom/postmortem.h"
+#include "warroom/runbook.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
@@ -120,6 +121,7 @@ int cli_postmortem(struct cli_context *c)
         fprintf(stderr, "warroom: warning: %s is still open; the postmortem's figures are as of now\n", inc->id);
 
     ctx = postmortem_context(inc, &c->s.policy, c->s.now);
+    runbook_postmortem_context(ctx, inc, session_env_or(c->opts->repo, "WARROOM_REPO"), c->s.now);
     if (o->json) {
         char *dump = json_dumps(ctx, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         buf_adds(&content, dump);

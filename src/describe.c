@@ -155,6 +155,18 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
         buf_adds(b, or_empty(event_str(ev, "path")));
         break;
     }
+    case EVENT_RUNBOOK: {
+        /* "Runbook diagnosis 1 done: Check recent deployments (deploy correlates)" */
+        const char *section = event_str(ev, "section"), *step = event_str(ev, "step"),
+                   *result = event_str(ev, "result");
+        buf_printf(b, "Runbook %s", section && *section ? section : "step");
+        if (event_int(ev, "number", &n) && n > 0 && n < 1000)
+            buf_printf(b, " %lld", n);
+        buf_printf(b, " done: %s", or_empty(step));
+        if (result && *result)
+            buf_printf(b, " (%s)", result);
+        break;
+    }
     default:
         buf_adds(b, text);
         break;

@@ -190,6 +190,12 @@ static void reset_derived(struct incident *inc)
     free(inc->actions);
     free(inc->updates);
     free(inc->fired);
+    free(inc->alert_names);
+    free(inc->runbook_marks);
+    inc->alert_names = NULL;
+    inc->runbook_marks = NULL;
+    inc->nalert_names = inc->nrunbook_marks = 0;
+    inc->runbook_url = NULL;
     inc->timeline = NULL;
     inc->timeline_cap = 0;
     inc->sevs = NULL;
@@ -298,6 +304,18 @@ static void apply_role(struct incident *inc, const struct event *ev, int64_t at)
     inc->holder[ROLE_SME] = inc->nsmes ? inc->smes[inc->nsmes - 1] : "";
 }
 
+/* The incident's alert names pick its runbook: each distinct name once. */
+static void apply_alert_name(struct incident *inc, const struct event *ev)
+{
+    const char *name = event_str(ev, "name");
+    if (!name || !*name)
+        return;
+    for (size_t i = 0; i < inc->nalert_names; i++)
+        if (strcmp(inc->alert_names[i], name) == 0)
+            return;
+    PUSH(inc->alert_names, inc->nalert_names, name);
+}
+
 static void apply(struct incident *inc, const struct timeline_entry *e)
 {
     const struct event *ev = e->ev;
@@ -343,6 +361,17 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
     case EVENT_ALERT:
         if (inc->first_alert_at == STAMP_NONE)
             inc->first_alert_at = at;
+        apply_alert_name(inc, ev);
+        /* the runbook warroom matched, else the one the alert names itself
+         * (Alertmanager's runbook_url annotation) */
+        if (event_str(ev, "runbook_url") || event_str(ev, "annotations.runbook_url"))
+            inc->runbook_url = event_str(ev, "runbook_url") ? event_str(ev, "runbook_url")
+                                                             : event_str(ev, "annotations.runbook_url");
+        break;
+    case EVENT_RUNBOOK:
+        PUSH(inc->runbook_marks, inc->nrunbook_marks, ev);
+        if (event_str(ev, "url"))
+            inc->runbook_url = event_str(ev, "url");
         break;
     case EVENT_IMPACT:
         if (inc->first_impact_at == STAMP_NONE)

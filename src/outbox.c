@@ -613,7 +613,8 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
     item->status = incident_status_name(inc->status);
     item->ic = nonempty(inc->holder[ROLE_IC]);
     item->comms = nonempty(inc->holder[ROLE_COMMS]);
-    item->runbook_url = config_string(ob->config, "runbook_url");
+    /* the incident's own runbook (see runbook.h), else the config's one link */
+    item->runbook_url = inc->runbook_url ? inc->runbook_url : config_string(ob->config, "runbook_url");
     item->dashboard_url = config_string(ob->config, "dashboard_url");
     item->at_ms = ev->at;
     item->event_id = ev->id;

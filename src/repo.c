@@ -427,6 +427,68 @@ done:
     return rc;
 }
 
+int repo_list_dir(char ***names, size_t *n, struct repo *r, const char *branch, const char *dir)
+{
+    struct buf refname = BUF_INIT;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL, *sub = NULL;
+    git_tree_entry *entry = NULL;
+    git_oid tip;
+    bool found;
+    int rc;
+    *names = NULL;
+    *n = 0;
+    if ((rc = repo_check_path(dir)) < 0)
+        goto done;
+    if (branch) {
+        if ((rc = branch_refname(&refname, r, branch)) < 0 ||
+            (rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
+            goto done;
+    } else {
+        buf_adds(&refname, "HEAD");
+        rc = git_reference_name_to_id(&tip, r->git, "HEAD");
+        found = rc == 0;
+        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
+            rc = fail_git(rc, "cannot read HEAD");
+            goto done;
+        }
+    }
+    if (!found) {
+        rc = REPO_ENOTFOUND;
+        error_set("%s has no commits", buf_str(&refname));
+        goto done;
+    }
+    if ((rc = git_commit_lookup(&commit, r->git, &tip)) < 0 || (rc = git_commit_tree(&tree, commit)) < 0) {
+        rc = fail_git(rc, "cannot read the branch tip");
+        goto done;
+    }
+    rc = git_tree_entry_bypath(&entry, tree, dir);
+    if (rc == GIT_ENOTFOUND || (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE)) {
+        rc = REPO_ENOTFOUND;
+        error_set("%s is not a directory on %s", dir, buf_str(&refname));
+        goto done;
+    }
+    if (rc < 0 || (rc = git_tree_lookup(&sub, r->git, git_tree_entry_id(entry))) < 0) {
+        rc = fail_git(rc, dir);
+        goto done;
+    }
+    size_t count = git_tree_entrycount(sub);
+    *names = xcalloc(count ? count : 1, sizeof **names);
+    for (size_t i = 0; i < count; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(sub, i);
+        if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && git_tree_entry_filemode(e) != GIT_FILEMODE_LINK)
+            (*names)[(*n)++] = xstrdup(git_tree_entry_name(e));
+    }
+    rc = 0;
+done:
+    git_tree_free(sub);
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    buf_free(&refname);
+    return rc;
+}
+
 /* ---- the one-file commit -------------------------------------------- */
 
 /* Builds, on top of PARENT (NULL: a root commit), the commit whose only change

@@ -26,6 +26,7 @@
 #include "warroom/session.h"
 #include "warroom/error.h"
 #include "warroom/postmortem.h"
+#include "warroom/runbook.h"
 #include "warroom/repo.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
@@ -369,6 +370,7 @@ int session_postmortem_draft(struct session *c, const struct incident *inc, stru
     if (session_postmortem_settings(&s, c) < 0 || repo_for(&repo, c) < 0)
         goto done;
     ctx = postmortem_context(inc, &c->policy, stamp_now());
+    runbook_postmortem_context(ctx, inc, session_env_or(c->opts->repo, "WARROOM_REPO"), stamp_now());
     if (session_postmortem_template(&text, &source, c, repo, &s) < 0)
         goto done;
     rc = postmortem_render(out, text.data ? text.data : "", text.len, source.data, ctx);

@@ -7,7 +7,7 @@
 #   tools/deps.sh --check  exit 0 when everything is present, 1 otherwise
 set -u
 
-libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev"
+libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev yaml-0.1:libyaml-dev"
 tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm cmark-gfm:cmark-gfm"
 # the file-safety tests act as another user, hold a log's lock and trace fsync
 # (and the start-up test traces what show and log load)

@@ -288,6 +288,9 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
         field_optional(pr, "impact (who is affected, how)", CHECK_NONE);
         field_optional(pr, "started " WHEN_LABEL, CHECK_WHEN);
         break;
+    case PROMPT_RUNBOOK:
+        field_optional(pr, ui_runbook_prompt_label(con), CHECK_NONE);
+        break;
     case PROMPT_SEARCH:
         field_optional(pr, "search", CHECK_NONE);
         snprintf(pr->fields[0].value, sizeof pr->fields[0].value, "%s", con->search);
@@ -684,6 +687,9 @@ static bool submit(struct console *con)
         if (*f[1].value)
             event_draft_str(&d, "text", f[1].value);
         break;
+    case PROMPT_RUNBOOK:
+        drafted = ui_runbook_draft(con, &d, f[0].value) == 0;
+        break;
     case PROMPT_DECLARE:
         field_when(con, &f[3], &at);
         declare(con, (int)f[0].choice + 1, f[1].value, f[2].value, at);
@@ -711,6 +717,8 @@ static bool submit(struct console *con)
                 memcpy(when, ", ", 2);
             }
             console_message(con, false, "recorded %s%s", event_type_name(d.type), when);
+            if (pr->kind == PROMPT_RUNBOOK)
+                console_message(con, false, "%s", ui_runbook_done_message(con));
         }
         event_draft_free(&d);
         if (rc == 0 && pr->kind == PROMPT_RESOLVE)

@@ -135,6 +135,7 @@ static const struct panel_ops *const panel_table[PANEL_COUNT] = {
     [PANEL_ROLES] = &roles_panel_ops,
     [PANEL_CLOCKS] = &clocks_panel_ops,
     [PANEL_ITEMS] = &items_panel_ops,
+    [PANEL_RUNBOOK] = &runbook_panel_ops,
     [PANEL_FOOTER] = &footer_panel_ops,
 };
 
@@ -181,6 +182,13 @@ static void layout(struct console *con)
         place(&pn[PANEL_CLOCKS], true, head + timeline + 1, 0, clocks, cols);
         place(&pn[PANEL_ITEMS], true, head + timeline + 1 + clocks, 0, 1, cols);
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
+        if (ui_runbook_is_open(con)) {
+            /* too narrow to share: the runbook takes the timeline's lines */
+            place(&pn[PANEL_TIMELINE], false, 0, 0, 0, 0);
+            place(&pn[PANEL_RUNBOOK], true, head, 0, timeline, cols);
+        } else {
+            place(&pn[PANEL_RUNBOOK], false, 0, 0, 0, 0);
+        }
     } else {
         con->layout = LAYOUT_FULL;
         int side = side_cols(cols);
@@ -195,6 +203,18 @@ static void layout(struct console *con)
         place(&pn[PANEL_CLOCKS], true, head + 6, cols - side, body - 6 - items, side);
         place(&pn[PANEL_ITEMS], true, head + body - items, cols - side, items, side);
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
+        if (ui_runbook_is_open(con)) {
+            /* the runbook stands beside the timeline, in the side column's
+             * place and wider: commands need the room */
+            int book = cols / 2;
+            place(&pn[PANEL_TIMELINE], true, head, 0, body, cols - book - 1);
+            place(&pn[PANEL_ROLES], false, 0, 0, 0, 0);
+            place(&pn[PANEL_CLOCKS], false, 0, 0, 0, 0);
+            place(&pn[PANEL_ITEMS], false, 0, 0, 0, 0);
+            place(&pn[PANEL_RUNBOOK], true, head, cols - book, body, book);
+        } else {
+            place(&pn[PANEL_RUNBOOK], false, 0, 0, 0, 0);
+        }
     }
     if (con->rule)
         delwin(con->rule);
@@ -202,11 +222,17 @@ static void layout(struct console *con)
     if (con->layout == LAYOUT_FULL) {
         /* the rule between the timeline and the side column: a window of its
          * own, so it is drawn again whenever an overlay has covered it */
-        con->rule = newwin(body, 1, head, cols - side_cols(cols) - 1);
+        con->rule = newwin(body, 1, head, cols - (ui_runbook_is_open(con) ? cols / 2 : side_cols(cols)) - 1);
     }
     clearok(curscr, TRUE);
     werase(stdscr);
     wnoutrefresh(stdscr);
+}
+
+void console_relayout(struct console *con)
+{
+    layout(con);
+    console_mark_all(con);
 }
 
 static void draw_rule(struct console *con)
@@ -415,6 +441,10 @@ static int global_key(struct console *con, wint_t key, bool code)
     /* one key that records asks when first: Enter for now; a second press
      * of something already done says so and records nothing */
     case 'a': ui_prompt_open(con, PROMPT_ACK); return KEY_HANDLED;
+    case 'b':
+        ui_runbook_toggle(con);
+        layout(con);
+        return KEY_HANDLED | KEY_REDRAW;
     case 'm': ui_prompt_open(con, PROMPT_MITIGATE); return KEY_HANDLED;
     }
     return KEY_IGNORED;
@@ -770,6 +800,7 @@ int console_run(struct session *session)
                          con.inc->id) < 0)
         console_message(&con, true, "sync is off: %s", error_last());
     timeline_changed(&con, con.inc->ntimeline);
+    ui_runbook_init(&con);
     con.traced = con.inc->nevents;
     refresh_clocks(&con);
     layout(&con);

@@ -53,7 +53,7 @@ struct panel {
 enum layout { LAYOUT_FULL, LAYOUT_COMPACT, LAYOUT_TINY };
 
 enum panel_id {
-    PANEL_HEADER, PANEL_TIMELINE, PANEL_ROLES, PANEL_CLOCKS, PANEL_ITEMS, PANEL_FOOTER, PANEL_COUNT
+    PANEL_HEADER, PANEL_TIMELINE, PANEL_ROLES, PANEL_CLOCKS, PANEL_ITEMS, PANEL_RUNBOOK, PANEL_FOOTER, PANEL_COUNT
 };
 
 /* A line being typed: UTF-8 text with a cursor, and history. It holds
@@ -80,7 +80,7 @@ struct prompt_field {
 enum prompt_kind {
     PROMPT_NONE, PROMPT_NOTE, PROMPT_UPDATE, PROMPT_SEV, PROMPT_ROLE, PROMPT_ACTION, PROMPT_PAGE,
     PROMPT_EDIT, PROMPT_RESOLVE, PROMPT_DECLARE, PROMPT_SEARCH, PROMPT_CLASSIFY, PROMPT_CONFIRM,
-    PROMPT_ACK, PROMPT_MITIGATE, PROMPT_REOPEN,
+    PROMPT_ACK, PROMPT_MITIGATE, PROMPT_REOPEN, PROMPT_RUNBOOK,
 };
 
 struct prompt {
@@ -168,6 +168,8 @@ void ui_input_paste_mode(bool on);
 void console_message(struct console *con, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void console_mark_all(struct console *con);
+/* Places every panel again (a panel opened or closed). */
+void console_relayout(struct console *con);
 /* Reads what was appended to the log (by anyone) into the replayed state and
  * shows it. */
 void console_follow(struct console *con);
@@ -235,6 +237,17 @@ extern const struct panel_ops roles_panel_ops;
 extern const struct panel_ops clocks_panel_ops;
 extern const struct panel_ops footer_panel_ops;
 extern const struct panel_ops items_panel_ops;
+extern const struct panel_ops runbook_panel_ops;
+
+/* runbook.c: the runbook for the incident's alerts, beside the timeline */
+void ui_runbook_init(struct console *con);          /* reads runbooks/ once */
+bool ui_runbook_is_open(struct console *con);
+void ui_runbook_toggle(struct console *con);        /* b: open, focus, close */
+void ui_runbook_estimate(struct console *con, struct buf *out); /* "~$124,800 est." or nothing */
+const char *ui_runbook_prompt_label(struct console *con);
+const char *ui_runbook_done_message(struct console *con); /* the footer's word once recorded */
+/* The runbook event for the selected step, RESULT its optional result. */
+int ui_runbook_draft(struct console *con, struct event_draft *d, const char *result);
 
 /* timeline.c: what the rest needs to know of it */
 const struct timeline_entry *timeline_selected(struct console *con);

@@ -59,6 +59,16 @@ static void header_draw(struct panel *p, struct console *con)
         wattrset(w, ui_attr(con, THEME_CLOCK_MET) | A_BOLD);
         used += ui_put(w, " mitigated ", 11, p->width - used);
     }
+    /* the runbook's rate times the minutes of impact: an estimate, said so */
+    struct buf estimate = BUF_INIT;
+    ui_runbook_estimate(con, &estimate);
+    if (estimate.len && p->width - used - right_cols >= ui_width(estimate.data) + 2) {
+        wattrset(w, ui_attr(con, THEME_WARNING));
+        used += ui_put(w, " ", 1, p->width - used);
+        used += ui_put(w, estimate.data, estimate.len, p->width - used);
+        used += ui_put(w, " ", 1, p->width - used);
+    }
+    buf_free(&estimate);
     wattrset(w, base);
 
     /* between the badges and the time: failing sinks first (they are what

@@ -109,6 +109,11 @@ struct incident {
     const char **fired;             /* escalation rule ids already recorded */
     size_t nfired;
     const struct event *postmortem; /* the last postmortem event, or NULL */
+    const char **alert_names;       /* the distinct `name`s of alert events, first fired first */
+    size_t nalert_names;
+    const struct event **runbook_marks; /* runbook steps marked done, in the order they happened */
+    size_t nrunbook_marks;
+    const char *runbook_url;        /* the runbook link recorded last (alert or runbook event), or NULL */
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */

@@ -51,6 +51,11 @@ const char *repo_current_branch(struct repo *r);
  * the file does not exist, or HEAD has no commit yet. */
 int repo_read_file(struct buf *out, struct repo *r, const char *branch, const char *path);
 
+/* The names of the files (blobs) directly in directory DIR on BRANCH (NULL:
+ * the commit HEAD names), into *NAMES (each and the array the caller's to
+ * free). REPO_ENOTFOUND when there is no such commit or directory. */
+int repo_list_dir(char ***names, size_t *n, struct repo *r, const char *branch, const char *dir);
+
 /* 0 when PATH may name a file inside the repository: relative, no empty, "."
  * or ".." component, no ".git" component (nor its NTFS/HFS aliases), no
  * control characters or backslashes, at most REPO_PATH_MAX bytes. */
