@@ -38,6 +38,7 @@ enum event_type {
     EVENT_EDIT,
     EVENT_DELIVERY,
     EVENT_POSTMORTEM,
+    EVENT_EMAIL,       /* the customer email: an attempt and its outcome (email.h) */
     EVENT_TORN,        /* marks a torn line that an append set aside */
     EVENT_TYPE_COUNT
 };

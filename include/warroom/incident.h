@@ -108,6 +108,8 @@ struct incident {
     const char **fired;             /* escalation rule ids already recorded */
     size_t nfired;
     const struct event *postmortem; /* the last postmortem event, or NULL */
+    const struct event *email;      /* the last email event, or NULL */
+    int64_t emailed_at;             /* the first customer email the server accepted; STAMP_NONE */
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */
