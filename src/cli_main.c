@@ -104,6 +104,10 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_PEOPLE] = {.verb = VERB_PEOPLE, .name = "people", .run = cli_people, .usage = "people [--json] [NAME]",
                      .help = "  people [--json] [NAME]                  check and print the people directory\n",
                      .options = OPTIONS("--json")},
+    [VERB_EMAIL] = {.verb = VERB_EMAIL, .name = "email", .run = cli_email,
+                    .usage = "email [--json] [--template FILE] [--edit] [--send [--force]]",
+                    .help = "  email [--json] [--template FILE] [--edit] [--send [--force]]   the customer email: print, edit, send once\n",
+                    .options = OPTIONS("--json", "--template", "--edit", "--send", "--force", "--as")},
 };
 
 /* ---- context: the session a verb runs in ---- */

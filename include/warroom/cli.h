@@ -17,6 +17,7 @@ enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
     VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE,
+    VERB_EMAIL,
     VERB_COUNT
 };
 
@@ -25,6 +26,7 @@ struct cli_options {
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
     const char *out, *template_path, *wait, *theme;
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
+    bool send;
     const char *args[64];
     int nargs;
 };
@@ -107,6 +109,7 @@ int cli_people(struct cli_context *c);          /* src/cli_policy.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
+int cli_email(struct cli_context *c);           /* src/cli_email.c */
 /* After a verb recorded something to publish in incident ID: deliver it,
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */
