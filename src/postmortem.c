@@ -258,6 +258,21 @@ static json_t *emails_json(const struct incident *inc)
     return emails;
 }
 
+/* The customer email's clock, from the log alone (pending or overdue would
+ * depend on when the postmortem is rendered): when it was due, when it was
+ * sent, whether that was late. Null when the severity owes none. */
+static json_t *customer_email_json(const struct incident *inc, const struct severity_level *level)
+{
+    if (!level || !level->customer_email_due || inc->resolved_at == STAMP_NONE)
+        return json_null();
+    int64_t due = inc->resolved_at + level->customer_email_due;
+    json_t *o = json_object();
+    json_object_set_new(o, "due", moment_json(due));
+    json_object_set_new(o, "sent", moment_json(inc->emailed_at));
+    json_object_set_new(o, "late", json_boolean(inc->emailed_at != STAMP_NONE && inc->emailed_at >= due));
+    return o;
+}
+
 json_t *postmortem_context(const struct incident *inc, const struct policy *p, int64_t now)
 {
     struct postmortem_figures f;
@@ -293,6 +308,7 @@ json_t *postmortem_context(const struct incident *inc, const struct policy *p, i
     json_object_set_new(ctx, "actions", actions_json(inc));
     json_object_set_new(ctx, "updates", updates_json(inc));
     json_object_set_new(ctx, "emails", emails_json(inc));
+    json_object_set_new(ctx, "customer_email", customer_email_json(inc, level));
     /* what only people can write: null, so the template prompts for it */
     static const char *const prose[] = {"summary", "root_cause", "trigger", "resolution", "detection"};
     for (size_t i = 0; i < sizeof prose / sizeof *prose; i++)

@@ -92,6 +92,8 @@ check "the customer email clock is pending, due 24 h after resolution" \
     sh -c "jq -e '.clocks[] | select(.kind==\"email\") | .state==\"pending\" and .deadline==\"2025-03-16T14:55:00Z\"' '$scratch/o' >/dev/null"
 wrx show
 check "show lists the clock" grep -q "pending  customer email due" "$scratch/o"
+wrx postmortem
+check "the postmortem shows when it is due" grep -qF -- "- **Customer email:** due 2025-03-16 14:55 UTC, not sent" "$scratch/o"
 
 # ---- 2. the draft, from the platform repo's template ----
 check "email prints the draft" wrx email
@@ -147,6 +149,7 @@ check "the clock is met" sh -c "jq -e '.clocks[] | select(.kind==\"email\") | .s
 wrx show
 check "the timeline says it was sent" grep -q "Customer email sent to 2 recipients: \[SEV1\] Resolved: Checkout failing" "$scratch/o"
 wrx postmortem
+check "the postmortem shows the clock met" grep -qF -- "- **Customer email:** due 2025-03-16 14:55 UTC, sent 2025-03-15 16:00 UTC" "$scratch/o"
 check "the postmortem says it was sent" grep -qF 'Customer email sent 2025-03-15 16:00 UTC to ops\[@\]customer.example, cto\[@\]other.example: "\[SEV1] Resolved' "$scratch/o"
 check "the postmortem's timeline has the email, not the attempt" \
     sh -c "grep -q 'Customer email sent to 2' '$scratch/o' && ! grep -q 'Customer email: sending' '$scratch/o'"
