@@ -182,6 +182,21 @@ mode ok
 expect_status 0 "the retry needs no --force" "$WARROOM" email --send --incident "$inc"
 check "one message after the retry" test "$(messages "$tls_box")" -eq $((before + 1))
 
+# ---- 7b. --edit: what the author saved is what is sent; a deferred edit is kept ----
+inc=$(fresh "Edited")
+before=$(messages "$tls_box")
+mode 4xx
+expect_status 1 "an edited draft, deferred" env EDITOR='sed -i "s/^Dear customer,/Dear team,/"' \
+    "$WARROOM" email --edit --send --incident "$inc"
+draft=$(sed -n 's/^warroom: the draft is kept in \(.*\); send it with.*/\1/p' "$scratch/err")
+check "the draft of an edit is kept, with how to send it" test -n "$draft"
+check "the edited draft is kept" grep -q "^Dear team," "$draft"
+check "a private file" test "$(stat -c %a "$draft")" = 600
+mode ok
+expect_status 0 "sent from the kept draft" "$WARROOM" email --template "$draft" --send --incident "$inc"
+check "the server has the edited text" grep -q "^Dear team," "$tls_box/msg-$((before + 1)).eml"
+rm -f "$draft"
+
 # ---- 8. a 5xx is a recorded refusal, the server's text kept, the password masked ----
 inc=$(fresh "Refused")
 before=$(messages "$tls_box")
