@@ -102,6 +102,10 @@ check "its first line is the subject" sh -c "head -1 '$scratch/o' | grep -qx 'Su
 check "times are UTC and say so" grep -q "from 2025-03-15 14:02 UTC to 2025-03-15 14:55 UTC" "$scratch/o"
 check "printing records nothing" test "$(count_emails "$demo")" -eq 0
 cp "$scratch/o" "$scratch/draft"
+wrx email --json
+check "--json prints what the template sees" \
+    sh -c "jq -e '.email.started == \"2025-03-15 14:02 UTC\" and .email.resolved == \"2025-03-15 14:55 UTC\" and .email.duration == \"53 min\" and (.email.resolution | startswith(\"Rollback of\")) and .incident.id == \"$demo\"' '$scratch/o' >/dev/null"
+expect_status 2 "--json does not go with --send" "$WARROOM" email --json --send
 
 # ---- 3. sent once, with the right headers, recipients and body ----
 mode ok
