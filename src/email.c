@@ -402,7 +402,6 @@ static bool netrc_token(struct netrc_reader *r, struct buf *tok)
         while (r->s < r->end && !strchr(" \t\r\n", *r->s))
             buf_addc(tok, *r->s++);
     }
-    buf_str(tok);
     return true;
 }
 
@@ -416,7 +415,8 @@ int email_netrc_find(const char *text, size_t len, const char *host, const char 
     *out_login = *out_password = NULL;
     for (;;) {
         bool more = netrc_token(&r, &tok);
-        bool starts = more && (strcmp(tok.data, "machine") == 0 || strcmp(tok.data, "default") == 0);
+        const char *t = buf_str(&tok);   /* "" for an empty token: its data may be NULL */
+        bool starts = more && (strcmp(t, "machine") == 0 || strcmp(t, "default") == 0);
         if (!more || starts) {
             /* the entry before ends here: take it if it fits */
             if (in_entry && matches && (!login || (e_login && strcmp(e_login, login) == 0))) {
@@ -432,23 +432,22 @@ int email_netrc_find(const char *text, size_t len, const char *host, const char 
             if (!more)
                 break;
             in_entry = true;
-            if (strcmp(tok.data, "machine") == 0)
-                matches = netrc_token(&r, &tok) && strcasecmp(tok.data, host) == 0;
+            if (strcmp(t, "machine") == 0)
+                matches = netrc_token(&r, &tok) && strcasecmp(buf_str(&tok), host) == 0;
             else
                 matches = true;   /* default: netrc lists it last */
-        } else if (strcmp(tok.data, "login") == 0 || strcmp(tok.data, "password") == 0 ||
-                   strcmp(tok.data, "account") == 0) {
-            char which = tok.data[0];
+        } else if (strcmp(t, "login") == 0 || strcmp(t, "password") == 0 || strcmp(t, "account") == 0) {
+            char which = t[0];
             if (!netrc_token(&r, &tok))
                 continue;
             if (which == 'l') {
                 free(e_login);
-                e_login = xstrdup(tok.data);
+                e_login = xstrdup(buf_str(&tok));
             } else if (which == 'p') {
                 free(e_password);
-                e_password = xstrdup(tok.data);
+                e_password = xstrdup(buf_str(&tok));
             }
-        } else if (strcmp(tok.data, "macdef") == 0) {
+        } else if (strcmp(t, "macdef") == 0) {
             /* a macro runs to the next blank line */
             const char *blank = NULL;
             for (const char *p = r.s; p + 1 < r.end; p++)

@@ -275,6 +275,9 @@ static void test_netrc(void **state)
     netrc("machine a.example login u\n", "a.example", NULL, "u", NULL);
     netrc("", "a.example", NULL, NULL, NULL);
     netrc("machine", "a.example", NULL, NULL, NULL);
+    /* an empty quoted token is a token like any other (found by fuzz_email) */
+    netrc("\"\" machine \"\" login \"\" password \"\"\n", "a.example", NULL, NULL, NULL);
+    netrc("machine a.example login \"\" password \"\"\n", "a.example", NULL, "", "");
 }
 
 int main(void)
