@@ -264,6 +264,12 @@ expect_status 1 "a user or password in the URL is refused" \
 check "without showing it" sh -c "! grep -q '$password' '$scratch/err'"
 expect_status 1 "another scheme is refused" env WARROOM_SMTP_URL="http://127.0.0.1:$tls_port" "$WARROOM" email --send --incident "$inc"
 
+printf '{"email": {"password": "not-here-123"}}' > "$scratch/pw-config.json"
+expect_status 1 "a password in the config is refused" \
+    env WARROOM_CONFIG="$scratch/pw-config.json" "$WARROOM" email --send --incident "$inc"
+check "and says where it goes instead" grep -q "a password does not go in the config" "$scratch/err"
+check "nothing recorded" test "$(count_emails "$inc")" -eq 0
+
 # ---- 12. the password from ~/.netrc ----
 inc=$(fresh "Netrc")
 printf 'machine 127.0.0.1\n  login %s\n  password %s\n' "$user" "$password" > "$HOME/.netrc"
