@@ -250,7 +250,15 @@ static json_t *emails_json(const struct incident *inc)
         json_t *o = json_object();
         json_object_set_new(o, "date", json_string(date));
         json_object_set_new(o, "time", json_string(time));
-        json_object_set_new(o, "to", nullable(event_str(ev, "to")));
+        /* the addresses stay in the log: a postmortem is read widely, and
+         * customers' addresses are theirs; it says how many */
+        const char *to = event_str(ev, "to");
+        size_t n = to && *to ? 1 : 0;
+        for (const char *c = to ? to : ""; *c; c++)
+            n += *c == ',';
+        char count[32];
+        snprintf(count, sizeof count, "%zu recipient%s", n, n == 1 ? "" : "s");
+        json_object_set_new(o, "recipients", json_string(count));
         json_object_set_new(o, "subject", nullable(event_str(ev, "subject")));
         json_object_set_new(o, "message_id", nullable(event_str(ev, "message_id")));
         json_array_append_new(emails, o);

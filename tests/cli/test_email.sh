@@ -154,7 +154,8 @@ wrx show
 check "the timeline says it was sent" grep -q "Customer email sent to 2 recipients: \[SEV1\] Resolved: Checkout failing" "$scratch/o"
 wrx postmortem
 check "the postmortem shows the clock met" grep -qF -- "- **Customer email:** due 2025-03-16 14:55 UTC, sent 2025-03-15 16:00 UTC" "$scratch/o"
-check "the postmortem says it was sent" grep -qF 'Customer email sent 2025-03-15 16:00 UTC to ops\[@\]customer.example, cto\[@\]other.example: "\[SEV1] Resolved' "$scratch/o"
+check "the postmortem says it was sent" grep -qF 'Customer email sent 2025-03-15 16:00 UTC to 2 recipients: "\[SEV1] Resolved' "$scratch/o"
+check "  ... without the customers' addresses" sh -c "! grep -q 'customer.example' '$scratch/o'"
 check "the postmortem's timeline has the email, not the attempt" \
     sh -c "grep -q 'Customer email sent to 2' '$scratch/o' && ! grep -q 'Customer email: sending' '$scratch/o'"
 
