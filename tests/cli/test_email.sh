@@ -187,6 +187,12 @@ mode ok
 expect_status 0 "the retry needs no --force" "$WARROOM" email --send --incident "$inc"
 check "one message after the retry" test "$(messages "$tls_box")" -eq $((before + 1))
 
+# no server at all: deferred too, and retried as is
+inc=$(fresh "No server")
+expect_status 1 "no server is a deferral" env WARROOM_SMTP_URL="smtp://127.0.0.1:1" "$WARROOM" email --send --incident "$inc"
+check "recorded as deferred" last_is "$inc" '.status=="deferred" and (.reason | test("connect"; "i"))'
+expect_status 0 "and sent once the server is back, without --force" "$WARROOM" email --send --incident "$inc"
+
 # ---- 7b. --edit: what the author saved is what is sent; a deferred edit is kept ----
 inc=$(fresh "Edited")
 before=$(messages "$tls_box")
