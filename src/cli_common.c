@@ -71,6 +71,7 @@ static const struct option_spec option_specs[] = {
     {"--output", OPT(output), false, false},
     {"--drills", OPT(drills), true, false},
     {"--name", OPT(name), false, false},
+    {"--send", OPT(send), true, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

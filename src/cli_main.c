@@ -116,6 +116,10 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                      .options = OPTIONS("--format")},
     [VERB_RUNBOOK] = {.verb = VERB_RUNBOOK, .name = "runbook", .run = cli_runbook, .usage = "runbook [NAME]",
                       .help = "  runbook [NAME]                          the runbook for the incident's alerts, or for NAME\n"},
+    [VERB_EMAIL] = {.verb = VERB_EMAIL, .name = "email", .run = cli_email,
+                    .usage = "email [--json] [--template FILE] [--edit] [--send [--force]]",
+                    .help = "  email [--json] [--template FILE] [--edit] [--send [--force]]   the customer email: print, edit, send once\n",
+                    .options = OPTIONS("--json", "--template", "--edit", "--send", "--force", "--as")},
 };
 
 /* ---- context: the session a verb runs in ---- */

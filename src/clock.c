@@ -8,7 +8,7 @@
 
 const char *clock_kind_name(enum clock_kind k)
 {
-    static const char *const names[] = {"ack", "update", "mitigate", "escalation", "postmortem"};
+    static const char *const names[] = {"ack", "update", "mitigate", "escalation", "postmortem", "email"};
     return names[k];
 }
 
@@ -168,6 +168,14 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
         snprintf(c->label, sizeof c->label, "postmortem due");
         snprintf(c->action, sizeof c->action, "postmortem overdue");
         settle(c, inc->resolved_at + lvl->postmortem_due, inc->postmortem ? inc->postmortem->at : STAMP_NONE, now);
+    }
+    if (lvl->customer_email_due && resolved) {
+        struct clock *c = &out[n++];
+        memset(c, 0, sizeof *c);
+        c->kind = CLOCK_EMAIL;
+        snprintf(c->label, sizeof c->label, "customer email due");
+        snprintf(c->action, sizeof c->action, "customer email overdue");
+        settle(c, inc->resolved_at + lvl->customer_email_due, inc->emailed_at, now);
     }
     qsort(out, n, sizeof *out, compare_clocks);
     return n;

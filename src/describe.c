@@ -167,6 +167,27 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
             buf_printf(b, " (%s)", result);
         break;
     }
+    case EVENT_EMAIL: {
+        /* what became of the customer email (see email.h): said once per attempt */
+        const char *status = or_empty(event_str(ev, "status")), *to = or_empty(event_str(ev, "to"));
+        const char *reason = event_str(ev, "reason");
+        size_t count = *to ? 1 : 0;
+        for (const char *c = to; *c; c++)
+            count += *c == ',';
+        if (strcmp(status, "sending") == 0)
+            buf_printf(b, "Customer email: sending to %zu recipient%s as %s", count, count == 1 ? "" : "s",
+                       or_empty(event_str(ev, "message_id")));
+        else if (strcmp(status, "sent") == 0)
+            buf_printf(b, "Customer email sent to %zu recipient%s: %s", count, count == 1 ? "" : "s",
+                       or_empty(event_str(ev, "subject")));
+        else if (strcmp(status, "deferred") == 0)
+            add_with_text(b, "Customer email deferred by the mail server, to try again later", reason);
+        else if (strcmp(status, "refused") == 0)
+            add_with_text(b, "Customer email refused", reason);
+        else
+            add_with_text(b, "Customer email may or may not have arrived", reason);
+        break;
+    }
     default:
         buf_adds(b, text);
         break;

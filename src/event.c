@@ -89,8 +89,7 @@ static const char *const type_names[EVENT_TYPE_COUNT] = {
     [EVENT_PAGE] = "page",         [EVENT_ESCALATE] = "escalate", [EVENT_MITIGATE] = "mitigate",
     [EVENT_RESOLVE] = "resolve",   [EVENT_REOPEN] = "reopen",     [EVENT_ACTION] = "action",
     [EVENT_EDIT] = "edit",         [EVENT_DELIVERY] = "delivery", [EVENT_POSTMORTEM] = "postmortem",
-    [EVENT_RUNBOOK] = "runbook",
-    [EVENT_TORN] = "torn",
+    [EVENT_RUNBOOK] = "runbook",   [EVENT_EMAIL] = "email",       [EVENT_TORN] = "torn",
 };
 
 const char *event_type_name(enum event_type type)

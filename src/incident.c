@@ -218,6 +218,8 @@ static void reset_derived(struct incident *inc)
     for (int r = 0; r < ROLE_COUNT; r++)
         inc->holder[r] = "";
     inc->postmortem = NULL;
+    inc->email = NULL;
+    inc->emailed_at = STAMP_NONE;
 }
 
 /* Grows at each power of two, so N pushes cost O(N) copying in all. */
@@ -415,6 +417,13 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
     case EVENT_POSTMORTEM:
         inc->postmortem = ev;
         break;
+    case EVENT_EMAIL: {
+        inc->email = ev;
+        const char *status = event_str(ev, "status");
+        if (status && strcmp(status, "sent") == 0 && inc->emailed_at == STAMP_NONE)
+            inc->emailed_at = at;
+        break;
+    }
     default:
         break;
     }

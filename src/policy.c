@@ -99,8 +99,8 @@ static bool one_of(const char *s, const char *const *options)
 static int parse_level(struct checker *c, json_t *o, struct severity_level *l, size_t index)
 {
     static const char *const keys[] = {"level", "name", "label", "description", "ack_within", "update_every",
-                                       "mitigate_within", "postmortem_due", "pagerduty_severity",
-                                       "statuspage_impact", NULL};
+                                       "mitigate_within", "postmortem_due", "customer_email_due",
+                                       "pagerduty_severity", "statuspage_impact", NULL};
     static const char *const pd[] = {"critical", "error", "warning", "info", NULL};
     static const char *const sp[] = {"critical", "major", "minor", "none", NULL};
     if (!json_is_object(o))
@@ -122,6 +122,7 @@ static int parse_level(struct checker *c, json_t *o, struct severity_level *l, s
         get_duration(c, o, "update_every", &l->update_every) < 0 ||
         get_duration(c, o, "mitigate_within", &l->mitigate_within) < 0 ||
         get_duration(c, o, "postmortem_due", &l->postmortem_due) < 0 ||
+        get_duration(c, o, "customer_email_due", &l->customer_email_due) < 0 ||
         get_string(c, o, "pagerduty_severity", false, &l->pagerduty_severity) < 0 ||
         get_string(c, o, "statuspage_impact", false, &l->statuspage_impact) < 0)
         return -1;
@@ -365,13 +366,14 @@ void *policy_to_json(const struct policy *p)
     json_t *root = json_object(), *levels = json_array(), *rules = json_array(), *qs = json_array();
     for (size_t i = 0; i < p->nlevels; i++) {
         const struct severity_level *l = &p->levels[i];
-        json_array_append_new(levels, json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "level",
+        json_array_append_new(levels, json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "level",
                                                 l->level, "name", l->name, "label", string_or_null(l->label),
                                                 "description", string_or_null(l->description), "ack_within",
                                                 span_or_null(l->ack_within), "update_every",
                                                 span_or_null(l->update_every), "mitigate_within",
                                                 span_or_null(l->mitigate_within), "postmortem_due",
-                                                span_or_null(l->postmortem_due), "pagerduty_severity",
+                                                span_or_null(l->postmortem_due), "customer_email_due",
+                                                span_or_null(l->customer_email_due), "pagerduty_severity",
                                                 string_or_null(l->pagerduty_severity), "statuspage_impact",
                                                 string_or_null(l->statuspage_impact)));
     }

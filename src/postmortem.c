@@ -138,6 +138,9 @@ static json_t *timeline_json(const struct incident *inc, const struct policy *p)
         char date[16], time[8];
         if (e->ev->type == EVENT_POSTMORTEM)
             continue;
+        /* an attempt is followed by what became of it: that one is enough */
+        if (e->ev->type == EVENT_EMAIL && strcmp(event_str(e->ev, "status") ? event_str(e->ev, "status") : "", "sending") == 0)
+            continue;
         buf_reset(&line);
         describe_entry(&line, inc, p, e);
         format_date(date, sizeof date, e->at);
@@ -232,6 +235,52 @@ static json_t *updates_json(const struct incident *inc)
     return updates;
 }
 
+/* The customer emails the mail server accepted. */
+static json_t *emails_json(const struct incident *inc)
+{
+    json_t *emails = json_array();
+    for (size_t i = 0; i < inc->ntimeline; i++) {
+        const struct event *ev = inc->timeline[i].ev;
+        const char *status = event_str(ev, "status");
+        if (ev->type != EVENT_EMAIL || !status || strcmp(status, "sent") != 0)
+            continue;
+        char date[16], time[8];
+        format_date(date, sizeof date, inc->timeline[i].at);
+        format_time(time, sizeof time, inc->timeline[i].at);
+        json_t *o = json_object();
+        json_object_set_new(o, "date", json_string(date));
+        json_object_set_new(o, "time", json_string(time));
+        /* the addresses stay in the log: a postmortem is read widely, and
+         * customers' addresses are theirs; it says how many */
+        const char *to = event_str(ev, "to");
+        size_t n = to && *to ? 1 : 0;
+        for (const char *c = to ? to : ""; *c; c++)
+            n += *c == ',';
+        char count[32];
+        snprintf(count, sizeof count, "%zu recipient%s", n, n == 1 ? "" : "s");
+        json_object_set_new(o, "recipients", json_string(count));
+        json_object_set_new(o, "subject", nullable(event_str(ev, "subject")));
+        json_object_set_new(o, "message_id", nullable(event_str(ev, "message_id")));
+        json_array_append_new(emails, o);
+    }
+    return emails;
+}
+
+/* The customer email's clock, from the log alone (pending or overdue would
+ * depend on when the postmortem is rendered): when it was due, when it was
+ * sent, whether that was late. Null when the severity owes none. */
+static json_t *customer_email_json(const struct incident *inc, const struct severity_level *level)
+{
+    if (!level || !level->customer_email_due || inc->resolved_at == STAMP_NONE)
+        return json_null();
+    int64_t due = inc->resolved_at + level->customer_email_due;
+    json_t *o = json_object();
+    json_object_set_new(o, "due", moment_json(due));
+    json_object_set_new(o, "sent", moment_json(inc->emailed_at));
+    json_object_set_new(o, "late", json_boolean(inc->emailed_at != STAMP_NONE && inc->emailed_at >= due));
+    return o;
+}
+
 json_t *postmortem_context(const struct incident *inc, const struct policy *p, int64_t now)
 {
     struct postmortem_figures f;
@@ -266,6 +315,8 @@ json_t *postmortem_context(const struct incident *inc, const struct policy *p, i
     json_object_set_new(ctx, "timeline", timeline_json(inc, p));
     json_object_set_new(ctx, "actions", actions_json(inc));
     json_object_set_new(ctx, "updates", updates_json(inc));
+    json_object_set_new(ctx, "emails", emails_json(inc));
+    json_object_set_new(ctx, "customer_email", customer_email_json(inc, level));
     /* what only people can write: null, so the template prompts for it */
     static const char *const prose[] = {"summary", "root_cause", "trigger", "resolution", "detection"};
     for (size_t i = 0; i < sizeof prose / sizeof *prose; i++)

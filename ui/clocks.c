@@ -14,6 +14,7 @@
 static const char *const shorter[][2] = {
     {"next status update", "next update"}, {"acknowledge", "ack"}, {"engineering", "eng"}, {"manager", "mgr"},
     {"requests", "asks"}, {"responders", "resp."}, {"secondary", "2nd"}, {"postmortem", "PM"},
+    {"customer email", "email"},
 };
 
 static void abbreviate(char *label, size_t size, int cols)

@@ -16,7 +16,7 @@
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS, VERB_RUNBOOK,
+    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS, VERB_RUNBOOK, VERB_EMAIL,
     VERB_COUNT
 };
 
@@ -28,6 +28,7 @@ struct cli_options {
     const char *name;               /* log --type alert --name: the alert's name */
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     bool drills;
+    bool send;
     const char *args[64];
     int nargs;
 };
@@ -110,6 +111,7 @@ int cli_people(struct cli_context *c);          /* src/cli_policy.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
+int cli_email(struct cli_context *c);           /* src/cli_email.c */
 /* After a verb recorded something to publish in incident ID: deliver it,
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */

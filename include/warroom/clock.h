@@ -2,7 +2,8 @@
  * clock_compute is a pure function of (incident, policy, now): the acknowledge
  * deadline and the escalation steps behind it, the next status update (its
  * cadence set by the severity, restarted by every update), the mitigation
- * target, the other escalation rules and the postmortem due date. A clock runs
+ * target, the other escalation rules, the postmortem due date and the customer
+ * email's (met by the first email the server accepted, see email.h). A clock runs
  * out AT its deadline: one millisecond before it is pending, at it overdue.
  * An escalation step is due its rule's delay after its condition began: the
  * declaration, the moment the incident entered a severity the rule lists, or
@@ -17,7 +18,8 @@
 #include "warroom/incident.h"
 #include "warroom/policy.h"
 
-enum clock_kind { CLOCK_ACK, CLOCK_UPDATE, CLOCK_MITIGATE, CLOCK_ESCALATION, CLOCK_POSTMORTEM };
+enum clock_kind { CLOCK_ACK, CLOCK_UPDATE, CLOCK_MITIGATE, CLOCK_ESCALATION, CLOCK_POSTMORTEM,
+                  CLOCK_EMAIL };
 /* DONE: an escalation step that was taken (its escalate event is in the log) */
 enum clock_state { CLOCK_PENDING, CLOCK_MET, CLOCK_OVERDUE, CLOCK_DONE };
 

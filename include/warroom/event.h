@@ -39,6 +39,7 @@ enum event_type {
     EVENT_DELIVERY,
     EVENT_POSTMORTEM,
     EVENT_RUNBOOK,     /* a runbook step marked done (runbook, section, number, step, result) */
+    EVENT_EMAIL,       /* the customer email: an attempt and its outcome (email.h) */
     EVENT_TORN,        /* marks a torn line that an append set aside */
     EVENT_TYPE_COUNT
 };

@@ -114,6 +114,8 @@ struct incident {
     const struct event **runbook_marks; /* runbook steps marked done, in the order they happened */
     size_t nrunbook_marks;
     const char *runbook_url;        /* the runbook link recorded last (alert or runbook event), or NULL */
+    const struct event *email;      /* the last email event, or NULL */
+    int64_t emailed_at;             /* the first customer email the server accepted; STAMP_NONE */
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */

@@ -23,6 +23,7 @@ struct severity_level {
     int64_t update_every;
     int64_t mitigate_within;
     int64_t postmortem_due;
+    int64_t customer_email_due; /* after resolution; 0 = no customer email clock */
     char *pagerduty_severity;  /* critical | error | warning | info */
     char *statuspage_impact;   /* critical | major | minor | none */
 };

@@ -101,7 +101,7 @@ check "the same log rendered twice gives identical bytes (whatever the clock say
 
 expect_status 0 "--json prints the template's context" wr postmortem --json
 cp "$scratch/out" "$scratch/show.json"
-check "  ... valid JSON with the template's top-level keys" test "$(j 'keys_unsorted | join(",")')" = "incident,figures,timeline,actions,updates,summary,root_cause,trigger,resolution,detection,revenue"
+check "  ... valid JSON with the template's top-level keys" test "$(j 'keys_unsorted | join(",")')" = "incident,figures,timeline,actions,updates,emails,customer_email,summary,root_cause,trigger,resolution,detection,revenue"
 check "  ... incident fields" test "$(j '.incident | "\(.sev) \(.sev_name) \(.status) \(.ic) \(.comms)|\(.declared)|\(.resolved)"')" = "SEV1 Critical resolved carol dan|2025-03-15 14:25 UTC|2025-03-15 15:40 UTC"
 check "  ... authors: the IC first, then the timeline's writers" test "$(j '.incident.authors | join(",")')" = "carol,dave,scribe-bot,pagerduty,dan,frank"
 check "  ... figures as text" test "$(j '.figures | "\(.ttd)|\(.tta)|\(.ttm)|\(.ttr)|\(.duration)"')" = "3 min|5 min|41 min|1 h 21 min|1 h 21 min"

@@ -268,6 +268,51 @@ static void test_mitigation_and_resolution(void **state)
     policy_free(&p);
 }
 
+/* The customer email is due 24 h after a SEV1 or SEV2 is resolved; only an
+ * email the server accepted meets it: an attempt, a deferral or a refusal
+ * does not. */
+static void test_customer_email_clock(void **state)
+{
+    struct world *w = *state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    declare(w, 2);
+    struct incident *inc = load(w);
+    expect_absent(inc, &p, CLOCK_EMAIL, NULL);          /* open: nothing due yet */
+    incident_free(inc);
+    add(w, EVENT_RESOLVE, T0 + 2 * H, NULL, NULL);
+    inc = load(w);
+    expect_deadline(inc, &p, CLOCK_EMAIL, NULL, T0 + 2 * H + 24 * H);
+    incident_free(inc);
+    add(w, EVENT_EMAIL, T0 + 3 * H, "status", "sending");
+    add(w, EVENT_EMAIL, T0 + 3 * H, "status", "deferred");
+    add(w, EVENT_EMAIL, T0 + 4 * H, "status", "refused");
+    inc = load(w);
+    expect_deadline(inc, &p, CLOCK_EMAIL, NULL, T0 + 2 * H + 24 * H);
+    incident_free(inc);
+    add(w, EVENT_EMAIL, T0 + 5 * H, "status", "sent");
+    inc = load(w);
+    assert_int_equal(state_at(inc, &p, T0 + 5 * H - S, CLOCK_EMAIL, NULL), CLOCK_PENDING);
+    assert_int_equal(state_at(inc, &p, T0 + 60 * H, CLOCK_EMAIL, NULL), CLOCK_MET);
+    incident_free(inc);
+    policy_free(&p);
+}
+
+static void test_sev3_has_no_customer_email_clock(void **state)
+{
+    struct world *w = *state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    declare(w, 3);
+    add(w, EVENT_RESOLVE, T0 + H, NULL, NULL);
+    struct incident *inc = load(w);
+    struct clock clocks[CLOCK_MAX];
+    size_t n = clock_compute(inc, &p, T0 + 100 * H, clocks);
+    assert_null(find(clocks, n, CLOCK_EMAIL, NULL));
+    incident_free(inc);
+    policy_free(&p);
+}
+
 static void test_sev3_has_no_postmortem_clock(void **state)
 {
     struct world *w = *state;
@@ -611,6 +656,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_rule_ids_get_their_own_event_ids, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_records_far_ahead_count_as_of_reading, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_undeclared_has_no_clocks, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_customer_email_clock, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_sev3_has_no_customer_email_clock, world_setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

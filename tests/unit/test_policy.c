@@ -107,6 +107,11 @@ static void test_builtin(void **state)
     level_is(&p, 4, "SEV4", "Low", 60 * MIN, 0, 0, 0, "info", "none");
     assert_string_equal(p.levels[0].description,
                         "Complete outage, security breach or data loss; core revenue at risk");
+    /* the customer email: 24 h after resolving a SEV1 or SEV2, none below */
+    assert_int_equal(p.levels[0].customer_email_due, 24 * HOUR);
+    assert_int_equal(p.levels[1].customer_email_due, 24 * HOUR);
+    assert_int_equal(p.levels[2].customer_email_due, 0);
+    assert_int_equal(p.levels[3].customer_email_due, 0);
     assert_null(policy_level(&p, 0));
     assert_null(policy_level(&p, 5));
     assert_null(policy_level(&p, -1));
@@ -266,6 +271,9 @@ static void test_level_errors(void **state)
     parse_fails(SMALL(",\"postmortem_due\":[]", ""),
                 "t: severities[0].postmortem_due: expected a duration like \"15m\", \"1h\" or \"48h\", or null, "
                 "got a list");
+    parse_fails(SMALL(",\"customer_email_due\":\"a day\"", ""),
+                "t: severities[0].customer_email_due: expected a duration like \"15m\", \"1h\" or \"48h\", or null, "
+                "got a string");
     parse_fails(SMALL(",\"mitigate_within\":\"\"", ""),
                 "t: severities[0].mitigate_within: expected a duration like \"15m\", \"1h\" or \"48h\", or null, "
                 "got a string");
@@ -439,6 +447,7 @@ static void expect_same_policy(const struct policy *a, const struct policy *b)
         assert_int_equal(x->update_every, y->update_every);
         assert_int_equal(x->mitigate_within, y->mitigate_within);
         assert_int_equal(x->postmortem_due, y->postmortem_due);
+        assert_int_equal(x->customer_email_due, y->customer_email_due);
         assert_true((x->pagerduty_severity == NULL) == (y->pagerduty_severity == NULL));
         if (x->pagerduty_severity)
             assert_string_equal(x->pagerduty_severity, y->pagerduty_severity);

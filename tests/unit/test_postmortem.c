@@ -296,12 +296,19 @@ static void test_context_fields(void **state)
     json_t *ctx = postmortem_context(inc, &f->policy, at("2025-03-20T00:00:00Z"));
 
     /* exactly the top-level keys the template is written against */
-    static const char *const keys[] = {"incident", "figures", "timeline", "actions", "updates",
-                                       "summary", "root_cause", "trigger", "resolution", "detection"};
+    static const char *const keys[] = {"incident", "figures", "timeline", "actions", "updates", "emails",
+                                       "customer_email", "summary", "root_cause", "trigger", "resolution",
+                                       "detection"};
     assert_int_equal(json_object_size(ctx), sizeof keys / sizeof *keys);
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         assert_non_null(json_object_get(ctx, keys[i]));
     assert_true(json_is_null(json_object_get(ctx, "summary")));
+    /* a resolved SEV1 owes the customer email 24 h after resolution; none was sent */
+    json_t *ce = json_object_get(ctx, "customer_email");
+    assert_string_equal(json_string_value(json_object_get(ce, "due")), "2025-03-16 15:35 UTC");
+    assert_true(json_is_null(json_object_get(ce, "sent")));
+    assert_true(json_is_false(json_object_get(ce, "late")));
+    assert_int_equal(json_array_size(json_object_get(ctx, "emails")), 0);
 
     json_t *i = json_object_get(ctx, "incident");
     assert_int_equal(json_object_size(i), 12);
