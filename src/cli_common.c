@@ -65,6 +65,7 @@ static const struct option_spec option_specs[] = {
     {"--wait", OPT(wait), false, false},
     {"--remote", OPT(remote), true, false},
     {"--all", OPT(all), true, false},
+    {"--format", OPT(format), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that
