@@ -304,7 +304,7 @@ int intake_route_batch(struct session *s, const struct intake_batch *b, struct i
 {
     struct router r;
     memset(report, 0, sizeof *report);
-    if (session_load_policy(s) < 0 || router_open(&r, s) < 0)
+    if ((!s->have_policy && session_load_policy(s) < 0) || router_open(&r, s) < 0)
         return -1;
     report->results = xcalloc(b->nalerts ? b->nalerts : 1, sizeof *report->results);
     report->n = b->nalerts;
