@@ -66,6 +66,7 @@ static const struct option_spec option_specs[] = {
     {"--remote", OPT(remote), true, false},
     {"--all", OPT(all), true, false},
     {"--format", OPT(format), false, false},
+    {"--addr", OPT(addr), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

@@ -1,8 +1,10 @@
 /* cli_intake — the verbs that take alerts from monitoring: `intake` reads one
- * webhook payload from a file or standard input and records it through
- * intake_route. */
+ * webhook payload from a file or standard input, `listen` receives them over
+ * HTTP until SIGTERM or SIGINT. Both record through intake_route, so a
+ * payload read either way lands the same. */
 #include "warroom/cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "warroom/error.h"
 #include "warroom/intake.h"
 #include "warroom/intake_route.h"
+#include "warroom/listen.h"
 
 static int read_payload(struct buf *out, const char *path)
 {
@@ -87,4 +90,45 @@ int cli_intake(struct cli_context *c)
     intake_report_free(&report);
     intake_batch_free(&batch);
     return rc;
+}
+
+static void say_stderr(const char *line)
+{
+    fprintf(stderr, "warroom: listen: %s\n", line);
+}
+
+int cli_listen(struct cli_context *c)
+{
+    struct cli_options *o = c->opts;
+    struct listen_settings ls;
+    struct listener *l = NULL;
+    unsigned port = 0;
+    if (o->nargs)
+        return cli_usage_error("listen takes no arguments (--addr HOST:PORT says where)");
+    if (listen_settings_load(&ls, o->addr) < 0 || session_load_policy(&c->s) < 0) {
+        listen_settings_free(&ls);
+        return cli_fail();
+    }
+    /* SIGTERM and SIGINT are taken by sigwait here, blocked before the
+     * server's thread starts so that it inherits the mask and never sees them */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    if (listen_start(&l, &c->s, &ls, say_stderr, &port) < 0) {
+        listen_settings_free(&ls);
+        return cli_fail();
+    }
+    if (!ls.loopback)
+        fprintf(stderr, "warroom: listen: %s is not a loopback address: anyone who can reach it can try\n", ls.host);
+    printf("listening on %s%s%s:%u\n", strchr(ls.host, ':') ? "[" : "", ls.host, strchr(ls.host, ':') ? "]" : "",
+           port);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    listen_stop(l);                       /* what is in progress finishes first */
+    fprintf(stderr, "warroom: listen: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    listen_settings_free(&ls);
+    return 0;
 }

@@ -105,6 +105,9 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                      .usage = "intake [--format alertmanager|grafana|pagerduty] FILE|-",
                      .help = "  intake [--format alertmanager|grafana|pagerduty] FILE|-   record a webhook payload's alerts\n",
                      .options = OPTIONS("--format")},
+    [VERB_LISTEN] = {.verb = VERB_LISTEN, .name = "listen", .run = cli_listen, .usage = "listen [--addr HOST:PORT]",
+                     .help = "  listen [--addr HOST:PORT]               receive alert webhooks (default 127.0.0.1:9095)\n",
+                     .options = OPTIONS("--addr")},
 };
 
 /* ---- context: the session a verb runs in ---- */
