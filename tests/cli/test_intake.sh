@@ -39,6 +39,9 @@ same "  ... firing and resolved are two facts, each once" "1 1" "$(count alert s
 same "  ... the resolution records its end" "2025-03-15T15:01:30Z" \
     "$(logs | jq -r 'select(.type == "alert" and .status == "resolved") | .ends_at')"
 same "  ... one declaration" 1 "$(count declare)"
+wr show --incident "$inc" >"$scratch/show"
+check "  ... the timeline says when it ended, not only that it fired" \
+    grep -q '14:02:00  [0-9a-f]*  alertmanag alert      Alert resolved at 2025-03-15T15:01:30Z: order-service is burning' "$scratch/show"
 
 # ---- Grafana: no severity label, so it goes to the incident open ----
 expect_status 0 "grafana firing (two alerts) goes to the one open incident" wr intake "$specs/grafana/grafana-docs_webhook-notifier_example_v1.json"
