@@ -24,6 +24,7 @@ struct known {
     struct incident *inc;  /* NULL until loaded */
     bool open;
     bool failed;           /* could not be read: skipped, said once */
+    int64_t resolved_at;   /* from its summary; STAMP_NONE when not resolved */
 };
 
 struct router {
@@ -71,11 +72,13 @@ static int router_open(struct router *r, struct session *s)
         struct incident_summary sum;
         struct known *k = &r->all[r->n++];
         k->id = xstrdup(ids[i]);
+        k->resolved_at = STAMP_NONE;
         if (summary_get(&sum, &s->store, ids[i], NULL) < 0) {
             k->failed = true;
             continue;
         }
         k->open = sum.open;
+        k->resolved_at = sum.resolved_at;
         if (k->open)
             known_load(r, k);
     }
@@ -92,10 +95,14 @@ static void router_close(struct router *r)
     free(r->all);
 }
 
-/* The incident holding event ID, looking at open ones first and at every
- * one only when ALL (a resolution whose firing went to an incident closed
- * since; a repeat of a firing whose incident was resolved). */
-static struct known *holding(struct router *r, const char *id, bool all)
+/* The incident holding event ID, looking at open ones first and at closed
+ * ones only when ALL (a resolution whose firing went to an incident closed
+ * since; a repeat of a firing whose incident was resolved). Of those, only
+ * the ones resolved after SINCE (the alert's start, less the clock skew
+ * allowed) can hold it: an alert is recorded in an incident open when it
+ * arrived, which is after it started. That keeps a delivery from reading
+ * every past incident's log, well within PagerDuty's 5 s. */
+static struct known *holding(struct router *r, const char *id, bool all, int64_t since)
 {
     for (size_t i = 0; i < r->n; i++)
         if (r->all[i].open && r->all[i].inc && incident_find(r->all[i].inc, id))
@@ -104,7 +111,9 @@ static struct known *holding(struct router *r, const char *id, bool all)
         return NULL;
     for (size_t i = 0; i < r->n; i++) {
         struct known *k = &r->all[i];
-        if (!k->open && known_load(r, k) && incident_find(k->inc, id))
+        if (k->open || (k->resolved_at != STAMP_NONE && since != STAMP_NONE && k->resolved_at < since - STAMP_SKEW_MAX))
+            continue;
+        if (known_load(r, k) && incident_find(k->inc, id))
             return k;
     }
     return NULL;
@@ -206,6 +215,7 @@ static int declare(struct router *r, const struct intake_alert *a, int sev, stru
     memset(k, 0, sizeof *k);
     k->id = xstrdup(id);
     k->open = true;
+    k->resolved_at = STAMP_NONE;
     known_load(r, k);
     if (append(r, k, a, res) < 0)
         return -1;
@@ -230,6 +240,7 @@ static void place_in(struct router *r, const char *id, const struct intake_alert
         k = &r->all[r->n++];
         memset(k, 0, sizeof *k);
         k->id = xstrdup(id);
+        k->resolved_at = STAMP_NONE;
     }
     if (known_load(r, k) && incident_find(k->inc, a->id)) {
         res->outcome = INTAKE_REPEATED;
@@ -246,7 +257,7 @@ static void route_one(struct router *r, const struct intake_alert *a, struct int
     /* closed incidents are looked through only when this alert could land
      * in one (a resolution follows its firing) or would declare one */
     bool everywhere = a->status != INTAKE_FIRING || policy_intake_sev(p, a->severity) > 0;
-    struct known *k = holding(r, a->id, everywhere);
+    struct known *k = holding(r, a->id, everywhere, a->starts_at);
     if (k) {
         res->outcome = INTAKE_REPEATED;
         snprintf(res->incident, sizeof res->incident, "%s", k->id);
@@ -269,7 +280,7 @@ static void route_one(struct router *r, const struct intake_alert *a, struct int
         /* a resolution or an acknowledgement goes where its firing went */
         char fid[EVENT_ID_MAX + 1];
         firing_id(a, fid);
-        struct known *f = holding(r, fid, true);
+        struct known *f = holding(r, fid, true, a->starts_at);
         if (f) {
             if (append(r, f, a, res) == 0)
                 res->outcome = INTAKE_RECORDED;

@@ -108,6 +108,25 @@ sed 's/0000000000000001/0000000000000002/; s/billing/payments/g' "$scratch/warni
 expect_status 0 "with \"otherwise\": \"ignore\" it is ignored" wr --config "$scratch/config.json" intake "$scratch/warning2.json"
 check "  ... saying so" grep -q '^ignored' "$scratch/out"
 
+# ---- a delivery reads no log of an incident over before its alert began ----
+export WARROOM_DIR="$scratch/past" WARROOM_NOW=2025-03-10T12:00:00Z
+for t in one two three; do
+    wr open --sev 3 --title "past $t" --as carol >/dev/null
+    wr resolve --incident "$(wr list --json | jq -r '.[0].id')" --as carol >/dev/null
+done
+export WARROOM_NOW=2025-03-15T14:09:00Z
+wr list >/dev/null                      # the summaries are current
+: >"$scratch/stats"
+expect_status 1 "a resolution with nowhere to go" env WARROOM_STATS="$scratch/stats" "$WARROOM" intake "$specs/alertmanager/resolved.json"
+same "  ... read none of the incidents resolved before it started" "loads 0 derives 0" "$(cat "$scratch/stats")"
+# one resolved after the alert began may hold its firing, and is read
+wr open --sev 3 --title "recent" --at 2025-03-15T14:00:00Z --as carol >/dev/null
+recent=$(wr list --json | jq -r '.[] | select(.title == "recent") | .id')
+wr intake --incident "$recent" "$specs/alertmanager/firing.json" >/dev/null
+wr resolve --incident "$recent" --as carol >/dev/null
+expect_status 0 "  ... a resolution after its incident closed goes where its firing went" wr intake "$specs/alertmanager/resolved.json"
+check "  ... to that incident" grep -q "^recorded .* in $recent\$" "$scratch/out"
+
 # ---- the postmortem's time to detect runs to the alert's start ----
 export WARROOM_DIR="$scratch/ttd" WARROOM_NOW=2025-03-15T14:20:00Z
 id=$(wr open --sev 2 --title "checkout slow" --at 2025-03-15T14:05:00Z --as carol)
