@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
@@ -187,7 +188,20 @@ struct request {
     struct buf body;
     size_t received;       /* bytes of the body read, kept or not */
     bool too_big;
+    struct timespec started;
 };
+
+/* How long a body may take in all, in idle timeouts: the idle timeout alone
+ * lets a client that sends a byte every few seconds hold a connection for
+ * ever. */
+#define LISTEN_BODY_TIMEOUTS 3
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
 
 #define LISTEN_DISCARD_MAX (8 * 1024 * 1024)
 
@@ -331,10 +345,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (length && strtoull(length, NULL, 10) > l->ls->body_max)
             return reply_error(l, conn, "POST", url, MHD_HTTP_CONTENT_TOO_LARGE, "the body is over the bound");
         req = xcalloc(1, sizeof *req);
+        clock_gettime(CLOCK_MONOTONIC, &req->started);
         *con_cls = req;
         return MHD_YES;
     }
     if (*upload_data_size) {
+        if (seconds_since(&req->started) > (double)(LISTEN_BODY_TIMEOUTS * l->ls->timeout_s)) {
+            say(l, "POST %.40s: the body took longer than %u s: connection closed", url,
+                LISTEN_BODY_TIMEOUTS * l->ls->timeout_s);
+            return MHD_NO;
+        }
         req->received += *upload_data_size;
         if (!req->too_big && req->received > l->ls->body_max) {
             /* sent without a length: past the bound nothing more is kept, and

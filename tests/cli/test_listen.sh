@@ -129,6 +129,13 @@ wait $slow 2>/dev/null
 exec 3>&-
 check "  ... without a 2xx" sh -c "! grep -q '^2' '$scratch/slow.code'"
 same "  ... and listen still serves" 200 "$(am "$specs/alertmanager/firing.json")"
+# one that sends a byte every half second never sits idle, but its body
+# may take three idle timeouts in all
+python3 "$src_root/tests/cli/trickle.py" "$port" "$WARROOM_LISTEN_TOKEN" 0.5 60 >"$scratch/trickle" 2>&1
+check "a client trickling its body a byte at a time is cut off" grep -q '^closed [0-9]*$' "$scratch/trickle"
+check "  ... before it sent the whole body" sh -c "! grep -q ' 1000\$' '$scratch/trickle'"
+check "  ... saying so" grep -q 'the body took longer than 6 s: connection closed' "$scratch/listen.err"
+same "  ... and listen still serves" 200 "$(am "$specs/alertmanager/resolved.json")"
 stop INT
 same "SIGINT stops it cleanly" 0 "$stopped"
 
