@@ -105,6 +105,8 @@ check "  ... recorded in it" grep -q "^recorded .* in $inc\$" "$scratch/out"
 jq '.intake.otherwise = "ignore"' "$specs/../../docs/policy.json" >"$scratch/policy.json"
 printf '{"policy": "%s"}\n' "$scratch/policy.json" >"$scratch/config.json"
 sed 's/0000000000000001/0000000000000002/; s/billing/payments/g' "$scratch/warning.json" >"$scratch/warning2.json"
+expect_status 0 "warroom policy prints the intake section" wr --config "$scratch/config.json" policy
+check "  ... as it is in force" grep -q '^  intake: the open incident of label service, else declare by label severity: critical SEV1, P1 SEV1, high SEV2, error SEV2, P2 SEV2; else ignore$' "$scratch/out"
 expect_status 0 "with \"otherwise\": \"ignore\" it is ignored" wr --config "$scratch/config.json" intake "$scratch/warning2.json"
 check "  ... saying so" grep -q '^ignored' "$scratch/out"
 
