@@ -14,6 +14,7 @@
 #include "warroom/intake.h"
 #include "warroom/intake_route.h"
 #include "warroom/listen.h"
+#include "warroom/log.h"
 
 static int read_payload(struct buf *out, const char *path)
 {
@@ -108,6 +109,12 @@ int cli_listen(struct cli_context *c)
     if (listen_settings_load(&ls, o->addr) < 0 || session_load_policy(&c->s) < 0) {
         listen_settings_free(&ls);
         return cli_fail();
+    }
+    /* a log locked by another writer costs a 503 the sender retries, in time
+     * for PagerDuty's 5 s, rather than a reply that comes too late */
+    if (c->s.lock_wait_ms > LISTEN_LOCK_WAIT_MS) {
+        c->s.lock_wait_ms = LISTEN_LOCK_WAIT_MS;
+        log_set_lock_wait(LISTEN_LOCK_WAIT_MS);
     }
     /* SIGTERM and SIGINT are taken by sigwait here, blocked before the
      * server's thread starts so that it inherits the mask and never sees them */

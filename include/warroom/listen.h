@@ -19,6 +19,7 @@
 #define LISTEN_BODY_MAX (1024 * 1024)       /* bytes of a request body */
 #define LISTEN_TIMEOUT_S 10                 /* seconds a connection may sit idle */
 #define LISTEN_SECRETS_MAX 4
+#define LISTEN_LOCK_WAIT_MS 2000            /* at most, for another writer's lock: PagerDuty waits 5 s */
 
 struct listen_settings {
     char host[64];                          /* a numeric address */

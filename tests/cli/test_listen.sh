@@ -86,6 +86,19 @@ same "a GET: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorizatio
 printf '{"version":"4","alerts":[{"status":"maybe"}]}' >"$scratch/bad.json"
 same "a payload it cannot read: 400" 400 "$(am "$scratch/bad.json")"
 check "  ... saying why" grep -q 'alerts\[0\].status' "$scratch/reply"
+# another writer holding the incident's log past the wait: 503, in time
+am_log=$(grep -l '"source":"alertmanager"' "$WARROOM_DIR"/inc-*/events.jsonl)
+python3 -c 'import fcntl, sys, time; f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); print("held", flush=True); time.sleep(120)' \
+    "$am_log" >"$scratch/held" &
+holder=$!
+tries=0
+until grep -q held "$scratch/held" 2>/dev/null || [ $tries -gt 100 ]; do sleep 0.1; tries=$((tries + 1)); done
+same "the incident's log locked by another writer: 503 (retried), not a late reply" 503 "$(am "$specs/alertmanager/resolved.json")"
+check "  ... saying it failed" grep -q '"failed":1' "$scratch/reply"
+kill $holder
+wait $holder 2>/dev/null
+same "  ... the retry once it is free: 200" 200 "$(am "$specs/alertmanager/resolved.json")"
+same "  ... recorded once" 1 "$(facts '.source == "alertmanager" and .status == "resolved"')"
 same "grafana without basic auth configured: 401" 401 \
     "$(post /grafana "$specs/grafana/resolved.json" -u grafana:pass)"
 stop TERM
