@@ -180,12 +180,16 @@ static int64_t parse_time(json_t *v)
  * second firing after a resolution has its own start and so its own id, and
  * the same delivery repeated (Alertmanager's repeat_interval, a retry after
  * a timeout) is the same id. A firing alert's endsAt moves with every
- * repeat, so it is not part of it. */
+ * repeat, so it is not part of it; a resolution's end is fixed once it is
+ * resolved, and is (PagerDuty resolves a reopened incident again under the
+ * same start). */
 void intake_fact_id(const struct intake_alert *a, char out[EVENT_ID_MAX + 1])
 {
     struct buf key = BUF_INIT;
     buf_printf(&key, "%s%c%s%c%s%c%lld", a->source, 0, a->fingerprint, 0, intake_status_name(a->status), 0,
                (long long)(a->status == INTAKE_ACKNOWLEDGED ? a->acked_at : a->starts_at));
+    if (a->status == INTAKE_RESOLVED)
+        buf_printf(&key, "%c%lld", 0, (long long)a->ends_at);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     EVP_Digest(key.data, key.len, md, &mdlen, EVP_sha256(), NULL);

@@ -86,7 +86,8 @@ const char *intake_status_name(enum intake_status s);
 
 /* The event id of the fact A stands for (A's id is this): 128 bits of
  * SHA-256 over its source, fingerprint, status and start (an
- * acknowledgement: its time), in hex like every other event id. */
+ * acknowledgement: its time; a resolution: its end too), in hex like every
+ * other event id. */
 void intake_fact_id(const struct intake_alert *a, char out[EVENT_ID_MAX + 1]);
 
 /* Fills D (initialised here) with A's event: an `alert` event at its start,

@@ -65,6 +65,12 @@ same "  ... triggered, resolved and acknowledged once each" "1 1 1" \
     "$(facts '.source == "pagerduty" and .status == "firing"') $(facts '.source == "pagerduty" and .status == "resolved"') $(count ack source=pagerduty)"
 same "  ... the acknowledgement counts for the incident" "2020-04-09T15:20:02Z" \
     "$(wr show --json --incident "$pd" | jq -r .acked_at)"
+expect_status 0 "pagerduty reopened" wr intake "$specs/pagerduty/incident.reopened.json"
+check "  ... fires again in the same incident" grep -q "^recorded pagerduty    firing   .* in $pd\$" "$scratch/out"
+expect_status 0 "  ... and resolved again" wr intake "$specs/pagerduty/incident.resolved-after-reopen.json"
+check "  ... a second resolution, recorded" grep -q "^recorded pagerduty    resolved .* in $pd\$" "$scratch/out"
+same "  ... two firings and two resolutions" "2 2" \
+    "$(facts '.source == "pagerduty" and .status == "firing"') $(facts '.source == "pagerduty" and .status == "resolved"')"
 expect_status 0 "a PagerDuty event that is no alert (priority_updated) is skipped" wr intake "$specs/pagerduty/v3_webhook_example_incident.priority_updated.json"
 check "  ... saying so" grep -q '^skipped  1 event that is no alert' "$scratch/out"
 

@@ -207,6 +207,17 @@ static void test_pagerduty_triggered_acknowledged_resolved(void **state)
     assert_int_equal(r.alerts[0].ends_at, at("2020-04-09T16:01:45Z"));
     assert_string_not_equal(f->id, r.alerts[0].id);
     assert_string_not_equal(f->id, a.alerts[0].id);
+    /* reopened: firing again from when it was reopened; resolved again: a new fact */
+    struct intake_batch re, again;
+    parse_file(&re, "pagerduty/incident.reopened.json", INTAKE_DETECT);
+    parse_file(&again, "pagerduty/incident.resolved-after-reopen.json", INTAKE_DETECT);
+    assert_int_equal(re.alerts[0].status, INTAKE_FIRING);
+    assert_int_equal(re.alerts[0].starts_at, at("2020-10-02T18:45:22Z"));
+    assert_string_not_equal(re.alerts[0].id, f->id);
+    assert_int_equal(again.alerts[0].status, INTAKE_RESOLVED);
+    assert_string_not_equal(again.alerts[0].id, r.alerts[0].id);
+    intake_batch_free(&re);
+    intake_batch_free(&again);
     /* a priority change is no alert */
     assert_int_equal(other.nalerts, 0);
     assert_int_equal(other.skipped, 1);
