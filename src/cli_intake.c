@@ -82,6 +82,10 @@ int cli_intake(struct cli_context *c)
             bad++;
         }
     }
+    /* an incident declared here is announced as `open` announces one */
+    for (size_t i = 0; i < report.n; i++)
+        if (report.results[i].outcome == INTAKE_DECLARED)
+            cli_publish_pending(c, report.results[i].incident);
     if (batch.skipped)
         printf("skipped  %zu event%s that %s no alert\n", batch.skipped, batch.skipped == 1 ? "" : "s",
                batch.skipped == 1 ? "is" : "are");

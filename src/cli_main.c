@@ -101,7 +101,7 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_JOIN] = {.verb = VERB_JOIN, .name = "join", .run = cli_join, .usage = "join ID",
                    .help = "  join ID                                 follow an incident declared on another host\n",
                    .options = OPTIONS("--wait")},
-    [VERB_INTAKE] = {.verb = VERB_INTAKE, .name = "intake", .run = cli_intake,
+    [VERB_INTAKE] = {.verb = VERB_INTAKE, .name = "intake", .run = cli_intake, .publishes = true,
                      .usage = "intake [--format alertmanager|grafana|pagerduty] FILE|-",
                      .help = "  intake [--format alertmanager|grafana|pagerduty] FILE|-   record a webhook payload's alerts\n",
                      .options = OPTIONS("--format")},

@@ -112,6 +112,9 @@ int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */
 int cli_publish_after(struct cli_context *c, const char *id);
+/* The same when what publishes is not the last event recorded (intake: a
+ * declaration, then its alert); says what was delivered. */
+int cli_publish_pending(struct cli_context *c, const char *id);
 int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
 int cli_join(struct cli_context *c);
 int cli_intake(struct cli_context *c);         /* src/cli_intake.c */

@@ -4,7 +4,8 @@
 # refused, the policy's choice of incident, and the postmortem's time to
 # detect taken from the alert's own start.
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
-specs=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/specs
+src_root=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+specs=$src_root/tests/specs
 export WARROOM_NOW=2025-03-15T14:09:00Z
 
 logs() { cat "$WARROOM_DIR"/inc-*/events.jsonl; }
@@ -145,3 +146,18 @@ wr ack --at 2025-03-15T14:12:00Z --as carol
 wr postmortem --json >"$scratch/pm.json" 2>/dev/null
 same "time to detect: impact 13:55 to the alert's start 14:02, not to its arrival" '"7 min"' "$(jq .figures.ttd "$scratch/pm.json")"
 same "time to acknowledge: from the alert's start" '"9 min"' "$(jq .figures.tta "$scratch/pm.json")"
+
+# ---- an incident declared from an alert is announced, as `open` announces one ----
+export WARROOM_DIR="$scratch/announce"
+reqlog="$scratch/requests.jsonl"
+python3 "$src_root/tests/receiver.py" "$reqlog" --port-file "$scratch/port" --lifetime 60 \
+    >/dev/null 2>"$scratch/receiver.err" &
+receiver=$!
+i=0
+while [ ! -s "$scratch/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf '{"sinks": {"webhook": {"url": "http://127.0.0.1:%s/hooks/announce"}}}\n' "$(cat "$scratch/port")" >"$scratch/sinks.json"
+chmod 600 "$scratch/sinks.json"
+expect_status 0 "a critical alert declares" wr --config "$scratch/sinks.json" intake --wait 10 "$specs/alertmanager/firing.json"
+check "  ... and the declaration reaches the sinks" sh -c "jq -r 'select(.path == \"/hooks/announce\") | .body' '$reqlog' | grep -q 'HighErrorBudgetBurnRate_Fast'"
+kill $receiver 2>/dev/null
+wait $receiver 2>/dev/null
