@@ -56,6 +56,8 @@ expect_status 1 "a port out of range is refused" "$WARROOM" listen --addr 127.0.
 
 start
 check "listen binds loopback and says the port" test -n "$port"
+expect_status 1 "a second listener on the same port is refused" "$WARROOM" listen --addr "127.0.0.1:$port"
+check "  ... saying so" grep -q "cannot listen on 127.0.0.1 port $port" "$scratch/err"
 
 # ---- PagerDuty signatures ----
 same "a good PagerDuty signature: 200" 200 "$(pd "$specs/pagerduty/incident.triggered.json")"
