@@ -72,6 +72,7 @@ static const struct option_spec option_specs[] = {
     {"--drills", OPT(drills), true, false},
     {"--name", OPT(name), false, false},
     {"--send", OPT(send), true, false},
+    {"--addr", OPT(addr), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

@@ -120,6 +120,13 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                     .usage = "email [--json] [--template FILE] [--edit] [--send [--force]]",
                     .help = "  email [--json] [--template FILE] [--edit] [--send [--force]]   the customer email: print, edit, send once\n",
                     .options = OPTIONS("--json", "--template", "--edit", "--send", "--force", "--as")},
+    [VERB_INTAKE] = {.verb = VERB_INTAKE, .name = "intake", .run = cli_intake, .publishes = true,
+                     .usage = "intake [--format alertmanager|grafana|pagerduty] FILE|-",
+                     .help = "  intake [--format alertmanager|grafana|pagerduty] FILE|-   record a webhook payload's alerts\n",
+                     .options = OPTIONS("--format")},
+    [VERB_LISTEN] = {.verb = VERB_LISTEN, .name = "listen", .run = cli_listen, .usage = "listen [--addr HOST:PORT]",
+                     .help = "  listen [--addr HOST:PORT]               receive alert webhooks (default 127.0.0.1:9095)\n",
+                     .options = OPTIONS("--addr")},
 };
 
 /* ---- context: the session a verb runs in ---- */

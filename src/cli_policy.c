@@ -71,6 +71,14 @@ int cli_policy(struct cli_context *c)
     }
     for (size_t i = 0; i < c->s.policy.nrules; i++)
         printf("  rule %-18s %s\n", c->s.policy.rules[i].id, c->s.policy.rules[i].label);
+    const struct intake_policy *in = &c->s.policy.intake;
+    printf("  intake: the open incident of label %s, else declare by label %s:", in->service_label,
+           in->severity_label);
+    for (size_t i = 0; i < in->ndeclare; i++) {
+        const struct severity_level *l = policy_level(&c->s.policy, in->declare[i].sev);
+        printf("%s %s %s", i ? "," : "", in->declare[i].value, l ? l->name : "?");
+    }
+    printf("%s; else %s\n", in->ndeclare ? "" : " none", in->record ? "the current incident" : "ignore");
     return 0;
 }
 

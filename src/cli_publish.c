@@ -158,6 +158,15 @@ int cli_publish_after(struct cli_context *c, const char *id)
     return t.error ? -1 : 0;
 }
 
+int cli_publish_pending(struct cli_context *c, const char *id)
+{
+    int64_t wait = cli_wait_ms(c, "delivery.wait_seconds", OUTBOX_WAIT_DEFAULT_S);
+    struct tally t = {0};
+    fflush(stdout);
+    deliver_incident(c, id, deliver_clock_ms() + wait, wait, true, &t);
+    return t.error ? -1 : 0;
+}
+
 static bool worth_flushing(const struct incident *inc, int64_t now)
 {
     if (incident_is_open(inc))

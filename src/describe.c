@@ -87,9 +87,17 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
     case EVENT_ACK:
         add_with_text(b, "Acknowledged", text);
         break;
-    case EVENT_ALERT:
-        add_with_text(b, "Alert", text);
+    case EVENT_ALERT: {
+        /* a resolution stands at the alert's start, so it says when it ended */
+        const char *ends = event_str(ev, "ends_at");
+        const char *status = event_str(ev, "status");
+        if (status && strcmp(status, "resolved") == 0)
+            buf_printf(b, "Alert resolved%s%s", ends ? " at " : "", ends ? ends : "");
+        else
+            buf_adds(b, "Alert");
+        add_with_text(b, "", text);
         break;
+    }
     case EVENT_IMPACT:
         add_with_text(b, "Impact began", text);
         break;

@@ -199,6 +199,76 @@ done:
     return rc;
 }
 
+/* The "intake" section; absent, alerts go to their service's open incident
+ * or the one picked, and declare nothing. */
+static int parse_intake(struct checker *c, json_t *o, struct policy *p)
+{
+    static const char *const keys[] = {"service_label", "severity_label", "declare", "otherwise", NULL};
+    struct intake_policy *in = &p->intake;
+    char *otherwise = NULL;
+    int rc = -1;
+    buf_reset(&c->where);
+    buf_adds(&c->where, "intake");
+    in->record = true;
+    if (!o) {
+        in->service_label = xstrdup("service");
+        in->severity_label = xstrdup("severity");
+        return 0;
+    }
+    if (!json_is_object(o))
+        return bad(c, "an object", o);
+    if (check_keys(c, o, keys) < 0 || get_string(c, o, "service_label", false, &in->service_label) < 0 ||
+        get_string(c, o, "severity_label", false, &in->severity_label) < 0 ||
+        get_string(c, o, "otherwise", false, &otherwise) < 0)
+        goto done;
+    if (!in->service_label)
+        in->service_label = xstrdup("service");
+    if (!in->severity_label)
+        in->severity_label = xstrdup("severity");
+    if (otherwise && strcmp(otherwise, "record") && strcmp(otherwise, "ignore")) {
+        error_set("%s: intake.otherwise: expected record or ignore", c->source);
+        goto done;
+    }
+    in->record = !otherwise || strcmp(otherwise, "record") == 0;
+    json_t *declare = json_object_get(o, "declare");
+    if (declare) {
+        buf_adds(&c->where, ".declare");
+        if (!json_is_object(declare) || json_object_size(declare) > POLICY_INTAKE_DECLARE_MAX) {
+            bad(c, "an object of at most 16 severity values, each a level", declare);
+            goto done;
+        }
+        const char *value;
+        json_t *v;
+        json_object_foreach(declare, value, v) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (json_int_t)p->nlevels) {
+                error_set("%s: intake.declare.%.60s: expected a level from 1 to %zu", c->source, value, p->nlevels);
+                goto done;
+            }
+            if (!*value || strlen(value) > POLICY_STRING_MAX) {
+                error_set("%s: intake.declare: a severity value is empty or longer than 200 characters", c->source);
+                goto done;
+            }
+            struct buf b = BUF_INIT;
+            text_clean(&b, value, strlen(value), 0);
+            in->declare[in->ndeclare].value = buf_detach(&b);
+            in->declare[in->ndeclare].sev = (int)json_integer_value(v);
+            in->ndeclare++;
+        }
+    }
+    rc = 0;
+done:
+    free(otherwise);
+    return rc;
+}
+
+int policy_intake_sev(const struct policy *p, const char *value)
+{
+    for (size_t i = 0; value && i < p->intake.ndeclare; i++)
+        if (strcmp(p->intake.declare[i].value, value) == 0)
+            return p->intake.declare[i].sev;
+    return 0;
+}
+
 int policy_parse(struct policy *p, const char *text, size_t len, const char *source)
 {
     struct checker c = {source, BUF_INIT};
@@ -221,7 +291,7 @@ int policy_parse(struct policy *p, const char *text, size_t len, const char *sou
         error_set("%s: expected a JSON object at the top level", source);
         goto done;
     }
-    static const char *const keys[] = {"severities", "escalation", "classification", NULL};
+    static const char *const keys[] = {"severities", "escalation", "classification", "intake", NULL};
     if (check_keys(&c, root, keys) < 0)
         goto done;
     json_t *sevs = json_object_get(root, "severities");
@@ -294,6 +364,8 @@ int policy_parse(struct policy *p, const char *text, size_t len, const char *sou
             q->data_exposed = json_is_true(json_object_get(v, "data_exposed"));
         }
     }
+    if (parse_intake(&c, json_object_get(root, "intake"), p) < 0)
+        goto done;
     rc = 0;
 done:
     json_decref(root);
@@ -330,6 +402,10 @@ void policy_free(struct policy *p)
     }
     for (size_t i = 0; i < POLICY_QUESTIONS_MAX; i++)
         free(p->questions[i].question);
+    free(p->intake.service_label);
+    free(p->intake.severity_label);
+    for (size_t i = 0; i < p->intake.ndeclare; i++)
+        free(p->intake.declare[i].value);
     free(p->source);
     memset(p, 0, sizeof *p);
 }
@@ -396,5 +472,12 @@ void *policy_to_json(const struct policy *p)
     json_object_set_new(root, "severities", levels);
     json_object_set_new(root, "escalation", rules);
     json_object_set_new(root, "classification", qs);
+    json_t *declare = json_object();
+    for (size_t i = 0; i < p->intake.ndeclare; i++)
+        json_object_set_new(declare, p->intake.declare[i].value, json_integer(p->intake.declare[i].sev));
+    json_object_set_new(root, "intake",
+                        json_pack("{s:s, s:s, s:o, s:s}", "service_label", p->intake.service_label,
+                                  "severity_label", p->intake.severity_label, "declare", declare, "otherwise",
+                                  p->intake.record ? "record" : "ignore"));
     return root;
 }

@@ -16,7 +16,8 @@
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS, VERB_RUNBOOK, VERB_EMAIL,
+    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS,
+    VERB_RUNBOOK, VERB_EMAIL, VERB_INTAKE, VERB_LISTEN,
     VERB_COUNT
 };
 
@@ -26,6 +27,7 @@ struct cli_options {
     const char *out, *template_path, *wait, *theme;
     const char *since, *until, *format, *output;
     const char *name;               /* log --type alert --name: the alert's name */
+    const char *addr;               /* listen --addr */
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     bool drills;
     bool send;
@@ -116,9 +118,14 @@ int cli_email(struct cli_context *c);           /* src/cli_email.c */
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */
 int cli_publish_after(struct cli_context *c, const char *id);
+/* The same when what publishes is not the last event recorded (intake: a
+ * declaration, then its alert); says what was delivered. */
+int cli_publish_pending(struct cli_context *c, const char *id);
 int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
 int cli_join(struct cli_context *c);
 int cli_runbook(struct cli_context *c);         /* src/cli_runbook.c */
+int cli_intake(struct cli_context *c);         /* src/cli_intake.c */
+int cli_listen(struct cli_context *c);
 /* After a verb recorded in incident ID: push it, waiting a bounded time. */
 void cli_sync_after(struct cli_context *c, const char *id);
 /* Adds the remote's incidents to JSON_ARRAY (a json_t array): with

@@ -51,6 +51,22 @@ struct classify_question {
     bool data_exposed;
 };
 
+/* Where an alert from intake goes (the "intake" section): to the open
+ * incident of its service; else, firing with a severity DECLARE maps, into a
+ * new incident at that level; else, with RECORD, into the incident picked as
+ * every verb picks one (--incident, the one open), or nowhere. */
+#define POLICY_INTAKE_DECLARE_MAX 16
+struct intake_policy {
+    char *service_label;       /* "service" */
+    char *severity_label;      /* "severity" */
+    struct {
+        char *value;           /* the severity label's value: "critical" */
+        int sev;               /* the level it declares: 1 */
+    } declare[POLICY_INTAKE_DECLARE_MAX];
+    size_t ndeclare;
+    bool record;               /* "otherwise": "record" (true) or "ignore" */
+};
+
 struct policy {
     char *source;              /* where it came from, for messages */
     struct severity_level levels[POLICY_SEV_MAX];
@@ -59,6 +75,7 @@ struct policy {
     size_t nrules;
     struct classify_question questions[POLICY_QUESTIONS_MAX];
     size_t nquestions;
+    struct intake_policy intake;
 };
 
 /* Parses and validates policy JSON TEXT; SOURCE names it in messages. */
@@ -69,6 +86,9 @@ void policy_free(struct policy *p);
 
 /* The level LEVEL, or NULL when the ladder has no such level. */
 const struct severity_level *policy_level(const struct policy *p, int level);
+
+/* The level alerts whose severity label is VALUE declare, 0 for none. */
+int policy_intake_sev(const struct policy *p, const char *value);
 
 /* The policy as JSON text (a jansson json_t *, returned as void * so this
  * header needs no jansson); the caller json_decref()s it. */
