@@ -111,6 +111,9 @@ int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
  * waiting a bounded time, and say what stays queued. Returns 0, or < 0 when
  * delivery could not even start (the event itself is recorded either way). */
 int cli_publish_after(struct cli_context *c, const char *id);
+/* Gives OB the people directory when one of its sinks wants assignees. */
+struct outbox;
+void cli_outbox_people(struct cli_context *c, struct outbox *ob);
 int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
 int cli_join(struct cli_context *c);
 /* After a verb recorded in incident ID: push it, waiting a bounded time. */
