@@ -32,6 +32,8 @@ if command -v clang >/dev/null 2>&1; then
 fi
 # The publishing tests validate payloads with Debian's jsonschema module.
 /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$missing python3-jsonschema"
+# The Linear stand-in checks every GraphQL operation against Linear's schema.
+/usr/bin/python3 -c 'import graphql' >/dev/null 2>&1 || missing="$missing python3-graphql-core"
 # The sync tests run a real sshd on 127.0.0.1 (it lives outside most PATHs).
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')

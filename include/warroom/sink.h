@@ -346,5 +346,7 @@ size_t sink_prefix_of(const char *url, const char *prefix);
 #include "warroom/sinks/pagerduty.h"
 #include "warroom/sinks/statuspage.h"
 #include "warroom/sinks/webhook.h"
+#include "warroom/sinks/linear.h"
+#include "warroom/sinks/opsgenie.h"
 
 #endif
