@@ -104,6 +104,11 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_PEOPLE] = {.verb = VERB_PEOPLE, .name = "people", .run = cli_people, .usage = "people [--json] [NAME]",
                      .help = "  people [--json] [NAME]                  check and print the people directory\n",
                      .options = OPTIONS("--json")},
+    [VERB_ACTIONS] = {.verb = VERB_ACTIONS, .name = "actions", .run = cli_actions, .records = true,
+                      .usage = "actions [--sync]",
+                      .help = "  actions [--sync]                        the action items and their tickets (--sync: read the\n"
+                              "                                          tickets' states back from Linear)\n",
+                      .options = OPTIONS("--sync", "--wait")},
 };
 
 /* ---- context: the session a verb runs in ---- */

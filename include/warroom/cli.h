@@ -17,6 +17,7 @@ enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
     VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE,
+    VERB_ACTIONS,
     VERB_COUNT
 };
 
@@ -25,6 +26,7 @@ struct cli_options {
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
     const char *out, *template_path, *wait, *theme;
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
+    bool sync_tickets;   /* actions --sync */
     const char *args[64];
     int nargs;
 };
@@ -104,6 +106,7 @@ int cli_show(struct cli_context *c);            /* src/cli_show.c */
 int cli_list(struct cli_context *c);
 int cli_policy(struct cli_context *c);          /* src/cli_policy.c */
 int cli_people(struct cli_context *c);          /* src/cli_policy.c */
+int cli_actions(struct cli_context *c);         /* src/cli_actions.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */

@@ -101,6 +101,35 @@ check "show --json: the acceptance shown as such" \
 check "show --json: the tickets shown by identifier" \
     sh -c "jq -r '.deliveries[] | select(.sink==\"linear\") | .state' '$scratch/show.json' | grep -q '^sent (ENG-2)'"
 
+# ---- actions: the items with their tickets, and --sync reading them back ----
+wrx actions --incident "$id" > "$scratch/actions.txt" 2>>"$scratch/printed"
+check "actions lists each item with its ticket" \
+    test "$(cut -f1,2,3,5 "$scratch/actions.txt" | paste -sd'|')" = "$(printf 'A1\topen\tdave\tENG-2|A2\topen\tfrank\tENG-3')"
+a1_id=$(printf '%s' "$a1" | jq -r .id)
+a2_id=$(printf '%s' "$a2" | jq -r .id)
+control "{\"linear_state\": {\"id\": \"$a1_id\", \"type\": \"completed\"}}"
+control "{\"linear_state\": {\"id\": \"$a2_id\", \"type\": \"canceled\"}}"
+states='.provider=="linear" and (.body|fromjson|.query|test("TicketStates"))'
+nactions() { jq -c 'select(.type=="action")' "$WARROOM_DIR/$id/events.jsonl" | wc -l; }
+before=$(nactions)
+wrx actions --sync --incident "$id" --as erin > "$scratch/sync1.txt" 2>>"$scratch/printed"
+check "actions --sync: A1's ticket completed, A2's canceled" \
+    test "$(cat "$scratch/sync1.txt" | paste -sd'|')" = "A1: done (ENG-2 completed)|A2: wontfix (ENG-3 canceled)|2 of 2 tickets changed an action item"
+check "  ... one GraphQL query for all the tickets" test "$(nreqs "$states")" -eq 1
+check "  ... recorded as action events naming the ticket" \
+    test "$(jq -r 'select(.type=="action" and .via=="linear") | "\(.item) \(.status) \(.ticket) \(.by)"' "$WARROOM_DIR/$id/events.jsonl" | paste -sd,)" = "A1 done ENG-2 erin,A2 wontfix ENG-3 erin"
+check "  ... show knows which items shipped" \
+    test "$(wrx show --json --incident "$id" 2>/dev/null | jq -r '[.actions[] | "\(.id)=\(.status)"] | join(",")')" = "A1=done,A2=wontfix"
+wrx actions --sync --incident "$id" > "$scratch/sync2.txt" 2>>"$scratch/printed"
+check "actions --sync again: nothing changes, nothing recorded twice" \
+    test "$(cat "$scratch/sync2.txt"),$(( $(nactions) - before ))" = "0 of 2 tickets changed an action item,2"
+check "  ... the second run asked once more" test "$(nreqs "$states")" -eq 2
+control '{"path": "/graphql", "replies": [{"preset": "linear-ratelimited"}]}'
+expect_status 1 "actions --sync: a GraphQL error fails the command" wrx actions --sync --incident "$id"
+check "  ... saying Linear's words" grep -q "cannot read the tickets from linear: .*rate limit" "$scratch/err"
+check "  ... and records nothing" test "$(( $(nactions) - before ))" -eq 2
+control '{"reset": true}'
+
 # ---- 2. failures: each ends in a retry or a clear refusal, nothing twice ----
 fresh() {   # a new incident: its declaration meets the scenario queued just before
     wrx open --sev 3 --title "$1" --wait 12 2>/dev/null
