@@ -665,6 +665,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
                     ? (int)v : inc->sev;
     const struct severity_level *l = ob->policy ? policy_level(ob->policy, item->sev) : NULL;
     item->sev_name = l ? l->name : NULL;
+    item->priority = l ? l->opsgenie_priority : NULL;   /* an action item's own, below */
     item->status = incident_status_name(inc->status);
     item->ic = nonempty(inc->holder[ROLE_IC]);
     item->comms = nonempty(inc->holder[ROLE_COMMS]);

@@ -25,6 +25,7 @@ struct severity_level {
     int64_t postmortem_due;
     char *pagerduty_severity;  /* critical | error | warning | info */
     char *statuspage_impact;   /* critical | major | minor | none */
+    char *opsgenie_priority;   /* P1 .. P5; NULL: from the level */
 };
 
 enum rule_trigger {

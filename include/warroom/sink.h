@@ -60,7 +60,8 @@ struct publish_item {
     const char *event_json;    /* the log event as JSON (generic webhook only) */
     const char *event_id;      /* the log event's id: Statuspage's metadata tag; NULL: none */
     /* PUBLISH_ACTION: the action item ("A1"), its owner as the incident names
-     * them, due date (YYYY-MM-DD) and priority ("P1"); NULL: absent */
+     * them, due date (YYYY-MM-DD) and priority ("P1"); for the other kinds
+     * PRIORITY is the severity's opsgenie_priority from the policy; NULL: absent */
     const char *action_item, *owner, *due, *priority;
     const struct people *people; /* the team's directory (may be NULL) */
     struct buf *warning;       /* where a provider says what it had to leave out

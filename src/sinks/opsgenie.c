@@ -120,7 +120,10 @@ int sink_build_opsgenie(struct buf *url, struct buf *body, const char *base, con
         json_object_set_new(doc, "details", details);
         json_object_set_new(doc, "tags", json_pack("[s]", "warroom"));
         json_object_set_new(doc, "source", clean_string(from, SINK_OPSGENIE_SOURCE_MAX, 0));
-        json_object_set_new(doc, "priority", json_string(sink_opsgenie_priority(item->sev)));
+        /* the policy's word for the severity, else P1 for SEV1 ... P5 */
+        const char *p = item->priority;
+        bool named = p && p[0] == 'P' && p[1] >= '1' && p[1] <= '5' && !p[2];
+        json_object_set_new(doc, "priority", json_string(named ? p : sink_opsgenie_priority(item->sev)));
     } else {
         /* the alias goes into the path: escaped, whatever an id may hold */
         char *esc = curl_easy_escape(NULL, buf_str(&alias), (int)alias.len);

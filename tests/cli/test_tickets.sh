@@ -201,6 +201,14 @@ msg=$(reqs ".provider==\"opsgenie\" and (.body|fromjson|.alias)==\"$f\"" | jq -r
 check "opsgenie: a long title is cut to 130 characters, whole ones, with an ellipsis" \
     test "$(printf '%s' "$msg" | "$PY" -c 'import sys; m=sys.stdin.buffer.read().decode(); print(len(m), m.endswith("…"), set(m[67:-1]))')" = "130 True {'é'}"
 
+# the priority is the policy's word for the severity
+jq '.severities[2].opsgenie_priority = "P5"' "$src/docs/policy.json" > "$scratch/policy.json"
+jq --arg p "$scratch/policy.json" '.policy = $p' "$scratch/config.json" > "$scratch/config-policy.json"
+chmod 600 "$scratch/config-policy.json"
+f=$(WARROOM_CONFIG="$scratch/config-policy.json" wrx open --sev 3 --title "Policy priority" 2>/dev/null)
+check "opsgenie: the priority comes from the policy's opsgenie_priority" \
+    test "$(reqs ".provider==\"opsgenie\" and (.body|fromjson|.alias)==\"$f\"" | jq -r '.body|fromjson|.priority')" = "P5"
+
 # ---- 3. the keys: in no file, output or screen ----
 check "no key in the data directory" sh -c "! grep -rqF -e '$LINEAR_API_KEY' -e '$OPSGENIE_API_KEY' -e 'TicketSecret' -e 'GenieSecret' '$WARROOM_DIR'"
 check "no key in anything printed" sh -c "! grep -qF -e 'TicketSecret' -e 'GenieSecret' '$scratch/printed'"
