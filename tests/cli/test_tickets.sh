@@ -120,6 +120,11 @@ check "  ... recorded as action events naming the ticket" \
     test "$(jq -r 'select(.type=="action" and .via=="linear") | "\(.item) \(.status) \(.ticket) \(.by)"' "$WARROOM_DIR/$id/events.jsonl" | paste -sd,)" = "A1 done ENG-2 erin,A2 wontfix ENG-3 erin"
 check "  ... show knows which items shipped" \
     test "$(wrx show --json --incident "$id" 2>/dev/null | jq -r '[.actions[] | "\(.id)=\(.status)"] | join(",")')" = "A1=done,A2=wontfix"
+WARROOM_NOW=$demo_now wrx postmortem --incident "$id" > "$scratch/pm.md" 2>>"$scratch/printed"
+check "  ... the postmortem's timeline says where the status came from" \
+    grep -q 'Action item A1 changed: status done (from linear ENG-2)' "$scratch/pm.md"
+check "  ... and its action items table shows which shipped" \
+    sh -c "grep -Eq '^\\| A1 .*\\| done \\|\$' '$scratch/pm.md' && grep -Eq '^\\| A2 .*\\| wontfix \\|\$' '$scratch/pm.md'"
 wrx actions --sync --incident "$id" > "$scratch/sync2.txt" 2>>"$scratch/printed"
 check "actions --sync again: nothing changes, nothing recorded twice" \
     test "$(cat "$scratch/sync2.txt"),$(( $(nactions) - before ))" = "0 of 2 tickets changed an action item,2"
