@@ -508,11 +508,16 @@ static void apply_record(struct outbox *ob, const struct record *r)
     e->receipt = NULL;
     e->warning = NULL;
     if (r->receipt || r->warning) {
-        struct buf clean = BUF_INIT;
-        sink_scrub(&clean, r->receipt ? r->receipt : "", ob->sinks[r->sink].secrets);
+        /* from the log, so untrusted: one clean, bounded line, scrubbed */
+        struct buf line = BUF_INIT, clean = BUF_INIT;
+        sink_clean_line(&line, r->receipt ? r->receipt : "", SINK_REMOTE_ID_MAX * 2);
+        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
         e->receipt = buf_detach(&clean);
-        sink_scrub(&clean, r->warning ? r->warning : "", ob->sinks[r->sink].secrets);
+        buf_reset(&line);
+        sink_clean_line(&line, r->warning ? r->warning : "", SINK_REASON_MAX);
+        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
         e->warning = buf_detach(&clean);
+        buf_free(&line);
     }
     free(e->reason);
     /* scrubbed again as it is read: a record written by an older warroom, or

@@ -129,6 +129,8 @@ wrx actions --sync --incident "$id" > "$scratch/sync2.txt" 2>>"$scratch/printed"
 check "actions --sync again: nothing changes, nothing recorded twice" \
     test "$(cat "$scratch/sync2.txt"),$(( $(nactions) - before ))" = "0 of 2 tickets changed an action item,2"
 check "  ... the second run asked once more" test "$(nreqs "$states")" -eq 2
+(unset LINEAR_API_KEY; expect_status 1 "actions --sync without Linear configured fails" wrx actions --sync --incident "$id")
+check "  ... saying what to set" grep -q "linear is not configured: set LINEAR_API_KEY" "$scratch/err"
 control '{"path": "/graphql", "replies": [{"preset": "linear-ratelimited"}]}'
 expect_status 1 "actions --sync: a GraphQL error fails the command" wrx actions --sync --incident "$id"
 check "  ... saying Linear's words" grep -q "cannot read the tickets from linear: .*rate limit" "$scratch/err"
