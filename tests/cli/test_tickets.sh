@@ -216,6 +216,23 @@ f=$(WARROOM_CONFIG="$scratch/config-policy.json" wrx open --sev 3 --title "Polic
 check "opsgenie: the priority comes from the policy's opsgenie_priority" \
     test "$(reqs ".provider==\"opsgenie\" and (.body|fromjson|.alias)==\"$f\"" | jq -r '.body|fromjson|.priority')" = "P5"
 
+# a receipt in the log is untrusted: shown as one clean line, key scrubbed
+control '{"path": "/graphql", "replies": [{"preset": "linear-invalid"}]}'
+f=$(fresh "Hand-edited receipt")
+decl=$(jq -r 'select(.type=="declare") | .id' "$WARROOM_DIR/$f/events.jsonl")
+printf '{"v":1,"id":"%s","ts":"2026-01-01T00:00:00.000Z","by":"warroom","type":"delivery","update":"%s","sink":"linear","outcome":"delivered","attempt":9,"receipt":"\\u001b[2JENG-9 %s","warning":"a\\nb"}\n' \
+    "0123456789abcdef0123456789abcdef" "$decl" "$LINEAR_API_KEY" >> "$WARROOM_DIR/$f/events.jsonl"
+shown=$(wrx show --json --incident "$f" 2>/dev/null | jq -r '.deliveries[] | select(.sink=="linear") | .state')
+check "a receipt from the log is shown cleaned, the key scrubbed" \
+    sh -c "printf '%s' '$shown' | grep -q '^sent (.*ENG-9 •••); warning: a b\$' && ! printf '%s' '$shown' | grep -q \"\$(printf '\\033')\""
+long_receipt=$(printf 'R%.0s' $(seq 1 1000))
+printf '{"v":1,"id":"%s","ts":"2026-01-01T00:00:01.000Z","by":"warroom","type":"delivery","update":"%s","sink":"linear","outcome":"delivered","attempt":10,"receipt":"%s"}\n' \
+    "0123456789abcdef0123456789abcdee" "$decl" "$long_receipt" >> "$WARROOM_DIR/$f/events.jsonl"
+check "  ... and bounded" \
+    test "$(wrx show --json --incident "$f" 2>/dev/null | jq -r '.deliveries[] | select(.sink=="linear") | .state | length')" -le 140
+control '{"reset": true}'
+rm -rf "${WARROOM_DIR:?}/$f"   # it holds the key, written there by hand above
+
 # ---- 3. the keys: in no file, output or screen ----
 check "no key in the data directory" sh -c "! grep -rqF -e '$LINEAR_API_KEY' -e '$OPSGENIE_API_KEY' -e 'TicketSecret' -e 'GenieSecret' '$WARROOM_DIR'"
 check "no key in anything printed" sh -c "! grep -qF -e 'TicketSecret' -e 'GenieSecret' '$scratch/printed'"
