@@ -233,6 +233,21 @@ check "  ... and bounded" \
 control '{"reset": true}'
 rm -rf "${WARROOM_DIR:?}/$f"   # it holds the key, written there by hand above
 
+check "no request of the failure runs broke the specifications either" \
+    test "$(jq -c 'select(.invalid != [])' "$reqlog" | wc -l)" -eq 0
+
+# the stand-ins do refuse what breaks the specifications (so "no request was
+# invalid" above means something)
+bad_gql='{"query": "mutation M($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id colour } } }", "variables": {"input": {"teamId": "x", "bogus": 1}}}'
+check "the Linear stand-in refuses a field the schema lacks" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "Authorization: $LINEAR_API_KEY" --data "$bad_gql" "$base/graphql")" = 400
+check "  ... and says why" sh -c "tail -1 '$reqlog' | jq -r '.invalid[]' | grep -q 'Cannot query field \"colour\"'"
+long131=$(printf 'm%.0s' $(seq 1 131))
+check "the Opsgenie stand-in refuses a message over 130 characters and an unknown property" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "Authorization: GenieKey $OPSGENIE_API_KEY" \
+        --data "{\"message\": \"$long131\", \"colour\": \"red\"}" "$base/v2/alerts")" = 400
+check "  ... both named" test "$(tail -1 "$reqlog" | jq -r '.invalid | join("|")' | grep -c 'longer than 130.*colour\|colour.*longer than 130')" -eq 1
+
 # ---- 3. the keys: in no file, output or screen ----
 check "no key in the data directory" sh -c "! grep -rqF -e '$LINEAR_API_KEY' -e '$OPSGENIE_API_KEY' -e 'TicketSecret' -e 'GenieSecret' '$WARROOM_DIR'"
 check "no key in anything printed" sh -c "! grep -qF -e 'TicketSecret' -e 'GenieSecret' '$scratch/printed'"
