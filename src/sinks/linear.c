@@ -8,6 +8,7 @@
  * RATELIMITED error as a reason to wait, anything else as a refusal. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
