@@ -33,8 +33,9 @@ Control (not recorded): POST /_control with JSON
   {"reset": true}                               forget queued answers
   {"linear_state": {"id": UUID, "type": "completed"}}  a ticket moves
 A REPLY is {"status", "body", "headers", "retry_after"} or {"preset": NAME}
-(see PRESETS), with "apply": true to do the work first (the answer is lost)
-and "drop": true to close the connection without an answer.
+(see PRESETS), with "apply": true to do the work first (the answer is lost),
+"drop": true to close the connection without an answer and "hang": SECONDS
+to hold it without one.
 GET /_state answers {"linear": [issue...], "opsgenie": [alert...]}.
 """
 
@@ -363,6 +364,18 @@ class Handler(BaseHTTPRequestHandler):
             (lambda: opsgenie_answer(state, action, alias, doc))
         if reply and reply.get("apply"):
             work()
+        if reply and reply.get("hang"):
+            # hold the connection without an answer, until the client goes
+            end = time.monotonic() + float(reply["hang"])
+            while time.monotonic() < end:
+                try:
+                    self.connection.settimeout(0.2)
+                    if self.connection.recv(1) == b"":
+                        break
+                except OSError:
+                    pass
+            self.close_connection = True
+            return
         if reply and reply.get("drop"):
             self.close_connection = True
             try:

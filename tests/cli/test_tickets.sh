@@ -183,6 +183,22 @@ check "a connection dropped after Linear made the ticket: retried with the same 
 check "  ... Linear's answer that it exists counts as delivered: one ticket" \
     test "$(deliveries "$f" '.sink=="linear"' | jq -r '"\(.outcome)"' | paste -sd,),$(tickets_titled "Dropped ticket")" = "retry,delivered,1"
 
+# killed while Linear's answer is on its way: the next run asks for the same
+# ticket, and there is one
+control '{"path": "/graphql", "replies": [{"apply": true, "hang": 20}]}'
+"$WARROOM" open --sev 3 --title "Killed mid-request" --wait 30 >/dev/null 2>&1 &
+victim=$!
+i=0
+until [ "$(nreqs "$creates and (.body|test(\"Killed mid-request\"))")" -ge 1 ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 "$victim" 2>/dev/null
+wait "$victim" 2>/dev/null
+f=$(ls "$WARROOM_DIR" | grep killed-mid-request)
+check "killed after Linear made the ticket: no outcome was recorded" test "$(deliveries "$f" '.sink=="linear"' | wc -l)" -eq 0
+settle "$f"
+check "  ... the next run asks for the same ticket, and it counts as delivered" \
+    test "$(reqs "$creates and (.body|test(\"Killed mid-request\"))" | jq -r '.body|fromjson|.variables.input.id' | sort -u | wc -l),$(deliveries "$f" '.sink=="linear"' | jq -r .outcome)" = "1,delivered"
+check "  ... one ticket" test "$(tickets_titled "Killed mid-request")" -eq 1
+
 control '{"path": "/v2/alerts", "replies": [{"preset": "opsgenie-throttled"}, {"preset": "server-error"}, {"apply": true, "drop": true}]}'
 f=$(fresh "Opsgenie trouble")
 settle "$f" 15
