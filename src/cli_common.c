@@ -55,6 +55,7 @@ static const struct option_spec option_specs[] = {
     {"--text", OPT(text), false, false},
     {"--time", OPT(time), false, false},
     {"--json", OPT(json), true, false},
+    {"--sync", OPT(sync_tickets), true, false},
     {"--builtin", OPT(builtin), true, false},
     {"--out", OPT(out), false, false},
     {"--template", OPT(template_path), false, false},

@@ -127,6 +127,11 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_LISTEN] = {.verb = VERB_LISTEN, .name = "listen", .run = cli_listen, .usage = "listen [--addr HOST:PORT]",
                      .help = "  listen [--addr HOST:PORT]               receive alert webhooks (default 127.0.0.1:9095)\n",
                      .options = OPTIONS("--addr")},
+    [VERB_ACTIONS] = {.verb = VERB_ACTIONS, .name = "actions", .run = cli_actions, .records = true,
+                      .usage = "actions [--sync]",
+                      .help = "  actions [--sync]                        the action items and their tickets (--sync: read the\n"
+                              "                                          tickets' states back from Linear)\n",
+                      .options = OPTIONS("--sync", "--wait")},
 };
 
 /* ---- context: the session a verb runs in ---- */

@@ -103,7 +103,10 @@ static void deliver_incident(struct cli_context *c, const char *id, int64_t dead
     size_t pending, failed;
 
     if (outbox_open(&ob, &c->s.store, id, &c->s.config, c->s.have_policy ? &c->s.policy : NULL) < 0 ||
-        incident_load(&inc, id, path) < 0 || outbox_sync(ob, inc, outbox_clock_ms()) < 0)
+        incident_load(&inc, id, path) < 0)
+        goto failed;
+    cli_outbox_people(c, ob);
+    if (outbox_sync(ob, inc, outbox_clock_ms()) < 0)
         goto failed;
     outbox_counts(ob, &pending, &failed);
     if (pending == 0)
@@ -147,6 +150,17 @@ done:
     incident_free(inc);
     buf_free(&before);
     free(path);
+}
+
+void cli_outbox_people(struct cli_context *c, struct outbox *ob)
+{
+    /* read only when a ticket sink wants assignees: most runs need none */
+    if (!outbox_needs_people(ob))
+        return;
+    struct people people = PEOPLE_INIT;
+    if (session_load_people(&c->s, &people) < 0)
+        fprintf(stderr, "warroom: warning: tickets go unassigned: %s\n", error_last());
+    outbox_take_people(ob, &people);
 }
 
 int cli_publish_after(struct cli_context *c, const char *id)

@@ -52,6 +52,10 @@ static void describe_action_change(struct buf *b, const struct event *ev, const 
             sep = ", ";
         }
     }
+    /* a status read back from the item's ticket (actions --sync) says so */
+    const char *via = event_str(ev, "via"), *ticket = event_str(ev, "ticket");
+    if (via && ticket)
+        buf_printf(b, " (from %.20s %.32s)", via, ticket);
 }
 
 void describe_entry(struct buf *b, const struct incident *inc, const struct policy *p,

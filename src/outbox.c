@@ -41,6 +41,7 @@
 #include "warroom/event.h"
 #include "warroom/host.h"
 #include "warroom/log.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 #include "warroom/template.h"
 #include "warroom/text.h"
@@ -59,6 +60,7 @@ struct sink_conf {
     const char *name;          /* static */
     char *url, *secret, *page_id, *source;
     char *public_url_prefix;   /* sinks.<name>.public_url_prefix: may be shown */
+    char *extra;               /* the provider's own settings (JSON) */
     char *problem;             /* misconfigured: why (never naming a secret) */
     const char *secrets[SINK_SECRETS_MAX + 1]; /* what must be scrubbed from anything shown */
 };
@@ -79,12 +81,16 @@ struct record {
     int64_t started;           /* attempting: when the request left (Unix ms) */
     const char *remote_update; /* the newest remote incident update seen in a reply */
     const char *remote_update_at; /* ... and when the provider says it was made */
+    bool accepted;             /* SENT: accepted, to be done by the provider later */
+    const char *receipt;       /* SENT: the provider's id for what it did */
+    const char *warning;       /* SENT: what the provider had to leave out */
 };
 
 /* A record this process appended, owning its strings. */
 struct written {
     struct record r;
     char *event_id, *reason, *remote_id, *remote_update, *remote_update_at;
+    char *receipt, *warning;
 };
 
 struct entry {
@@ -102,6 +108,8 @@ struct entry {
     int64_t next_at;
     long status;
     char *reason;
+    bool accepted;
+    char *receipt, *warning;
     struct outbox_item view;
 };
 
@@ -118,6 +126,7 @@ struct flight {
     char *expect_status;       /* update checks: the status sent */
     int64_t started;           /* checks: when the first attempt left */
     char *shown_url;           /* the request's URL, masked: for reasons */
+    char *warning;             /* what the provider left out of the request */
 };
 
 struct outbox {
@@ -146,6 +155,7 @@ struct outbox {
     size_t nflights;
     uint64_t next_tag;
     struct deliver *engine;
+    struct people people;      /* the team's directory, for assignees */
     /* what the entries were last built from, so a sync after a plain note
      * does not rebuild them (a console follows every event) */
     const struct incident *built_for;
@@ -220,6 +230,7 @@ static void load_sinks(struct outbox *ob, const struct config *c)
         s->page_id = got.page_id;
         s->source = got.source;
         s->problem = got.problem;
+        s->extra = got.extra;
     }
     add_sink(ob, FILE_SINK_TYPE, OUTBOX_FILE_SINK);
     for (size_t i = 0; i < ob->nsinks; i++) {
@@ -249,6 +260,7 @@ static void free_sinks(struct outbox *ob)
         free(s->source);
         free(s->public_url_prefix);
         free(s->problem);
+        free(s->extra);
     }
     ob->nsinks = 0;
 }
@@ -276,8 +288,25 @@ int outbox_open(struct outbox **out, const struct store *store, const char *id,
     return 0;
 }
 
+void outbox_take_people(struct outbox *ob, struct people *people)
+{
+    people_free(&ob->people);
+    ob->people = *people;
+    *people = (struct people)PEOPLE_INIT;
+}
+
+bool outbox_needs_people(const struct outbox *ob)
+{
+    for (size_t i = 0; i < ob->nsinks; i++)
+        if (ob->sinks[i].type != FILE_SINK_TYPE && sink_takes((enum sink_type)ob->sinks[i].type, PUBLISH_ACTION))
+            return true;
+    return false;
+}
+
 static void written_free(struct written *w)
 {
+    free(w->receipt);
+    free(w->warning);
     free(w->event_id);
     free(w->reason);
     free(w->remote_id);
@@ -291,6 +320,7 @@ static void flight_free(struct flight *f)
     free(f->expect);
     free(f->expect_status);
     free(f->shown_url);
+    free(f->warning);
 }
 
 static void free_entries(struct outbox *ob)
@@ -298,6 +328,8 @@ static void free_entries(struct outbox *ob)
     for (size_t i = 0; i < ob->nentries; i++) {
         free(ob->entries[i].event_id);
         free(ob->entries[i].reason);
+        free(ob->entries[i].receipt);
+        free(ob->entries[i].warning);
     }
     free(ob->entries);
     free(ob->order);
@@ -319,6 +351,7 @@ void outbox_free(struct outbox *ob)
         flight_free(&ob->flights[i]);
     free(ob->flights);
     free_sinks(ob);
+    people_free(&ob->people);
     if (ob->lock_fd >= 0)
         close(ob->lock_fd);   /* releases the flock */
     free(ob->remote_id);
@@ -367,6 +400,7 @@ static bool kind_of(enum event_type t, enum publish_kind *kind)
     case EVENT_UPDATE: *kind = PUBLISH_UPDATE; return true;
     case EVENT_ESCALATE: *kind = PUBLISH_ESCALATE; return true;
     case EVENT_RESOLVE: *kind = PUBLISH_RESOLVE; return true;
+    case EVENT_ACTION: *kind = PUBLISH_ACTION; return true;
     default: return false;
     }
 }
@@ -427,7 +461,7 @@ static struct entry *find_entry(struct outbox *ob, const char *event_id, int sin
 static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 {
     *rank = RANK_OUTCOME;
-    if (strcmp(outcome, "delivered") == 0)
+    if (strcmp(outcome, "delivered") == 0 || strcmp(outcome, "accepted") == 0)
         return OUTBOX_SENT;
     if (strcmp(outcome, "failed") == 0)
         return OUTBOX_FAILED;
@@ -468,6 +502,23 @@ static void apply_record(struct outbox *ob, const struct record *r)
     e->unconfirmed = r->unconfirmed;
     e->next_at = r->next_at;
     e->status = r->status;
+    e->accepted = r->accepted;
+    free(e->receipt);
+    free(e->warning);
+    e->receipt = NULL;
+    e->warning = NULL;
+    if (r->receipt || r->warning) {
+        /* from the log, so untrusted: one clean, bounded line, scrubbed */
+        struct buf line = BUF_INIT, clean = BUF_INIT;
+        sink_clean_line(&line, r->receipt ? r->receipt : "", SINK_REMOTE_ID_MAX * 2);
+        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
+        e->receipt = buf_detach(&clean);
+        buf_reset(&line);
+        sink_clean_line(&line, r->warning ? r->warning : "", SINK_REASON_MAX);
+        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
+        e->warning = buf_detach(&clean);
+        buf_free(&line);
+    }
     free(e->reason);
     /* scrubbed again as it is read: a record written by an older warroom, or
      * by hand, must not show a secret either */
@@ -493,6 +544,9 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     r->remote_id = event_str(ev, "remote_id");
     r->remote_update = event_str(ev, "remote_update");
     r->remote_update_at = event_str(ev, "remote_update_at");
+    r->accepted = strcmp(outcome, "accepted") == 0;
+    r->receipt = event_str(ev, "receipt");
+    r->warning = event_str(ev, "warning");
     const char *next = event_str(ev, "next_at"), *started = event_str(ev, "started");
     int64_t t;
     r->next_at = next && stamp_parse_iso(&t, next) == 0 ? t : 0;
@@ -512,6 +566,12 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
         /* each event is published by the host that recorded it, once */
         if (!kind_of(ev->type, &kind) || !host_is_ours(ev))
             continue;
+        /* an action item is published once, when it is added */
+        if (kind == PUBLISH_ACTION) {
+            const struct action_item *a = incident_action(inc, event_str(ev, "item"));
+            if (!a || a->first != ev)
+                continue;
+        }
         for (size_t s = 0; s < ob->nsinks; s++) {
             if (!sink_takes_kind(&ob->sinks[s], kind))
                 continue;
@@ -552,7 +612,7 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
 
 struct item_text {
     struct publish_item item;
-    struct buf text, event_json, sev_name;
+    struct buf text, event_json, sev_name, warning;
 };
 
 static const struct timeline_entry *timeline_of(const struct incident *inc, const struct event *ev)
@@ -610,6 +670,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
                     ? (int)v : inc->sev;
     const struct severity_level *l = ob->policy ? policy_level(ob->policy, item->sev) : NULL;
     item->sev_name = l ? l->name : NULL;
+    item->priority = l ? l->opsgenie_priority : NULL;   /* an action item's own, below */
     item->status = incident_status_name(inc->status);
     item->ic = nonempty(inc->holder[ROLE_IC]);
     item->comms = nonempty(inc->holder[ROLE_COMMS]);
@@ -655,7 +716,20 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
         item->state = PUBLISH_STATE_RESOLVED;
         buf_adds(&it->text, text && *text ? text : "Resolved");
         break;
+    case PUBLISH_ACTION: {
+        /* the item as it stands now: an owner corrected before the ticket
+         * was made is the one it gets */
+        const struct action_item *a = incident_action(inc, event_str(ev, "item"));
+        item->action_item = event_str(ev, "item");
+        item->owner = a ? nonempty(a->owner) : event_str(ev, "owner");
+        item->due = a ? nonempty(a->due) : event_str(ev, "due");
+        item->priority = a ? nonempty(a->priority) : event_str(ev, "priority");
+        buf_adds(&it->text, a && *a->text ? a->text : event_str(ev, "text") ? event_str(ev, "text") : "");
+        break;
     }
+    }
+    item->people = &ob->people;
+    item->warning = &it->warning;
     item->text = buf_str(&it->text);
     event_to_json(&it->event_json, ev);
     item->event_json = buf_str(&it->event_json);
@@ -666,6 +740,7 @@ static void item_free(struct item_text *it)
     buf_free(&it->text);
     buf_free(&it->event_json);
     buf_free(&it->sev_name);
+    buf_free(&it->warning);
 }
 
 static void target_of(struct sink_target *t, const struct sink_conf *s)
@@ -677,6 +752,7 @@ static void target_of(struct sink_target *t, const struct sink_conf *s)
     t->page_id = s->page_id;
     t->source = s->source;
     t->public_url_prefix = s->public_url_prefix;
+    t->extra = s->extra;
 }
 
 /* ---- appending records ---- */
@@ -693,7 +769,7 @@ static int append_record(struct outbox *ob, const struct record *r)
     event_draft_init(&d, EVENT_DELIVERY, "warroom");
     event_draft_str(&d, "update", r->event_id);
     event_draft_str(&d, "sink", ob->sinks[r->sink].name);
-    event_draft_str(&d, "outcome", outcome_names[r->state]);
+    event_draft_str(&d, "outcome", r->state == OUTBOX_SENT && r->accepted ? "accepted" : outcome_names[r->state]);
     event_draft_int(&d, "attempt", r->attempt);
     if (r->status)
         event_draft_int(&d, "status", r->status);
@@ -711,6 +787,10 @@ static int append_record(struct outbox *ob, const struct record *r)
         event_draft_str(&d, "remote_update", r->remote_update);
         event_draft_str(&d, "remote_update_at", r->remote_update_at);
     }
+    if (r->receipt && *r->receipt)
+        event_draft_str(&d, "receipt", r->receipt);
+    if (r->warning && *r->warning)
+        event_draft_str(&d, "warning", r->warning);
     int rc = log_open(&log, ob->log_path);
     if (rc == 0) {
         rc = log_append(&log, &d);
@@ -729,6 +809,8 @@ static int append_record(struct outbox *ob, const struct record *r)
     o->r.remote_id = o->remote_id = dup_or_null(r->remote_id);
     o->r.remote_update = o->remote_update = dup_or_null(r->remote_update);
     o->r.remote_update_at = o->remote_update_at = dup_or_null(r->remote_update_at);
+    o->r.receipt = o->receipt = dup_or_null(r->receipt);
+    o->r.warning = o->warning = dup_or_null(r->warning);
     apply_record(ob, &o->r);
     return 0;
 }
@@ -974,6 +1056,11 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
             struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !ob->remote_id, NULL, req.tag);
             f->shown_url = sink_mask_target_url(&t, built.url);
+            if (it.warning.len) {
+                struct buf clean = BUF_INIT;
+                sink_scrub(&clean, buf_str(&it.warning), s->secrets);
+                f->warning = buf_detach(&clean);
+            }
             e->state = OUTBOX_SENDING;
         }
     }
@@ -1180,8 +1267,13 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
             r.unconfirmed = true;
             r.next_at = now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after, now / 1000);
         }
-    } else if (outcome == SINK_DELIVERED) {
+    } else if (outcome == SINK_DELIVERED || outcome == SINK_ACCEPTED) {
         r.state = OUTBOX_SENT;
+        r.accepted = outcome == SINK_ACCEPTED;
+        r.warning = f->warning;
+        /* what the classification gave for a success is the provider's
+         * receipt (a ticket's identifier, a request id), not an error */
+        r.receipt = reason.len ? reason.data : NULL;
         if (rec) {
             /* what is now known to be there, for a later check */
             if (rec->newest_update(&newest_id, &newest_ms, res->body, res->body_len) > 0) {
@@ -1206,7 +1298,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
     } else {
         r.state = OUTBOX_FAILED;
     }
-    r.reason = reason.data;
+    r.reason = r.state == OUTBOX_SENT && r.receipt == reason.data ? NULL : reason.data;
     rc = append_record(ob, &r);
     free(newest_id);
     free(remote);
@@ -1305,6 +1397,9 @@ const struct outbox_item *outbox_item(const struct outbox *ob, size_t i)
     v->attempt = e->attempt;
     v->next_at = e->next_at;
     v->http_status = e->status;
+    v->accepted = e->accepted;
+    v->receipt = e->receipt ? e->receipt : "";
+    v->warning = e->warning ? e->warning : "";
     v->reason = ob->sinks[e->sink].problem && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED
                     ? ob->sinks[e->sink].problem
                     : e->reason ? e->reason : "";
@@ -1356,7 +1451,12 @@ void outbox_describe(struct buf *out, const struct outbox_item *item, int64_t no
         buf_adds(out, "checking whether it arrived");
         break;
     case OUTBOX_SENT:
-        buf_adds(out, "sent");
+        /* an acceptance is not a delivery: the provider acts on it later */
+        buf_adds(out, item->accepted ? "accepted" : "sent");
+        if (item->receipt && *item->receipt)
+            buf_printf(out, " (%s%s)", item->accepted ? "request " : "", item->receipt);
+        if (item->warning && *item->warning)
+            buf_printf(out, "; warning: %s", item->warning);
         return;
     case OUTBOX_FAILED:
         buf_adds(out, "failed");

@@ -100,7 +100,7 @@ static int parse_level(struct checker *c, json_t *o, struct severity_level *l, s
 {
     static const char *const keys[] = {"level", "name", "label", "description", "ack_within", "update_every",
                                        "mitigate_within", "postmortem_due", "customer_email_due",
-                                       "pagerduty_severity", "statuspage_impact", NULL};
+                                       "pagerduty_severity", "statuspage_impact", "opsgenie_priority", NULL};
     static const char *const pd[] = {"critical", "error", "warning", "info", NULL};
     static const char *const sp[] = {"critical", "major", "minor", "none", NULL};
     if (!json_is_object(o))
@@ -124,7 +124,8 @@ static int parse_level(struct checker *c, json_t *o, struct severity_level *l, s
         get_duration(c, o, "postmortem_due", &l->postmortem_due) < 0 ||
         get_duration(c, o, "customer_email_due", &l->customer_email_due) < 0 ||
         get_string(c, o, "pagerduty_severity", false, &l->pagerduty_severity) < 0 ||
-        get_string(c, o, "statuspage_impact", false, &l->statuspage_impact) < 0)
+        get_string(c, o, "statuspage_impact", false, &l->statuspage_impact) < 0 ||
+        get_string(c, o, "opsgenie_priority", false, &l->opsgenie_priority) < 0)
         return -1;
     if (l->pagerduty_severity && !one_of(l->pagerduty_severity, pd)) {
         at_key(c, keep, "pagerduty_severity");
@@ -133,6 +134,11 @@ static int parse_level(struct checker *c, json_t *o, struct severity_level *l, s
     if (l->statuspage_impact && !one_of(l->statuspage_impact, sp)) {
         at_key(c, keep, "statuspage_impact");
         return error_set("%s: %s: expected critical, major, minor or none", c->source, buf_str(&c->where));
+    }
+    static const char *const og[] = {"P1", "P2", "P3", "P4", "P5", NULL};
+    if (l->opsgenie_priority && !one_of(l->opsgenie_priority, og)) {
+        at_key(c, keep, "opsgenie_priority");
+        return error_set("%s: %s: expected P1, P2, P3, P4 or P5", c->source, buf_str(&c->where));
     }
     return 0;
 }
@@ -392,6 +398,7 @@ void policy_free(struct policy *p)
         free(l->description);
         free(l->pagerduty_severity);
         free(l->statuspage_impact);
+        free(l->opsgenie_priority);
     }
     for (size_t i = 0; i < POLICY_RULES_MAX; i++) {
         struct escalation_rule *r = &p->rules[i];
@@ -452,6 +459,8 @@ void *policy_to_json(const struct policy *p)
                                                 span_or_null(l->customer_email_due), "pagerduty_severity",
                                                 string_or_null(l->pagerduty_severity), "statuspage_impact",
                                                 string_or_null(l->statuspage_impact)));
+        if (l->opsgenie_priority)
+            json_object_set_new(json_array_get(levels, i), "opsgenie_priority", json_string(l->opsgenie_priority));
     }
     for (size_t i = 0; i < p->nrules; i++) {
         const struct escalation_rule *r = &p->rules[i];

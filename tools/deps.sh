@@ -37,6 +37,8 @@ fi
 # The email tests run a real SMTP server (aiosmtpd) with a certificate made by openssl.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing="$missing python3-aiosmtpd"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# The Linear stand-in checks every GraphQL operation against Linear's schema.
+/usr/bin/python3 -c 'import graphql' >/dev/null 2>&1 || missing="$missing python3-graphql-core"
 # The sync tests run a real sshd on 127.0.0.1 (it lives outside most PATHs).
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')

@@ -792,6 +792,12 @@ int console_run(struct session *session)
         console_message(&con, true, "publishing is off: %s", error_last());
         con.outbox = NULL;
     } else {
+        if (outbox_needs_people(con.outbox)) {
+            struct people people = PEOPLE_INIT;
+            if (session_load_people(session, &people) < 0)
+                console_message(&con, true, "tickets go unassigned: %s", error_last());
+            outbox_take_people(con.outbox, &people);
+        }
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }

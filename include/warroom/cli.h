@@ -17,7 +17,7 @@ enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
     VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS,
-    VERB_RUNBOOK, VERB_EMAIL, VERB_INTAKE, VERB_LISTEN,
+    VERB_RUNBOOK, VERB_EMAIL, VERB_INTAKE, VERB_LISTEN, VERB_ACTIONS,
     VERB_COUNT
 };
 
@@ -31,6 +31,7 @@ struct cli_options {
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     bool drills;
     bool send;
+    bool sync_tickets;   /* actions --sync */
     const char *args[64];
     int nargs;
 };
@@ -110,6 +111,7 @@ int cli_show(struct cli_context *c);            /* src/cli_show.c */
 int cli_list(struct cli_context *c);
 int cli_policy(struct cli_context *c);          /* src/cli_policy.c */
 int cli_people(struct cli_context *c);          /* src/cli_policy.c */
+int cli_actions(struct cli_context *c);         /* src/cli_actions.c */
 
 int cli_postmortem(struct cli_context *c);      /* src/cli_postmortem.c */
 int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
@@ -121,6 +123,9 @@ int cli_publish_after(struct cli_context *c, const char *id);
 /* The same when what publishes is not the last event recorded (intake: a
  * declaration, then its alert); says what was delivered. */
 int cli_publish_pending(struct cli_context *c, const char *id);
+/* Gives OB the people directory when one of its sinks wants assignees. */
+struct outbox;
+void cli_outbox_people(struct cli_context *c, struct outbox *ob);
 int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
 int cli_join(struct cli_context *c);
 int cli_runbook(struct cli_context *c);         /* src/cli_runbook.c */

@@ -32,7 +32,7 @@
 #define OUTBOX_LOCK_FILE "deliver.lock"
 #define OUTBOX_WAIT_DEFAULT_S 10            /* the command line's bounded wait */
 #define OUTBOX_WAIT_MAX_S 3600
-#define OUTBOX_SINKS_MAX 5                  /* the four providers and the file */
+#define OUTBOX_SINKS_MAX (SINK_TYPE_COUNT + 1) /* every provider and the file */
 
 struct outbox;
 
@@ -56,6 +56,9 @@ struct outbox_item {
     int64_t next_at;             /* RETRYING: Unix ms of the next try */
     long http_status;            /* of the last attempt; 0 when none */
     const char *reason;          /* why it is not sent: clean, secret-free; "" */
+    bool accepted;               /* SENT: the provider only accepted it, to act on later */
+    const char *receipt;         /* SENT: the provider's id for it (a ticket, a request); "" */
+    const char *warning;         /* SENT: what the provider had to leave out; "" */
 };
 
 /* Opens the outbox of incident ID in STORE with the sinks of CONFIG and the
@@ -65,6 +68,13 @@ struct outbox_item {
  * and its items stay queued. Returns 0, or < 0 with an error set. */
 int outbox_open(struct outbox **out, const struct store *store, const char *id,
                 const struct config *config, const struct policy *policy);
+
+/* Hands OB the team's directory (for assignees): OB owns it from now on and
+ * *PEOPLE is left empty. */
+struct people;
+void outbox_take_people(struct outbox *ob, struct people *people);
+/* Whether a configured sink makes tickets that want assignees from it. */
+bool outbox_needs_people(const struct outbox *ob);
 
 /* Abandons what is in flight (the log keeps it pending), releases the lock. */
 void outbox_free(struct outbox *ob);

@@ -26,6 +26,7 @@ struct severity_level {
     int64_t customer_email_due; /* after resolution; 0 = no customer email clock */
     char *pagerduty_severity;  /* critical | error | warning | info */
     char *statuspage_impact;   /* critical | major | minor | none */
+    char *opsgenie_priority;   /* P1 .. P5; NULL: from the level */
 };
 
 enum rule_trigger {

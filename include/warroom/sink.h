@@ -16,6 +16,8 @@
 #include "warroom/deliver.h"
 #include "warroom/sinks.h"
 
+struct people;
+
 /* What happened in the incident that is being published. */
 enum publish_kind {
     PUBLISH_DECLARE,
@@ -26,6 +28,7 @@ enum publish_kind {
     PUBLISH_ACK,
     PUBLISH_ESCALATE,
     PUBLISH_RESOLVE,
+    PUBLISH_ACTION,     /* an action item added (its first action event) */
 };
 
 /* The public status of the incident, as Statuspage names it. */
@@ -56,6 +59,13 @@ struct publish_item {
     int64_t at_ms;             /* when it happened, Unix ms UTC; <= 0: not sent */
     const char *event_json;    /* the log event as JSON (generic webhook only) */
     const char *event_id;      /* the log event's id: Statuspage's metadata tag; NULL: none */
+    /* PUBLISH_ACTION: the action item ("A1"), its owner as the incident names
+     * them, due date (YYYY-MM-DD) and priority ("P1"); for the other kinds
+     * PRIORITY is the severity's opsgenie_priority from the policy; NULL: absent */
+    const char *action_item, *owner, *due, *priority;
+    const struct people *people; /* the team's directory (may be NULL) */
+    struct buf *warning;       /* where a provider says what it had to leave out
+                                * (a missing assignee); NULL: nowhere */
 };
 
 /* Where and as whom to publish. url, secret and page_id are secrets or carry one:
@@ -69,6 +79,7 @@ struct sink_target {
     const char *source;  /* who sends: config, else the host name */
     const char *public_url_prefix; /* the part of url the user marked as fine to
                                     * show (see sink_public_prefix); NULL: none */
+    const char *extra;   /* the provider's own settings, a JSON object (NULL: none) */
 };
 
 /* Bounds, in characters unless said otherwise. */
@@ -158,6 +169,7 @@ void sink_scrub(struct buf *out, const char *text, const char *const *secrets);
 
 enum sink_outcome {
     SINK_DELIVERED,
+    SINK_ACCEPTED,  /* taken to be done later (Opsgenie's 202 and request id) */
     SINK_RETRY,     /* try again later: timeout, network, 408, 425, 429, 420, 5xx */
     SINK_FAILED,    /* will not succeed as it is: other 4xx, a refused request */
 };
@@ -190,7 +202,8 @@ int64_t sink_backoff_ms(const struct sink_backoff *policy, unsigned attempt, uin
 int64_t sink_retry_delay_ms(const struct sink_backoff *policy, unsigned attempt,
                             uint32_t random, const char *retry_after, int64_t now_s);
 
-/* Classifies a finished transfer. For anything but SINK_DELIVERED, REASON gets
+/* Classifies a finished transfer. For SINK_DELIVERED and SINK_ACCEPTED, REASON
+ * gets the provider's receipt, if its verdict gave one. Otherwise REASON gets
  * one clean line of at most SINK_REASON_MAX bytes: the HTTP status and the
  * provider's own error text (Slack's plain text, PagerDuty's message and errors,
  * Statuspage's error), or the transport failure, with each of the
@@ -243,6 +256,7 @@ struct config;
  * first thing wrong with them (NULL: nothing). */
 struct sink_settings {
     char *url, *secret, *page_id, *source;
+    char *extra;   /* the provider's own settings as a JSON object; NULL: none */
     char *problem;
 };
 
@@ -304,6 +318,12 @@ struct sink_ops {
      * sink_mask_url_keeping (NULL: it does not, or NULL returned). */
     char *(*mask_url)(const struct sink_target *t, const char *url);
     const struct sink_recovery *recovery;  /* NULL: requests are idempotent */
+    /* Judges a reply whose HTTP status does not tell (a GraphQL error in a
+     * 200, a 202 that only accepts): an enum sink_outcome with the provider's
+     * words, or for SINK_DELIVERED and SINK_ACCEPTED its receipt (an issue
+     * identifier, a request id), appended to WORDS; -1: the status decides.
+     * Retry-After from the reply still applies. NULL: the status decides. */
+    int (*verdict)(const struct deliver_result *r, struct buf *words);
 };
 
 /* T's row of the table, or NULL for a value outside it. */
@@ -327,5 +347,7 @@ size_t sink_prefix_of(const char *url, const char *prefix);
 #include "warroom/sinks/pagerduty.h"
 #include "warroom/sinks/statuspage.h"
 #include "warroom/sinks/webhook.h"
+#include "warroom/sinks/linear.h"
+#include "warroom/sinks/opsgenie.h"
 
 #endif

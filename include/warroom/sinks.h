@@ -16,6 +16,8 @@ enum sink_type {
     SINK_PAGERDUTY,
     SINK_STATUSPAGE,
     SINK_WEBHOOK,
+    SINK_LINEAR,
+    SINK_OPSGENIE,
     SINK_TYPE_COUNT
 };
 

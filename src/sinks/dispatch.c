@@ -224,7 +224,26 @@ enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_res
     struct buf raw = BUF_INIT;
     long st = r->http_status;
 
-    if (r->error != DELIVER_OK) {
+    const struct sink_ops *judge = sink_ops_of(type);
+    struct buf said = BUF_INIT;
+    int verdict = r->error == DELIVER_OK && judge && judge->verdict ? judge->verdict(r, &said) : -1;
+    if (verdict == SINK_DELIVERED || verdict == SINK_ACCEPTED) {
+        /* a receipt: the provider's id for what it did, cleaned and bounded */
+        size_t start = reason->len;
+        struct buf line = BUF_INIT;
+        squeeze_line(&line, buf_str(&said), said.len);
+        sink_scrub(reason, buf_str(&line), secrets);
+        sink_cut(reason, start, SINK_REMOTE_ID_MAX * 2, NULL);
+        buf_free(&line);
+        buf_free(&said);
+        return (enum sink_outcome)verdict;
+    }
+    if (verdict >= 0) {
+        /* the provider's own verdict in a reply whose status would not tell */
+        outcome = (enum sink_outcome)verdict;
+        buf_printf(&raw, "HTTP %ld: ", st);
+        squeeze_line(&raw, buf_str(&said), said.len);
+    } else if (r->error != DELIVER_OK) {
         outcome = r->error == DELIVER_REFUSED ? SINK_FAILED : SINK_RETRY;
         buf_adds(&raw, transport_words(r->error));
         if (shown_url && r->error == DELIVER_CONNECT)
@@ -251,6 +270,7 @@ enum sink_outcome sink_classify_at(enum sink_type type, const struct deliver_res
             buf_printf(&raw, ": %s", buf_str(&words));
         buf_free(&words);
     }
+    buf_free(&said);
     size_t start = reason->len;
     sink_scrub(reason, buf_str(&raw), secrets);
     sink_cut(reason, start, SINK_REASON_MAX, "\xe2\x80\xa6");

@@ -19,6 +19,7 @@ static const char *const kind_names[] = {
     [PUBLISH_ROLE] = "role",       [PUBLISH_UPDATE] = "update",
     [PUBLISH_PAGE] = "page",       [PUBLISH_ACK] = "ack",
     [PUBLISH_ESCALATE] = "escalate", [PUBLISH_RESOLVE] = "resolve",
+    [PUBLISH_ACTION] = "action",
 };
 
 static const char *const state_names[] = {
@@ -100,6 +101,8 @@ const char *sink_outcome_name(enum sink_outcome outcome)
     switch (outcome) {
     case SINK_DELIVERED:
         return "delivered";
+    case SINK_ACCEPTED:
+        return "accepted";
     case SINK_RETRY:
         return "retry";
     case SINK_FAILED:

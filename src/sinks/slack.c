@@ -146,6 +146,8 @@ static const char *headline(const struct publish_item *item)
         return "Escalated";
     case PUBLISH_RESOLVE:
         return "Resolved";
+    case PUBLISH_ACTION:
+        return "Action item";
     }
     return "Update";
 }
@@ -261,7 +263,8 @@ static bool slack_configure(struct sink_settings *s, const struct config *c)
 
 static bool slack_takes(enum publish_kind kind)
 {
-    return kind != PUBLISH_ACK && kind != PUBLISH_PAGE;
+    /* action items become tickets (Linear), not announcements */
+    return kind != PUBLISH_ACK && kind != PUBLISH_PAGE && kind != PUBLISH_ACTION;
 }
 
 static int build_hook(const char **method, struct buf *url, struct buf *body, struct buf *auth,

@@ -8,4 +8,6 @@ const struct sink_ops *const sink_table[SINK_TYPE_COUNT] = {
     [SINK_PAGERDUTY] = &sink_pagerduty_ops,
     [SINK_STATUSPAGE] = &sink_statuspage_ops,
     [SINK_WEBHOOK] = &sink_webhook_ops,
+    [SINK_LINEAR] = &sink_linear_ops,
+    [SINK_OPSGENIE] = &sink_opsgenie_ops,
 };

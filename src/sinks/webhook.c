@@ -130,8 +130,8 @@ static bool webhook_configure(struct sink_settings *s, const struct config *c)
 
 static bool webhook_takes(enum publish_kind kind)
 {
-    (void)kind;
-    return true;
+    /* every published event but action items, which become tickets */
+    return kind != PUBLISH_ACTION;
 }
 
 static int build_hook(const char **method, struct buf *url, struct buf *body, struct buf *auth,

@@ -281,6 +281,8 @@ static void test_level_errors(void **state)
                 "t: severities[0].pagerduty_severity: expected critical, error, warning or info");
     parse_fails(SMALL(",\"statuspage_impact\":\"total\"", ""),
                 "t: severities[0].statuspage_impact: expected critical, major, minor or none");
+    parse_fails(SMALL(",\"opsgenie_priority\":\"P9\"", ""),
+                "t: severities[0].opsgenie_priority: expected P1, P2, P3, P4 or P5");
     parse_fails("{\"severities\":[{\"level\":1},{\"level\":2,\"name\":\"B\"}]}",
                 "t: severities[0].name: expected a string, got nothing");
     parse_fails("{\"severities\":[{\"level\":1,\"name\":\"\"},{\"level\":2,\"name\":\"B\"}]}",
