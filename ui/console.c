@@ -416,6 +416,7 @@ static int global_key(struct console *con, wint_t key, bool code)
      * of something already done says so and records nothing */
     case 'a': ui_prompt_open(con, PROMPT_ACK); return KEY_HANDLED;
     case 'm': ui_prompt_open(con, PROMPT_MITIGATE); return KEY_HANDLED;
+    case 'z': ui_prompt_open(con, PROMPT_REMINDER); return KEY_HANDLED;
     }
     return KEY_IGNORED;
 }
