@@ -65,6 +65,8 @@ static const struct option_spec option_specs[] = {
     {"--wait", OPT(wait), false, false},
     {"--remote", OPT(remote), true, false},
     {"--all", OPT(all), true, false},
+    {"--speed", OPT(speed), false, false},
+    {"--publish", OPT(publish), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that

@@ -101,6 +101,11 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_JOIN] = {.verb = VERB_JOIN, .name = "join", .run = cli_join, .usage = "join ID",
                    .help = "  join ID                                 follow an incident declared on another host\n",
                    .options = OPTIONS("--wait")},
+    [VERB_DRILL] = {.verb = VERB_DRILL, .name = "drill", .run = cli_drill,
+                    .usage = "drill INCIDENT|FILE [--speed N] [--publish SINK,...]",
+                    .help = "  drill INCIDENT|FILE [--speed N] [--publish SINK,...]\n"
+                            "                                          a game day: replay an incident or scenario as a drill\n",
+                    .options = OPTIONS("--speed", "--publish", "--as", "--wait")},
 };
 
 /* ---- context: the session a verb runs in ---- */

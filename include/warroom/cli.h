@@ -16,7 +16,7 @@
 enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
-    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN,
+    VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_DRILL,
     VERB_COUNT
 };
 
@@ -24,6 +24,7 @@ struct cli_options {
     const char *dir, *incident, *repo, *config, *as, *at;
     const char *sev, *title, *impact, *type, *why, *owner, *due, *priority, *kind, *status, *text, *time;
     const char *out, *template_path, *wait, *theme;
+    const char *speed, *publish;
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     const char *args[64];
     int nargs;
@@ -112,6 +113,7 @@ int cli_flush(struct cli_context *c);           /* src/cli_publish.c */
 int cli_publish_after(struct cli_context *c, const char *id);
 int cli_sync(struct cli_context *c);            /* src/cli_sync.c */
 int cli_join(struct cli_context *c);
+int cli_drill(struct cli_context *c);           /* src/cli_drill.c */
 /* After a verb recorded in incident ID: push it, waiting a bounded time. */
 void cli_sync_after(struct cli_context *c, const char *id);
 /* Adds the remote's incidents to JSON_ARRAY (a json_t array): with

@@ -12,7 +12,7 @@
 static const char *const all_options[] = {
     "--as", "--at", "--sev", "--title", "--impact", "--data-exposed", "--type", "--why", "--owner", "--due",
     "--priority", "--kind", "--status", "--text", "--time", "--json", "--builtin", "--out", "--template",
-    "--edit", "--commit", "--push", "--force", "--wait", NULL,
+    "--edit", "--commit", "--push", "--force", "--wait", "--speed", "--publish", NULL,
 };
 
 int main(int argc, char **argv)
