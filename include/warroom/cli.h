@@ -69,10 +69,11 @@ int cli_parse_args(struct cli_options *o, enum verb *verb, const struct cli_verb
                    char **argv);
 /* Whether verb V takes OPTION (a global option aside). */
 bool cli_verb_takes(const struct cli_verb *v, const char *option);
-/* `warroom help`, a bash completion script and the man page's synopsis of
+/* `warroom help`, the bash and zsh completion scripts and the man page's synopsis of
  * the verbs, written from TABLE. */
 void cli_help(struct buf *out, const struct cli_verb *table, size_t n);
 void cli_completion_bash(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_completion_zsh(struct buf *out, const struct cli_verb *table, size_t n);
 void cli_man_synopsis(struct buf *out, const struct cli_verb *table, size_t n);
 
 
