@@ -57,10 +57,20 @@ static void format_offset(char *out, size_t size, int64_t offset)
     stamp_format_span(out + 1, size - 1, offset < 0 ? -offset : offset);
 }
 
-static void sleep_until(int64_t at)
+static int64_t monotonic_ms(void)
 {
-    for (int64_t now = stamp_now(); now < at && !stop_asked; now = stamp_now()) {
-        int64_t ms = at - now < NAP_MS ? at - now : NAP_MS;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until WAIT_MS past the monotonic moment START: the drill keeps its
+ * pace when the wall clock is set (or fixed, WARROOM_NOW) meanwhile. */
+static void sleep_until(int64_t start, int64_t wait_ms)
+{
+    for (int64_t left = start + wait_ms - monotonic_ms(); left > 0 && !stop_asked;
+         left = start + wait_ms - monotonic_ms()) {
+        int64_t ms = left < NAP_MS ? left : NAP_MS;
         struct timespec nap = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
         nanosleep(&nap, NULL);           /* EINTR: Ctrl-C, looked at by the loop */
     }
@@ -134,7 +144,9 @@ int cli_drill(struct cli_context *c)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    int64_t declared = stamp_now();
+    /* the drill's times are its declaration's plus each step's offset: the
+     * same stamps however the process was scheduled */
+    int64_t declared = stamp_now(), started = monotonic_ms();
     drill_draft_declare(&d, &plan, c->s.by, declared, o->args[0], speed, publish);
     int drc = store_declare(&c->s.store, plan.source->title, declared, &d, id);
     event_draft_free(&d);
@@ -153,7 +165,7 @@ int cli_drill(struct cli_context *c)
     size_t played = 0;
     for (; played < plan.nsteps && !stop_asked; played++) {
         int64_t at = drill_step_at(&plan, played, declared, speed);
-        sleep_until(at);
+        sleep_until(started, at - declared);
         if (stop_asked)
             break;
         drill_draft_step(&d, &plan, played, at);
