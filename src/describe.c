@@ -58,8 +58,9 @@ static void describe_action_change(struct buf *b, const struct event *ev, const 
 }
 
 /* "Reminder snoozed until 14:30 UTC: next status update": the clock in the
- * words the clocks panel uses, the time as the record gives it. */
-static void describe_reminder(struct buf *b, const struct event *ev)
+ * words the clocks panel uses, the time as the record gives it (in UTC: the
+ * postmortem is read anywhere). */
+static void describe_reminder(struct buf *b, const struct policy *p, const struct event *ev)
 {
     static const char *const words[][2] = {
         {"ack", "acknowledge"}, {"update", "next status update"}, {"mitigate", "mitigate"},
@@ -70,8 +71,12 @@ static void describe_reminder(struct buf *b, const struct event *ev)
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strcmp(clock, words[i][0]) == 0)
             name = words[i][1];
-    if (strncmp(clock, "escalation:", 11) == 0)
-        name = clock + 11;
+    if (strncmp(clock, "escalation:", 11) == 0) {
+        name = clock + 11;            /* the rule's id, or its label when the policy has it */
+        for (size_t i = 0; p && i < p->nrules; i++)
+            if (strcmp(p->rules[i].id, clock + 11) == 0 && p->rules[i].label)
+                name = p->rules[i].label;
+    }
     int64_t until;
     const char *u = event_str(ev, "until");
     if (strcmp(action, "dismiss") == 0) {
@@ -189,7 +194,7 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
         break;
     }
     case EVENT_REMINDER:
-        describe_reminder(b, ev);
+        describe_reminder(b, p, ev);
         break;
     default:
         buf_adds(b, text);
