@@ -50,6 +50,11 @@ int drill_plan_load(struct drill_plan *plan, const char *path, bool scenario)
         error_set("%s declares no incident: a drill needs its title and severity (a \"declare\" record)", path);
         goto fail;
     }
+    if (src->sev < 1 || !src->title || !*src->title) {
+        /* the drill is declared from it: the same checks as `open` */
+        error_set("%s: its declaration needs a title and a severity (\"sev\": 1 to 9)", path);
+        goto fail;
+    }
     plan->steps = xmalloc((src->ntimeline ? src->ntimeline : 1) * sizeof *plan->steps);
     for (size_t i = 0; i < src->ntimeline; i++) {
         const struct timeline_entry *e = &src->timeline[i];

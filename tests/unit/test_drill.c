@@ -257,6 +257,13 @@ static void test_drill_scenario_checked_like_a_log(void **state)
     write_log(f, undeclared);
     assert_true(drill_plan_load(&plan, f->path, true) < 0);
     assert_non_null(strstr(error_last(), "declares no incident"));
+    static const char *const untitled[] = {REC("s0", "2025-03-15T13:58:00Z", "gm", "declare", ",\"sev\":2"), NULL};
+    write_log(f, untitled);
+    assert_true(drill_plan_load(&plan, f->path, true) < 0);
+    assert_non_null(strstr(error_last(), "needs a title and a severity"));
+    static const char *const no_sev[] = {REC("s0", "2025-03-15T13:58:00Z", "gm", "declare", ",\"title\":\"x\""), NULL};
+    write_log(f, no_sev);
+    assert_true(drill_plan_load(&plan, f->path, true) < 0);
     /* a torn last line: a mistake in a file written by hand */
     FILE *fp = fopen(f->path, "w");
     fprintf(fp, "%s\n{\"v\":1,\"id\":\"half", DECLARE(""));
