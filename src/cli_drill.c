@@ -5,7 +5,6 @@
  * the console. Ctrl-C stops it: a note in the drill's timeline says where. */
 #include "warroom/cli.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +29,7 @@ static void on_stop(int sig)
 }
 
 /* Where the source's events come from: an incident of this machine by its
- * id, else a scenario file. NAME_OUT says which, for the declaration. */
+ * id, else a scenario file; *SCENARIO says which (a file is held to stricter rules). */
 static char *source_path(struct cli_context *c, const char *arg, bool *scenario)
 {
     struct stat st;
