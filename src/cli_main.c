@@ -104,7 +104,7 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_DRILL] = {.verb = VERB_DRILL, .name = "drill", .run = cli_drill,
                     .usage = "drill INCIDENT|FILE [--speed N] [--publish SINK,...]",
                     .help = "  drill INCIDENT|FILE [--speed N] [--publish SINK,...]\n"
-                            "                                          a game day: replay an incident or scenario as a drill\n",
+                            "                                          a game day: an incident or scenario played again\n",
                     .options = OPTIONS("--speed", "--publish", "--as", "--wait")},
 };
 

@@ -99,7 +99,9 @@ static void clock_line(struct panel *p, struct console *con, const struct clock 
         note = "";
     int room = p->width - used - ui_width(note);
     abbreviate(label, sizeof label, room);
-    wattrset(w, ui_attr(con, c->quiet ? THEME_CLOCK_MET : c->state == CLOCK_OVERDUE ? THEME_CLOCK_OVERDUE : THEME_DEFAULT));
+    wattrset(w, ui_attr(con, c->quiet                       ? THEME_CLOCK_MET
+                             : c->state == CLOCK_OVERDUE ? THEME_CLOCK_OVERDUE
+                                                         : THEME_DEFAULT));
     used += ui_put_fit(w, label, room);
     if (*note) {
         wattrset(w, ui_attr(con, c->quiet ? THEME_CLOCK_MET : THEME_WARNING));

@@ -85,7 +85,8 @@ static int64_t at(const char *iso)
     "{\"v\":1,\"id\":\"" id "\",\"ts\":\"" when "\",\"at\":\"" when "\",\"by\":\"" by "\",\"type\":\"" type "\"" \
     rest "}"
 
-#define DECLARE(rest) REC("e01", "2025-03-15T14:00:00Z", "carol", "declare", ",\"title\":\"Checkout failing\",\"sev\":2" rest)
+#define DECLARE(rest) \
+    REC("e01", "2025-03-15T14:00:00Z", "carol", "declare", ",\"title\":\"Checkout failing\",\"sev\":2" rest)
 
 /* ---- reminders ---- */
 
@@ -102,7 +103,8 @@ static void test_snooze_quiets_until_its_time(void **state)
     struct fixture *f = *state;
     static const char *const log[] = {
         DECLARE(""),
-        REC("e02", "2025-03-15T14:20:00Z", "dan", "reminder", ",\"clock\":\"update\",\"action\":\"snooze\",\"until\":\"2025-03-15T14:35:00Z\""),
+        REC("e02", "2025-03-15T14:20:00Z", "dan", "reminder",
+            ",\"clock\":\"update\",\"action\":\"snooze\",\"until\":\"2025-03-15T14:35:00Z\""),
         NULL,
     };
     struct incident *inc = replay(f, log);
@@ -137,7 +139,8 @@ static void test_dismiss_is_for_good_and_the_last_word_counts(void **state)
         DECLARE(""),
         REC("e02", "2025-03-15T14:05:00Z", "carol", "reminder", ",\"clock\":\"ack\",\"action\":\"dismiss\""),
         REC("e03", "2025-03-15T14:06:00Z", "carol", "reminder", ",\"clock\":\"update\",\"action\":\"dismiss\""),
-        REC("e04", "2025-03-15T14:07:00Z", "carol", "reminder", ",\"clock\":\"update\",\"action\":\"snooze\",\"until\":\"2025-03-15T14:40:00Z\""),
+        REC("e04", "2025-03-15T14:07:00Z", "carol", "reminder",
+            ",\"clock\":\"update\",\"action\":\"snooze\",\"until\":\"2025-03-15T14:40:00Z\""),
         /* a snooze with no time it ends is no snooze: ignored, never taken as for good */
         REC("e05", "2025-03-15T14:08:00Z", "carol", "reminder", ",\"clock\":\"mitigate\",\"action\":\"snooze\""),
         REC("e06", "2025-03-15T14:08:00Z", "carol", "reminder", ",\"clock\":\"mitigate\",\"action\":\"forget\""),
@@ -195,12 +198,15 @@ static void test_drill_plan_from_a_scenario(void **state)
 {
     struct fixture *f = *state;
     static const char *const scenario[] = {
-        REC("s1", "2025-03-15T13:58:00Z", "pagerduty", "alert", ",\"text\":\"5xx above 5%\",\"labels\":{\"severity\":\"page\"}"),
+        REC("s1", "2025-03-15T13:58:00Z", "pagerduty", "alert",
+            ",\"text\":\"5xx above 5%\",\"labels\":{\"severity\":\"page\"}"),
         DECLARE(""),
         REC("s2", "2025-03-15T14:10:00Z", "dave", "note", ",\"text\":\"Deploy rolled back\""),
         REC("s3", "2025-03-15T14:12:00Z", "warroom", "escalate", ",\"rule\":\"sev1-exec\""),
-        REC("s4", "2025-03-15T14:13:00Z", "warroom", "note", ",\"text\":\"Status update missed\",\"missed_update\":\"x\""),
-        REC("s5", "2025-03-15T14:20:00Z", "dave", "edit", ",\"target\":\"s2\",\"set\":{\"text\":\"Deploy #9 rolled back\"}"),
+        REC("s4", "2025-03-15T14:13:00Z", "warroom", "note",
+            ",\"text\":\"Status update missed\",\"missed_update\":\"x\""),
+        REC("s5", "2025-03-15T14:20:00Z", "dave", "edit",
+            ",\"target\":\"s2\",\"set\":{\"text\":\"Deploy #9 rolled back\"}"),
         NULL,
     };
     write_log(f, scenario);
