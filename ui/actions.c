@@ -1126,7 +1126,7 @@ void ui_fire_escalations(struct console *con)
         const struct event *ev = incident_find(con->inc, fired[i]);
         struct buf why = BUF_INIT;
         if (ev && (!con->outbox || outbox_items_of(con->outbox, fired[i], items, OUTBOX_SINKS_MAX + 1) == 0))
-            ui_contact_by_hand(ev, &why);
+            ui_contact_by_hand(con, ev, &why);
         if (why.len)
             console_message(con, true, "%s: %s", labels[i], buf_str(&why));
         else

@@ -30,13 +30,15 @@ static void abbreviate(char *label, size_t size, int cols)
     }
 }
 
-bool ui_contact_by_hand(const struct event *ev, struct buf *out)
+bool ui_contact_by_hand(const struct console *con, const struct event *ev, struct buf *out)
 {
     if (ev->type != EVENT_PAGE && ev->type != EVENT_ESCALATE)
         return false;
     const char *action = event_str(ev, "action");
     bool page = ev->type == EVENT_PAGE || (action && strcmp(action, "page") == 0);
-    if (out)
+    if (out && con->inc->drill)
+        buf_adds(out, "a drill, do it by hand");   /* its sinks are off, configured or not */
+    else if (out)
         buf_printf(out, "no %s configured, do it by hand", page ? "pager" : "sink");
     return true;
 }

@@ -315,9 +315,9 @@ void ui_delivery_line(struct console *con, const struct event *ev, struct buf *o
 {
     const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
     size_t n = con->outbox ? outbox_items_of(con->outbox, ev->id, items, sizeof items / sizeof *items) : 0;
-    if (n == 0 && ui_contact_by_hand(ev, NULL)) {
+    if (n == 0 && ui_contact_by_hand(con, ev, NULL)) {
         buf_adds(out, "not sent anywhere: ");
-        ui_contact_by_hand(ev, out);
+        ui_contact_by_hand(con, ev, out);
     }
     if (!con->outbox)
         return;
