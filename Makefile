@@ -189,6 +189,8 @@ install: all
 	install -m 0644 docs/warroom.1 $(DESTDIR)$(PREFIX)/share/man/man1/warroom.1
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 docs/warroom.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/warroom
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 docs/_warroom $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_warroom
 	install -m 0644 docs/policy.json $(DESTDIR)$(PREFIX)/share/warroom/policy.json
 	for f in themes/*.theme; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/themes/; done
 	for f in docs/templates/*.md; do [ -e "$$f" ] || continue; install -m 0644 "$$f" $(DESTDIR)$(PREFIX)/share/warroom/templates/; done

@@ -74,6 +74,8 @@ static const struct option_spec option_specs[] = {
     {"--name", OPT(name), false, false},
     {"--send", OPT(send), true, false},
     {"--addr", OPT(addr), false, false},
+    {"--speed", OPT(speed), false, false},
+    {"--publish", OPT(publish), false, false},
 };
 
 /* What a recording verb takes besides its own options, and what one that
@@ -158,6 +160,60 @@ void cli_completion_bash(struct buf *out, const struct cli_verb *table, size_t n
                   "    COMPREPLY=($(compgen -W \"$words $global\" -- \"$cur\"))\n"
                   "}\n"
                   "complete -F _warroom warroom\n");
+}
+
+/* The same words as the bash script, for zsh's completion system: a file
+ * named _warroom in a directory of $fpath (autoloaded by compinit), or
+ * sourced after compinit (then it registers itself). */
+void cli_completion_zsh(struct buf *out, const struct cli_verb *table, size_t n)
+{
+    buf_adds(out, "#compdef warroom\n"
+                  "# zsh completion for warroom, generated from its verb table\n"
+                  "# (tools/gen-cli-docs.sh; tests/cli/test_layout.sh checks it agrees).\n"
+                  "_warroom()\n{\n"
+                  "    local verb= i\n"
+                  "    local -a global opts\n"
+                  "    for ((i = 2; i < CURRENT; i++)); do\n"
+                  "        case ${words[i]} in\n"
+                  "        --*) ;;\n"
+                  "        *) verb=${words[i]}; break ;;\n"
+                  "        esac\n"
+                  "    done\n"
+                  "    global=(");
+    bool first = true;
+    for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
+        if (option_specs[k].global) {
+            buf_printf(out, "%s%s", first ? "" : " ", option_specs[k].name);
+            first = false;
+        }
+    buf_adds(out, ")\n    case $verb in\n    '') opts=(");
+    first = true;
+    for (size_t i = 0; i < n; i++)
+        if (table[i].help) {
+            buf_printf(out, "%s%s", first ? "" : " ", table[i].name);
+            first = false;
+        }
+    buf_adds(out, " help) ;;\n");
+    for (size_t i = 0; i < n; i++) {
+        if (!table[i].help)
+            continue;
+        buf_printf(out, "    %s) opts=(", table[i].name);
+        first = true;
+        for (size_t k = 0; k < sizeof option_specs / sizeof *option_specs; k++)
+            if (!option_specs[k].global && cli_verb_takes(&table[i], option_specs[k].name)) {
+                buf_printf(out, "%s%s", first ? "" : " ", option_specs[k].name);
+                first = false;
+            }
+        buf_adds(out, ") ;;\n");
+    }
+    buf_adds(out, "    esac\n"
+                  "    compadd -- $opts $global\n"
+                  "}\n"
+                  "if [[ $funcstack[1] == _warroom ]]; then\n"
+                  "    _warroom \"$@\"\n"
+                  "else\n"
+                  "    compdef _warroom warroom\n"
+                  "fi\n");
 }
 
 void cli_man_synopsis(struct buf *out, const struct cli_verb *table, size_t n)

@@ -132,6 +132,11 @@ const struct cli_verb cli_verbs[VERB_COUNT] = {
                       .help = "  actions [--sync]                        the action items and their tickets (--sync: read the\n"
                               "                                          tickets' states back from Linear)\n",
                       .options = OPTIONS("--sync", "--wait")},
+    [VERB_DRILL] = {.verb = VERB_DRILL, .name = "drill", .run = cli_drill,
+                    .usage = "drill INCIDENT|FILE [--speed N] [--publish SINK,...]",
+                    .help = "  drill INCIDENT|FILE [--speed N] [--publish SINK,...]\n"
+                            "                                          a game day: an incident or scenario played again\n",
+                    .options = OPTIONS("--speed", "--publish", "--as", "--wait")},
 };
 
 /* ---- context: the session a verb runs in ---- */

@@ -69,6 +69,8 @@ static int64_t rule_start(const struct incident *inc, const struct escalation_ru
 static int compare_clocks(const void *pa, const void *pb)
 {
     const struct clock *a = pa, *b = pb;
+    if (a->quiet != b->quiet)
+        return a->quiet ? 1 : -1;
     /* met and done clocks are settled: below everything still running */
     bool am = a->state == CLOCK_MET || a->state == CLOCK_DONE, bm = b->state == CLOCK_MET || b->state == CLOCK_DONE;
     if (am != bm)
@@ -76,6 +78,25 @@ static int compare_clocks(const void *pa, const void *pb)
     if (a->deadline != b->deadline)
         return a->deadline < b->deadline ? -1 : 1;
     return strcmp(a->label, b->label);
+}
+
+/* The clock's key, then the last reminder naming it: the one in force. */
+static void quiet(const struct incident *inc, struct clock *c, int64_t now)
+{
+    if (c->kind == CLOCK_ESCALATION && c->rule)
+        snprintf(c->key, sizeof c->key, "escalation:%s", c->rule->id);
+    else
+        snprintf(c->key, sizeof c->key, "%s", clock_kind_name(c->kind));
+    c->quiet_until = STAMP_NONE;
+    c->quiet = false;
+    for (size_t i = inc->nreminders; i-- > 0;) {
+        const struct reminder *r = &inc->reminders[i];
+        if (strcmp(r->clock, c->key) != 0 || r->at > now)
+            continue;
+        c->quiet_until = r->dismissed ? INT64_MAX : r->until;
+        c->quiet = now < c->quiet_until;
+        return;
+    }
 }
 
 size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out)
@@ -177,8 +198,18 @@ size_t clock_compute(const struct incident *inc, const struct policy *policy, in
         snprintf(c->action, sizeof c->action, "customer email overdue");
         settle(c, inc->resolved_at + lvl->customer_email_due, inc->emailed_at, now);
     }
+    for (size_t i = 0; i < n; i++)
+        quiet(inc, &out[i], now);
     qsort(out, n, sizeof *out, compare_clocks);
     return n;
+}
+
+const struct clock *clock_find(const struct clock *clocks, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(clocks[i].key, key) == 0)
+            return &clocks[i];
+    return NULL;
 }
 
 /* FNV-1a, 64 bits: the whole text counts, however long. */

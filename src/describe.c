@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+
 /* The ladder's name for level SEV ("SEV2"), written into BUF when the policy
  * has no such level. */
 const char *describe_sev(const struct policy *p, int sev, char *buf, size_t size)
@@ -56,6 +59,41 @@ static void describe_action_change(struct buf *b, const struct event *ev, const 
     const char *via = event_str(ev, "via"), *ticket = event_str(ev, "ticket");
     if (via && ticket)
         buf_printf(b, " (from %.20s %.32s)", via, ticket);
+}
+
+/* "Reminder snoozed until 14:30 UTC: next status update": the clock in the
+ * words the clocks panel uses, the time as the record gives it (in UTC: the
+ * postmortem is read anywhere). */
+static void describe_reminder(struct buf *b, const struct policy *p, const struct event *ev)
+{
+    static const char *const words[][2] = {
+        {"ack", "acknowledge"}, {"update", "next status update"}, {"mitigate", "mitigate"},
+        {"postmortem", "postmortem due"},
+    };
+    const char *clock = or_empty(event_str(ev, "clock")), *action = or_empty(event_str(ev, "action"));
+    const char *name = clock;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcmp(clock, words[i][0]) == 0)
+            name = words[i][1];
+    if (strncmp(clock, "escalation:", 11) == 0) {
+        name = clock + 11;            /* the rule's id, or its label when the policy has it */
+        for (size_t i = 0; p && i < p->nrules; i++)
+            if (strcmp(p->rules[i].id, clock + 11) == 0 && p->rules[i].label)
+                name = p->rules[i].label;
+    }
+    int64_t until;
+    const char *u = event_str(ev, "until");
+    if (strcmp(action, "dismiss") == 0) {
+        buf_adds(b, "Reminder dismissed");
+    } else if (u && stamp_parse_iso(&until, u) == 0) {
+        int y, mo, d, h, mi, sec;
+        stamp_to_utc(until, &y, &mo, &d, &h, &mi, &sec);
+        buf_printf(b, "Reminder snoozed until %02d:%02d UTC", h, mi);
+    } else {
+        error_clear();
+        buf_printf(b, "Reminder %s", *action ? action : "changed");
+    }
+    buf_printf(b, ": %s", *name ? name : "a clock");
 }
 
 void describe_entry(struct buf *b, const struct incident *inc, const struct policy *p,
@@ -200,6 +238,9 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
             add_with_text(b, "Customer email may or may not have arrived", reason);
         break;
     }
+    case EVENT_REMINDER:
+        describe_reminder(b, p, ev);
+        break;
     default:
         buf_adds(b, text);
         break;

@@ -89,7 +89,8 @@ static const char *const type_names[EVENT_TYPE_COUNT] = {
     [EVENT_PAGE] = "page",         [EVENT_ESCALATE] = "escalate", [EVENT_MITIGATE] = "mitigate",
     [EVENT_RESOLVE] = "resolve",   [EVENT_REOPEN] = "reopen",     [EVENT_ACTION] = "action",
     [EVENT_EDIT] = "edit",         [EVENT_DELIVERY] = "delivery", [EVENT_POSTMORTEM] = "postmortem",
-    [EVENT_RUNBOOK] = "runbook",   [EVENT_EMAIL] = "email",       [EVENT_TORN] = "torn",
+    [EVENT_RUNBOOK] = "runbook",   [EVENT_EMAIL] = "email",       [EVENT_REMINDER] = "reminder",
+    [EVENT_TORN] = "torn",
 };
 
 const char *event_type_name(enum event_type type)
@@ -603,6 +604,11 @@ void event_draft_int(struct event_draft *d, const char *key, long long value)
 void event_draft_bool(struct event_draft *d, const char *key, bool value)
 {
     draft_add(d, key, value ? "true" : "false", FIELD_BOOL);
+}
+
+void event_draft_field(struct event_draft *d, const char *key, const char *value, enum field_kind kind)
+{
+    draft_add(d, key, value, kind);
 }
 
 void event_draft_free(struct event_draft *d)

@@ -196,6 +196,9 @@ static void reset_derived(struct incident *inc)
     inc->runbook_marks = NULL;
     inc->nalert_names = inc->nrunbook_marks = 0;
     inc->runbook_url = NULL;
+    free(inc->reminders);
+    inc->reminders = NULL;
+    inc->nreminders = 0;
     inc->timeline = NULL;
     inc->timeline_cap = 0;
     inc->sevs = NULL;
@@ -211,6 +214,7 @@ static void reset_derived(struct incident *inc)
     inc->status = STATUS_NONE;
     inc->data_exposed = false;
     inc->drill = false;
+    inc->drill_publish = "";
     inc->exposed_at = STAMP_NONE;
     inc->declared_at = inc->impact_at = inc->detected_at = inc->acked_at = inc->mitigated_at = STAMP_NONE;
     inc->first_alert_at = inc->first_impact_at = STAMP_NONE;
@@ -318,6 +322,23 @@ static void apply_alert_name(struct incident *inc, const struct event *ev)
     PUSH(inc->alert_names, inc->nalert_names, name);
 }
 
+/* A snooze without a readable `until` is kept out: a clock is quieted only
+ * for as long as the record says, never for good by mistake. */
+static void apply_reminder(struct incident *inc, const struct event *ev, int64_t at)
+{
+    const char *clock = event_str(ev, "clock"), *action = event_str(ev, "action"), *until = event_str(ev, "until");
+    if (!clock || !*clock || !action)
+        return;
+    struct reminder r = {clock, false, INT64_MAX, at};
+    if (strcmp(action, "dismiss") == 0) {
+        r.dismissed = true;
+    } else if (strcmp(action, "snooze") != 0 || !until || stamp_parse_iso(&r.until, until) < 0) {
+        error_clear();
+        return;
+    }
+    PUSH(inc->reminders, inc->nreminders, r);
+}
+
 static void apply(struct incident *inc, const struct timeline_entry *e)
 {
     const struct event *ev = e->ev;
@@ -334,6 +355,7 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
         inc->status = STATUS_INVESTIGATING;
         inc->data_exposed = event_bool(ev, "data_exposed");
         inc->drill = event_bool(ev, "drill");
+        inc->drill_publish = inc->drill ? str_or_empty(ev, "drill_publish") : "";
         if (inc->data_exposed)
             inc->exposed_at = at;
         if (event_int(ev, "sev", &n) && n >= 1 && n <= 9) {
@@ -424,6 +446,9 @@ static void apply(struct incident *inc, const struct timeline_entry *e)
             inc->emailed_at = at;
         break;
     }
+    case EVENT_REMINDER:
+        apply_reminder(inc, ev, at);
+        break;
     default:
         break;
     }

@@ -37,6 +37,7 @@
 #include "warroom/builtin.h"
 #include "warroom/clock.h"
 #include "warroom/deliver.h"
+#include "warroom/drill.h"
 #include "warroom/error.h"
 #include "warroom/event.h"
 #include "warroom/host.h"
@@ -575,6 +576,9 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
         for (size_t s = 0; s < ob->nsinks; s++) {
             if (!sink_takes_kind(&ob->sinks[s], kind))
                 continue;
+            /* a drill publishes nowhere but where it was told to */
+            if (inc->drill && !drill_publishes_to(inc->drill_publish, ob->sinks[s].name))
+                continue;
             if (ob->nentries == cap) {
                 cap = cap ? cap * 2 : 32;
                 ob->entries = xrealloc(ob->entries, cap * sizeof *ob->entries);
@@ -612,7 +616,7 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
 
 struct item_text {
     struct publish_item item;
-    struct buf text, event_json, sev_name, warning;
+    struct buf text, event_json, sev_name, warning, title;
 };
 
 static const struct timeline_entry *timeline_of(const struct incident *inc, const struct event *ev)
@@ -666,6 +670,12 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
     item->kind = kind;
     item->incident_id = inc->id;
     item->title = inc->title ? inc->title : event_str(ev, "title");
+    if (inc->drill) {
+        /* every provider shows the title or the text: both say it is a drill */
+        buf_printf(&it->title, "%s%s", DRILL_MARK, item->title ? item->title : "");
+        item->title = buf_str(&it->title);
+        buf_adds(&it->text, DRILL_MARK);
+    }
     item->sev = (kind == PUBLISH_DECLARE || kind == PUBLISH_SEV) && event_int(ev, "sev", &v) && v > 0 && v < 100
                     ? (int)v : inc->sev;
     const struct severity_level *l = ob->policy ? policy_level(ob->policy, item->sev) : NULL;
@@ -741,6 +751,7 @@ static void item_free(struct item_text *it)
     buf_free(&it->event_json);
     buf_free(&it->sev_name);
     buf_free(&it->warning);
+    buf_free(&it->title);
 }
 
 static void target_of(struct sink_target *t, const struct sink_conf *s)
@@ -829,7 +840,8 @@ static void render_update(struct buf *out, const struct outbox *ob, const struct
     int y, mo, d, h, mi, s;
     stamp_to_utc(ev->at, &y, &mo, &d, &h, &mi, &s);
     (void)iso;
-    buf_printf(out, "## %04d-%02d-%02d %02d:%02d:%02d UTC \xc2\xb7 ", y, mo, d, h, mi, s);
+    buf_printf(out, "## %s%04d-%02d-%02d %02d:%02d:%02d UTC \xc2\xb7 ", inc->drill ? DRILL_MARK : "", y, mo, d, h, mi,
+               s);
     template_escape(out, state ? state : "update", strlen(state ? state : "update"), TEMPLATE_LINE);
     buf_adds(out, "\n\n");
     if (text && *text)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "warroom/drill.h"
 #include "warroom/error.h"
 #include "warroom/host.h"
 #include "warroom/repo.h"
@@ -290,7 +291,16 @@ json_t *postmortem_context(const struct incident *inc, const struct policy *p, i
 
     json_t *incident = json_object();
     json_object_set_new(incident, "id", nullable(inc->id));
-    json_object_set_new(incident, "title", nullable(inc->title));
+    /* a drill's postmortem says so in its title, whatever the template */
+    if (inc->drill) {
+        struct buf title = BUF_INIT;
+        buf_printf(&title, "%s%s", DRILL_MARK, inc->title ? inc->title : "");
+        json_object_set_new(incident, "title", json_string(buf_str(&title)));
+        buf_free(&title);
+    } else {
+        json_object_set_new(incident, "title", nullable(inc->title));
+    }
+    json_object_set_new(incident, "drill", json_boolean(inc->drill));
     json_object_set_new(incident, "sev", inc->sev ? json_string(describe_sev(p, inc->sev, name, sizeof name)) : json_null());
     json_object_set_new(incident, "sev_name", nullable(level ? level->label : NULL));
     json_object_set_new(incident, "status", json_string(incident_status_name(inc->status)));
@@ -354,7 +364,8 @@ void postmortem_commit_message(struct buf *out, const struct incident *inc, cons
 {
     char name[16];
     buf_reset(out);
-    buf_printf(out, "postmortem: %s (%s, %s)\n\nIncident: %s\n", inc->title && *inc->title ? inc->title : inc->id,
+    buf_printf(out, "postmortem: %s%s (%s, %s)\n\nIncident: %s\n", inc->drill ? DRILL_MARK : "",
+               inc->title && *inc->title ? inc->title : inc->id,
                describe_sev(p, inc->sev, name, sizeof name), inc->id, inc->id);
     /* the timeline behind it stays on the remote: one ref per host that
      * recorded in it, sorted, so the same log gives the same message */

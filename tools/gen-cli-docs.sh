@@ -1,12 +1,13 @@
 #!/bin/sh
 # Writes what comes from the verb table (src/cli_main.c) into the files that
-# ship: docs/warroom.bash-completion and the verbs' block of the SYNOPSIS in
+# ship: docs/warroom.bash-completion, docs/_warroom (zsh) and the verbs' block of the SYNOPSIS in
 # docs/warroom.1. Run after changing a row; tests/cli/test_layout.sh fails
 # until they agree. Needs `make build-tests` (build/tools/cli_docs).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 docs=${1:-$top/build/tools/cli_docs}
 "$docs" completion >"$top/docs/warroom.bash-completion"
+"$docs" zsh >"$top/docs/_warroom"
 synopsis=$("$docs" synopsis)
 export synopsis
 awk '

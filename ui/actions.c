@@ -195,6 +195,28 @@ static void field_enter(struct console *con)
         editor_set(&pr->editor, f->value);
 }
 
+/* The reminder prompt: the clocks that ring now, and what to do with one. */
+static char reminder_labels[CLOCK_MAX][64];
+static char reminder_keys[CLOCK_MAX][sizeof ((struct clock *)0)->key];
+static const char *reminder_choices[CLOCK_MAX];
+static const char *const reminder_actions[] = {"snooze 5m", "snooze 15m", "snooze 1h", "dismiss"};
+static const int64_t reminder_spans[] = {5 * STAMP_MINUTE, 15 * STAMP_MINUTE, 60 * STAMP_MINUTE, 0};
+
+static size_t reminder_clocks(const struct console *con)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < con->nclocks && n < CLOCK_MAX; i++) {
+        const struct clock *c = &con->clocks[i];
+        if ((c->state != CLOCK_PENDING && c->state != CLOCK_OVERDUE) || c->quiet)
+            continue;
+        snprintf(reminder_labels[n], sizeof reminder_labels[n], "%s", c->label);
+        snprintf(reminder_keys[n], sizeof reminder_keys[n], "%s", c->key);
+        reminder_choices[n] = reminder_labels[n];
+        n++;
+    }
+    return n;
+}
+
 static char sev_labels[POLICY_SEV_MAX][64];
 static const char *sev_choices[POLICY_SEV_MAX];
 
@@ -246,6 +268,17 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
         field_add(pr, "priority", NULL, priorities, 3)->choice = 1;
         field_add(pr, "kind", NULL, kinds, 2);
         break;
+    case PROMPT_REMINDER: {
+        size_t n = reminder_clocks(con);
+        if (!n) {
+            pr->kind = PROMPT_NONE;
+            console_message(con, true, "no clock is running: nothing to snooze");
+            return;
+        }
+        field_add(pr, "clock", NULL, reminder_choices, n);
+        field_add(pr, "snooze or dismiss", NULL, reminder_actions, 4);
+        break;
+    }
     case PROMPT_PAGE:
         field_add(pr, "page whom", "", NULL, 0);
         field_optional(pr, "why", CHECK_NONE);
@@ -628,6 +661,18 @@ static bool submit(struct console *con)
         event_draft_str(&d, "priority", priorities[f[3].choice]);
         event_draft_str(&d, "kind", kinds[f[4].choice]);
         event_draft_str(&d, "status", "open");
+        break;
+    }
+    case PROMPT_REMINDER: {
+        bool dismiss = reminder_spans[f[1].choice] == 0;
+        char until[STAMP_TEXT_MAX];
+        event_draft_init(&d, EVENT_REMINDER, by);
+        drafted = true;
+        d.at = con->now;                  /* the snooze counts from the moment it was asked for */
+        event_draft_str(&d, "clock", reminder_keys[f[0].choice]);
+        event_draft_str(&d, "action", dismiss ? "dismiss" : "snooze");
+        if (!dismiss)
+            event_draft_str(&d, "until", stamp_format_iso_s(until, con->now + reminder_spans[f[1].choice]));
         break;
     }
     case PROMPT_PAGE:
@@ -1061,7 +1106,7 @@ void ui_fire_escalations(struct console *con)
     size_t nfired = 0;
     for (size_t i = 0; i < con->nclocks; i++) {
         const struct clock *c = &con->clocks[i];
-        if (c->kind != CLOCK_ESCALATION || c->state != CLOCK_OVERDUE || c->fired || !c->rule)
+        if (c->kind != CLOCK_ESCALATION || c->state != CLOCK_OVERDUE || c->fired || !c->rule || c->quiet)
             continue;
         struct event_draft d;
         event_draft_init(&d, EVENT_ESCALATE, "warroom");
@@ -1089,7 +1134,7 @@ void ui_fire_escalations(struct console *con)
         const struct event *ev = incident_find(con->inc, fired[i]);
         struct buf why = BUF_INIT;
         if (ev && (!con->outbox || outbox_items_of(con->outbox, fired[i], items, OUTBOX_SINKS_MAX + 1) == 0))
-            ui_contact_by_hand(ev, &why);
+            ui_contact_by_hand(con, ev, &why);
         if (why.len)
             console_message(con, true, "%s: %s", labels[i], buf_str(&why));
         else

@@ -31,13 +31,15 @@ static void abbreviate(char *label, size_t size, int cols)
     }
 }
 
-bool ui_contact_by_hand(const struct event *ev, struct buf *out)
+bool ui_contact_by_hand(const struct console *con, const struct event *ev, struct buf *out)
 {
     if (ev->type != EVENT_PAGE && ev->type != EVENT_ESCALATE)
         return false;
     const char *action = event_str(ev, "action");
     bool page = ev->type == EVENT_PAGE || (action && strcmp(action, "page") == 0);
-    if (out)
+    if (out && con->inc->drill)
+        buf_adds(out, "a drill, do it by hand");   /* its sinks are off, configured or not */
+    else if (out)
         buf_printf(out, "no %s configured, do it by hand", page ? "pager" : "sink");
     return true;
 }
@@ -62,7 +64,11 @@ static void clock_line(struct panel *p, struct console *con, const struct clock 
     char left[32], label[256];
     enum theme_element el;
     bool by_hand = sent_nowhere(con, c);
-    if (by_hand) {
+    if (c->quiet) {
+        /* snoozed or dismissed: said in grey, and until when */
+        snprintf(left, sizeof left, "%s", c->quiet_until == INT64_MAX ? "off" : "snoozed");
+        el = THEME_CLOCK_MET;
+    } else if (by_hand) {
         /* warroom took the step but had nowhere to send it: a person must */
         snprintf(left, sizeof left, "by hand");
         el = THEME_WARNING;
@@ -83,17 +89,25 @@ static void clock_line(struct panel *p, struct console *con, const struct clock 
     used += ui_put(w, left, strlen(left), p->width - used);
     for (; used < 9 && used < p->width; used++)
         waddch(w, ' ');
-    const char *note = by_hand ? ": not sent anywhere" : "";
+    char until[48] = "";
+    if (c->quiet && c->quiet_until != INT64_MAX) {
+        char hm[32];
+        ui_format_time(con, hm, sizeof hm, c->quiet_until, false);
+        snprintf(until, sizeof until, " until %s", hm);
+    }
+    const char *note = by_hand ? ": not sent anywhere" : c->quiet ? until : "";
     snprintf(label, sizeof label, "%s", c->label);
     abbreviate(label, sizeof label, p->width - used - 1);
     if (by_hand && ui_width(label) + ui_width(note) > p->width - used)
         note = "";
     int room = p->width - used - ui_width(note);
     abbreviate(label, sizeof label, room);
-    wattrset(w, ui_attr(con, c->state == CLOCK_OVERDUE ? THEME_CLOCK_OVERDUE : THEME_DEFAULT));
+    wattrset(w, ui_attr(con, c->quiet                       ? THEME_CLOCK_MET
+                             : c->state == CLOCK_OVERDUE ? THEME_CLOCK_OVERDUE
+                                                         : THEME_DEFAULT));
     used += ui_put_fit(w, label, room);
     if (*note) {
-        wattrset(w, ui_attr(con, THEME_WARNING));
+        wattrset(w, ui_attr(con, c->quiet ? THEME_CLOCK_MET : THEME_WARNING));
         used += ui_put_fit(w, note, p->width - used);
     } else if (c->state == CLOCK_PENDING && c->kind == CLOCK_ESCALATION &&
                (int)strlen(c->action) + 3 <= p->width - used) {
@@ -127,7 +141,7 @@ static void clocks_draw(struct panel *p, struct console *con)
     for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < con->nclocks && n < CLOCK_MAX; i++) {
             const struct clock *c = &con->clocks[i];
-            bool running = c->state == CLOCK_PENDING || c->state == CLOCK_OVERDUE;
+            bool running = (c->state == CLOCK_PENDING || c->state == CLOCK_OVERDUE) && !c->quiet;
             int group = running ? 0 : sent_nowhere(con, c) ? 1 : 2;
             if (group == pass)
                 order[n++] = c;
@@ -139,7 +153,7 @@ static void clocks_draw(struct panel *p, struct console *con)
     if (shown < n && row < p->height) {
         size_t running = 0;
         for (size_t i = shown; i < n; i++)
-            running += order[i]->state == CLOCK_PENDING || order[i]->state == CLOCK_OVERDUE;
+            running += (order[i]->state == CLOCK_PENDING || order[i]->state == CLOCK_OVERDUE) && !order[i]->quiet;
         char more[96];
         if (running)
             snprintf(more, sizeof more, " +%zu more clocks (%zu running)", n - shown, running);
@@ -161,7 +175,7 @@ void ui_announce_missed_update(struct console *con)
         return;
     for (size_t i = 0; i < con->nclocks; i++) {
         const struct clock *c = &con->clocks[i];
-        if (c->kind != CLOCK_UPDATE || c->state != CLOCK_OVERDUE)
+        if (c->kind != CLOCK_UPDATE || c->state != CLOCK_OVERDUE || c->quiet)
             continue;
         char iso[STAMP_TEXT_MAX], text[128];
         int y, mo, d, h, mi, sec;

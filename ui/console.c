@@ -341,9 +341,9 @@ void ui_delivery_line(struct console *con, const struct event *ev, struct buf *o
 {
     const struct outbox_item *items[OUTBOX_SINKS_MAX + 1];
     size_t n = con->outbox ? outbox_items_of(con->outbox, ev->id, items, sizeof items / sizeof *items) : 0;
-    if (n == 0 && ui_contact_by_hand(ev, NULL)) {
+    if (n == 0 && ui_contact_by_hand(con, ev, NULL)) {
         buf_adds(out, "not sent anywhere: ");
-        ui_contact_by_hand(ev, out);
+        ui_contact_by_hand(con, ev, out);
     }
     if (!con->outbox)
         return;
@@ -446,6 +446,7 @@ static int global_key(struct console *con, wint_t key, bool code)
         layout(con);
         return KEY_HANDLED | KEY_REDRAW;
     case 'm': ui_prompt_open(con, PROMPT_MITIGATE); return KEY_HANDLED;
+    case 'z': ui_prompt_open(con, PROMPT_REMINDER); return KEY_HANDLED;
     }
     return KEY_IGNORED;
 }

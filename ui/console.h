@@ -80,7 +80,7 @@ struct prompt_field {
 enum prompt_kind {
     PROMPT_NONE, PROMPT_NOTE, PROMPT_UPDATE, PROMPT_SEV, PROMPT_ROLE, PROMPT_ACTION, PROMPT_PAGE,
     PROMPT_EDIT, PROMPT_RESOLVE, PROMPT_DECLARE, PROMPT_SEARCH, PROMPT_CLASSIFY, PROMPT_CONFIRM,
-    PROMPT_ACK, PROMPT_MITIGATE, PROMPT_REOPEN, PROMPT_RUNBOOK,
+    PROMPT_ACK, PROMPT_MITIGATE, PROMPT_REOPEN, PROMPT_RUNBOOK, PROMPT_REMINDER,
 };
 
 struct prompt {
@@ -258,9 +258,10 @@ void timeline_search_step(struct console *con, int direction);
 int roles_selected(struct console *con);
 
 /* For a page or an escalation step that no sink took, appends to OUT (when
- * not NULL) "no pager configured, do it by hand" and returns true; false for
- * any other event. */
-bool ui_contact_by_hand(const struct event *ev, struct buf *out);
+ * not NULL) "no pager configured, do it by hand" ("a drill, do it by hand":
+ * a drill's sinks are off unless named) and returns true; false for any
+ * other event. */
+bool ui_contact_by_hand(const struct console *con, const struct event *ev, struct buf *out);
 
 /* "slack: sent · statuspage: retrying in 4s" for an event that publishes */
 void ui_delivery_line(struct console *con, const struct event *ev, struct buf *out);

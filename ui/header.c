@@ -39,7 +39,10 @@ static void header_draw(struct panel *p, struct console *con)
              con->utc ? "UTC" : "local");
     int right_cols = (int)strlen(right);
     /* narrow: the zone, then the word go; the times stay */
-    int least = (int)strlen(badge) + (int)strlen(status) + (mitigated ? 11 : 0);
+    /* a game day says so first, at every width: nobody takes it for the real thing */
+    static const char drill[] = " DRILL ";
+    int drill_cols = inc->drill ? (int)strlen(drill) : 0;
+    int least = drill_cols + (int)strlen(badge) + (int)strlen(status) + (mitigated ? 11 : 0);
     if (least + right_cols > p->width) {
         snprintf(right, sizeof right, " %s %s  %s ", inc->resolved_at != STAMP_NONE ? "lasted" : "elapsed", span,
                  now);
@@ -51,8 +54,13 @@ static void header_draw(struct panel *p, struct console *con)
     }
 
     int sev_el = inc->sev >= 1 && inc->sev <= 5 ? THEME_SEV_1 + inc->sev - 1 : THEME_SEV_5;
+    int used = 0;
+    if (inc->drill) {
+        wattrset(w, ui_attr(con, THEME_WARNING) | A_REVERSE | A_BOLD);
+        used += ui_put(w, drill, strlen(drill), p->width);
+    }
     wattrset(w, ui_attr(con, (enum theme_element)sev_el));
-    int used = ui_put(w, badge, strlen(badge), p->width);
+    used += ui_put(w, badge, strlen(badge), p->width - used);
     wattrset(w, ui_attr(con, THEME_STATUS));
     used += ui_put(w, status, strlen(status), p->width - used);
     if (mitigated) {

@@ -18,6 +18,7 @@ static const char *const help_lines[] = {
     "  e          edit the selected entry (text or time; the original is kept)",
     "  R          resolve (asks first; resolved: reopen), then the postmortem",
     "  b          the alerts' runbook: j/k step, x done, y copy command",
+    "  z          snooze or dismiss a running clock (recorded in the timeline)",
     "Moving",
     "  Up/Down j/k  select     PgUp/PgDn  page     Home/End g/G  first/last",
     "  End        back to following new entries",

@@ -17,7 +17,7 @@ enum verb {
     VERB_NONE, VERB_OPEN, VERB_LOG, VERB_SEV, VERB_ROLE, VERB_ACK, VERB_UPDATE, VERB_PAGE, VERB_MITIGATE,
     VERB_RESOLVE, VERB_REOPEN, VERB_ACTION, VERB_EDIT, VERB_SHOW, VERB_LIST, VERB_POLICY, VERB_HELP,
     VERB_POSTMORTEM, VERB_FLUSH, VERB_VERSION, VERB_SYNC, VERB_JOIN, VERB_PEOPLE, VERB_REPORT, VERB_STATUS,
-    VERB_RUNBOOK, VERB_EMAIL, VERB_INTAKE, VERB_LISTEN, VERB_ACTIONS,
+    VERB_RUNBOOK, VERB_EMAIL, VERB_INTAKE, VERB_LISTEN, VERB_ACTIONS, VERB_DRILL,
     VERB_COUNT
 };
 
@@ -28,6 +28,7 @@ struct cli_options {
     const char *since, *until, *format, *output;
     const char *name;               /* log --type alert --name: the alert's name */
     const char *addr;               /* listen --addr */
+    const char *speed, *publish;    /* drill */
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;
     bool drills;
     bool send;
@@ -75,10 +76,11 @@ int cli_parse_args(struct cli_options *o, enum verb *verb, const struct cli_verb
                    char **argv);
 /* Whether verb V takes OPTION (a global option aside). */
 bool cli_verb_takes(const struct cli_verb *v, const char *option);
-/* `warroom help`, a bash completion script and the man page's synopsis of
+/* `warroom help`, the bash and zsh completion scripts and the man page's synopsis of
  * the verbs, written from TABLE. */
 void cli_help(struct buf *out, const struct cli_verb *table, size_t n);
 void cli_completion_bash(struct buf *out, const struct cli_verb *table, size_t n);
+void cli_completion_zsh(struct buf *out, const struct cli_verb *table, size_t n);
 void cli_man_synopsis(struct buf *out, const struct cli_verb *table, size_t n);
 
 
@@ -131,6 +133,7 @@ int cli_join(struct cli_context *c);
 int cli_runbook(struct cli_context *c);         /* src/cli_runbook.c */
 int cli_intake(struct cli_context *c);         /* src/cli_intake.c */
 int cli_listen(struct cli_context *c);
+int cli_drill(struct cli_context *c);           /* src/cli_drill.c */
 /* After a verb recorded in incident ID: push it, waiting a bounded time. */
 void cli_sync_after(struct cli_context *c, const char *id);
 /* Adds the remote's incidents to JSON_ARRAY (a json_t array): with

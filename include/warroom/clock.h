@@ -7,7 +7,10 @@
  * out AT its deadline: one millisecond before it is pending, at it overdue.
  * An escalation step is due its rule's delay after its condition began: the
  * declaration, the moment the incident entered a severity the rule lists, or
- * the moment customer data was marked exposed. */
+ * the moment customer data was marked exposed. A reminder event quiets a
+ * clock: snoozed, until the time it names; dismissed, for good. A quiet clock
+ * keeps its deadline and state (what happened is not rewritten) and sorts
+ * after the ones that still ring. */
 #ifndef WARROOM_CLOCK_H
 #define WARROOM_CLOCK_H
 
@@ -34,6 +37,11 @@ struct clock {
     int64_t met_at;          /* STAMP_NONE unless met */
     const struct escalation_rule *rule; /* escalation clocks: the rule, owned by the policy */
     bool fired;              /* escalation: the step is already in the log */
+    char key[96];            /* what a reminder event names it by: "ack", "update",
+                                "mitigate", "postmortem", "escalation:RULE" */
+    int64_t quiet_until;     /* snoozed until then (INT64_MAX: dismissed); STAMP_NONE */
+    bool quiet;              /* snoozed or dismissed as of now: it must not ring,
+                                fire its step or be announced as missed */
 };
 
 const char *clock_kind_name(enum clock_kind k);
@@ -43,6 +51,9 @@ const char *clock_state_name(enum clock_state s);
  * pending and overdue ones by deadline, then the met and done ones. Returns
  * the count. */
 size_t clock_compute(const struct incident *inc, const struct policy *policy, int64_t now, struct clock *out);
+
+/* The clock of CLOCKS (N of them) whose key is KEY, or NULL. */
+const struct clock *clock_find(const struct clock *clocks, size_t n, const char *key);
 
 /* The deterministic id of the escalate event that records RULE firing for
  * incident INC_ID: two consoles firing the same step write the same id, and

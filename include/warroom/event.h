@@ -40,6 +40,7 @@ enum event_type {
     EVENT_POSTMORTEM,
     EVENT_RUNBOOK,     /* a runbook step marked done (runbook, section, number, step, result) */
     EVENT_EMAIL,       /* the customer email: an attempt and its outcome (email.h) */
+    EVENT_REMINDER,    /* a clock snoozed or dismissed */
     EVENT_TORN,        /* marks a torn line that an append set aside */
     EVENT_TYPE_COUNT
 };
@@ -121,6 +122,8 @@ void event_draft_init(struct event_draft *d, enum event_type type, const char *b
 void event_draft_str(struct event_draft *d, const char *key, const char *value);
 void event_draft_int(struct event_draft *d, const char *key, long long value);
 void event_draft_bool(struct event_draft *d, const char *key, bool value);
+/* A field of any kind, VALUE as it is encoded (a number's or an array's JSON text). */
+void event_draft_field(struct event_draft *d, const char *key, const char *value, enum field_kind kind);
 void event_draft_free(struct event_draft *d);
 
 /* Encodes D as one JSON line (with the newline) into OUT. Every string is

@@ -68,6 +68,14 @@ struct action_item {
     int64_t created;
 };
 
+/* A clock snoozed until UNTIL, or dismissed for good (UNTIL then INT64_MAX). */
+struct reminder {
+    const char *clock;     /* the clock's key: see clock_key */
+    bool dismissed;
+    int64_t until;
+    int64_t at;
+};
+
 struct incident {
     char *id;
     char *log_path;
@@ -88,7 +96,8 @@ struct incident {
     int sev;                        /* 0 before declaration */
     enum incident_status status;
     bool data_exposed;
-    bool drill;                     /* the declaration says drill: true (a game day) */
+    bool drill;                     /* a game day: the declare event said drill: true */
+    const char *drill_publish;      /* the sinks a drill may publish to, "a,b"; "" none */
     int64_t exposed_at;             /* when data was first marked exposed; STAMP_NONE */
     int64_t declared_at, impact_at, detected_at, acked_at, mitigated_at, resolved_at,
         last_update_at, reopened_at;  /* STAMP_NONE when it has not happened */
@@ -116,6 +125,8 @@ struct incident {
     const char *runbook_url;        /* the runbook link recorded last (alert or runbook event), or NULL */
     const struct event *email;      /* the last email event, or NULL */
     int64_t emailed_at;             /* the first customer email the server accepted; STAMP_NONE */
+    struct reminder *reminders;     /* every snooze and dismissal, in timeline order */
+    size_t nreminders;
     struct strindex *action_index;  /* item name -> position in actions */
     struct strindex *edit_index;    /* edit target id -> edits naming it */
     size_t *slot_of;                /* position in events[] -> timeline slot, (size_t)-1 none */

@@ -46,6 +46,8 @@ check "ui/ includes no CLI header" sh -c "! grep -n '#include.*cli' '$src/ui/'* 
 # ---- written from the verb table ----
 check "docs/warroom.bash-completion is the table's (tools/gen-cli-docs.sh)" \
     sh -c "'$docs' completion | cmp -s - '$src/docs/warroom.bash-completion'"
+check "docs/_warroom (zsh) is the table's (tools/gen-cli-docs.sh)" \
+    sh -c "'$docs' zsh | cmp -s - '$src/docs/_warroom'"
 sed -n '/^\.\\" BEGIN verbs/,/^\.\\" END verbs/p' "$src/docs/warroom.1" | sed '1d;$d' >"$scratch/synopsis"
 check "the man page's synopsis is the table's" sh -c "'$docs' synopsis | cmp -s - '$scratch/synopsis'"
 
@@ -78,3 +80,37 @@ if command -v bash >/dev/null; then
     out=$(bash -c ". '$src/docs/warroom.bash-completion'; COMP_WORDS=(warroom open --t); COMP_CWORD=2; _warroom; echo \"\${COMPREPLY[*]}\"")
     check "completion offers a verb's own options (open --t: --title --theme)" test "$out" = "--title --theme"
 fi
+
+# ---- installed: both completions where bash-completion and zsh look ----
+root="$scratch/root"
+make -C "$src" --no-print-directory -s install DESTDIR="$root" PREFIX=/usr >"$scratch/install" 2>&1
+check "make install puts the bash completion in bash-completion's directory under DESTDIR/PREFIX" \
+    cmp -s "$src/docs/warroom.bash-completion" "$root/usr/share/bash-completion/completions/warroom"
+check "  ... and the zsh one in zsh's site-functions" \
+    cmp -s "$src/docs/_warroom" "$root/usr/share/zsh/site-functions/_warroom"
+if command -v zsh >/dev/null; then
+    # compinit finds the installed function through fpath and loads it; its
+    # words are the table's (compadd stands in for the completion widget)
+    zsh -f -c "fpath=('$root/usr/share/zsh/site-functions' \$fpath)
+        autoload -Uz compinit && compinit -u -d '$scratch/zcompdump' || exit 3
+        [[ \${_comps[warroom]} == _warroom ]] || exit 4
+        autoload +X _warroom || exit 5
+        compadd() { shift; print -r -- \"\$*\"; }
+        words=(warroom ''); CURRENT=2; _warroom
+        words=(warroom drill --s); CURRENT=3; _warroom" >"$scratch/zsh" 2>"$scratch/zsh-err"
+    zrc=$?
+    check "zsh loads the installed completion without error (exit $zrc)" \
+        sh -c "[ $zrc = 0 ] && [ ! -s '$scratch/zsh-err' ]"
+    sed 's/^/#   /' "$scratch/zsh-err"
+    want=$(awk '{print $1}' "$scratch/verbs" | tr '\n' ' ')
+    check "  ... offering every verb of the table" \
+        test "$(sed -n 1p "$scratch/zsh")" = "${want}help --dir --incident --repo --config --theme"
+    check "  ... and a verb's own options (drill)" \
+        test "$(sed -n 2p "$scratch/zsh")" = "--as --wait --speed --publish --dir --incident --repo --config --theme"
+else
+    not_ok "zsh is not installed (tools/deps.sh lists it)"
+fi
+out=$(bash -c ". '$root/usr/share/bash-completion/completions/warroom'; COMP_WORDS=(warroom dr); COMP_CWORD=1; _warroom; echo \"\${COMPREPLY[*]}\"")
+check "bash completes a verb from the installed script (dr: drill)" test "$out" = "drill"
+out=$(bash -c ". '$root/usr/share/bash-completion/completions/warroom'; COMP_WORDS=(warroom drill --sp); COMP_CWORD=2; _warroom; echo \"\${COMPREPLY[*]}\"")
+check "  ... and the drill's options (--sp: --speed)" test "$out" = "--speed"

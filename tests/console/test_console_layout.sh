@@ -95,7 +95,7 @@ check "80x24: help and quit stay in the key bar" sh -c "tail -1 '$scratch/screen
 start help 80x24 $pinned
 wait_for help "q quit" > /dev/null
 keys help ?
-check "80x24: the help says it scrolls" wait_for help "Keys 1-20 of 27: j/k scroll, Esc closes"
+check "80x24: the help says it scrolls" wait_for help "Keys 1-20 of 28: j/k scroll, Esc closes"
 check "  ... long lines fold under their description" wait_for help "^│              start) "
 keys help j j j j j j j j j j
 check "  ... and j scrolls to its last line" wait_for help "to start / a word; Up/Down history"

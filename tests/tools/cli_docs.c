@@ -1,6 +1,6 @@
 /* cli_docs — prints what is written from the verb table: `completion` (the
- * bash completion script), `synopsis` (the man page's block of verbs) or
- * `verbs` (each verb with the options it takes, one verb a line), so
+ * bash completion script), `zsh` (zsh's), `synopsis` (the man page's block of
+ * verbs) or `verbs` (each verb with the options it takes, one verb a line), so
  * tools/gen-cli-docs.sh can write them and tests/cli/test_layout.sh can check
  * that the files shipped agree with the binary. */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 static const char *const all_options[] = {
     "--as", "--at", "--sev", "--title", "--impact", "--data-exposed", "--type", "--why", "--owner", "--due",
     "--priority", "--kind", "--status", "--text", "--time", "--json", "--builtin", "--out", "--template",
-    "--edit", "--commit", "--push", "--force", "--wait", NULL,
+    "--edit", "--commit", "--push", "--force", "--wait", "--speed", "--publish", NULL,
 };
 
 int main(int argc, char **argv)
@@ -21,6 +21,8 @@ int main(int argc, char **argv)
     const char *what = argc == 2 ? argv[1] : "";
     if (strcmp(what, "completion") == 0) {
         cli_completion_bash(&out, cli_verbs, VERB_COUNT);
+    } else if (strcmp(what, "zsh") == 0) {
+        cli_completion_zsh(&out, cli_verbs, VERB_COUNT);
     } else if (strcmp(what, "synopsis") == 0) {
         cli_man_synopsis(&out, cli_verbs, VERB_COUNT);
     } else if (strcmp(what, "verbs") == 0) {
@@ -34,7 +36,7 @@ int main(int argc, char **argv)
             buf_addc(&out, '\n');
         }
     } else {
-        fprintf(stderr, "usage: cli_docs completion|synopsis|verbs\n");
+        fprintf(stderr, "usage: cli_docs completion|zsh|synopsis|verbs\n");
         return 2;
     }
     fputs(buf_str(&out), stdout);

@@ -311,7 +311,8 @@ static void test_context_fields(void **state)
     assert_int_equal(json_array_size(json_object_get(ctx, "emails")), 0);
 
     json_t *i = json_object_get(ctx, "incident");
-    assert_int_equal(json_object_size(i), 12);
+    assert_int_equal(json_object_size(i), 13);
+    assert_true(json_is_false(json_object_get(i, "drill")));
     assert_string_equal(str_at(i, "id"), "inc-20250315-checkout-failing");
     assert_string_equal(str_at(i, "title"), "Checkout failing");
     assert_string_equal(str_at(i, "sev"), "SEV1");
