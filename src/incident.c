@@ -9,9 +9,17 @@
 
 /* ---- a set of event ids (open addressing; ids point into the arena) ---- */
 
+/* Each slot keeps its id's hash beside the event, so a probe past another id
+ * costs no visit to that event's memory: at a million events the visits, not
+ * the hashing, were the cost of replay. */
+struct id_slot {
+    const struct event *ev;
+    uint64_t hash;
+    size_t pos;                 /* its position in events[], for edits */
+};
+
 struct id_set {
-    const struct event **slots;
-    size_t *pos;                /* each slot's position in events[], for edits */
+    struct id_slot *slots;
     size_t cap, count;
 };
 
@@ -20,14 +28,14 @@ static uint64_t hash_id(const char *s)
     uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return h ^ (h >> 32);
 }
 
-static size_t id_slot(const struct id_set *set, const char *id)
+static size_t id_slot(const struct id_set *set, const char *id, uint64_t h)
 {
     size_t mask = set->cap - 1;
-    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask)
-        if (!set->slots[i] || strcmp(set->slots[i]->id, id) == 0)
+    for (size_t i = h & mask;; i = (i + 1) & mask)
+        if (!set->slots[i].ev || (set->slots[i].hash == h && strcmp(set->slots[i].ev->id, id) == 0))
             return i;
 }
 
@@ -37,23 +45,23 @@ static bool id_set_add(struct id_set *set, const struct event *ev, size_t pos)
 {
     if ((set->count + 1) * 2 > set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 1024;
-        struct id_set bigger = {xcalloc(cap, sizeof(void *)), xcalloc(cap, sizeof(size_t)), cap, set->count};
+        struct id_set bigger = {xcalloc(cap, sizeof(struct id_slot)), cap, set->count};
         for (size_t i = 0; i < set->cap; i++) {
-            if (set->slots[i]) {
-                size_t k = id_slot(&bigger, set->slots[i]->id);
+            if (set->slots[i].ev) {
+                size_t k = set->slots[i].hash & (cap - 1);
+                while (bigger.slots[k].ev)
+                    k = (k + 1) & (cap - 1);
                 bigger.slots[k] = set->slots[i];
-                bigger.pos[k] = set->pos[i];
             }
         }
         free(set->slots);
-        free(set->pos);
         *set = bigger;
     }
-    size_t k = id_slot(set, ev->id);
-    if (set->slots[k])
+    uint64_t h = hash_id(ev->id);
+    size_t k = id_slot(set, ev->id, h);
+    if (set->slots[k].ev)
         return false;
-    set->slots[k] = ev;
-    set->pos[k] = pos;
+    set->slots[k] = (struct id_slot){ev, h, pos};
     set->count++;
     return true;
 }
@@ -62,7 +70,7 @@ const struct event *incident_find(const struct incident *inc, const char *id)
 {
     if (!inc->ids->cap)
         return NULL;
-    return inc->ids->slots[id_slot(inc->ids, id)];
+    return inc->ids->slots[id_slot(inc->ids, id, hash_id(id))].ev;
 }
 
 /* Where the event with ID stands in events[]; (size_t)-1 when it is not there. */
@@ -70,8 +78,8 @@ static size_t position_of(const struct incident *inc, const char *id)
 {
     if (!inc->ids->cap)
         return (size_t)-1;
-    size_t k = id_slot(inc->ids, id);
-    return inc->ids->slots[k] ? inc->ids->pos[k] : (size_t)-1;
+    size_t k = id_slot(inc->ids, id, hash_id(id));
+    return inc->ids->slots[k].ev ? inc->ids->slots[k].pos : (size_t)-1;
 }
 
 /* ---- names ---- */
@@ -227,9 +235,10 @@ static const char *str_or_empty(const struct event *ev, const char *key)
     return s ? s : "";
 }
 
-static void set_entry(struct timeline_entry *e, const struct event *ev)
+static void set_entry(struct timeline_entry *e, const struct event *ev, size_t pos)
 {
     e->ev = ev;
+    e->pos = pos;
     e->at = ev->at;
     e->happened = ev->at;
     e->text = str_or_empty(ev, "text");
@@ -443,7 +452,7 @@ static void derive(struct incident *inc)
         if (!on_timeline(ev->type))
             continue;
         slot_of[i] = inc->ntimeline;
-        set_entry(&inc->timeline[inc->ntimeline++], ev);
+        set_entry(&inc->timeline[inc->ntimeline++], ev, i);
     }
     /* edits apply in the order they were recorded (ts, then as appended) */
     const struct event **edits = NULL;
@@ -501,7 +510,7 @@ static void derive(struct incident *inc)
     for (size_t i = 0; i < inc->nevents; i++)
         inc->slot_of[i] = (size_t)-1;
     for (size_t j = 0; j < inc->ntimeline; j++)
-        inc->slot_of[position_of(inc, inc->timeline[j].ev->id)] = j;
+        inc->slot_of[inc->timeline[j].pos] = j;
     inc->last_edit = inc->nedits ? newest_edit(inc) : NULL;
 }
 
@@ -583,7 +592,7 @@ static bool derive_appended(struct incident *inc, size_t first_new)
             inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * inc->timeline_cap);
         }
         struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
-        set_entry(e, ev);
+        set_entry(e, ev, i);
         apply(inc, e);
     }
     finish(inc);
@@ -660,10 +669,8 @@ void incident_free(struct incident *inc)
     free(inc->events);
     free(inc->edits);
     free(inc->slot_of);
-    if (inc->ids) {
+    if (inc->ids)
         free(inc->ids->slots);
-        free(inc->ids->pos);
-    }
     free(inc->ids);
     if (inc->edit_index)
         strindex_clear(inc->edit_index);
