@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "warroom/checkpoint.h"
 #include "warroom/error.h"
 #include "warroom/stamp.h"
 
@@ -609,9 +610,12 @@ unsigned long incident_count_derives(void)
     return derives;
 }
 
-int incident_load(struct incident **out, const char *id, const char *log_path)
+/* Reads the log (from its checkpoint on, with USE_CHECKPOINT and one that
+ * matches) into a new incident. Returns 1 when the checkpoint proved bad
+ * part-way: the caller reads again without it. */
+static int load_events(struct incident **out, const char *id, const char *log_path, const char *checkpoint,
+                       size_t *restored)
 {
-    loads++;
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
     inc->action_index = xcalloc(1, sizeof *inc->action_index);
@@ -620,14 +624,40 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
     inc->log_path = xstrdup(log_path);
     inc->reader.fd = -1;
     inc->read_clock = stamp_now();
-    if (log_reader_open(&inc->reader, log_path) < 0 || log_read(&inc->reader, LOG_REPLAY, collect, inc) < 0) {
+    *out = NULL;
+    *restored = 0;
+    int rc = log_reader_open(&inc->reader, log_path);
+    if (rc == 0 && checkpoint && checkpoint_restore(checkpoint, &inc->reader, collect, inc, restored) < 0)
+        rc = 1;
+    if (rc == 0)
+        rc = log_read(&inc->reader, LOG_REPLAY, collect, inc);
+    /* a torn record retiring what the checkpoint held: read it all again */
+    if (rc == 0 && *restored && inc->reader.retracted)
+        rc = 1;
+    if (rc != 0) {
         incident_free(inc);
-        *out = NULL;
-        return -1;
+        return rc;
     }
-    derive(inc);
     *out = inc;
     return 0;
+}
+
+int incident_load(struct incident **out, const char *id, const char *log_path)
+{
+    loads++;
+    char *checkpoint = checkpoint_path(log_path);
+    size_t restored;
+    int rc = load_events(out, id, log_path, checkpoint, &restored);
+    if (rc > 0)
+        rc = load_events(out, id, log_path, NULL, &restored);
+    if (rc == 0) {
+        derive(*out);
+        /* many records parsed from the log: keep them for the next load */
+        if (checkpoint && (*out)->nevents >= restored + CHECKPOINT_MIN_RECORDS)
+            checkpoint_write(checkpoint, &(*out)->reader, (*out)->events, (*out)->nevents, restored);
+    }
+    free(checkpoint);
+    return rc < 0 ? -1 : 0;
 }
 
 /* A torn record retired events already replayed: start again from the log. */
