@@ -26,7 +26,8 @@ runs=${BENCH_RUNS:-3}
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/warroom-bench-whole.XXXXXX")
 sock=$work/tmux.sock
 cleanup() { tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM    # stopped: clean up (the EXIT trap) and stop, not carry on
 id=inc-20250101-bench
 export WARROOM_CONFIG=/dev/null TZ=UTC LC_ALL=C.UTF-8
 unset WARROOM_DIR WARROOM_INCIDENT WARROOM_REPO
