@@ -12,6 +12,7 @@
 #include "warroom/buf.h"
 #include "warroom/error.h"
 #include "warroom/file.h"
+#include "warroom/stamp.h"
 
 /* The format. Bump CHECKPOINT_VERSION whenever what is written changes: a
  * checkpoint of another version is discarded, never misread.
@@ -378,6 +379,7 @@ static const char *get_str(struct source *s, struct arena *a, struct interned *p
 static bool get_event(struct source *s, struct arena *a, struct interned *pool, struct event *ev)
 {
     memset(ev, 0, sizeof *ev);
+    ev->seen = STAMP_NONE;                /* as event_parse leaves it */
     ev->line = get32(s);
     ev->version = (int)get32(s);
     uint32_t type = get32(s);

@@ -610,9 +610,9 @@ unsigned long incident_count_derives(void)
     return derives;
 }
 
-/* Reads the log (from its checkpoint on, with USE_CHECKPOINT and one that
- * matches) into a new incident. Returns 1 when the checkpoint proved bad
- * part-way: the caller reads again without it. */
+/* Reads the log into a new incident: from the end of CHECKPOINT (NULL: none)
+ * on, when that matches the log, else from its start. Returns 1 when the
+ * checkpoint proved bad part-way: the caller reads again without it. */
 static int load_events(struct incident **out, const char *id, const char *log_path, const char *checkpoint,
                        size_t *restored)
 {

@@ -107,8 +107,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
-        printf("event %u %s %s %s %lld %lld %d", ev->line, ev->id, ev->type_name, ev->by, (long long)ev->ts,
-               (long long)ev->at, ev->ahead);
+        printf("event %u %s %s %s %lld %lld %d %lld", ev->line, ev->id, ev->type_name, ev->by, (long long)ev->ts,
+               (long long)ev->at, ev->ahead, (long long)ev->seen);
         for (unsigned f = 0; f < ev->nfields; f++)
             printf(" %s=%d:%s", ev->fields[f].key, ev->fields[f].kind, ev->fields[f].value);
         printf("\n");
