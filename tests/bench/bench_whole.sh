@@ -142,6 +142,10 @@ timed "warroom action add" env WARROOM_DIR="$dir" "$W" --as bench action add "on
 dir=$(store 10001 pending)
 echo "10,000 pending updates (file sink):"
 first_frame "$dir" "console first frame"
+# each run delivers the whole backlog again, from the log as generated
+cp "$dir/$id/events.jsonl" "$work/pending.jsonl"
+timed "warroom flush" sh -c "rm -f '$dir/$id/updates.md'; cp '$work/pending.jsonl' '$dir/$id/events.jsonl';
+    WARROOM_DIR='$dir' '$W' flush --incident $id"
 
 echo "1,000 incidents of 200 events:"
 dir=$work/many
