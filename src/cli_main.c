@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "warroom/buf.h"
+#include "warroom/checkpoint.h"
 #include "warroom/error.h"
 #include "warroom/incident.h"
 #include "warroom/outbox.h"
@@ -172,6 +173,7 @@ void cli_write_stats(void)
     FILE *f = fopen(path, "a");
     if (!f)
         return;
+    fprintf(f, "checkpoints restored %lu written %lu\n", checkpoint_count_restores(), checkpoint_count_writes());
     fprintf(f, "loads %lu derives %lu\n", incident_count_loads(), incident_count_derives());
     fclose(f);
 }

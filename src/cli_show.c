@@ -54,26 +54,17 @@ static json_t *nullable(const char *s)
 }
 
 /* Entry I of the timeline of INC (a const struct incident), as show --json
- * writes it. */
+ * writes it: as text, else (a string that is not UTF-8) through jansson. */
 static json_t *timeline_json(const void *ctx, size_t i)
 {
     const struct incident *inc = ctx;
-    const struct timeline_entry *e = &inc->timeline[i];
-    json_t *entry = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s}", "id", e->ev->id, "at", stamp_json(e->at), "ts",
-                              stamp_json(e->ev->ts), "by", e->ev->by, "type", e->ev->type_name, "text", e->text);
-    for (unsigned f = 0; f < e->ev->nfields; f++) {
-        const struct event_field *fld = &e->ev->fields[f];
-        if (strcmp(fld->key, "text") == 0 || fld->kind == FIELD_RAW || json_object_get(entry, fld->key))
-            continue;
-        json_object_set_new(entry, fld->key,
-                            fld->kind == FIELD_STRING   ? json_string(fld->value)
-                            : fld->kind == FIELD_BOOL   ? json_boolean(fld->value[0] == 't')
-                            : fld->kind == FIELD_NUMBER ? json_integer(strtoll(fld->value, NULL, 10))
-                                                        : json_null());
-    }
-    if (e->edits)
-        json_object_set_new(entry, "edits", json_integer(e->edits));
-    return entry;
+    return jsonout_entry_json(&inc->timeline[i]);
+}
+
+static int timeline_text(struct buf *out, const void *ctx, size_t i)
+{
+    const struct incident *inc = ctx;
+    return jsonout_entry_text(out, &inc->timeline[i], JSON_ENSURE_ASCII);
 }
 
 /* STREAM: the timeline is left empty, for jsonout_object to write. */
@@ -279,7 +270,8 @@ int cli_show(struct cli_context *c)
         }
         /* written as it goes: the timeline is most of it */
         json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
-        jsonout_object(stdout, o, "timeline", inc->ntimeline, timeline_json, inc, JSON_ENSURE_ASCII);
+        jsonout_object_text(stdout, o, "timeline", inc->ntimeline, timeline_text, timeline_json, inc,
+                            JSON_ENSURE_ASCII);
         fputc('\n', stdout);
         json_decref(o);
         if (ob)

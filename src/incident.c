@@ -4,14 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "warroom/checkpoint.h"
 #include "warroom/error.h"
 #include "warroom/stamp.h"
 
 /* ---- a set of event ids (open addressing; ids point into the arena) ---- */
 
+/* Each slot keeps its id's hash beside the event, so a probe past another id
+ * costs no visit to that event's memory: at a million events the visits, not
+ * the hashing, were the cost of replay. */
+struct id_slot {
+    const struct event *ev;
+    uint64_t hash;
+    size_t pos;                 /* its position in events[], for edits */
+};
+
 struct id_set {
-    const struct event **slots;
-    size_t *pos;                /* each slot's position in events[], for edits */
+    struct id_slot *slots;
     size_t cap, count;
 };
 
@@ -20,14 +29,14 @@ static uint64_t hash_id(const char *s)
     uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return h ^ (h >> 32);
 }
 
-static size_t id_slot(const struct id_set *set, const char *id)
+static size_t id_slot(const struct id_set *set, const char *id, uint64_t h)
 {
     size_t mask = set->cap - 1;
-    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask)
-        if (!set->slots[i] || strcmp(set->slots[i]->id, id) == 0)
+    for (size_t i = h & mask;; i = (i + 1) & mask)
+        if (!set->slots[i].ev || (set->slots[i].hash == h && strcmp(set->slots[i].ev->id, id) == 0))
             return i;
 }
 
@@ -37,23 +46,23 @@ static bool id_set_add(struct id_set *set, const struct event *ev, size_t pos)
 {
     if ((set->count + 1) * 2 > set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 1024;
-        struct id_set bigger = {xcalloc(cap, sizeof(void *)), xcalloc(cap, sizeof(size_t)), cap, set->count};
+        struct id_set bigger = {xcalloc(cap, sizeof(struct id_slot)), cap, set->count};
         for (size_t i = 0; i < set->cap; i++) {
-            if (set->slots[i]) {
-                size_t k = id_slot(&bigger, set->slots[i]->id);
+            if (set->slots[i].ev) {
+                size_t k = set->slots[i].hash & (cap - 1);
+                while (bigger.slots[k].ev)
+                    k = (k + 1) & (cap - 1);
                 bigger.slots[k] = set->slots[i];
-                bigger.pos[k] = set->pos[i];
             }
         }
         free(set->slots);
-        free(set->pos);
         *set = bigger;
     }
-    size_t k = id_slot(set, ev->id);
-    if (set->slots[k])
+    uint64_t h = hash_id(ev->id);
+    size_t k = id_slot(set, ev->id, h);
+    if (set->slots[k].ev)
         return false;
-    set->slots[k] = ev;
-    set->pos[k] = pos;
+    set->slots[k] = (struct id_slot){ev, h, pos};
     set->count++;
     return true;
 }
@@ -62,7 +71,7 @@ const struct event *incident_find(const struct incident *inc, const char *id)
 {
     if (!inc->ids->cap)
         return NULL;
-    return inc->ids->slots[id_slot(inc->ids, id)];
+    return inc->ids->slots[id_slot(inc->ids, id, hash_id(id))].ev;
 }
 
 /* Where the event with ID stands in events[]; (size_t)-1 when it is not there. */
@@ -70,8 +79,8 @@ static size_t position_of(const struct incident *inc, const char *id)
 {
     if (!inc->ids->cap)
         return (size_t)-1;
-    size_t k = id_slot(inc->ids, id);
-    return inc->ids->slots[k] ? inc->ids->pos[k] : (size_t)-1;
+    size_t k = id_slot(inc->ids, id, hash_id(id));
+    return inc->ids->slots[k].ev ? inc->ids->slots[k].pos : (size_t)-1;
 }
 
 /* ---- names ---- */
@@ -240,9 +249,10 @@ static const char *str_or_empty(const struct event *ev, const char *key)
     return s ? s : "";
 }
 
-static void set_entry(struct timeline_entry *e, const struct event *ev)
+static void set_entry(struct timeline_entry *e, const struct event *ev, size_t pos)
 {
     e->ev = ev;
+    e->pos = pos;
     e->at = ev->at;
     e->happened = ev->at;
     e->text = str_or_empty(ev, "text");
@@ -508,7 +518,7 @@ static void derive(struct incident *inc)
         if (!on_timeline(ev->type))
             continue;
         slot_of[i] = inc->ntimeline;
-        set_entry(&inc->timeline[inc->ntimeline++], ev);
+        set_entry(&inc->timeline[inc->ntimeline++], ev, i);
     }
     /* edits apply in the order they were recorded (ts, then as appended) */
     const struct event **edits = NULL;
@@ -566,7 +576,7 @@ static void derive(struct incident *inc)
     for (size_t i = 0; i < inc->nevents; i++)
         inc->slot_of[i] = (size_t)-1;
     for (size_t j = 0; j < inc->ntimeline; j++)
-        inc->slot_of[position_of(inc, inc->timeline[j].ev->id)] = j;
+        inc->slot_of[inc->timeline[j].pos] = j;
     inc->last_edit = inc->nedits ? newest_edit(inc) : NULL;
 }
 
@@ -648,7 +658,7 @@ static bool derive_appended(struct incident *inc, size_t first_new)
             inc->timeline = xrealloc(inc->timeline, sizeof(struct timeline_entry) * inc->timeline_cap);
         }
         struct timeline_entry *e = &inc->timeline[inc->ntimeline++];
-        set_entry(e, ev);
+        set_entry(e, ev, i);
         apply(inc, e);
     }
     finish(inc);
@@ -665,9 +675,12 @@ unsigned long incident_count_derives(void)
     return derives;
 }
 
-int incident_load(struct incident **out, const char *id, const char *log_path)
+/* Reads the log into a new incident: from the end of CHECKPOINT (NULL: none)
+ * on, when that matches the log, else from its start. Returns 1 when the
+ * checkpoint proved bad part-way: the caller reads again without it. */
+static int load_events(struct incident **out, const char *id, const char *log_path, const char *checkpoint,
+                       size_t *restored)
 {
-    loads++;
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
     inc->action_index = xcalloc(1, sizeof *inc->action_index);
@@ -676,14 +689,40 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
     inc->log_path = xstrdup(log_path);
     inc->reader.fd = -1;
     inc->read_clock = stamp_now();
-    if (log_reader_open(&inc->reader, log_path) < 0 || log_read(&inc->reader, LOG_REPLAY, collect, inc) < 0) {
+    *out = NULL;
+    *restored = 0;
+    int rc = log_reader_open(&inc->reader, log_path);
+    if (rc == 0 && checkpoint && checkpoint_restore(checkpoint, &inc->reader, collect, inc, restored) < 0)
+        rc = 1;
+    if (rc == 0)
+        rc = log_read(&inc->reader, LOG_REPLAY, collect, inc);
+    /* a torn record retiring what the checkpoint held: read it all again */
+    if (rc == 0 && *restored && inc->reader.retracted)
+        rc = 1;
+    if (rc != 0) {
         incident_free(inc);
-        *out = NULL;
-        return -1;
+        return rc;
     }
-    derive(inc);
     *out = inc;
     return 0;
+}
+
+int incident_load(struct incident **out, const char *id, const char *log_path)
+{
+    loads++;
+    char *checkpoint = checkpoint_path(log_path);
+    size_t restored;
+    int rc = load_events(out, id, log_path, checkpoint, &restored);
+    if (rc > 0)
+        rc = load_events(out, id, log_path, NULL, &restored);
+    if (rc == 0) {
+        derive(*out);
+        /* many records parsed from the log: keep them for the next load */
+        if (checkpoint && (*out)->nevents >= restored + CHECKPOINT_MIN_RECORDS)
+            checkpoint_write(checkpoint, &(*out)->reader, (*out)->events, (*out)->nevents, restored);
+    }
+    free(checkpoint);
+    return rc < 0 ? -1 : 0;
 }
 
 /* A torn record retired events already replayed: start again from the log. */
@@ -725,10 +764,8 @@ void incident_free(struct incident *inc)
     free(inc->events);
     free(inc->edits);
     free(inc->slot_of);
-    if (inc->ids) {
+    if (inc->ids)
         free(inc->ids->slots);
-        free(inc->ids->pos);
-    }
     free(inc->ids);
     if (inc->edit_index)
         strindex_clear(inc->edit_index);

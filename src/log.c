@@ -492,6 +492,7 @@ static int settle(struct log_reader *r, off_t offset, log_event_fn fn, void *ctx
                 return rc;
         }
         r->final_end = p->offset + (off_t)p->bytes + 1;
+        r->final_line = p->line;
         r->pending_head++;
     }
     if (r->pending_head == r->npending) {

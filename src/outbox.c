@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@
 #include "warroom/log.h"
 #include "warroom/people.h"
 #include "warroom/stamp.h"
+#include "warroom/strindex.h"
 #include "warroom/template.h"
 #include "warroom/text.h"
 
@@ -130,7 +132,22 @@ struct flight {
     char *warning;             /* what the provider left out of the request */
 };
 
+/* updates.md as this process last read or wrote it, so that writing update
+ * after update reads it once instead of once per update: trusted only while
+ * the file is that very file, of that size and mtime. */
+struct updates_known {
+    bool valid;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    struct strindex markers;   /* the ids whose marker it holds (keys in ids) */
+    char **ids;
+    size_t nids;
+};
+
 struct outbox {
+    struct updates_known known;
     const struct store *store;
     const struct config *config;
     const struct policy *policy;
@@ -339,10 +356,54 @@ static void free_entries(struct outbox *ob)
     ob->nentries = 0;
 }
 
+static void known_forget(struct updates_known *k)
+{
+    strindex_clear(&k->markers);
+    for (size_t i = 0; i < k->nids; i++)
+        free(k->ids[i]);
+    free(k->ids);
+    memset(k, 0, sizeof *k);
+}
+
+static void known_add(struct updates_known *k, const char *id, size_t len)
+{
+    bool added;
+    char *copy = xstrndup(id, len);
+    strindex_put(&k->markers, copy, 0, &added);
+    if (!added) {
+        free(copy);
+        return;
+    }
+    k->ids = xrealloc(k->ids, sizeof *k->ids * (k->nids + 1));
+    k->ids[k->nids++] = copy;
+}
+
+/* Remembers FD (just read or written, ending on a complete section of SIZE
+ * bytes) as it stands now. */
+static void known_stat(struct updates_known *k, int fd, off_t size)
+{
+    struct stat st;
+    k->valid = fstat(fd, &st) == 0 && st.st_size == size && size > 0;
+    if (k->valid) {
+        k->dev = st.st_dev;
+        k->ino = st.st_ino;
+        k->size = st.st_size;
+        k->mtime = st.st_mtim;
+    }
+}
+
+static bool known_holds(const struct updates_known *k, int fd)
+{
+    struct stat st;
+    return k->valid && fstat(fd, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino && st.st_size == k->size &&
+           st.st_mtim.tv_sec == k->mtime.tv_sec && st.st_mtim.tv_nsec == k->mtime.tv_nsec;
+}
+
 void outbox_free(struct outbox *ob)
 {
     if (!ob)
         return;
+    known_forget(&ob->known);
     deliver_free(ob->engine);
     free_entries(ob);
     for (size_t i = 0; i < ob->noverlay; i++)
@@ -900,17 +961,25 @@ static int write_update(struct outbox *ob, const struct incident *inc, struct en
         rc = error_set_errno("cannot open %s", ob->updates_path);
         goto done;
     }
+    /* the file as this process left it: its markers are known, and it ends
+     * on a complete section */
+    bool known = known_holds(&ob->known, fd);
+    size_t have = known ? (size_t)ob->known.size : 0;
     char chunk[8192];
-    ssize_t n;
-    while ((n = read(fd, chunk, sizeof chunk)) > 0 && existing.len < UPDATES_MAX_BYTES)
+    ssize_t n = 0;
+    while (!known && (n = read(fd, chunk, sizeof chunk)) > 0 && existing.len < UPDATES_MAX_BYTES)
         buf_add(&existing, chunk, (size_t)n);
     if (n < 0) {
         rc = error_set_errno("cannot read %s", ob->updates_path);
         goto done;
     }
-    if (!existing.data || !strstr(existing.data, marker.data)) {
+    if (!known)
+        have = existing.len;
+    bool present = known ? strindex_find(&ob->known.markers, e->event_id) != NULL
+                         : existing.data && strstr(existing.data, marker.data);
+    if (!present) {
         /* where the last complete section (or the file's heading) ends */
-        size_t whole = 0;
+        size_t whole = known ? have : 0;
         const char *p = existing.data;
         for (const char *m; p && (m = strstr(p, " -->\n\n")); p = m + 1)
             whole = (size_t)(m - existing.data) + 6;
@@ -918,14 +987,25 @@ static int write_update(struct outbox *ob, const struct incident *inc, struct en
         buf_printf(&heading, "# Status updates: %s\n\n", inc->id);
         if (whole == 0 && existing.len >= heading.len && memcmp(existing.data, heading.data, heading.len) == 0)
             whole = heading.len;
+        if (!known) {
+            /* learn the markers of what was read; kept only when the file
+             * ends on a complete section and was read whole */
+            known_forget(&ob->known);
+            static const char open_mark[] = "<!-- warroom update ";
+            for (const char *m = existing.data; m && (m = strstr(m, open_mark)); m++) {
+                const char *id = m + sizeof open_mark - 1, *end = strstr(id, " -->");
+                if (end)
+                    known_add(&ob->known, id, (size_t)(end - id));
+            }
+        }
         if (whole == 0)
             buf_add(&section, heading.data, heading.len);
         buf_free(&heading);
         render_update(&section, ob, inc, e->ev, event_str(e->ev, "state"), te ? te->text : event_str(e->ev, "text"));
         buf_add(&section, marker.data, marker.len);
         buf_adds(&section, "\n\n");
-        size_t tail = existing.len - whole;
-        off_t keep = (off_t)existing.len;
+        size_t tail = have - whole;
+        off_t keep = (off_t)have;
         if (tail && tail < section.len && memcmp(existing.data + whole, section.data, tail) == 0) {
             keep = (off_t)whole;   /* our own torn start: write it whole instead */
             if (ftruncate(fd, keep) < 0) {
@@ -939,9 +1019,15 @@ static int write_update(struct outbox *ob, const struct incident *inc, struct en
             /* take back what did get written, so a retry writes it once */
             if (ftruncate(fd, keep) == 0)
                 (void)fdatasync(fd);
+            known_forget(&ob->known);
             errno = saved;
             goto done;
         }
+        /* it now ends on this complete section */
+        known_add(&ob->known, e->event_id, strlen(e->event_id));
+        known_stat(&ob->known, fd, keep + (off_t)section.len);
+        if (existing.len >= UPDATES_MAX_BYTES)
+            known_forget(&ob->known);     /* not read whole: read it again next time */
     }
     struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = e->attempt + 1,
                        .rank = RANK_OUTCOME, .state = OUTBOX_SENT};

@@ -45,6 +45,7 @@ struct timeline_entry {
                               stamped ahead of the clock, when it was read */
     const char *text;      /* after edits; "" when none */
     unsigned edits;        /* how many edit events changed it */
+    size_t pos;            /* where ev stands in the incident's events[] */
 };
 
 struct role_change {

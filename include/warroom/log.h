@@ -96,6 +96,7 @@ struct log_reader {
     struct log_pending *pending; /* lines a torn record may still retire, in file order */
     size_t pending_head, npending, pending_cap; /* live entries: [pending_head, npending) */
     off_t final_end;     /* lines before it are final: no torn record reaches them */
+    unsigned final_line; /* the line that ends at final_end (checkpoints start there) */
     unsigned torn_reported; /* the torn last line already reported, 0 if none */
     bool retracted;      /* a torn record retired events already handed out:
                             what was built from them must be replayed afresh */

@@ -26,7 +26,8 @@ runs=${BENCH_RUNS:-3}
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/warroom-bench-whole.XXXXXX")
 sock=$work/tmux.sock
 cleanup() { tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM    # stopped: clean up (the EXIT trap) and stop, not carry on
 id=inc-20250101-bench
 export WARROOM_CONFIG=/dev/null TZ=UTC LC_ALL=C.UTF-8
 unset WARROOM_DIR WARROOM_INCIDENT WARROOM_REPO
@@ -117,6 +118,9 @@ for n in $sizes; do
         timed "warroom log TEXT" env WARROOM_DIR="$dir" "$W" --as bench log "one more note"; ours=$last
         timed "peer: printf >> log && sync" sh -c "printf '%s\n' '{\"v\":1}' >> '$work/peer.jsonl' && sync"
         echo "    ours / peer: $(ratio "$ours" "$last")"
+        # the first load parses the log and writes the checkpoint; the runs
+        # after it read the records from the checkpoint
+        timed "warroom show --json, no checkpoint" sh -c "rm -f '$dir/$id/checkpoint'; WARROOM_DIR='$dir' '$W' show --json"
         timed "warroom show --json" env WARROOM_DIR="$dir" "$W" show --json; ours=$last
         timed "peer: jq -c . log" jq -c . "$log"
         echo "    ours / peer: $(ratio "$ours" "$last")"
@@ -138,6 +142,10 @@ timed "warroom action add" env WARROOM_DIR="$dir" "$W" --as bench action add "on
 dir=$(store 10001 pending)
 echo "10,000 pending updates (file sink):"
 first_frame "$dir" "console first frame"
+# each run delivers the whole backlog again, from the log as generated
+cp "$dir/$id/events.jsonl" "$work/pending.jsonl"
+timed "warroom flush" sh -c "rm -f '$dir/$id/updates.md'; cp '$work/pending.jsonl' '$dir/$id/events.jsonl';
+    WARROOM_DIR='$dir' '$W' flush --incident $id"
 
 echo "1,000 incidents of 200 events:"
 dir=$work/many

@@ -1,0 +1,146 @@
+/* Tests for jsonout's own JSON writing: a string and a timeline entry written
+ * as text are byte for byte what jansson writes for the same value (show
+ * --json wrote them through jansson before), and what jansson would refuse
+ * is left to it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/buf.h"
+#include "warroom/event.h"
+#include "warroom/incident.h"
+#include "warroom/jsonout.h"
+#include "warroom/stamp.h"
+#include "warroom/text.h"
+
+/* S written by jsonout_string and by jansson under FLAGS: the same bytes */
+static void same_string(const char *s, size_t flags)
+{
+    struct buf ours = BUF_INIT;
+    json_t *j = json_string(s);
+    assert_non_null(j);
+    char *theirs = json_dumps(j, flags | JSON_ENCODE_ANY);
+    assert_int_equal(jsonout_string(&ours, s, flags), 0);
+    assert_string_equal(buf_str(&ours), theirs);
+    free(theirs);
+    json_decref(j);
+    buf_free(&ours);
+}
+
+static void test_strings(void **state)
+{
+    (void)state;
+    static const char *const strings[] = {
+        "", "plain", "quote \" backslash \\ slash / end", "\b\f\n\r\t", "\x01\x02\x1f\x7f",
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8 \xef\xbf\xbf \xf4\x8f\xbf\xbf",
+        "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80", "a\nmulti\nline\nnote", "\\u0041",
+    };
+    static const size_t flag_sets[] = {0, JSON_ENSURE_ASCII, JSON_ESCAPE_SLASH, JSON_ENSURE_ASCII | JSON_ESCAPE_SLASH};
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        for (size_t f = 0; f < sizeof flag_sets / sizeof *flag_sets; f++)
+            same_string(strings[i], flag_sets[f]);
+    /* random valid UTF-8 of every length of sequence */
+    srand(7);
+    for (int n = 0; n < 2000; n++) {
+        char s[256];
+        size_t len = 0;
+        while (len < sizeof s - 5) {
+            long cp;
+            switch (rand() % 4) {
+            case 0: cp = 1 + rand() % 0x7f; break;
+            case 1: cp = 0x80 + rand() % (0x800 - 0x80); break;
+            case 2: cp = 0x800 + rand() % (0x10000 - 0x800); break;
+            default: cp = 0x10000 + rand() % (0x110000 - 0x10000); break;
+            }
+            if (cp >= 0xd800 && cp <= 0xdfff)
+                continue;
+            len += text_utf8_encode((uint32_t)cp, s + len);
+            if (rand() % 16 == 0)
+                break;
+        }
+        s[len] = '\0';
+        same_string(s, JSON_ENSURE_ASCII);
+        same_string(s, 0);
+    }
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    /* jansson refuses each of these: so does jsonout_string */
+    static const char *const bad[] = {"\x80", "a\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                      "\xf5\x80\x80\x80", "\xff", "ok then \xe2\x82"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct buf ours = BUF_INIT;
+        assert_null(json_string(bad[i]));
+        assert_int_equal(jsonout_string(&ours, bad[i], JSON_ENSURE_ASCII), -1);
+        buf_free(&ours);
+    }
+}
+
+/* The record LINE as a timeline entry with TEXT (NULL: its own), AT and EDITS,
+ * written both ways: the same bytes */
+static void same_entry(const char *line, const char *text, int64_t at, unsigned edits)
+{
+    struct arena *a = arena_new();
+    struct event ev;
+    assert_int_equal(event_parse(&ev, a, line, strlen(line)), 0);
+    const char *own = event_str(&ev, "text");
+    struct timeline_entry e = {.ev = &ev, .at = at == 0 ? ev.at : at, .happened = ev.at,
+                               .text = text ? text : own ? own : "", .edits = edits};
+    json_t *j = jsonout_entry_json(&e);
+    assert_non_null(j);
+    char *theirs = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    struct buf ours = BUF_INIT;
+    assert_int_equal(jsonout_entry_text(&ours, &e, JSON_ENSURE_ASCII), 0);
+    assert_string_equal(buf_str(&ours), theirs);
+    free(theirs);
+    json_decref(j);
+    buf_free(&ours);
+    arena_free(a);
+}
+
+static void test_entries(void **state)
+{
+    (void)state;
+    const char *base = "{\"v\":1,\"id\":\"e1\",\"ts\":\"2025-03-15T14:00:00Z\",\"by\":\"carol\",\"type\":\"note\",";
+    static const char *const rest[] = {
+        "\"text\":\"plain\"}",
+        "\"text\":\"caf\\u00e9 \\ud83d\\ude00 \\\"quoted\\\" \\\\ /\"}",
+        "\"text\":\"a\\nb\",\"n\":42,\"neg\":-7,\"big\":12345678901234,\"yes\":true,\"no\":false,\"nil\":null}",
+        "\"text\":\"x\",\"list\":[1,2,3],\"after\":\"the list is left out\"}",
+        "\"text\":\"x\",\"set\":{\"text\":\"nested\",\"at\":\"2025-03-15T14:01:00Z\"}}",
+        "\"text\":\"x\",\"edits\":\"a field of that name\",\"z\":1}",
+        "\"text\":\"x\",\"host\":\"h1\",\"host\":\"h2\"}",
+        "\"state\":\"identified\",\"at\":\"2025-03-15T13:00:00Z\"}",
+        "\"text\":\"x\",\"unicode key \\u00e9\":\"v\"}",
+        "\"text\":\"x\",\"n\":1.5,\"e\":2e3}",
+    };
+    for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) {
+        struct buf line = BUF_INIT;
+        buf_adds(&line, base);
+        buf_adds(&line, rest[i]);
+        same_entry(buf_str(&line), NULL, 0, 0);
+        same_entry(buf_str(&line), "edited \xe2\x80\x94 text", 1742047200000LL, 3);
+        same_entry(buf_str(&line), NULL, STAMP_NONE, 1);
+        buf_free(&line);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_entries),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
