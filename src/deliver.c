@@ -183,6 +183,12 @@ static int setup_method(CURL *e, const struct deliver_request *req)
     if (strcmp(m, "POST") != 0 && strcmp(m, "PATCH") != 0 && strcmp(m, "PUT") != 0 &&
         strcmp(m, "DELETE") != 0)
         return error_set("unsupported HTTP method");
+    /* libcurl sends a request again by itself when a connection it reused
+     * turns out dead before any answer, though the server may have acted on
+     * it: a second message, a second incident. A request that changes
+     * something goes on a connection of its own, so it is on the wire at most
+     * once per attempt the outbox recorded. */
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     if (strcmp(m, "DELETE") != 0 || body) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? req->body_len : 0));
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? req->body : "");

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -640,6 +641,113 @@ static void test_hundred_concurrent(void **state)
     json_decref(recs);
 }
 
+
+/* A server that answers the first request on a connection and keeps it open,
+ * then takes the next request on that same connection in full and hangs up
+ * without a word, as a server that processed it and died would. Each request
+ * it took is one byte on SEEN. */
+static pid_t start_dropping_server(int *port, int seen)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s, 8), 0);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid > 0) {
+        close(s);
+        return pid;
+    }
+    /* never outlive a failed test, nor hold the runner's output open */
+    alarm(60);
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0)
+            _exit(1);
+        /* one process per connection, so a kept-alive one never blocks the next */
+        pid_t one = fork();
+        if (one != 0) {
+            close(c);
+            continue;
+        }
+        alarm(60);
+        for (int nth = 0;; nth++) {
+            char req[8192];
+            size_t got = 0;
+            char *end = NULL;
+            /* the headers, then as much body as they announce */
+            while (!(end = memmem(req, got, "\r\n\r\n", 4))) {
+                ssize_t r = read(c, req + got, sizeof req - got - 1);
+                if (r <= 0)
+                    break;
+                got += (size_t)r;
+            }
+            if (!end)
+                break;
+            req[got] = '\0';
+            const char *cl = strstr(req, "Content-Length: ");
+            size_t want = (size_t)(end + 4 - req) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
+            while (got < want && got < sizeof req - 1) {
+                ssize_t r = read(c, req + got, sizeof req - got - 1);
+                if (r <= 0)
+                    break;
+                got += (size_t)r;
+            }
+            if (write(seen, "r", 1) != 1)
+                _exit(1);
+            if (nth > 0)
+                break;  /* processed, never answered */
+            static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+            if (write(c, ok, sizeof ok - 1) != (ssize_t)(sizeof ok - 1))
+                break;
+        }
+        _exit(0);
+    }
+}
+
+/* libcurl sends a request again by itself when a connection it reused turns
+ * out dead before any answer: harmless for a GET, a second Slack message or
+ * Statuspage incident for a POST. So anything but a GET goes on a connection
+ * of its own, and a request is on the wire at most once per attempt. */
+static void test_post_never_resent_on_a_dead_reused_connection(void **state)
+{
+    (void)state;
+    int seen[2], port;
+    assert_int_equal(pipe(seen), 0);
+    pid_t pid = start_dropping_server(&port, seen[1]);
+    close(seen[1]);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
+    static const char *const headers[] = {"Content-Type: application/json"};
+    struct deliver *d;
+    assert_int_equal(deliver_new(&d), 0);
+    for (int i = 0; i < 2; i++) {
+        struct deliver_request req = {.method = "POST", .url = url, .headers = headers, .n_headers = 1,
+                                      .body = "{\"text\":\"once\"}", .body_len = 15, .tag = (uint64_t)i,
+                                      .total_timeout_ms = 10000};
+        assert_int_equal(deliver_add(d, &req), 0);
+        assert_int_equal(deliver_run_until(d, deliver_clock_ms() + 15000), 0);
+        struct deliver_result r;
+        assert_true(deliver_next_result(d, &r));
+        assert_int_equal(r.error, DELIVER_OK);
+        assert_int_equal(r.http_status, 200);
+        deliver_result_free(&r);
+    }
+    deliver_free(d);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    char buf[16];
+    ssize_t n = read(seen[0], buf, sizeof buf);
+    close(seen[0]);
+    assert_int_equal(n, 2);  /* two requests sent, two taken: none twice */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_large_reply_is_bounded),
         cmocka_unit_test(test_wait_covers_extra_descriptors),
         cmocka_unit_test(test_hundred_concurrent),
+        cmocka_unit_test(test_post_never_resent_on_a_dead_reused_connection),
     };
     return cmocka_run_group_tests(tests, start_receiver, stop_receiver);
 }
