@@ -61,6 +61,13 @@ struct sink_conf {
     char *public_url_prefix;   /* sinks.<name>.public_url_prefix: may be shown */
     char *problem;             /* misconfigured: why (never naming a secret) */
     const char *secrets[SINK_SECRETS_MAX + 1]; /* what must be scrubbed from anything shown */
+    /* what the provider's replies taught, per sink: several sinks keep
+     * remote objects of their own (a status page incident, a channel) */
+    char *remote_id;           /* the provider's incident id, once known */
+    char *mark_update, *mark_at; /* the newest remote update known delivered */
+    char *remote_name;         /* ... and its name for people */
+    int64_t last_start;        /* a chain's last paced request left then (Unix ms; this process) */
+    bool held;                 /* this round, the provider's pace holds the head back */
 };
 
 /* One delivery record: from the log, or appended by this process and not yet
@@ -79,12 +86,16 @@ struct record {
     int64_t started;           /* attempting: when the request left (Unix ms) */
     const char *remote_update; /* the newest remote incident update seen in a reply */
     const char *remote_update_at; /* ... and when the provider says it was made */
+    unsigned step, steps;      /* a chain's step, and how many the item takes (0: no chain) */
+    const char *ref;           /* what the step returned for the item's later steps */
+    const char *remote_name;   /* the remote object's name for people */
+    const char *warning;       /* delivered, with something people should know */
 };
 
 /* A record this process appended, owning its strings. */
 struct written {
     struct record r;
-    char *event_id, *reason, *remote_id, *remote_update, *remote_update_at;
+    char *event_id, *reason, *remote_id, *remote_update, *remote_update_at, *ref, *warning, *remote_name;
 };
 
 struct entry {
@@ -102,10 +113,14 @@ struct entry {
     int64_t next_at;
     long status;
     char *reason;
+    unsigned step;             /* a chain: the step it stands at */
+    unsigned last_step;        /* ... and the step of the last record applied */
+    char *ref;                 /* what its steps returned last */
+    char *warning;
     struct outbox_item view;
 };
 
-enum op { OP_SEND, OP_CHECK_CREATE, OP_CHECK_UPDATE };
+enum op { OP_SEND, OP_CHECK_CREATE, OP_CHECK_UPDATE, OP_STEP };
 
 struct flight {
     uint64_t tag;
@@ -118,6 +133,10 @@ struct flight {
     char *expect_status;       /* update checks: the status sent */
     int64_t started;           /* checks: when the first attempt left */
     char *shown_url;           /* the request's URL, masked: for reasons */
+    unsigned step, steps;      /* OP_STEP: which, of how many */
+    enum publish_kind kind;
+    bool check, once;          /* OP_STEP: a check; a step that is not idempotent */
+    char *ref;                 /* OP_STEP: the item's ref when it left */
 };
 
 struct outbox {
@@ -140,8 +159,6 @@ struct outbox {
     size_t *order;             /* indexes of entries sorted by (event id, sink) */
     struct written *overlay;
     size_t noverlay;
-    char *remote_id;           /* the provider's incident id, once known */
-    char *mark_update, *mark_at; /* the newest remote update known delivered */
     struct flight *flights;
     size_t nflights;
     uint64_t next_tag;
@@ -249,6 +266,10 @@ static void free_sinks(struct outbox *ob)
         free(s->source);
         free(s->public_url_prefix);
         free(s->problem);
+        free(s->remote_id);
+        free(s->remote_name);
+        free(s->mark_update);
+        free(s->mark_at);
     }
     ob->nsinks = 0;
 }
@@ -283,6 +304,9 @@ static void written_free(struct written *w)
     free(w->remote_id);
     free(w->remote_update);
     free(w->remote_update_at);
+    free(w->ref);
+    free(w->warning);
+    free(w->remote_name);
 }
 
 static void flight_free(struct flight *f)
@@ -291,6 +315,7 @@ static void flight_free(struct flight *f)
     free(f->expect);
     free(f->expect_status);
     free(f->shown_url);
+    free(f->ref);
 }
 
 static void free_entries(struct outbox *ob)
@@ -298,6 +323,8 @@ static void free_entries(struct outbox *ob)
     for (size_t i = 0; i < ob->nentries; i++) {
         free(ob->entries[i].event_id);
         free(ob->entries[i].reason);
+        free(ob->entries[i].ref);
+        free(ob->entries[i].warning);
     }
     free(ob->entries);
     free(ob->order);
@@ -321,9 +348,6 @@ void outbox_free(struct outbox *ob)
     free_sinks(ob);
     if (ob->lock_fd >= 0)
         close(ob->lock_fd);   /* releases the flock */
-    free(ob->remote_id);
-    free(ob->mark_update);
-    free(ob->mark_at);
     free(ob->id);
     free(ob->log_path);
     free(ob->updates_path);
@@ -386,6 +410,13 @@ static const struct sink_recovery *recovery_of(const struct sink_conf *s)
     return ops ? ops->recovery : NULL;
 }
 
+/* The steps of sink S's items; NULL when an item is one request. */
+static const struct sink_chain *chain_of(const struct sink_conf *s)
+{
+    const struct sink_ops *ops = s->type == FILE_SINK_TYPE ? NULL : sink_ops_of((enum sink_type)s->type);
+    return ops ? ops->chain : NULL;
+}
+
 static int sink_index(const struct outbox *ob, const char *name)
 {
     for (size_t i = 0; name && i < ob->nsinks; i++)
@@ -440,28 +471,49 @@ static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 
 static void apply_record(struct outbox *ob, const struct record *r)
 {
-    bool recovers = recovery_of(&ob->sinks[r->sink]) != NULL;
-    if (r->remote_id && !ob->remote_id && recovers && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
-        ob->remote_id = xstrdup(r->remote_id);
+    struct sink_conf *sc = &ob->sinks[r->sink];
+    bool recovers = recovery_of(sc) != NULL;
+    if (r->remote_id && !sc->remote_id && chain_of(sc) && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX)) {
+        free(sc->remote_name);
+        sc->remote_name = r->remote_name && strlen(r->remote_name) <= SINK_REMOTE_NAME_MAX ? xstrdup(r->remote_name) : NULL;
+    }
+    if (r->remote_id && !sc->remote_id && (recovers || chain_of(sc)) && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
+        sc->remote_id = xstrdup(r->remote_id);
     /* the newest record that saw the remote updates marks what is known
      * to be there: an update checked later must be newer than that */
     if (recovers && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
         strlen(r->remote_update_at) < STAMP_TEXT_MAX) {
-        free(ob->mark_update);
-        free(ob->mark_at);
-        ob->mark_update = xstrdup(r->remote_update);
-        ob->mark_at = xstrdup(r->remote_update_at);
+        free(sc->mark_update);
+        free(sc->mark_at);
+        sc->mark_update = xstrdup(r->remote_update);
+        sc->mark_at = xstrdup(r->remote_update_at);
     }
     struct entry *e = find_entry(ob, r->event_id, r->sink);
     if (!e)
         return;
+    /* Records of one item come in order: by step, then attempt; an equal key
+     * is a later word on the same attempt (a check's outcome after the
+     * attempt's). */
+    if (e->seen && (r->step < e->last_step ||
+                    (r->step == e->last_step &&
+                     (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))))
+        return;
+    if (e->seen && r->step > e->last_step)
+        e->started = 0;   /* a new step: its own first attempt */
     if (r->started > 0 && (e->started == 0 || r->started < e->started))
         e->started = r->started;
-    /* Records of one item come in order; an equal key is a later word on the
-     * same attempt (a check's outcome after the attempt's). */
-    if (e->seen && (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))
-        return;
     e->seen = true;
+    e->last_step = e->step = r->step;
+    if (r->ref && *r->ref && strlen(r->ref) <= SINK_REMOTE_ID_MAX) {
+        free(e->ref);
+        e->ref = xstrdup(r->ref);
+    }
+    if (r->warning && *r->warning) {
+        struct buf w = BUF_INIT;
+        sink_scrub(&w, r->warning, ob->sinks[r->sink].secrets);
+        free(e->warning);
+        e->warning = buf_detach(&w);
+    }
     e->attempt = r->attempt;
     e->rank = r->rank;
     e->state = r->state;
@@ -474,6 +526,15 @@ static void apply_record(struct outbox *ob, const struct record *r)
     struct buf clean = BUF_INIT;
     sink_scrub(&clean, r->reason ? r->reason : "", ob->sinks[r->sink].secrets);
     e->reason = buf_detach(&clean);
+    if (r->state == OUTBOX_SENT && r->step + 1 < r->steps) {
+        /* a step of a chain is done: the item goes on with the next one */
+        e->step = r->step + 1;
+        e->state = OUTBOX_QUEUED;
+        e->attempt = 0;
+        e->rank = RANK_OUTCOME;
+        e->unconfirmed = false;
+        e->started = 0;
+    }
 }
 
 static bool record_from_event(const struct outbox *ob, const struct event *ev, struct record *r)
@@ -493,6 +554,11 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     r->remote_id = event_str(ev, "remote_id");
     r->remote_update = event_str(ev, "remote_update");
     r->remote_update_at = event_str(ev, "remote_update_at");
+    r->step = event_int(ev, "step", &v) && v >= 0 && v < 1000 ? (unsigned)v : 0;
+    r->steps = event_int(ev, "steps", &v) && v > 0 && v <= 1000 ? (unsigned)v : 0;
+    r->ref = event_str(ev, "ref");
+    r->remote_name = event_str(ev, "remote_name");
+    r->warning = event_str(ev, "warning");
     const char *next = event_str(ev, "next_at"), *started = event_str(ev, "started");
     int64_t t;
     r->next_at = next && stamp_parse_iso(&t, next) == 0 ? t : 0;
@@ -503,8 +569,11 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
 static void build_entries(struct outbox *ob, const struct incident *inc)
 {
     free_entries(ob);
-    free(ob->remote_id);
-    ob->remote_id = NULL;
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        free(ob->sinks[s].remote_id);
+        free(ob->sinks[s].remote_name);
+        ob->sinks[s].remote_id = ob->sinks[s].remote_name = NULL;
+    }
     size_t cap = 0;
     for (size_t i = 0; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
@@ -710,6 +779,16 @@ static int append_record(struct outbox *ob, const struct record *r)
         event_draft_str(&d, "remote_update", r->remote_update);
         event_draft_str(&d, "remote_update_at", r->remote_update_at);
     }
+    if (r->steps) {
+        event_draft_int(&d, "step", r->step);
+        event_draft_int(&d, "steps", r->steps);
+    }
+    if (r->ref)
+        event_draft_str(&d, "ref", r->ref);
+    if (r->remote_name)
+        event_draft_str(&d, "remote_name", r->remote_name);
+    if (r->warning && *r->warning)
+        event_draft_str(&d, "warning", r->warning);
     int rc = log_open(&log, ob->log_path);
     if (rc == 0) {
         rc = log_append(&log, &d);
@@ -728,6 +807,9 @@ static int append_record(struct outbox *ob, const struct record *r)
     o->r.remote_id = o->remote_id = dup_or_null(r->remote_id);
     o->r.remote_update = o->remote_update = dup_or_null(r->remote_update);
     o->r.remote_update_at = o->remote_update_at = dup_or_null(r->remote_update_at);
+    o->r.ref = o->ref = dup_or_null(r->ref);
+    o->r.remote_name = o->remote_name = dup_or_null(r->remote_name);
+    o->r.warning = o->warning = dup_or_null(r->warning);
     apply_record(ob, &o->r);
     return 0;
 }
@@ -890,13 +972,13 @@ static int start_check(struct outbox *ob, const struct sink_conf *s, struct entr
 {
     struct buf url = BUF_INIT, auth = BUF_INIT;
     const struct sink_recovery *rec = recovery_of(s);
-    bool create = ob->remote_id == NULL;
+    bool create = s->remote_id == NULL;
     char *expect = rec->expect(built->body, create);
     char *status = rec->expect_status(built->body);
     struct sink_target t;
     int rc = -1;
     target_of(&t, s);
-    if (rec->check_request(&url, &auth, &t, create ? NULL : ob->remote_id, expect) < 0)
+    if (rec->check_request(&url, &auth, &t, create ? NULL : s->remote_id, expect) < 0)
         goto done;
     const char *headers[1] = {auth.data};
     struct deliver_request req = {
@@ -927,6 +1009,104 @@ done:
     return rc;
 }
 
+static void wipe_request(struct sink_request *built)
+{
+    if (built->url)
+        memset(built->url, 0, strlen(built->url));
+    for (size_t i = 0; i < built->n_headers; i++)
+        memset(built->headers[i], 0, strlen(built->headers[i]));
+    sink_request_free(built);
+}
+
+/* Starts the step E stands at, for a sink whose items are chains. A step
+ * with nothing to send is recorded as done at once, and the next one
+ * started; one that cannot be built fails the item, as a refusal would. */
+static int start_step(struct outbox *ob, const struct incident *inc, struct entry *e, int64_t now)
+{
+    struct sink_conf *s = &ob->sinks[e->sink];
+    const struct sink_chain *ch = chain_of(s);
+    struct item_text it;
+    struct sink_target t;
+    int rc = 0;
+
+    item_init(&it, ob, inc, e->ev, e->kind);
+    target_of(&t, s);
+    unsigned n = ch->steps(&it.item);
+    if (n == 0) {
+        /* not for this sink (a severity without a channel): nothing to
+         * record, replay derives the same */
+        e->state = OUTBOX_SENT;
+        item_free(&it);
+        return 0;
+    }
+    for (unsigned guard = 0; rc == 0 && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED && guard < 100;
+         guard++) {
+        struct sink_request built;
+        struct buf expect = BUF_INIT, warning = BUF_INIT, reason = BUF_INIT;
+        bool once = ch->once(&it.item, e->step);
+        if (e->step < n && ch->paced && ch->paced(&it.item, e->step) && s->last_start &&
+            now < s->last_start + ch->min_interval_ms) {
+            s->held = true;   /* the provider's pace: outbox_timeout_ms says when */
+            break;
+        }
+        struct sink_step st = {.index = e->step, .kind = e->kind, .incident_id = inc->id, .event_id = e->event_id,
+                               .remote_id = s->remote_id, .ref = e->ref, .started = e->started,
+                               .check = once && (e->state == OUTBOX_UNCONFIRMED ||
+                                                 (e->state == OUTBOX_RETRYING && e->unconfirmed))};
+        int b = e->step < n ? sink_build_step(&built, &expect, &warning, &t, &it.item, &st) : 0;
+        if (b <= 0) {
+            struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = e->attempt + 1,
+                               .rank = RANK_OUTCOME, .state = b < 0 ? OUTBOX_FAILED : OUTBOX_SENT,
+                               .step = e->step, .steps = n};
+            struct buf w = BUF_INIT;
+            if (b < 0)
+                sink_scrub(&reason, error_last(), s->secrets);
+            sink_scrub(&w, buf_str(&warning), s->secrets);
+            r.reason = reason.data;
+            r.warning = w.data;
+            rc = append_record(ob, &r);
+            buf_free(&w);
+        } else {
+            unsigned attempt = e->attempt + 1;
+            if (once && !st.check) {
+                /* Written before the request leaves: if we die before its
+                 * outcome, the next run checks instead of sending again. */
+                struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = attempt,
+                                   .rank = RANK_ATTEMPTING, .state = OUTBOX_UNCONFIRMED,
+                                   .started = outbox_clock_ms(), .step = e->step, .steps = n};
+                rc = append_record(ob, &r);
+            }
+            struct deliver_request req;
+            sink_request_view(&req, &built);
+            req.connect_timeout_ms = ob->connect_timeout_ms;
+            req.total_timeout_ms = ob->total_timeout_ms;
+            req.tag = ++ob->next_tag;
+            if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
+                struct flight *f = add_flight(ob, e, attempt, OP_STEP, false, buf_detach(&expect), req.tag);
+                f->shown_url = sink_mask_target_url(&t, built.url);
+                f->step = e->step;
+                f->steps = n;
+                f->check = st.check;
+                f->once = once;
+                f->started = e->started;
+                f->ref = dup_or_null(e->ref);
+                f->kind = e->kind;
+                e->state = OUTBOX_SENDING;
+                if (ch->paced && ch->paced(&it.item, e->step))
+                    s->last_start = now;
+            }
+            wipe_request(&built);
+        }
+        buf_free(&expect);
+        buf_free(&warning);
+        buf_free(&reason);
+        if (e->state == OUTBOX_SENDING)
+            break;
+    }
+    item_free(&it);
+    return rc;
+}
+
 /* Starts entry E. A request that cannot even be built (the item lacks what
  * the provider needs) fails for good, recorded like a refusal. */
 static int start_entry(struct outbox *ob, const struct incident *inc, struct entry *e, int64_t now)
@@ -937,10 +1117,12 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
     struct sink_request built;
     int rc;
 
+    if (chain_of(s))
+        return start_step(ob, inc, e, now);
     item_init(&it, ob, inc, e->ev, e->kind);
     target_of(&t, s);
     bool recovers = recovery_of(s) != NULL;
-    rc = sink_build_request(&built, &t, &it.item, recovers ? ob->remote_id : NULL);
+    rc = sink_build_request(&built, &t, &it.item, recovers ? s->remote_id : NULL);
     if (rc <= 0) {
         struct buf reason = BUF_INIT;
         sink_scrub(&reason, rc < 0 ? error_last() : "this sink does not take it", s->secrets);
@@ -971,18 +1153,14 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         req.total_timeout_ms = ob->total_timeout_ms;
         req.tag = ++ob->next_tag;
         if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
-            struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !ob->remote_id, NULL, req.tag);
+            struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !s->remote_id, NULL, req.tag);
             f->shown_url = sink_mask_target_url(&t, built.url);
             e->state = OUTBOX_SENDING;
         }
     }
     (void)now;
     /* the built request held the secrets */
-    if (built.url)
-        memset(built.url, 0, strlen(built.url));
-    for (size_t i = 0; i < built.n_headers; i++)
-        memset(built.headers[i], 0, strlen(built.headers[i]));
-    sink_request_free(&built);
+    wipe_request(&built);
     item_free(&it);
     return rc;
 }
@@ -1050,6 +1228,7 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
                 rc = write_update(ob, inc, e);
             continue;
         }
+        ob->sinks[s].held = false;
         /* Each start can record an outcome at once (a request that cannot be
          * built); then the next one is the head. */
         for (unsigned guard = 0; rc == 0 && guard < 1000; guard++) {
@@ -1057,7 +1236,7 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
             if (!e || !due(e, now))
                 break;
             rc = start_entry(ob, inc, e, now);
-            if (e->state == OUTBOX_SENDING)
+            if (e->state == OUTBOX_SENDING || sc->held)
                 break;
         }
     }
@@ -1074,6 +1253,14 @@ long outbox_timeout_ms(const struct outbox *ob, int64_t now)
             const struct entry *e = &ob->entries[i];
             if (e->sink != (int)s || e->state == OUTBOX_SENT || e->state == OUTBOX_FAILED)
                 continue;
+            const struct sink_chain *ch = chain_of(&ob->sinks[s]);
+            if (ch && !ob->sinks[s].problem && (e->state == OUTBOX_QUEUED || e->state == OUTBOX_UNCONFIRMED) &&
+                ob->sinks[s].last_start) {
+                int64_t left = ob->sinks[s].last_start + ch->min_interval_ms - now;
+                long ms = left < 0 ? 0 : (long)left;
+                if (t < 0 || ms < t)
+                    t = ms;
+            }
             if (e->state == OUTBOX_RETRYING && !ob->sinks[s].problem) {
                 int64_t left = e->next_at - now;
                 long ms = left < 0 ? 0 : left > 24L * 3600 * 1000 ? 24L * 3600 * 1000 : (long)left;
@@ -1117,8 +1304,53 @@ static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight
     return NULL;
 }
 
+/* The answer to a step of a chain: the sink reads it; what it learned (the
+ * channel, the message) goes into the record, so later steps and later runs
+ * have it from the log. */
+static int handle_step_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res,
+                              int64_t now)
+{
+    struct sink_conf *s = &ob->sinks[f->sink];
+    const struct sink_chain *ch = chain_of(s);
+    struct buf reason = BUF_INIT, warning = BUF_INIT;
+    struct sink_step_result out = {0};
+    struct sink_step st = {.index = f->step, .kind = f->kind, .incident_id = ob->id, .event_id = f->event_id,
+                           .remote_id = s->remote_id, .ref = f->ref, .expect = f->expect,
+                           .check = f->check, .started = f->started};
+    struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
+                       .status = res->http_status, .step = f->step, .steps = f->steps};
+    /* the request may have arrived although no answer came back */
+    bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
+    ch->read(&out, &st, res, s->secrets, &reason);
+    r.remote_id = out.remote_id;
+    r.remote_name = out.remote_name;
+    r.ref = out.ref;
+    if (out.outcome == SINK_DELIVERED) {
+        r.state = OUTBOX_SENT;
+        sink_scrub(&warning, out.warning ? out.warning : "", s->secrets);
+        r.warning = warning.data;
+        buf_reset(&reason);
+    } else if (out.outcome == SINK_RETRY) {
+        r.state = OUTBOX_RETRYING;
+        r.unconfirmed = f->once && !out.again_now && (ambiguous || out.unsure || f->check);
+        r.next_at = out.again_now ? now
+                                  : now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after,
+                                                              now / 1000);
+    } else {
+        r.state = OUTBOX_FAILED;
+    }
+    r.reason = reason.data;
+    int rc = append_record(ob, &r);
+    sink_step_result_free(&out);
+    buf_free(&reason);
+    buf_free(&warning);
+    return rc;
+}
+
 static int handle_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res, int64_t now)
 {
+    if (f->op == OP_STEP)
+        return handle_step_result(ob, f, res, now);
     const struct sink_conf *s = &ob->sinks[f->sink];
     struct buf reason = BUF_INIT;
     struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
@@ -1141,7 +1373,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         } else if (ok2xx) {
             struct sink_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
                                      .status = f->expect_status, .started = f->started,
-                                     .mark_id = ob->mark_update, .mark_at = ob->mark_at};
+                                     .mark_id = s->mark_update, .mark_at = s->mark_at};
             found = rec->update_arrived(res->body, res->body_len, &sent);
         }
         error_clear();
@@ -1307,6 +1539,7 @@ const struct outbox_item *outbox_item(const struct outbox *ob, size_t i)
     v->reason = ob->sinks[e->sink].problem && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED
                     ? ob->sinks[e->sink].problem
                     : e->reason ? e->reason : "";
+    v->warning = e->warning ? e->warning : "";
     return v;
 }
 
@@ -1356,6 +1589,8 @@ void outbox_describe(struct buf *out, const struct outbox_item *item, int64_t no
         break;
     case OUTBOX_SENT:
         buf_adds(out, "sent");
+        if (item->warning && *item->warning)
+            buf_printf(out, " (warning: %s)", item->warning);
         return;
     case OUTBOX_FAILED:
         buf_adds(out, "failed");
@@ -1409,6 +1644,17 @@ size_t outbox_problems(const struct outbox *ob, struct buf *out)
     return n;
 }
 
+bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name)
+{
+    int s = sink_index(ob, sink);
+    *id = *name = NULL;
+    if (s < 0 || !ob->sinks[s].remote_id)
+        return false;
+    *id = ob->sinks[s].remote_id;
+    *name = ob->sinks[s].remote_name;
+    return true;
+}
+
 size_t outbox_sink_count(const struct outbox *ob)
 {
     return ob->nsinks;
@@ -1459,7 +1705,7 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
         item_init(&it, ob, inc, &ev, PUBLISH_UPDATE);
         it.item.text = text ? text : "";
         target_of(&t, sc);
-        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) ? ob->remote_id : NULL);
+        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) ? sc->remote_id : NULL);
         if (sc->problem) {
             p->problem = xstrdup(sc->problem);
         } else if (rc == 0) {

@@ -56,6 +56,7 @@ struct outbox_item {
     int64_t next_at;             /* RETRYING: Unix ms of the next try */
     long http_status;            /* of the last attempt; 0 when none */
     const char *reason;          /* why it is not sent: clean, secret-free; "" */
+    const char *warning;         /* sent, with something people should know; "" */
 };
 
 /* Opens the outbox of incident ID in STORE with the sinks of CONFIG and the
@@ -126,6 +127,10 @@ void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed);
  * is in trouble when it is misconfigured or its oldest unsent item is
  * retrying, unconfirmed or failed. Returns how many sinks are in trouble. */
 size_t outbox_problems(const struct outbox *ob, struct buf *out);
+
+/* What sink SINK keeps remotely for the incident (Slack's channel), as the
+ * log records it: its id and its name (may be NULL). False when none. */
+bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name);
 
 /* The configured sinks' names, in order, the file sink last. */
 size_t outbox_sink_count(const struct outbox *ob);

@@ -75,6 +75,7 @@ struct sink_target {
 #define SINK_TEXT_MAX_BYTES (256 * 1024)  /* any input string is cut here first */
 #define SINK_URL_MAX 2048
 #define SINK_REMOTE_ID_MAX 64
+#define SINK_REMOTE_NAME_MAX 80
 #define SINK_REASON_MAX 300
 #define SINK_EVENT_JSON_MAX (64 * 1024)
 
@@ -280,6 +281,63 @@ struct sink_recovery {
     int (*created_id)(char **out, const char *body, size_t len);
 };
 
+/* For a provider that delivers one item as a chain of requests, where later
+ * ones need what earlier ones returned (Slack: create a channel, then set its
+ * topic, invite, post, pin). The outbox records each step's outcome in the
+ * log with what it returned, so a restart resumes at the step it stood at and
+ * never repeats one that is done. */
+struct sink_step {
+    unsigned index;            /* 0: the first */
+    enum publish_kind kind;    /* of the item */
+    const char *incident_id, *event_id;
+    const char *remote_id;     /* the sink's own remote object (a channel), once recorded */
+    const char *ref;           /* what this item's steps recorded last (a message ts, a name suffix) */
+    const char *expect;        /* a check: what the step's build said to look for */
+    bool check;                /* the last attempt's answer was lost: ask, do not send */
+    int64_t started;           /* when the first attempt of this step left (Unix ms; 0: none) */
+};
+
+struct sink_step_result {
+    enum sink_outcome outcome;
+    bool again_now;            /* SINK_RETRY at once, not after a backoff */
+    bool unsure;               /* SINK_RETRY: the answer does not say whether it arrived */
+    char *remote_id, *ref;     /* learned; NULL: nothing (owned, freed by the caller) */
+    char *remote_name;         /* the remote object's name for people (a channel's) */
+    char *warning;             /* SINK_DELIVERED, with something people should know */
+};
+
+struct sink_chain {
+    /* How many steps ITEM takes (0: none, it is not for this sink). */
+    unsigned (*steps)(const struct publish_item *item);
+    /* Whether step INDEX is not idempotent: an "attempting" record goes to the
+     * log before it leaves and, when its answer is lost, the next attempt is
+     * a check (st->check) rather than a resend. */
+    bool (*once)(const struct publish_item *item, unsigned index);
+    /* Fills the request of step ST (with st->check, the one that asks), what a
+     * check would look for into EXPECT, and a warning to record with the step
+     * into WARNING. 1, 0 when this step has nothing to send (recorded as done,
+     * with the warning), or < 0 with an error set. */
+    int (*build)(const char **method, struct buf *url, struct buf *body, struct buf *auth, struct buf *expect,
+                 struct buf *warning, const struct sink_target *t, const struct publish_item *item,
+                 const struct sink_step *st);
+    /* Reads the answer R to step ST into OUT; REASON gets one clean line (the
+     * provider's error) for anything but SINK_DELIVERED, SECRETS scrubbed. */
+    void (*read)(struct sink_step_result *out, const struct sink_step *st, const struct deliver_result *r,
+                 const char *const *secrets, struct buf *reason);
+    /* Whether step INDEX counts against the provider's pace (a message):
+     * at least MIN_INTERVAL_MS between two of them. */
+    bool (*paced)(const struct publish_item *item, unsigned index);
+    int64_t min_interval_ms;
+};
+
+void sink_step_result_free(struct sink_step_result *r);
+
+/* Builds step ST of ITEM for T's chain: the request, with its Authorization
+ * and, when it has a body, "Content-Type: application/json; charset=utf-8".
+ * Returns 1, 0 (nothing to send), or < 0; EXPECT and WARNING as the chain's. */
+int sink_build_step(struct sink_request *out, struct buf *expect, struct buf *warning, const struct sink_target *t,
+                    const struct publish_item *item, const struct sink_step *st);
+
 struct sink_ops {
     enum sink_type type;
     const char *name;   /* "slack": the config section sinks.<name>, shown as is */
@@ -304,6 +362,7 @@ struct sink_ops {
      * sink_mask_url_keeping (NULL: it does not, or NULL returned). */
     char *(*mask_url)(const struct sink_target *t, const char *url);
     const struct sink_recovery *recovery;  /* NULL: requests are idempotent */
+    const struct sink_chain *chain;        /* NULL: one request an item */
 };
 
 /* T's row of the table, or NULL for a value outside it. */
