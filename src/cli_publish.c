@@ -12,6 +12,7 @@
 #include "warroom/deliver.h"
 #include "warroom/error.h"
 #include "warroom/outbox.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 
 /* A flush without --incident also covers incidents resolved this recently:
@@ -101,8 +102,14 @@ static void deliver_incident(struct cli_context *c, const char *id, int64_t dead
     struct buf before = BUF_INIT;
     char *path = store_log_path(&c->s.store, id);
     size_t pending, failed;
+    struct people people = PEOPLE_INIT;
 
-    if (outbox_open(&ob, &c->s.store, id, &c->s.config, c->s.have_policy ? &c->s.policy : NULL) < 0 ||
+    /* a broken directory costs the mentions and invites, not the delivery */
+    if (session_load_people(&c->s, &people) < 0)
+        fprintf(stderr, "warroom: %s\n", error_last());
+    if (outbox_open(&ob, &c->s.store, id, &c->s.config, c->s.have_policy ? &c->s.policy : NULL) == 0)
+        outbox_set_people(ob, &people);
+    if (!ob ||
         incident_load(&inc, id, path) < 0 || outbox_sync(ob, inc, outbox_clock_ms()) < 0)
         goto failed;
     outbox_counts(ob, &pending, &failed);
@@ -144,6 +151,7 @@ failed:
     t->error = true;
 done:
     outbox_free(ob);
+    people_free(&people);
     incident_free(inc);
     buf_free(&before);
     free(path);

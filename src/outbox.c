@@ -41,6 +41,7 @@
 #include "warroom/event.h"
 #include "warroom/host.h"
 #include "warroom/log.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 #include "warroom/template.h"
 #include "warroom/text.h"
@@ -66,7 +67,7 @@ struct sink_conf {
     char *remote_id;           /* the provider's incident id, once known */
     char *mark_update, *mark_at; /* the newest remote update known delivered */
     char *remote_name;         /* ... and its name for people */
-    int64_t last_start;        /* a chain's last paced request left then (Unix ms; this process) */
+    int64_t last_start;        /* a chain's last request that is not idempotent left then (Unix ms) */
     bool held;                 /* this round, the provider's pace holds the head back */
 };
 
@@ -143,6 +144,7 @@ struct outbox {
     const struct store *store;
     const struct config *config;
     const struct policy *policy;
+    const struct people *people;   /* borrowed; NULL: nobody's ids are known */
     char *id;
     char *log_path;
     char *updates_path;
@@ -355,6 +357,11 @@ void outbox_free(struct outbox *ob)
     free(ob);
 }
 
+void outbox_set_people(struct outbox *ob, const struct people *people)
+{
+    ob->people = people;
+}
+
 int outbox_lock(struct outbox *ob)
 {
     if (ob->locked)
@@ -488,6 +495,10 @@ static void apply_record(struct outbox *ob, const struct record *r)
         sc->mark_update = xstrdup(r->remote_update);
         sc->mark_at = xstrdup(r->remote_update_at);
     }
+    /* the provider's pace holds across processes: a chain's attempts are
+     * in the log with the time they left */
+    if (chain_of(sc) && r->rank == RANK_ATTEMPTING && r->started > sc->last_start)
+        sc->last_start = r->started;
     struct entry *e = find_entry(ob, r->event_id, r->sink);
     if (!e)
         return;
@@ -622,7 +633,62 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
 struct item_text {
     struct publish_item item;
     struct buf text, event_json, sev_name;
+    struct publish_role changed;
 };
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static const char *const role_labels[ROLE_COUNT] = {"IC", "Comms", "Ops", "Scribe", "SME"};
+
+static void add_role(struct publish_item *item, const struct people *people, const char *role, const char *name)
+{
+    if (!name || !*name || item->nroles >= PUBLISH_ROLES_MAX)
+        return;
+    item->roles[item->nroles++] = (struct publish_role){role, name, people ? people_id(people, name, PEOPLE_SLACK) : NULL};
+}
+
+/* The severity the incident was declared at: what decides its channel. */
+static int declared_sev(const struct incident *inc)
+{
+    long long v;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (inc->events[i]->type == EVENT_DECLARE)
+            return event_int(inc->events[i], "sev", &v) && v > 0 && v <= POLICY_SEV_MAX ? (int)v : inc->sev;
+    return inc->sev;
+}
+
+/* Who holds the roles now, with their Slack ids, and what the policy says
+ * of the incident's channel. */
+static void item_people(struct item_text *it, const struct outbox *ob, const struct incident *inc,
+                        const struct event *ev)
+{
+    struct publish_item *item = &it->item;
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        if (r == ROLE_SME)
+            continue;
+        add_role(item, ob->people, role_labels[r], inc->holder[r]);
+    }
+    for (size_t i = 0; i < inc->nsmes; i++)
+        add_role(item, ob->people, role_labels[ROLE_SME], inc->smes[i]);
+    if (item->kind == PUBLISH_ROLE) {
+        int r = event_str(ev, "role") ? incident_role_from_name(event_str(ev, "role")) : -1;
+        const char *name = event_str(ev, "name") ? event_str(ev, "name") : "";
+        it->changed = (struct publish_role){r >= 0 ? role_labels[r] : "role", name,
+                                            ob->people && *name ? people_id(ob->people, name, PEOPLE_SLACK) : NULL};
+        item->changed = &it->changed;
+    }
+    int sev = declared_sev(inc);
+    item->channel = ob->policy ? sev > 0 && (ob->policy->channel_severities & (1u << sev)) : sev == 1 || sev == 2;
+    item->channel_template = ob->policy ? ob->policy->channel_name : NULL;
+    item->declared_ms = inc->declared_at != STAMP_NONE ? inc->declared_at : ev->at;
+    item->detected_ms = inc->detected_at != STAMP_NONE && inc->detected_at > 0 ? inc->detected_at : item->declared_ms;
+    item->impact = nonempty(inc->impact);
+    item->status_page_url = config_string(ob->config, "status_page_url");
+    item->postmortem_url = config_string(ob->config, "postmortem_url");
+}
 
 static const struct timeline_entry *timeline_of(const struct incident *inc, const struct event *ev)
 {
@@ -630,11 +696,6 @@ static const struct timeline_entry *timeline_of(const struct incident *inc, cons
         if (inc->timeline[i].ev == ev)
             return &inc->timeline[i];
     return NULL;
-}
-
-static const char *nonempty(const char *s)
-{
-    return s && *s ? s : NULL;
 }
 
 static void event_to_json(struct buf *out, const struct event *ev)
@@ -725,6 +786,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
         break;
     }
     item->text = buf_str(&it->text);
+    item_people(it, ob, inc, ev);
     event_to_json(&it->event_json, ev);
     item->event_json = buf_str(&it->event_json);
 }
@@ -1092,7 +1154,7 @@ static int start_step(struct outbox *ob, const struct incident *inc, struct entr
                 f->ref = dup_or_null(e->ref);
                 f->kind = e->kind;
                 e->state = OUTBOX_SENDING;
-                if (ch->paced && ch->paced(&it.item, e->step))
+                if (ch->paced && ch->paced(&it.item, e->step) && now > s->last_start)
                     s->last_start = now;
             }
             wipe_request(&built);
@@ -1655,6 +1717,24 @@ bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, c
     return true;
 }
 
+bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name)
+{
+    *id = *name = NULL;
+    for (size_t i = 0; i < inc->nevents; i++) {
+        const struct event *ev = inc->events[i];
+        const char *s = ev->type == EVENT_DELIVERY ? event_str(ev, "sink") : NULL;
+        const char *outcome = s ? event_str(ev, "outcome") : NULL;
+        if (!s || strcmp(s, sink) != 0 || !outcome || strcmp(outcome, "delivered") != 0 ||
+            !sink_is_token(event_str(ev, "remote_id"), SINK_REMOTE_ID_MAX))
+            continue;
+        *id = event_str(ev, "remote_id");
+        const char *n = event_str(ev, "remote_name");
+        *name = sink_is_token(n, SINK_REMOTE_NAME_MAX) ? n : NULL;
+        return true;
+    }
+    return false;
+}
+
 size_t outbox_sink_count(const struct outbox *ob)
 {
     return ob->nsinks;
@@ -1705,7 +1785,7 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
         item_init(&it, ob, inc, &ev, PUBLISH_UPDATE);
         it.item.text = text ? text : "";
         target_of(&t, sc);
-        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) ? sc->remote_id : NULL);
+        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) || chain_of(sc) ? sc->remote_id : NULL);
         if (sc->problem) {
             p->problem = xstrdup(sc->problem);
         } else if (rc == 0) {

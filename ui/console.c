@@ -18,6 +18,7 @@
 #include "warroom/console.h"
 #include "warroom/describe.h"
 #include "warroom/error.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 #include "warroom/summary.h"
 #include "warroom/store.h"
@@ -675,6 +676,9 @@ static void console_free(struct console *con)
     free(con->pick_lines);
     if (con->outbox)
         outbox_free(con->outbox);
+    if (con->people)
+        people_free(con->people);
+    free(con->people);
     sync_follow_close(con->sync);
     incident_free(con->inc);
     buf_free(&con->postmortem);
@@ -762,6 +766,10 @@ int console_run(struct session *session)
         console_message(&con, true, "publishing is off: %s", error_last());
         con.outbox = NULL;
     } else {
+        con.people = xcalloc(1, sizeof *con.people);
+        if (session_load_people(session, con.people) < 0)
+            console_message(&con, true, "%s", error_last());
+        outbox_set_people(con.outbox, con.people);
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }

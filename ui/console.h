@@ -113,6 +113,7 @@ struct console {
     struct session *session;
     struct incident *inc;
     struct outbox *outbox;    /* publishing, off the UI's path; NULL when it cannot open */
+    struct people *people;    /* whose Slack ids the outbox mentions and invites */
     struct sync_follow *sync; /* sharing with other hosts, in a child; NULL when off */
     struct policy *policy;
     struct theme *theme;

@@ -32,7 +32,7 @@
 #define OUTBOX_LOCK_FILE "deliver.lock"
 #define OUTBOX_WAIT_DEFAULT_S 10            /* the command line's bounded wait */
 #define OUTBOX_WAIT_MAX_S 3600
-#define OUTBOX_SINKS_MAX 5                  /* the four providers and the file */
+#define OUTBOX_SINKS_MAX 6                  /* the providers and the file */
 
 struct outbox;
 
@@ -66,6 +66,11 @@ struct outbox_item {
  * and its items stay queued. Returns 0, or < 0 with an error set. */
 int outbox_open(struct outbox **out, const struct store *store, const char *id,
                 const struct config *config, const struct policy *policy);
+
+/* The people directory (borrowed, must outlive OB): whose Slack id a
+ * mention or an invite uses. Without one, nobody's ids are known. */
+struct people;
+void outbox_set_people(struct outbox *ob, const struct people *people);
 
 /* Abandons what is in flight (the log keeps it pending), releases the lock. */
 void outbox_free(struct outbox *ob);
@@ -131,6 +136,13 @@ size_t outbox_problems(const struct outbox *ob, struct buf *out);
 /* What sink SINK keeps remotely for the incident (Slack's channel), as the
  * log records it: its id and its name (may be NULL). False when none. */
 bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name);
+
+/* The same from the log alone, for what shows the incident without
+ * delivering (show, the console's header): the first delivery record of
+ * SINK that names a remote object, when its id is 1..SINK_REMOTE_ID_MAX and
+ * its name 1..SINK_REMOTE_NAME_MAX characters of [A-Za-z0-9_-]. Pointers
+ * into INC. */
+bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name);
 
 /* The configured sinks' names, in order, the file sink last. */
 size_t outbox_sink_count(const struct outbox *ob);

@@ -37,6 +37,8 @@ enum publish_state {
     PUBLISH_STATE_RESOLVED,
 };
 
+#define PUBLISH_ROLES_MAX 12
+
 /* One thing to publish, described with borrowed strings: the builders only read
  * them during the call and copy what they keep. NULL means absent. None of these
  * may hold a secret; secrets live in struct sink_target. */
@@ -56,6 +58,20 @@ struct publish_item {
     int64_t at_ms;             /* when it happened, Unix ms UTC; <= 0: not sent */
     const char *event_json;    /* the log event as JSON (generic webhook only) */
     const char *event_id;      /* the log event's id: Statuspage's metadata tag; NULL: none */
+    /* for the incident channel (slack_channel) */
+    const char *impact;
+    int64_t detected_ms;       /* when it was detected (else declared); <= 0: unknown */
+    const char *status_page_url, *postmortem_url;  /* http(s) only, like runbook_url */
+    struct publish_role {
+        const char *role;      /* "IC", "Comms", "Ops", "Scribe", "SME" */
+        const char *name;      /* the holder, as the incident names them */
+        const char *slack;     /* their Slack user id (people directory); NULL: none known */
+    } roles[PUBLISH_ROLES_MAX];
+    size_t nroles;
+    const struct publish_role *changed;  /* PUBLISH_ROLE: the role given (name "" when cleared) */
+    bool channel;              /* the severity it was declared at gets a channel (policy) */
+    const char *channel_template; /* the policy's name template; NULL: the default */
+    int64_t declared_ms;       /* for {date} */
 };
 
 /* Where and as whom to publish. url, secret and page_id are secrets or carry one:
@@ -363,6 +379,11 @@ struct sink_ops {
     char *(*mask_url)(const struct sink_target *t, const char *url);
     const struct sink_recovery *recovery;  /* NULL: requests are idempotent */
     const struct sink_chain *chain;        /* NULL: one request an item */
+    /* A remote object the sink keeps for an incident that people open (a
+     * Slack channel): what it is called ("channel"), how its name is written
+     * ("#"), and the link to remote id ID. NULL: nothing to show. */
+    const char *remote_label, *remote_sigil;
+    void (*remote_link)(struct buf *out, const char *id);
 };
 
 /* T's row of the table, or NULL for a value outside it. */
@@ -386,5 +407,6 @@ size_t sink_prefix_of(const char *url, const char *prefix);
 #include "warroom/sinks/pagerduty.h"
 #include "warroom/sinks/statuspage.h"
 #include "warroom/sinks/webhook.h"
+#include "warroom/sinks/slack_channel.h"
 
 #endif

@@ -16,6 +16,7 @@ enum sink_type {
     SINK_PAGERDUTY,
     SINK_STATUSPAGE,
     SINK_WEBHOOK,
+    SINK_SLACK_CHANNEL,
     SINK_TYPE_COUNT
 };
 

@@ -8,4 +8,5 @@ const struct sink_ops *const sink_table[SINK_TYPE_COUNT] = {
     [SINK_PAGERDUTY] = &sink_pagerduty_ops,
     [SINK_STATUSPAGE] = &sink_statuspage_ops,
     [SINK_WEBHOOK] = &sink_webhook_ops,
+    [SINK_SLACK_CHANNEL] = &sink_slack_channel_ops,
 };
