@@ -165,7 +165,7 @@ static void layout(struct console *con)
     getmaxyx(stdscr, con->rows, con->cols);
     struct panel *pn = con->panels;
     int rows = con->rows, cols = con->cols;
-    int head = rows >= 20 ? 2 : 1, body = rows - head - 2;
+    int head = rows >= 20 ? 2 + (rows >= 24 ? header_remote_lines(con, cols) : 0) : 1, body = rows - head - 2;
     if (cols < MIN_COLS || rows < MIN_ROWS) {
         con->layout = LAYOUT_TINY;
         for (int i = 0; i < PANEL_COUNT; i++)
@@ -247,6 +247,13 @@ static void draw(struct console *con)
         return;
     }
     bool any = false;
+    /* a channel made meanwhile takes its lines in the header */
+    struct panel *head = &con->panels[PANEL_HEADER];
+    if (con->inc && head->dirty && con->rows >= 24 && head->height != 2 + header_remote_lines(con, con->cols)) {
+        layout(con);
+        for (int i = 0; i < PANEL_COUNT; i++)
+            con->panels[i].dirty = true;
+    }
     if (con->inc && con->panels[PANEL_TIMELINE].dirty)
         draw_rule(con);
     for (int i = 0; i < PANEL_COUNT; i++) {

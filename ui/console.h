@@ -182,6 +182,11 @@ int ui_put(WINDOW *w, const char *s, size_t len, int cols);
 int ui_width(const char *s);
 /* Like ui_put, but a text wider than COLS ends in "…" instead of being cut. */
 int ui_put_fit(WINDOW *w, const char *s, int cols);
+
+/* The lines under the title that the header gives what a sink keeps for the
+ * incident (its Slack channel) at COLS: 0 when there is none, 1 when its name
+ * and link fit side by side, else 2 (ui/header.c). */
+int header_remote_lines(const struct console *con, int cols);
 /* Like ui_put, then pads with spaces to exactly COLS columns. */
 void ui_put_padded(WINDOW *w, const char *s, int cols);
 /* Splits S into lines of at most COLS columns (at spaces when it can); calls
