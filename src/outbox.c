@@ -577,6 +577,24 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     return true;
 }
 
+/* The severity the incident was declared at: what decides its channel. */
+static int declared_sev(const struct incident *inc)
+{
+    long long v;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (inc->events[i]->type == EVENT_DECLARE)
+            return event_int(inc->events[i], "sev", &v) && v > 0 && v <= POLICY_SEV_MAX ? (int)v : inc->sev;
+    return inc->sev;
+}
+
+/* Whether an incident declared at SEV gets a channel of its own. */
+static bool channel_wanted(const struct outbox *ob, int sev)
+{
+    if (!ob->policy)
+        return sev == 1 || sev == 2;
+    return sev > 0 && sev <= POLICY_SEV_MAX && (ob->policy->channel_severities & (1u << sev));
+}
+
 static void build_entries(struct outbox *ob, const struct incident *inc)
 {
     free_entries(ob);
@@ -586,6 +604,10 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
         ob->sinks[s].remote_id = ob->sinks[s].remote_name = NULL;
     }
     size_t cap = 0;
+    /* a chain says from the kind and the declared severity alone whether an
+     * item is for it at all (the channel of a SEV3 that has none) */
+    int sev = declared_sev(inc);
+    bool channel = channel_wanted(ob, sev);
     for (size_t i = 0; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
         enum publish_kind kind;
@@ -594,6 +616,10 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
             continue;
         for (size_t s = 0; s < ob->nsinks; s++) {
             if (!sink_takes_kind(&ob->sinks[s], kind))
+                continue;
+            const struct sink_chain *ch = chain_of(&ob->sinks[s]);
+            struct publish_item probe = {.kind = kind, .sev = sev, .channel = channel};
+            if (ch && ch->steps(&probe) == 0)
                 continue;
             if (ob->nentries == cap) {
                 cap = cap ? cap * 2 : 32;
@@ -650,16 +676,6 @@ static void add_role(struct publish_item *item, const struct people *people, con
     item->roles[item->nroles++] = (struct publish_role){role, name, people ? people_id(people, name, PEOPLE_SLACK) : NULL};
 }
 
-/* The severity the incident was declared at: what decides its channel. */
-static int declared_sev(const struct incident *inc)
-{
-    long long v;
-    for (size_t i = 0; i < inc->nevents; i++)
-        if (inc->events[i]->type == EVENT_DECLARE)
-            return event_int(inc->events[i], "sev", &v) && v > 0 && v <= POLICY_SEV_MAX ? (int)v : inc->sev;
-    return inc->sev;
-}
-
 /* Who holds the roles now, with their Slack ids, and what the policy says
  * of the incident's channel. */
 static void item_people(struct item_text *it, const struct outbox *ob, const struct incident *inc,
@@ -680,8 +696,7 @@ static void item_people(struct item_text *it, const struct outbox *ob, const str
                                             ob->people && *name ? people_id(ob->people, name, PEOPLE_SLACK) : NULL};
         item->changed = &it->changed;
     }
-    int sev = declared_sev(inc);
-    item->channel = ob->policy ? sev > 0 && (ob->policy->channel_severities & (1u << sev)) : sev == 1 || sev == 2;
+    item->channel = channel_wanted(ob, declared_sev(inc));
     item->channel_template = ob->policy ? ob->policy->channel_name : NULL;
     item->declared_ms = inc->declared_at != STAMP_NONE ? inc->declared_at : ev->at;
     item->detected_ms = inc->detected_at != STAMP_NONE && inc->detected_at > 0 ? inc->detected_at : item->declared_ms;

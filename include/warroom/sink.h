@@ -323,7 +323,8 @@ struct sink_step_result {
 };
 
 struct sink_chain {
-    /* How many steps ITEM takes (0: none, it is not for this sink). */
+    /* How many steps ITEM takes (0: none, it is not for this sink). Deriving
+     * what is pending, the outbox asks with only kind, sev and channel set. */
     unsigned (*steps)(const struct publish_item *item);
     /* Whether step INDEX is not idempotent: an "attempting" record goes to the
      * log before it leaves and, when its answer is lost, the next attempt is

@@ -88,6 +88,10 @@ check "messages to the channel are about a second apart" \
 check "the holder without a Slack id is named in a recorded warning" \
     test "$(deliveries "$demo_id" | jq -r 'select(.warning) | .warning')" \
     = "not invited, no Slack id in the people directory: frank (SME)"
+wrx show --json --incident "$demo_id" >/dev/null
+check "  ... and shows in show --json" \
+    test "$(jq -r '.deliveries[] | select(.sink == "slack_channel" and (.state | contains("warning"))) | .state' "$scratch/o")" \
+    = "sent (warning: not invited, no Slack id in the people directory: frank (SME))"
 wrx show --incident "$demo_id" >/dev/null
 check "show names the channel and links to it" \
     grep -q "^  channel: #$chname  https://slack.com/app_redirect?channel=$cid\$" "$scratch/o"
@@ -166,6 +170,8 @@ n2=$(wc -l < "$reqlog")
 id4=$(wrx open --sev 3 --title "Small thing" --as carol --wait 10)
 check "a severity the policy does not name gets no channel" \
     test "$(tail -n +$((n2 + 1)) "$reqlog" | wc -l):$(deliveries "$id4" | wc -l)" = "0:0"
+check "  ... and nothing stays queued for it" \
+    test "$("$WARROOM" show --json --incident "$id4" | jq '[.deliveries[] | select(.sink == "slack_channel")] | length')" -eq 0
 
 # a bad token: a refusal with Slack's words, the token nowhere
 WARROOM_SLACK_TOKEN=xoxb-0000-WrongTokenValue wrx open --sev 1 --title "Bad token" --as carol --wait 10 >/dev/null
