@@ -69,7 +69,7 @@ check "two messages are pinned: the incident message and the runbook link" \
     test "$(printf "%s\n" "$chan" | jq '.pins | length')" -eq 2
 first=$(printf "%s\n" "$chan" | jq -c '.messages[0]')
 check "the incident message has severity, title, detected time, impact and links" \
-    sh -c 'printf "%s\\n" "$1" | jq -e ".blocks[0].text.text == \"SEV2 · Checkout failing for card payments\"
+    sh -c 'test -n "$1" && printf "%s\\n" "$1" | jq -e ".blocks[0].text.text == \"SEV2 · Checkout failing for card payments\"
         and (.blocks[1].fields | map(.text) | index(\"*Detected*\n2025-03-15 14:08 UTC\") != null)
         and (.blocks[2].text.text | startswith(\"*Impact*\nCard checkouts fail\"))
         and (.blocks[3].text.text | contains(\"<https://runbooks.example.com/checkout|Runbook>\"))
@@ -106,7 +106,7 @@ chan=$(channel "$chname")
 check "mentions typed by responders stay escaped" \
     test "$(printf "%s\n" "$chan" | jq -r '.messages[-2].blocks[1].text.text' | tail -1)" = "Watching &lt;!channel&gt; &amp; &lt;@U0DAVE003&gt;"
 check "the resolution and the postmortem link are posted" \
-    sh -c 'printf "%s\\n" "$1" | jq -e ".messages[-1].blocks[1].text.text == \"*Resolved* · Status: *resolved*\nRollback held for an hour\"
+    sh -c 'test -n "$1" && printf "%s\\n" "$1" | jq -e ".messages[-1].blocks[1].text.text == \"*Resolved* · Status: *resolved*\nRollback held for an hour\"
         and .messages[-1].blocks[2].text.text == \"<https://wiki.example.com/postmortems/checkout|Postmortem>\"" >/dev/null' _ "$chan"
 check "the topic says resolved" test "$(printf "%s\n" "$chan" | jq -r .topic)" = "SEV1 · IC: carol · resolved"
 
@@ -190,5 +190,7 @@ for id in "$demo_id" "$id2" "$id3" "$id4" "$id5"; do
     "$WARROOM" show --incident "$id" >> "$scratch/printed" 2>&1
 done
 check "the bot token is in no file, output or record" \
-    sh -c '! grep -rqF -e "$1" -e "SlackBotSecret" -e "WrongTokenValue" "$WARROOM_DIR" "$2" "$3"' _ "$token" "$scratch/printed" "$reqlog"
+    sh -c 'test -s "$2" -a -s "$3" -a -s "$WARROOM_DIR/$4/events.jsonl" &&
+           ! grep -rqF -e "$1" -e "SlackBotSecret" -e "WrongTokenValue" "$WARROOM_DIR" "$2" "$3"' \
+    _ "$token" "$scratch/printed" "$reqlog" "$demo_id"
 check "the stand-in reported no problem of its own" test ! -s "$scratch/standin.err"
