@@ -27,7 +27,8 @@ POST /_control with JSON (not recorded):
      answer (the answer is lost); "drop_before" closes it without doing
      anything; "ratelimited" answers 200 {"ok":false,"error":"ratelimited"}
      with Retry-After; "429" answers HTTP 429 with Retry-After; "error"
-     answers {"ok":false,"error": ERROR}. Faults are used in order, each
+     answers {"ok":false,"error": ERROR}; "slow" does the work at once and
+     answers after SECONDS (default 5). Faults are used in order, each
      COUNT times.
   {"seed_channel": {"name": "...", "created": UNIX_S}}: a channel that was
      there before (somebody else's), so creating that name is name_taken.
@@ -257,9 +258,19 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 return self.reply(200, {"channels": list(state["channels"].values())})
         with lock:
-            self.handle_api(verb, url, raw)
+            out = self.handle_api(verb, url, raw)
+        delay, what = out
+        if delay:
+            time.sleep(delay)   # the work is done; only the answer waits
+        if what == "drop":
+            return self.drop()
+        try:
+            self.reply(*what)
+        except OSError:
+            self.close_connection = True   # the client gave up waiting: what Slack would see too
 
     def handle_api(self, verb, url, raw):
+        """Returns (seconds to wait before answering, "drop" or the answer)."""
         state["seq"] += 1
         api = url.path.rsplit("/", 1)[-1]
         violations = []
@@ -301,31 +312,32 @@ class Handler(BaseHTTPRequestHandler):
             rec["answer"] = {"ok": False, "error": "not_authed" if auth is None else "invalid_auth"}
             violations.append("Authorization is not Bearer with the bot token")
             self.record(rec)
-            return self.reply(200, rec["answer"])
+            return 0, (200, rec["answer"])
         kind = fault and fault["fault"]
         if kind == "drop_before":
             rec["answer"] = "dropped"
             self.record(rec)
-            return self.drop()
+            return 0, "drop"
         if kind in ("ratelimited", "429"):
             rec["answer"] = {"ok": False, "error": "ratelimited"}
             self.record(rec)
-            return self.reply(429 if kind == "429" else 200, rec["answer"],
-                              [("Retry-After", fault.get("retry_after", "1"))])
+            return 0, (429 if kind == "429" else 200, rec["answer"], [("Retry-After", fault.get("retry_after", "1"))])
         if kind == "error":
             rec["answer"] = {"ok": False, "error": fault.get("error", "fatal_error")}
             self.record(rec)
-            return self.reply(200, rec["answer"])
+            return 0, (200, rec["answer"])
         answer = answer_of(api, params, violations)
         if api == "chat.postMessage" and answer.get("ok"):
             state["last_post"][params["channel"]] = rec["t"]
         if kind == "drop_after":
             rec["answer"] = "dropped"
             self.record(rec)
-            return self.drop()
+            return 0, "drop"
         rec["answer"] = answer
         self.record(rec)
-        self.reply(200, answer)
+        # "slow": done at once, answered late (a client that gives up or dies
+        # meanwhile never learns it)
+        return (float(fault.get("seconds", 5)) if kind == "slow" else 0), (200, answer)
 
     def record(self, rec):
         with open(LOG, "a") as f:

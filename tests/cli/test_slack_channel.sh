@@ -147,6 +147,17 @@ check "each message is in the channel once, and both are pinned" \
 check "the declaration is delivered in the end" \
     test "$(deliveries "$id2" | jq -r 'select(.step==6) | .outcome')" = "delivered"
 
+# the process gone while Slack was making the channel: the next run asks
+n3=$(wc -l < "$reqlog")
+control '{"faults": [{"api": "conversations.create", "fault": "slow", "seconds": 6}]}'
+id6=$(wrx open --sev 1 --title "Gone mid-way" --as carol --wait 1)
+check "a run gone while Slack made the channel: its attempt is recorded, the outcome unknown" \
+    test "$(deliveries "$id6" | jq -r '.outcome' | tr '\n' ' ')" = "attempting "
+wrx flush --incident "$id6" --wait 30 >/dev/null
+check "  ... the next run finds the channel the lost request made, and goes on" \
+    test "$(tail -n +$((n3 + 1)) "$reqlog" | jq -c 'select(.api=="conversations.create")' | wc -l):$(state '[.channels[] | select(.name | startswith("inc-20250316-gone-mid-way"))] | length'):$(deliveries "$id6" | jq -r 'select(.step==6) | .outcome')" \
+    = "1:1:delivered"
+
 # name_taken: somebody else's channel has the name; the next one is used
 control '{"seed_channel": {"name": "inc-20250316-taken", "created": 1000}}'
 id3=$(wrx open --sev 2 --title "Taken" --as carol --wait 30)
