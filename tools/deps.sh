@@ -14,6 +14,8 @@ tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:
 tools="$tools setpriv:util-linux flock:util-linux strace:strace"
 # the sync tests run a real sshd with generated keys
 tools="$tools ssh-keygen:openssh-client"
+# the publishing tests steer their stand-ins with curl
+tools="$tools curl:curl"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
