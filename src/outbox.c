@@ -1732,21 +1732,26 @@ bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, c
     return true;
 }
 
+bool outbox_remote_in(const struct event *ev, const char *sink, const char **id, const char **name)
+{
+    const char *s = ev->type == EVENT_DELIVERY ? event_str(ev, "sink") : NULL;
+    const char *outcome = s ? event_str(ev, "outcome") : NULL;
+    *id = *name = NULL;
+    if (!s || strcmp(s, sink) != 0 || !outcome || strcmp(outcome, "delivered") != 0 ||
+        !sink_is_token(event_str(ev, "remote_id"), SINK_REMOTE_ID_MAX))
+        return false;
+    *id = event_str(ev, "remote_id");
+    const char *n = event_str(ev, "remote_name");
+    *name = sink_is_token(n, SINK_REMOTE_NAME_MAX) ? n : NULL;
+    return true;
+}
+
 bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name)
 {
     *id = *name = NULL;
-    for (size_t i = 0; i < inc->nevents; i++) {
-        const struct event *ev = inc->events[i];
-        const char *s = ev->type == EVENT_DELIVERY ? event_str(ev, "sink") : NULL;
-        const char *outcome = s ? event_str(ev, "outcome") : NULL;
-        if (!s || strcmp(s, sink) != 0 || !outcome || strcmp(outcome, "delivered") != 0 ||
-            !sink_is_token(event_str(ev, "remote_id"), SINK_REMOTE_ID_MAX))
-            continue;
-        *id = event_str(ev, "remote_id");
-        const char *n = event_str(ev, "remote_name");
-        *name = sink_is_token(n, SINK_REMOTE_NAME_MAX) ? n : NULL;
-        return true;
-    }
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (outbox_remote_in(inc->events[i], sink, id, name))
+            return true;
     return false;
 }
 

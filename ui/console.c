@@ -686,6 +686,8 @@ static void console_free(struct console *con)
     if (con->people)
         people_free(con->people);
     free(con->people);
+    free(con->remote.name);
+    free(con->remote.link);
     sync_follow_close(con->sync);
     incident_free(con->inc);
     buf_free(&con->postmortem);

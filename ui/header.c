@@ -2,6 +2,7 @@
  * status, elapsed time and the clock stay at every width; the incident id and
  * the title give way first. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console.h"
@@ -9,24 +10,45 @@
 #include "warroom/sink.h"
 #include "warroom/stamp.h"
 
-/* The first sink's remote object that people open, as the log records it:
- * "channel #inc-20250315-checkout" into NAME, its link into LINK. */
-static bool remote_of(const struct console *con, struct buf *name, struct buf *link)
+/* The first remote object of a sink that people open, as the log records
+ * it: "channel #inc-20250315-checkout" into NAME, its link into LINK. The
+ * log only grows, so each event is looked at once, every frame after that
+ * costs nothing. */
+static bool remote_of(struct console *con, struct buf *name, struct buf *link)
 {
-    for (size_t i = 0; con->inc && i < SINK_TYPE_COUNT; i++) {
-        const struct sink_ops *ops = sink_table[i];
-        const char *id, *shown;
-        if (!ops->remote_label || !outbox_remote_recorded(con->inc, ops->name, &id, &shown))
-            continue;
-        buf_printf(name, "%s %s%s", ops->remote_label, ops->remote_sigil ? ops->remote_sigil : "",
-                   shown ? shown : id);
-        ops->remote_link(link, id);
-        return true;
+    const struct incident *inc = con->inc;
+    if (!inc)
+        return false;
+    if (con->remote.inc != inc || inc->nevents < con->remote.scanned) {
+        free(con->remote.name);
+        free(con->remote.link);
+        con->remote.name = con->remote.link = NULL;
+        con->remote.inc = inc;
+        con->remote.scanned = 0;
     }
-    return false;
+    for (; !con->remote.name && con->remote.scanned < inc->nevents; con->remote.scanned++) {
+        for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
+            const struct sink_ops *ops = sink_table[i];
+            const char *id, *shown;
+            if (!ops->remote_label || !outbox_remote_in(inc->events[con->remote.scanned], ops->name, &id, &shown))
+                continue;
+            struct buf n = BUF_INIT, l = BUF_INIT;
+            buf_printf(&n, "%s %s%s", ops->remote_label, ops->remote_sigil ? ops->remote_sigil : "",
+                       shown ? shown : id);
+            ops->remote_link(&l, id);
+            con->remote.name = buf_detach(&n);
+            con->remote.link = buf_detach(&l);
+            break;
+        }
+    }
+    if (!con->remote.name)
+        return false;
+    buf_adds(name, con->remote.name);
+    buf_adds(link, con->remote.link);
+    return true;
 }
 
-int header_remote_lines(const struct console *con, int cols)
+int header_remote_lines(struct console *con, int cols)
 {
     struct buf name = BUF_INIT, link = BUF_INIT;
     int n = 0;

@@ -143,6 +143,8 @@ bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, c
  * its name 1..SINK_REMOTE_NAME_MAX characters of [A-Za-z0-9_-]. Pointers
  * into INC. */
 bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name);
+/* The same for one event: whether EV is such a record (pointers into EV). */
+bool outbox_remote_in(const struct event *ev, const char *sink, const char **id, const char **name);
 
 /* The configured sinks' names, in order, the file sink last. */
 size_t outbox_sink_count(const struct outbox *ob);

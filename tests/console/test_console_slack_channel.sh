@@ -66,4 +66,21 @@ check "80x24: and the link under it" \
 check "120x40: name and link on one line" \
     grep -q "^ channel #inc-20250315-checkout-failing-for-card-payments  https://slack.com/app_redirect?channel=C00000001 *$" \
     "$scratch/screen-120x40"
+
+# a channel the console makes while it is open takes its lines at once
+late=$(WARROOM_NOW=$demo_now WARROOM_CONFIG=/dev/null "$WARROOM" open --sev 1 --title "Late channel" --as carol)
+curl -s -o /dev/null -X POST --data '{"faults": [{"api": "conversations.create", "fault": "slow", "seconds": 2}]}' \
+    "http://127.0.0.1:$(cat "$scratch/port")/_control"
+T new-window -d -n late "env WARROOM_INCIDENT=$late WARROOM_NOW=$demo_now WARROOM_DIR='$WARROOM_DIR' \
+    WARROOM_CONFIG='$scratch/config.json' WARROOM_SLACK_TOKEN=$token \
+    WARROOM_SLACK_API_URL=http://127.0.0.1:$(cat "$scratch/port")/api \
+    HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
+T resize-window -t late -x 80 -y 24 2>/dev/null
+check "the channel the console made shows under the title" \
+    wait_for late "^ channel #inc-20250315-late-channel *\$" 30
+screen late > "$scratch/screen-late"
+check "  ... with its link, the title above it" \
+    sh -c "sed -n '2p;4p' '$scratch/screen-late' | sed 's/ *\$//' | tr '\\n' '|' |
+           grep -qx ' Late channel| https://slack.com/app_redirect?channel=C[0-9]*|'"
+T send-keys -t late q
 check "the token is on no screen" sh -c "! grep -q SlackBotSecret '$scratch'/screen-*"
