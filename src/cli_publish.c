@@ -12,6 +12,7 @@
 #include "warroom/deliver.h"
 #include "warroom/error.h"
 #include "warroom/outbox.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 
 /* A flush without --incident also covers incidents resolved this recently:
@@ -154,12 +155,13 @@ done:
 
 void cli_outbox_people(struct cli_context *c, struct outbox *ob)
 {
-    /* read only when a ticket sink wants assignees: most runs need none */
+    /* read only when a sink names people (assignees, invites, mentions):
+     * most runs need none; a broken directory costs those, not the delivery */
     if (!outbox_needs_people(ob))
         return;
     struct people people = PEOPLE_INIT;
     if (session_load_people(&c->s, &people) < 0)
-        fprintf(stderr, "warroom: warning: tickets go unassigned: %s\n", error_last());
+        fprintf(stderr, "warroom: warning: nobody's ids are known (no assignees, invites or mentions): %s\n", error_last());
     outbox_take_people(ob, &people);
 }
 

@@ -67,6 +67,43 @@ static int timeline_text(struct buf *out, const void *ctx, size_t i)
     return jsonout_entry_text(out, &inc->timeline[i], JSON_ENSURE_ASCII);
 }
 
+/* What the sinks keep remotely that people open (the Slack channel), as
+ * the log records it: a member named after each such sink, null when none. */
+static void remotes_json(json_t *o, const struct incident *inc)
+{
+    for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
+        const struct sink_ops *ops = sink_table[i];
+        const char *id, *name;
+        if (!ops->remote_label)
+            continue;
+        if (!outbox_remote_recorded(inc, ops->name, &id, &name)) {
+            json_object_set_new(o, ops->name, json_null());
+            continue;
+        }
+        struct buf link = BUF_INIT;
+        ops->remote_link(&link, id);
+        json_object_set_new(o, ops->name,
+                            json_pack("{s:s, s:o, s:s}", "id", id, "name", nullable(name), "url", buf_str(&link)));
+        buf_free(&link);
+    }
+}
+
+/* The same as lines: "  channel: #inc-20250315-checkout  https://...". */
+static void remotes_text(const struct incident *inc)
+{
+    for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
+        const struct sink_ops *ops = sink_table[i];
+        const char *id, *name;
+        if (!ops->remote_label || !outbox_remote_recorded(inc, ops->name, &id, &name))
+            continue;
+        struct buf link = BUF_INIT;
+        ops->remote_link(&link, id);
+        printf("  %s: %s%s  %s\n", ops->remote_label, ops->remote_sigil ? ops->remote_sigil : "", name ? name : id,
+               buf_str(&link));
+        buf_free(&link);
+    }
+}
+
 /* STREAM: the timeline is left empty, for jsonout_object to write. */
 static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
                              struct outbox *ob, bool stream)
@@ -105,6 +142,7 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
                                                  "at", stamp_json(inc->roles[i].at), "by", inc->roles[i].by));
     json_object_set_new(o, "roles", roles);
     json_object_set_new(o, "role_history", history);
+    remotes_json(o, inc);
 
     json_t *sevs = json_array();
     for (size_t i = 0; i < inc->nsevs; i++)
@@ -189,6 +227,7 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
     printf("  %s\n", inc->title ? inc->title : "(not declared)");
     if (inc->impact)
         printf("  impact: %s\n", inc->impact);
+    remotes_text(inc);
     if (inc->declared_at != STAMP_NONE) {
         int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
         printf("  declared %s by %s, %s %s\n", stamp_format_iso_s(t, inc->declared_at), inc->declared_by,

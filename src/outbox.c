@@ -66,6 +66,13 @@ struct sink_conf {
     char *extra;               /* the provider's own settings (JSON) */
     char *problem;             /* misconfigured: why (never naming a secret) */
     const char *secrets[SINK_SECRETS_MAX + 1]; /* what must be scrubbed from anything shown */
+    /* what the provider's replies taught, per sink: several sinks keep
+     * remote objects of their own (a status page incident, a channel) */
+    char *remote_id;           /* the provider's incident id, once known */
+    char *mark_update, *mark_at; /* the newest remote update known delivered */
+    char *remote_name;         /* ... and its name for people */
+    int64_t last_start;        /* a chain's last request that is not idempotent left then (Unix ms) */
+    bool held;                 /* this round, the provider's pace holds the head back */
 };
 
 /* One delivery record: from the log, or appended by this process and not yet
@@ -87,13 +94,16 @@ struct record {
     bool accepted;             /* SENT: accepted, to be done by the provider later */
     const char *receipt;       /* SENT: the provider's id for what it did */
     const char *warning;       /* SENT: what the provider had to leave out */
+    unsigned step, steps;      /* a chain's step, and how many the item takes (0: no chain) */
+    const char *ref;           /* what the step returned for the item's later steps */
+    const char *remote_name;   /* the remote object's name for people */
 };
 
 /* A record this process appended, owning its strings. */
 struct written {
     struct record r;
     char *event_id, *reason, *remote_id, *remote_update, *remote_update_at;
-    char *receipt, *warning;
+    char *receipt, *warning, *ref, *remote_name;
 };
 
 struct entry {
@@ -113,10 +123,13 @@ struct entry {
     char *reason;
     bool accepted;
     char *receipt, *warning;
+    unsigned step;             /* a chain: the step it stands at */
+    unsigned last_step;        /* ... and the step of the last record applied */
+    char *ref;                 /* what its steps returned last */
     struct outbox_item view;
 };
 
-enum op { OP_SEND, OP_CHECK_CREATE, OP_CHECK_UPDATE };
+enum op { OP_SEND, OP_CHECK_CREATE, OP_CHECK_UPDATE, OP_STEP };
 
 struct flight {
     uint64_t tag;
@@ -130,6 +143,10 @@ struct flight {
     int64_t started;           /* checks: when the first attempt left */
     char *shown_url;           /* the request's URL, masked: for reasons */
     char *warning;             /* what the provider left out of the request */
+    unsigned step, steps;      /* OP_STEP: which, of how many */
+    enum publish_kind kind;
+    bool check, once;          /* OP_STEP: a check; a step that is not idempotent */
+    char *ref;                 /* OP_STEP: the item's ref when it left */
 };
 
 /* updates.md as this process last read or wrote it, so that writing update
@@ -167,8 +184,6 @@ struct outbox {
     size_t *order;             /* indexes of entries sorted by (event id, sink) */
     struct written *overlay;
     size_t noverlay;
-    char *remote_id;           /* the provider's incident id, once known */
-    char *mark_update, *mark_at; /* the newest remote update known delivered */
     struct flight *flights;
     size_t nflights;
     uint64_t next_tag;
@@ -279,6 +294,10 @@ static void free_sinks(struct outbox *ob)
         free(s->public_url_prefix);
         free(s->problem);
         free(s->extra);
+        free(s->remote_id);
+        free(s->remote_name);
+        free(s->mark_update);
+        free(s->mark_at);
     }
     ob->nsinks = 0;
 }
@@ -316,7 +335,7 @@ void outbox_take_people(struct outbox *ob, struct people *people)
 bool outbox_needs_people(const struct outbox *ob)
 {
     for (size_t i = 0; i < ob->nsinks; i++)
-        if (ob->sinks[i].type != FILE_SINK_TYPE && sink_takes((enum sink_type)ob->sinks[i].type, PUBLISH_ACTION))
+        if (ob->sinks[i].type != FILE_SINK_TYPE && sink_ops_of((enum sink_type)ob->sinks[i].type)->names_people)
             return true;
     return false;
 }
@@ -330,6 +349,9 @@ static void written_free(struct written *w)
     free(w->remote_id);
     free(w->remote_update);
     free(w->remote_update_at);
+    free(w->ref);
+    free(w->warning);
+    free(w->remote_name);
 }
 
 static void flight_free(struct flight *f)
@@ -339,6 +361,7 @@ static void flight_free(struct flight *f)
     free(f->expect_status);
     free(f->shown_url);
     free(f->warning);
+    free(f->ref);
 }
 
 static void free_entries(struct outbox *ob)
@@ -347,6 +370,7 @@ static void free_entries(struct outbox *ob)
         free(ob->entries[i].event_id);
         free(ob->entries[i].reason);
         free(ob->entries[i].receipt);
+        free(ob->entries[i].ref);
         free(ob->entries[i].warning);
     }
     free(ob->entries);
@@ -416,9 +440,6 @@ void outbox_free(struct outbox *ob)
     people_free(&ob->people);
     if (ob->lock_fd >= 0)
         close(ob->lock_fd);   /* releases the flock */
-    free(ob->remote_id);
-    free(ob->mark_update);
-    free(ob->mark_at);
     free(ob->id);
     free(ob->log_path);
     free(ob->updates_path);
@@ -482,6 +503,13 @@ static const struct sink_recovery *recovery_of(const struct sink_conf *s)
     return ops ? ops->recovery : NULL;
 }
 
+/* The steps of sink S's items; NULL when an item is one request. */
+static const struct sink_chain *chain_of(const struct sink_conf *s)
+{
+    const struct sink_ops *ops = s->type == FILE_SINK_TYPE ? NULL : sink_ops_of((enum sink_type)s->type);
+    return ops ? ops->chain : NULL;
+}
+
 static int sink_index(const struct outbox *ob, const char *name)
 {
     for (size_t i = 0; name && i < ob->nsinks; i++)
@@ -536,28 +564,47 @@ static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 
 static void apply_record(struct outbox *ob, const struct record *r)
 {
-    bool recovers = recovery_of(&ob->sinks[r->sink]) != NULL;
-    if (r->remote_id && !ob->remote_id && recovers && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
-        ob->remote_id = xstrdup(r->remote_id);
+    struct sink_conf *sc = &ob->sinks[r->sink];
+    bool recovers = recovery_of(sc) != NULL;
+    if (r->remote_id && !sc->remote_id && chain_of(sc) && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX)) {
+        free(sc->remote_name);
+        sc->remote_name = r->remote_name && strlen(r->remote_name) <= SINK_REMOTE_NAME_MAX ? xstrdup(r->remote_name) : NULL;
+    }
+    if (r->remote_id && !sc->remote_id && (recovers || chain_of(sc)) && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX))
+        sc->remote_id = xstrdup(r->remote_id);
     /* the newest record that saw the remote updates marks what is known
      * to be there: an update checked later must be newer than that */
     if (recovers && sink_is_token(r->remote_update, SINK_REMOTE_ID_MAX) && r->remote_update_at &&
         strlen(r->remote_update_at) < STAMP_TEXT_MAX) {
-        free(ob->mark_update);
-        free(ob->mark_at);
-        ob->mark_update = xstrdup(r->remote_update);
-        ob->mark_at = xstrdup(r->remote_update_at);
+        free(sc->mark_update);
+        free(sc->mark_at);
+        sc->mark_update = xstrdup(r->remote_update);
+        sc->mark_at = xstrdup(r->remote_update_at);
     }
+    /* the provider's pace holds across processes: a chain's attempts are
+     * in the log with the time they left */
+    if (chain_of(sc) && r->rank == RANK_ATTEMPTING && r->started > sc->last_start)
+        sc->last_start = r->started;
     struct entry *e = find_entry(ob, r->event_id, r->sink);
     if (!e)
         return;
+    /* Records of one item come in order: by step, then attempt; an equal key
+     * is a later word on the same attempt (a check's outcome after the
+     * attempt's). */
+    if (e->seen && (r->step < e->last_step ||
+                    (r->step == e->last_step &&
+                     (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))))
+        return;
+    if (e->seen && r->step > e->last_step)
+        e->started = 0;   /* a new step: its own first attempt */
     if (r->started > 0 && (e->started == 0 || r->started < e->started))
         e->started = r->started;
-    /* Records of one item come in order; an equal key is a later word on the
-     * same attempt (a check's outcome after the attempt's). */
-    if (e->seen && (r->attempt < e->attempt || (r->attempt == e->attempt && r->rank < e->rank)))
-        return;
     e->seen = true;
+    e->last_step = e->step = r->step;
+    if (r->ref && *r->ref && strlen(r->ref) <= SINK_REMOTE_ID_MAX) {
+        free(e->ref);
+        e->ref = xstrdup(r->ref);
+    }
     e->attempt = r->attempt;
     e->rank = r->rank;
     e->state = r->state;
@@ -566,27 +613,43 @@ static void apply_record(struct outbox *ob, const struct record *r)
     e->status = r->status;
     e->accepted = r->accepted;
     free(e->receipt);
-    free(e->warning);
     e->receipt = NULL;
-    e->warning = NULL;
-    if (r->receipt || r->warning) {
-        /* from the log, so untrusted: one clean, bounded line, scrubbed */
-        struct buf line = BUF_INIT, clean = BUF_INIT;
-        sink_clean_line(&line, r->receipt ? r->receipt : "", SINK_REMOTE_ID_MAX * 2);
-        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
-        e->receipt = buf_detach(&clean);
-        buf_reset(&line);
-        sink_clean_line(&line, r->warning ? r->warning : "", SINK_REASON_MAX);
-        sink_scrub(&clean, buf_str(&line), ob->sinks[r->sink].secrets);
-        e->warning = buf_detach(&clean);
-        buf_free(&line);
+    /* from the log, so untrusted: one clean, bounded line, scrubbed; a
+     * warning stays with the entry through a chain's later steps (the invite
+     * step's missing id is still worth saying once the pins are done) */
+    struct buf line = BUF_INIT, scrubbed = BUF_INIT;
+    if (r->receipt) {
+        sink_clean_line(&line, r->receipt, SINK_REMOTE_ID_MAX * 2);
+        sink_scrub(&scrubbed, buf_str(&line), ob->sinks[r->sink].secrets);
+        e->receipt = buf_detach(&scrubbed);
     }
+    if (r->warning && *r->warning) {
+        buf_reset(&line);
+        sink_clean_line(&line, r->warning, SINK_REASON_MAX);
+        sink_scrub(&scrubbed, buf_str(&line), ob->sinks[r->sink].secrets);
+        free(e->warning);
+        e->warning = buf_detach(&scrubbed);
+    } else if (!r->steps) {
+        free(e->warning);
+        e->warning = NULL;
+    }
+    buf_free(&line);
+    buf_free(&scrubbed);
     free(e->reason);
     /* scrubbed again as it is read: a record written by an older warroom, or
      * by hand, must not show a secret either */
     struct buf clean = BUF_INIT;
     sink_scrub(&clean, r->reason ? r->reason : "", ob->sinks[r->sink].secrets);
     e->reason = buf_detach(&clean);
+    if (r->state == OUTBOX_SENT && r->step + 1 < r->steps) {
+        /* a step of a chain is done: the item goes on with the next one */
+        e->step = r->step + 1;
+        e->state = OUTBOX_QUEUED;
+        e->attempt = 0;
+        e->rank = RANK_OUTCOME;
+        e->unconfirmed = false;
+        e->started = 0;
+    }
 }
 
 static bool record_from_event(const struct outbox *ob, const struct event *ev, struct record *r)
@@ -608,6 +671,10 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     r->remote_update_at = event_str(ev, "remote_update_at");
     r->accepted = strcmp(outcome, "accepted") == 0;
     r->receipt = event_str(ev, "receipt");
+    r->step = event_int(ev, "step", &v) && v >= 0 && v < 1000 ? (unsigned)v : 0;
+    r->steps = event_int(ev, "steps", &v) && v > 0 && v <= 1000 ? (unsigned)v : 0;
+    r->ref = event_str(ev, "ref");
+    r->remote_name = event_str(ev, "remote_name");
     r->warning = event_str(ev, "warning");
     const char *next = event_str(ev, "next_at"), *started = event_str(ev, "started");
     int64_t t;
@@ -616,12 +683,37 @@ static bool record_from_event(const struct outbox *ob, const struct event *ev, s
     return true;
 }
 
+/* The severity the incident was declared at: what decides its channel. */
+static int declared_sev(const struct incident *inc)
+{
+    long long v;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (inc->events[i]->type == EVENT_DECLARE)
+            return event_int(inc->events[i], "sev", &v) && v > 0 && v <= POLICY_SEV_MAX ? (int)v : inc->sev;
+    return inc->sev;
+}
+
+/* Whether an incident declared at SEV gets a channel of its own. */
+static bool channel_wanted(const struct outbox *ob, int sev)
+{
+    if (!ob->policy)
+        return sev == 1 || sev == 2;
+    return sev > 0 && sev <= POLICY_SEV_MAX && (ob->policy->channel_severities & (1u << sev));
+}
+
 static void build_entries(struct outbox *ob, const struct incident *inc)
 {
     free_entries(ob);
-    free(ob->remote_id);
-    ob->remote_id = NULL;
+    for (size_t s = 0; s < ob->nsinks; s++) {
+        free(ob->sinks[s].remote_id);
+        free(ob->sinks[s].remote_name);
+        ob->sinks[s].remote_id = ob->sinks[s].remote_name = NULL;
+    }
     size_t cap = 0;
+    /* a chain says from the kind and the declared severity alone whether an
+     * item is for it at all (the channel of a SEV3 that has none) */
+    int sev = declared_sev(inc);
+    bool channel = channel_wanted(ob, sev);
     for (size_t i = 0; i < inc->nevents; i++) {
         const struct event *ev = inc->events[i];
         enum publish_kind kind;
@@ -639,6 +731,10 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
                 continue;
             /* a drill publishes nowhere but where it was told to */
             if (inc->drill && !drill_publishes_to(inc->drill_publish, ob->sinks[s].name))
+                continue;
+            const struct sink_chain *ch = chain_of(&ob->sinks[s]);
+            struct publish_item probe = {.kind = kind, .sev = sev, .channel = channel};
+            if (ch && ch->steps(&probe) == 0)
                 continue;
             if (ob->nentries == cap) {
                 cap = cap ? cap * 2 : 32;
@@ -678,7 +774,51 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
 struct item_text {
     struct publish_item item;
     struct buf text, event_json, sev_name, warning, title;
+    struct publish_role changed;
 };
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static const char *const role_labels[ROLE_COUNT] = {"IC", "Comms", "Ops", "Scribe", "SME"};
+
+static void add_role(struct publish_item *item, const struct people *people, const char *role, const char *name)
+{
+    if (!name || !*name || item->nroles >= PUBLISH_ROLES_MAX)
+        return;
+    item->roles[item->nroles++] = (struct publish_role){role, name, people ? people_id(people, name, PEOPLE_SLACK) : NULL};
+}
+
+/* Who holds the roles now, with their Slack ids, and what the policy says
+ * of the incident's channel. */
+static void item_people(struct item_text *it, const struct outbox *ob, const struct incident *inc,
+                        const struct event *ev)
+{
+    struct publish_item *item = &it->item;
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        if (r == ROLE_SME)
+            continue;
+        add_role(item, &ob->people, role_labels[r], inc->holder[r]);
+    }
+    for (size_t i = 0; i < inc->nsmes; i++)
+        add_role(item, &ob->people, role_labels[ROLE_SME], inc->smes[i]);
+    if (item->kind == PUBLISH_ROLE) {
+        int r = event_str(ev, "role") ? incident_role_from_name(event_str(ev, "role")) : -1;
+        const char *name = event_str(ev, "name") ? event_str(ev, "name") : "";
+        it->changed = (struct publish_role){r >= 0 ? role_labels[r] : "role", name,
+                                            *name ? people_id(&ob->people, name, PEOPLE_SLACK) : NULL};
+        item->changed = &it->changed;
+    }
+    item->channel = channel_wanted(ob, declared_sev(inc));
+    item->channel_template = ob->policy ? ob->policy->channel_name : NULL;
+    item->declared_ms = inc->declared_at != STAMP_NONE ? inc->declared_at : ev->at;
+    item->detected_ms = inc->detected_at != STAMP_NONE && inc->detected_at > 0 ? inc->detected_at : item->declared_ms;
+    item->impact = nonempty(inc->impact);
+    item->status_page_url = config_string(ob->config, "status_page_url");
+    item->postmortem_url = config_string(ob->config, "postmortem_url");
+}
 
 static const struct timeline_entry *timeline_of(const struct incident *inc, const struct event *ev)
 {
@@ -686,11 +826,6 @@ static const struct timeline_entry *timeline_of(const struct incident *inc, cons
         if (inc->timeline[i].ev == ev)
             return &inc->timeline[i];
     return NULL;
-}
-
-static const char *nonempty(const char *s)
-{
-    return s && *s ? s : NULL;
 }
 
 static void event_to_json(struct buf *out, const struct event *ev)
@@ -802,6 +937,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
     item->people = &ob->people;
     item->warning = &it->warning;
     item->text = buf_str(&it->text);
+    item_people(it, ob, inc, ev);
     event_to_json(&it->event_json, ev);
     item->event_json = buf_str(&it->event_json);
 }
@@ -861,6 +997,14 @@ static int append_record(struct outbox *ob, const struct record *r)
     }
     if (r->receipt && *r->receipt)
         event_draft_str(&d, "receipt", r->receipt);
+    if (r->steps) {
+        event_draft_int(&d, "step", r->step);
+        event_draft_int(&d, "steps", r->steps);
+    }
+    if (r->ref)
+        event_draft_str(&d, "ref", r->ref);
+    if (r->remote_name)
+        event_draft_str(&d, "remote_name", r->remote_name);
     if (r->warning && *r->warning)
         event_draft_str(&d, "warning", r->warning);
     int rc = log_open(&log, ob->log_path);
@@ -882,6 +1026,8 @@ static int append_record(struct outbox *ob, const struct record *r)
     o->r.remote_update = o->remote_update = dup_or_null(r->remote_update);
     o->r.remote_update_at = o->remote_update_at = dup_or_null(r->remote_update_at);
     o->r.receipt = o->receipt = dup_or_null(r->receipt);
+    o->r.ref = o->ref = dup_or_null(r->ref);
+    o->r.remote_name = o->remote_name = dup_or_null(r->remote_name);
     o->r.warning = o->warning = dup_or_null(r->warning);
     apply_record(ob, &o->r);
     return 0;
@@ -1071,13 +1217,13 @@ static int start_check(struct outbox *ob, const struct sink_conf *s, struct entr
 {
     struct buf url = BUF_INIT, auth = BUF_INIT;
     const struct sink_recovery *rec = recovery_of(s);
-    bool create = ob->remote_id == NULL;
+    bool create = s->remote_id == NULL;
     char *expect = rec->expect(built->body, create);
     char *status = rec->expect_status(built->body);
     struct sink_target t;
     int rc = -1;
     target_of(&t, s);
-    if (rec->check_request(&url, &auth, &t, create ? NULL : ob->remote_id, expect) < 0)
+    if (rec->check_request(&url, &auth, &t, create ? NULL : s->remote_id, expect) < 0)
         goto done;
     const char *headers[1] = {auth.data};
     struct deliver_request req = {
@@ -1108,6 +1254,104 @@ done:
     return rc;
 }
 
+static void wipe_request(struct sink_request *built)
+{
+    if (built->url)
+        memset(built->url, 0, strlen(built->url));
+    for (size_t i = 0; i < built->n_headers; i++)
+        memset(built->headers[i], 0, strlen(built->headers[i]));
+    sink_request_free(built);
+}
+
+/* Starts the step E stands at, for a sink whose items are chains. A step
+ * with nothing to send is recorded as done at once, and the next one
+ * started; one that cannot be built fails the item, as a refusal would. */
+static int start_step(struct outbox *ob, const struct incident *inc, struct entry *e, int64_t now)
+{
+    struct sink_conf *s = &ob->sinks[e->sink];
+    const struct sink_chain *ch = chain_of(s);
+    struct item_text it;
+    struct sink_target t;
+    int rc = 0;
+
+    item_init(&it, ob, inc, e->ev, e->kind);
+    target_of(&t, s);
+    unsigned n = ch->steps(&it.item);
+    if (n == 0) {
+        /* not for this sink (a severity without a channel): nothing to
+         * record, replay derives the same */
+        e->state = OUTBOX_SENT;
+        item_free(&it);
+        return 0;
+    }
+    for (unsigned guard = 0; rc == 0 && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED && guard < 100;
+         guard++) {
+        struct sink_request built;
+        struct buf expect = BUF_INIT, warning = BUF_INIT, reason = BUF_INIT;
+        bool once = ch->once(&it.item, e->step);
+        if (e->step < n && ch->paced && ch->paced(&it.item, e->step) && s->last_start &&
+            now < s->last_start + ch->min_interval_ms) {
+            s->held = true;   /* the provider's pace: outbox_timeout_ms says when */
+            break;
+        }
+        struct sink_step st = {.index = e->step, .kind = e->kind, .incident_id = inc->id, .event_id = e->event_id,
+                               .remote_id = s->remote_id, .ref = e->ref, .started = e->started,
+                               .check = once && (e->state == OUTBOX_UNCONFIRMED ||
+                                                 (e->state == OUTBOX_RETRYING && e->unconfirmed))};
+        int b = e->step < n ? sink_build_step(&built, &expect, &warning, &t, &it.item, &st) : 0;
+        if (b <= 0) {
+            struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = e->attempt + 1,
+                               .rank = RANK_OUTCOME, .state = b < 0 ? OUTBOX_FAILED : OUTBOX_SENT,
+                               .step = e->step, .steps = n};
+            struct buf w = BUF_INIT;
+            if (b < 0)
+                sink_scrub(&reason, error_last(), s->secrets);
+            sink_scrub(&w, buf_str(&warning), s->secrets);
+            r.reason = reason.data;
+            r.warning = w.data;
+            rc = append_record(ob, &r);
+            buf_free(&w);
+        } else {
+            unsigned attempt = e->attempt + 1;
+            if (once && !st.check) {
+                /* Written before the request leaves: if we die before its
+                 * outcome, the next run checks instead of sending again. */
+                struct record r = {.event_id = e->event_id, .sink = e->sink, .attempt = attempt,
+                                   .rank = RANK_ATTEMPTING, .state = OUTBOX_UNCONFIRMED,
+                                   .started = outbox_clock_ms(), .step = e->step, .steps = n};
+                rc = append_record(ob, &r);
+            }
+            struct deliver_request req;
+            sink_request_view(&req, &built);
+            req.connect_timeout_ms = ob->connect_timeout_ms;
+            req.total_timeout_ms = ob->total_timeout_ms;
+            req.tag = ++ob->next_tag;
+            if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
+                struct flight *f = add_flight(ob, e, attempt, OP_STEP, false, buf_detach(&expect), req.tag);
+                f->shown_url = sink_mask_target_url(&t, built.url);
+                f->step = e->step;
+                f->steps = n;
+                f->check = st.check;
+                f->once = once;
+                f->started = e->started;
+                f->ref = dup_or_null(e->ref);
+                f->kind = e->kind;
+                e->state = OUTBOX_SENDING;
+                if (ch->paced && ch->paced(&it.item, e->step) && now > s->last_start)
+                    s->last_start = now;
+            }
+            wipe_request(&built);
+        }
+        buf_free(&expect);
+        buf_free(&warning);
+        buf_free(&reason);
+        if (e->state == OUTBOX_SENDING)
+            break;
+    }
+    item_free(&it);
+    return rc;
+}
+
 /* Starts entry E. A request that cannot even be built (the item lacks what
  * the provider needs) fails for good, recorded like a refusal. */
 static int start_entry(struct outbox *ob, const struct incident *inc, struct entry *e, int64_t now)
@@ -1118,10 +1362,12 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
     struct sink_request built;
     int rc;
 
+    if (chain_of(s))
+        return start_step(ob, inc, e, now);
     item_init(&it, ob, inc, e->ev, e->kind);
     target_of(&t, s);
     bool recovers = recovery_of(s) != NULL;
-    rc = sink_build_request(&built, &t, &it.item, recovers ? ob->remote_id : NULL);
+    rc = sink_build_request(&built, &t, &it.item, recovers ? s->remote_id : NULL);
     if (rc <= 0) {
         struct buf reason = BUF_INIT;
         sink_scrub(&reason, rc < 0 ? error_last() : "this sink does not take it", s->secrets);
@@ -1152,7 +1398,7 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
         req.total_timeout_ms = ob->total_timeout_ms;
         req.tag = ++ob->next_tag;
         if (rc == 0 && (rc = ensure_engine(ob)) == 0 && (rc = deliver_add(ob->engine, &req)) == 0) {
-            struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !ob->remote_id, NULL, req.tag);
+            struct flight *f = add_flight(ob, e, attempt, OP_SEND, recovers && !s->remote_id, NULL, req.tag);
             f->shown_url = sink_mask_target_url(&t, built.url);
             if (it.warning.len) {
                 struct buf clean = BUF_INIT;
@@ -1164,11 +1410,7 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
     }
     (void)now;
     /* the built request held the secrets */
-    if (built.url)
-        memset(built.url, 0, strlen(built.url));
-    for (size_t i = 0; i < built.n_headers; i++)
-        memset(built.headers[i], 0, strlen(built.headers[i]));
-    sink_request_free(&built);
+    wipe_request(&built);
     item_free(&it);
     return rc;
 }
@@ -1236,6 +1478,7 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
                 rc = write_update(ob, inc, e);
             continue;
         }
+        ob->sinks[s].held = false;
         /* Each start can record an outcome at once (a request that cannot be
          * built); then the next one is the head. */
         for (unsigned guard = 0; rc == 0 && guard < 1000; guard++) {
@@ -1243,7 +1486,7 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
             if (!e || !due(e, now))
                 break;
             rc = start_entry(ob, inc, e, now);
-            if (e->state == OUTBOX_SENDING)
+            if (e->state == OUTBOX_SENDING || sc->held)
                 break;
         }
     }
@@ -1260,6 +1503,14 @@ long outbox_timeout_ms(const struct outbox *ob, int64_t now)
             const struct entry *e = &ob->entries[i];
             if (e->sink != (int)s || e->state == OUTBOX_SENT || e->state == OUTBOX_FAILED)
                 continue;
+            const struct sink_chain *ch = chain_of(&ob->sinks[s]);
+            if (ch && !ob->sinks[s].problem && (e->state == OUTBOX_QUEUED || e->state == OUTBOX_UNCONFIRMED) &&
+                ob->sinks[s].last_start) {
+                int64_t left = ob->sinks[s].last_start + ch->min_interval_ms - now;
+                long ms = left < 0 ? 0 : (long)left;
+                if (t < 0 || ms < t)
+                    t = ms;
+            }
             if (e->state == OUTBOX_RETRYING && !ob->sinks[s].problem) {
                 int64_t left = e->next_at - now;
                 long ms = left < 0 ? 0 : left > 24L * 3600 * 1000 ? 24L * 3600 * 1000 : (long)left;
@@ -1303,8 +1554,53 @@ static struct flight *take_flight(struct outbox *ob, uint64_t tag, struct flight
     return NULL;
 }
 
+/* The answer to a step of a chain: the sink reads it; what it learned (the
+ * channel, the message) goes into the record, so later steps and later runs
+ * have it from the log. */
+static int handle_step_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res,
+                              int64_t now)
+{
+    struct sink_conf *s = &ob->sinks[f->sink];
+    const struct sink_chain *ch = chain_of(s);
+    struct buf reason = BUF_INIT, warning = BUF_INIT;
+    struct sink_step_result out = {0};
+    struct sink_step st = {.index = f->step, .kind = f->kind, .incident_id = ob->id, .event_id = f->event_id,
+                           .remote_id = s->remote_id, .ref = f->ref, .expect = f->expect,
+                           .check = f->check, .started = f->started};
+    struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
+                       .status = res->http_status, .step = f->step, .steps = f->steps};
+    /* the request may have arrived although no answer came back */
+    bool ambiguous = res->error == DELIVER_TIMEOUT || res->error == DELIVER_NETWORK;
+    ch->read(&out, &st, res, s->secrets, &reason);
+    r.remote_id = out.remote_id;
+    r.remote_name = out.remote_name;
+    r.ref = out.ref;
+    if (out.outcome == SINK_DELIVERED) {
+        r.state = OUTBOX_SENT;
+        sink_scrub(&warning, out.warning ? out.warning : "", s->secrets);
+        r.warning = warning.data;
+        buf_reset(&reason);
+    } else if (out.outcome == SINK_RETRY) {
+        r.state = OUTBOX_RETRYING;
+        r.unconfirmed = f->once && !out.again_now && (ambiguous || out.unsure || f->check);
+        r.next_at = out.again_now ? now
+                                  : now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after,
+                                                              now / 1000);
+    } else {
+        r.state = OUTBOX_FAILED;
+    }
+    r.reason = reason.data;
+    int rc = append_record(ob, &r);
+    sink_step_result_free(&out);
+    buf_free(&reason);
+    buf_free(&warning);
+    return rc;
+}
+
 static int handle_result(struct outbox *ob, const struct flight *f, const struct deliver_result *res, int64_t now)
 {
+    if (f->op == OP_STEP)
+        return handle_step_result(ob, f, res, now);
     const struct sink_conf *s = &ob->sinks[f->sink];
     struct buf reason = BUF_INIT;
     struct record r = {.event_id = f->event_id, .sink = f->sink, .attempt = f->attempt, .rank = RANK_OUTCOME,
@@ -1327,7 +1623,7 @@ static int handle_result(struct outbox *ob, const struct flight *f, const struct
         } else if (ok2xx) {
             struct sink_sent sent = {.incident_id = ob->id, .event_id = f->event_id, .body = f->expect,
                                      .status = f->expect_status, .started = f->started,
-                                     .mark_id = ob->mark_update, .mark_at = ob->mark_at};
+                                     .mark_id = s->mark_update, .mark_at = s->mark_at};
             found = rec->update_arrived(res->body, res->body_len, &sent);
         }
         error_clear();
@@ -1501,6 +1797,7 @@ const struct outbox_item *outbox_item(const struct outbox *ob, size_t i)
     v->reason = ob->sinks[e->sink].problem && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED
                     ? ob->sinks[e->sink].problem
                     : e->reason ? e->reason : "";
+    v->warning = e->warning ? e->warning : "";
     return v;
 }
 
@@ -1608,6 +1905,40 @@ size_t outbox_problems(const struct outbox *ob, struct buf *out)
     return n;
 }
 
+bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name)
+{
+    int s = sink_index(ob, sink);
+    *id = *name = NULL;
+    if (s < 0 || !ob->sinks[s].remote_id)
+        return false;
+    *id = ob->sinks[s].remote_id;
+    *name = ob->sinks[s].remote_name;
+    return true;
+}
+
+bool outbox_remote_in(const struct event *ev, const char *sink, const char **id, const char **name)
+{
+    const char *s = ev->type == EVENT_DELIVERY ? event_str(ev, "sink") : NULL;
+    const char *outcome = s ? event_str(ev, "outcome") : NULL;
+    *id = *name = NULL;
+    if (!s || strcmp(s, sink) != 0 || !outcome || strcmp(outcome, "delivered") != 0 ||
+        !sink_is_token(event_str(ev, "remote_id"), SINK_REMOTE_ID_MAX))
+        return false;
+    *id = event_str(ev, "remote_id");
+    const char *n = event_str(ev, "remote_name");
+    *name = sink_is_token(n, SINK_REMOTE_NAME_MAX) ? n : NULL;
+    return true;
+}
+
+bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name)
+{
+    *id = *name = NULL;
+    for (size_t i = 0; i < inc->nevents; i++)
+        if (outbox_remote_in(inc->events[i], sink, id, name))
+            return true;
+    return false;
+}
+
 size_t outbox_sink_count(const struct outbox *ob)
 {
     return ob->nsinks;
@@ -1658,7 +1989,7 @@ int outbox_preview(struct outbox_preview **out, size_t *n, const struct outbox *
         item_init(&it, ob, inc, &ev, PUBLISH_UPDATE);
         it.item.text = text ? text : "";
         target_of(&t, sc);
-        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) ? ob->remote_id : NULL);
+        int rc = sc->problem ? -1 : sink_build_request(&built, &t, &it.item, recovery_of(sc) || chain_of(sc) ? sc->remote_id : NULL);
         if (sc->problem) {
             p->problem = xstrdup(sc->problem);
         } else if (rc == 0) {

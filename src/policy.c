@@ -275,6 +275,43 @@ int policy_intake_sev(const struct policy *p, const char *value)
     return 0;
 }
 
+/* "incident_channel": {"severities": [1, 2], "name": "inc-{date}-{slug}"};
+ * absent, or either key absent: the defaults. */
+static int parse_channel(struct checker *c, json_t *o, struct policy *p)
+{
+    static const char *const keys[] = {"severities", "name", NULL};
+    buf_reset(&c->where);
+    buf_adds(&c->where, "incident_channel");
+    if (o && !json_is_object(o))
+        return bad(c, "an object", o);
+    if (o && (check_keys(c, o, keys) < 0 || get_string(c, o, "name", false, &p->channel_name) < 0))
+        return -1;
+    if (p->channel_name && (!*p->channel_name || strlen(p->channel_name) > POLICY_CHANNEL_NAME_MAX)) {
+        buf_adds(&c->where, ".name");
+        return error_set("%s: %s: expected a template of 1 to %d characters", c->source, buf_str(&c->where),
+                         POLICY_CHANNEL_NAME_MAX);
+    }
+    if (!p->channel_name)
+        p->channel_name = xstrdup(POLICY_CHANNEL_NAME_DEFAULT);
+    json_t *sevs = o ? json_object_get(o, "severities") : NULL;
+    if (!sevs) {
+        p->channel_severities = (1u << 1) | (1u << 2);
+        return 0;
+    }
+    buf_adds(&c->where, ".severities");
+    if (!json_is_array(sevs))
+        return bad(c, "a list of levels like [1, 2]", sevs);
+    size_t i;
+    json_t *v;
+    json_array_foreach(sevs, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (json_int_t)p->nlevels)
+            return error_set("%s: %s[%zu]: expected a level from 1 to %zu", c->source, buf_str(&c->where), i,
+                             p->nlevels);
+        p->channel_severities |= 1u << json_integer_value(v);
+    }
+    return 0;
+}
+
 int policy_parse(struct policy *p, const char *text, size_t len, const char *source)
 {
     struct checker c = {source, BUF_INIT};
@@ -297,7 +334,8 @@ int policy_parse(struct policy *p, const char *text, size_t len, const char *sou
         error_set("%s: expected a JSON object at the top level", source);
         goto done;
     }
-    static const char *const keys[] = {"severities", "escalation", "classification", "intake", NULL};
+    static const char *const keys[] = {"severities", "escalation", "classification", "intake", "incident_channel",
+                                       NULL};
     if (check_keys(&c, root, keys) < 0)
         goto done;
     json_t *sevs = json_object_get(root, "severities");
@@ -370,7 +408,8 @@ int policy_parse(struct policy *p, const char *text, size_t len, const char *sou
             q->data_exposed = json_is_true(json_object_get(v, "data_exposed"));
         }
     }
-    if (parse_intake(&c, json_object_get(root, "intake"), p) < 0)
+    if (parse_intake(&c, json_object_get(root, "intake"), p) < 0 ||
+        parse_channel(&c, json_object_get(root, "incident_channel"), p) < 0)
         goto done;
     rc = 0;
 done:
@@ -413,6 +452,7 @@ void policy_free(struct policy *p)
     free(p->intake.severity_label);
     for (size_t i = 0; i < p->intake.ndeclare; i++)
         free(p->intake.declare[i].value);
+    free(p->channel_name);
     free(p->source);
     memset(p, 0, sizeof *p);
 }
@@ -488,5 +528,12 @@ void *policy_to_json(const struct policy *p)
                         json_pack("{s:s, s:s, s:o, s:s}", "service_label", p->intake.service_label,
                                   "severity_label", p->intake.severity_label, "declare", declare, "otherwise",
                                   p->intake.record ? "record" : "ignore"));
+    json_t *chan = json_array();
+    for (int l = 1; l <= POLICY_SEV_MAX; l++)
+        if (p->channel_severities & (1u << l))
+            json_array_append_new(chan, json_integer(l));
+    json_object_set_new(root, "incident_channel",
+                        json_pack("{s:o, s:s}", "severities", chan, "name",
+                                  p->channel_name ? p->channel_name : POLICY_CHANNEL_NAME_DEFAULT));
     return root;
 }

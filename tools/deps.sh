@@ -17,6 +17,8 @@ tools="$tools setpriv:util-linux flock:util-linux strace:strace"
 # the sync tests run a real sshd with generated keys
 tools="$tools ssh-keygen:openssh-client"
 tools="$tools zsh:zsh"   # the zsh completion is loaded by tests/cli/test_layout.sh
+# the publishing tests steer their stand-ins with curl
+tools="$tools curl:curl"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"

@@ -18,6 +18,7 @@
 #include "warroom/console.h"
 #include "warroom/describe.h"
 #include "warroom/error.h"
+#include "warroom/people.h"
 #include "warroom/stamp.h"
 #include "warroom/summary.h"
 #include "warroom/store.h"
@@ -165,7 +166,7 @@ static void layout(struct console *con)
     getmaxyx(stdscr, con->rows, con->cols);
     struct panel *pn = con->panels;
     int rows = con->rows, cols = con->cols;
-    int head = rows >= 20 ? 2 : 1, body = rows - head - 2;
+    int head = rows >= 20 ? 2 + (rows >= 24 ? header_remote_lines(con, cols) : 0) : 1, body = rows - head - 2;
     if (cols < MIN_COLS || rows < MIN_ROWS) {
         con->layout = LAYOUT_TINY;
         for (int i = 0; i < PANEL_COUNT; i++)
@@ -272,6 +273,13 @@ static void draw(struct console *con)
         return;
     }
     bool any = false;
+    /* a channel made meanwhile takes its lines in the header */
+    struct panel *head = &con->panels[PANEL_HEADER];
+    if (con->inc && head->dirty && con->rows >= 24 && head->height != 2 + header_remote_lines(con, con->cols)) {
+        layout(con);
+        for (int i = 0; i < PANEL_COUNT; i++)
+            con->panels[i].dirty = true;
+    }
     if (con->inc && con->panels[PANEL_TIMELINE].dirty)
         draw_rule(con);
     for (int i = 0; i < PANEL_COUNT; i++) {
@@ -706,6 +714,8 @@ static void console_free(struct console *con)
     free(con->pick_lines);
     if (con->outbox)
         outbox_free(con->outbox);
+    free(con->remote.name);
+    free(con->remote.link);
     sync_follow_close(con->sync);
     incident_free(con->inc);
     buf_free(&con->postmortem);
@@ -796,7 +806,7 @@ int console_run(struct session *session)
         if (outbox_needs_people(con.outbox)) {
             struct people people = PEOPLE_INIT;
             if (session_load_people(session, &people) < 0)
-                console_message(&con, true, "tickets go unassigned: %s", error_last());
+                console_message(&con, true, "nobody's ids are known (no assignees, invites or mentions): %s", error_last());
             outbox_take_people(con.outbox, &people);
         }
         /* what is pending is known now; delivering it waits for the first frame */

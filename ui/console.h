@@ -113,6 +113,11 @@ struct console {
     struct session *session;
     struct incident *inc;
     struct outbox *outbox;    /* publishing, off the UI's path; NULL when it cannot open */
+    struct {                  /* the header's channel line, found once in the log */
+        const struct incident *inc;
+        size_t scanned;       /* events looked at so far */
+        char *name, *link;    /* NULL: none found yet */
+    } remote;
     struct sync_follow *sync; /* sharing with other hosts, in a child; NULL when off */
     struct policy *policy;
     struct theme *theme;
@@ -183,6 +188,11 @@ int ui_put(WINDOW *w, const char *s, size_t len, int cols);
 int ui_width(const char *s);
 /* Like ui_put, but a text wider than COLS ends in "…" instead of being cut. */
 int ui_put_fit(WINDOW *w, const char *s, int cols);
+
+/* The lines under the title that the header gives what a sink keeps for the
+ * incident (its Slack channel) at COLS: 0 when there is none, 1 when its name
+ * and link fit side by side, else 2 (ui/header.c). */
+int header_remote_lines(struct console *con, int cols);
 /* Like ui_put, then pads with spaces to exactly COLS columns. */
 void ui_put_padded(WINDOW *w, const char *s, int cols);
 /* Splits S into lines of at most COLS columns (at spaces when it can); calls

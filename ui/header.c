@@ -2,10 +2,87 @@
  * status, elapsed time and the clock stay at every width; the incident id and
  * the title give way first. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "console.h"
+#include "warroom/outbox.h"
+#include "warroom/sink.h"
 #include "warroom/stamp.h"
+
+/* The first remote object of a sink that people open, as the log records
+ * it: "channel #inc-20250315-checkout" into NAME, its link into LINK. The
+ * log only grows, so each event is looked at once, every frame after that
+ * costs nothing. */
+static bool remote_of(struct console *con, struct buf *name, struct buf *link)
+{
+    const struct incident *inc = con->inc;
+    if (!inc)
+        return false;
+    if (con->remote.inc != inc || inc->nevents < con->remote.scanned) {
+        free(con->remote.name);
+        free(con->remote.link);
+        con->remote.name = con->remote.link = NULL;
+        con->remote.inc = inc;
+        con->remote.scanned = 0;
+    }
+    for (; !con->remote.name && con->remote.scanned < inc->nevents; con->remote.scanned++) {
+        for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
+            const struct sink_ops *ops = sink_table[i];
+            const char *id, *shown;
+            if (!ops->remote_label || !outbox_remote_in(inc->events[con->remote.scanned], ops->name, &id, &shown))
+                continue;
+            struct buf n = BUF_INIT, l = BUF_INIT;
+            buf_printf(&n, "%s %s%s", ops->remote_label, ops->remote_sigil ? ops->remote_sigil : "",
+                       shown ? shown : id);
+            ops->remote_link(&l, id);
+            con->remote.name = buf_detach(&n);
+            con->remote.link = buf_detach(&l);
+            break;
+        }
+    }
+    if (!con->remote.name)
+        return false;
+    buf_adds(name, con->remote.name);
+    buf_adds(link, con->remote.link);
+    return true;
+}
+
+int header_remote_lines(struct console *con, int cols)
+{
+    struct buf name = BUF_INIT, link = BUF_INIT;
+    int n = 0;
+    if (remote_of(con, &name, &link))
+        n = 1 + (int)(name.len + link.len) + 2 + 1 <= cols ? 1 : 2;
+    buf_free(&name);
+    buf_free(&link);
+    return n;
+}
+
+/* Under the title: the channel and its link, side by side or one a line. */
+static void draw_remote(struct panel *p, struct console *con, WINDOW *w)
+{
+    struct buf name = BUF_INIT, link = BUF_INIT;
+    if (p->height >= 3 && remote_of(con, &name, &link)) {
+        wattrset(w, ui_attr(con, THEME_HEADER));
+        wmove(w, 2, 0);
+        int used = ui_put(w, " ", 1, p->width);
+        used += ui_put_fit(w, name.data, p->width - used);
+        if (p->height >= 4) {
+            for (; used < p->width; used++)
+                waddch(w, ' ');
+            wmove(w, 3, 0);
+            used = ui_put(w, " ", 1, p->width);
+        } else {
+            used += ui_put(w, "  ", 2, p->width - used);
+        }
+        used += ui_put_fit(w, link.data, p->width - used);
+        for (; used < p->width; used++)
+            waddch(w, ' ');
+    }
+    buf_free(&name);
+    buf_free(&link);
+}
 
 static void header_draw(struct panel *p, struct console *con)
 {
@@ -133,6 +210,7 @@ static void header_draw(struct panel *p, struct console *con)
     wattrset(w, ui_attr(con, THEME_HEADER_TITLE));
     for (; used < p->width; used++)
         waddch(w, ' ');
+    draw_remote(p, con, w);
 }
 
 const struct panel_ops header_panel_ops = {

@@ -137,6 +137,19 @@ void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed);
  * retrying, unconfirmed or failed. Returns how many sinks are in trouble. */
 size_t outbox_problems(const struct outbox *ob, struct buf *out);
 
+/* What sink SINK keeps remotely for the incident (Slack's channel), as the
+ * log records it: its id and its name (may be NULL). False when none. */
+bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name);
+
+/* The same from the log alone, for what shows the incident without
+ * delivering (show, the console's header): the first delivery record of
+ * SINK that names a remote object, when its id is 1..SINK_REMOTE_ID_MAX and
+ * its name 1..SINK_REMOTE_NAME_MAX characters of [A-Za-z0-9_-]. Pointers
+ * into INC. */
+bool outbox_remote_recorded(const struct incident *inc, const char *sink, const char **id, const char **name);
+/* The same for one event: whether EV is such a record (pointers into EV). */
+bool outbox_remote_in(const struct event *ev, const char *sink, const char **id, const char **name);
+
 /* The configured sinks' names, in order, the file sink last. */
 size_t outbox_sink_count(const struct outbox *ob);
 const char *outbox_sink_name(const struct outbox *ob, size_t i);

@@ -77,7 +77,17 @@ struct policy {
     struct classify_question questions[POLICY_QUESTIONS_MAX];
     size_t nquestions;
     struct intake_policy intake;
+    /* "incident_channel": which severities get a Slack channel of their own
+     * (bit N: level N; default SEV1 and SEV2), and its name's template:
+     * {date} (YYYYMMDD, UTC, of the declaration), {slug} (from the title),
+     * {id} (the incident id), {sev} ("sev1"); default "inc-{date}-{slug}". */
+    unsigned channel_severities;
+    char *channel_name;
 };
+
+#define POLICY_CHANNEL_NAME_DEFAULT "inc-{date}-{slug}"
+#define POLICY_CHANNEL_NAME_MAX 200
+
 
 /* Parses and validates policy JSON TEXT; SOURCE names it in messages. */
 int policy_parse(struct policy *p, const char *text, size_t len, const char *source);

@@ -40,6 +40,8 @@ enum publish_state {
     PUBLISH_STATE_RESOLVED,
 };
 
+#define PUBLISH_ROLES_MAX 12
+
 /* One thing to publish, described with borrowed strings: the builders only read
  * them during the call and copy what they keep. NULL means absent. None of these
  * may hold a secret; secrets live in struct sink_target. */
@@ -66,6 +68,20 @@ struct publish_item {
     const struct people *people; /* the team's directory (may be NULL) */
     struct buf *warning;       /* where a provider says what it had to leave out
                                 * (a missing assignee); NULL: nowhere */
+    /* for the incident channel (slack_channel) */
+    const char *impact;
+    int64_t detected_ms;       /* when it was detected (else declared); <= 0: unknown */
+    const char *status_page_url, *postmortem_url;  /* http(s) only, like runbook_url */
+    struct publish_role {
+        const char *role;      /* "IC", "Comms", "Ops", "Scribe", "SME" */
+        const char *name;      /* the holder, as the incident names them */
+        const char *slack;     /* their Slack user id (people directory); NULL: none known */
+    } roles[PUBLISH_ROLES_MAX];
+    size_t nroles;
+    const struct publish_role *changed;  /* PUBLISH_ROLE: the role given (name "" when cleared) */
+    bool channel;              /* the severity it was declared at gets a channel (policy) */
+    const char *channel_template; /* the policy's name template; NULL: the default */
+    int64_t declared_ms;       /* for {date} */
 };
 
 /* Where and as whom to publish. url, secret and page_id are secrets or carry one:
@@ -86,6 +102,7 @@ struct sink_target {
 #define SINK_TEXT_MAX_BYTES (256 * 1024)  /* any input string is cut here first */
 #define SINK_URL_MAX 2048
 #define SINK_REMOTE_ID_MAX 64
+#define SINK_REMOTE_NAME_MAX 80
 #define SINK_REASON_MAX 300
 #define SINK_EVENT_JSON_MAX (64 * 1024)
 
@@ -294,6 +311,64 @@ struct sink_recovery {
     int (*created_id)(char **out, const char *body, size_t len);
 };
 
+/* For a provider that delivers one item as a chain of requests, where later
+ * ones need what earlier ones returned (Slack: create a channel, then set its
+ * topic, invite, post, pin). The outbox records each step's outcome in the
+ * log with what it returned, so a restart resumes at the step it stood at and
+ * never repeats one that is done. */
+struct sink_step {
+    unsigned index;            /* 0: the first */
+    enum publish_kind kind;    /* of the item */
+    const char *incident_id, *event_id;
+    const char *remote_id;     /* the sink's own remote object (a channel), once recorded */
+    const char *ref;           /* what this item's steps recorded last (a message ts, a name suffix) */
+    const char *expect;        /* a check: what the step's build said to look for */
+    bool check;                /* the last attempt's answer was lost: ask, do not send */
+    int64_t started;           /* when the first attempt of this step left (Unix ms; 0: none) */
+};
+
+struct sink_step_result {
+    enum sink_outcome outcome;
+    bool again_now;            /* SINK_RETRY at once, not after a backoff */
+    bool unsure;               /* SINK_RETRY: the answer does not say whether it arrived */
+    char *remote_id, *ref;     /* learned; NULL: nothing (owned, freed by the caller) */
+    char *remote_name;         /* the remote object's name for people (a channel's) */
+    char *warning;             /* SINK_DELIVERED, with something people should know */
+};
+
+struct sink_chain {
+    /* How many steps ITEM takes (0: none, it is not for this sink). Deriving
+     * what is pending, the outbox asks with only kind, sev and channel set. */
+    unsigned (*steps)(const struct publish_item *item);
+    /* Whether step INDEX is not idempotent: an "attempting" record goes to the
+     * log before it leaves and, when its answer is lost, the next attempt is
+     * a check (st->check) rather than a resend. */
+    bool (*once)(const struct publish_item *item, unsigned index);
+    /* Fills the request of step ST (with st->check, the one that asks), what a
+     * check would look for into EXPECT, and a warning to record with the step
+     * into WARNING. 1, 0 when this step has nothing to send (recorded as done,
+     * with the warning), or < 0 with an error set. */
+    int (*build)(const char **method, struct buf *url, struct buf *body, struct buf *auth, struct buf *expect,
+                 struct buf *warning, const struct sink_target *t, const struct publish_item *item,
+                 const struct sink_step *st);
+    /* Reads the answer R to step ST into OUT; REASON gets one clean line (the
+     * provider's error) for anything but SINK_DELIVERED, SECRETS scrubbed. */
+    void (*read)(struct sink_step_result *out, const struct sink_step *st, const struct deliver_result *r,
+                 const char *const *secrets, struct buf *reason);
+    /* Whether step INDEX counts against the provider's pace (a message):
+     * at least MIN_INTERVAL_MS between two of them. */
+    bool (*paced)(const struct publish_item *item, unsigned index);
+    int64_t min_interval_ms;
+};
+
+void sink_step_result_free(struct sink_step_result *r);
+
+/* Builds step ST of ITEM for T's chain: the request, with its Authorization
+ * and, when it has a body, "Content-Type: application/json; charset=utf-8".
+ * Returns 1, 0 (nothing to send), or < 0; EXPECT and WARNING as the chain's. */
+int sink_build_step(struct sink_request *out, struct buf *expect, struct buf *warning, const struct sink_target *t,
+                    const struct publish_item *item, const struct sink_step *st);
+
 struct sink_ops {
     enum sink_type type;
     const char *name;   /* "slack": the config section sinks.<name>, shown as is */
@@ -318,12 +393,21 @@ struct sink_ops {
      * sink_mask_url_keeping (NULL: it does not, or NULL returned). */
     char *(*mask_url)(const struct sink_target *t, const char *url);
     const struct sink_recovery *recovery;  /* NULL: requests are idempotent */
+    /* It names people by their ids in the people directory (assignees,
+     * invites, mentions), so the outbox loads the directory for it. */
+    bool names_people;
     /* Judges a reply whose HTTP status does not tell (a GraphQL error in a
      * 200, a 202 that only accepts): an enum sink_outcome with the provider's
      * words, or for SINK_DELIVERED and SINK_ACCEPTED its receipt (an issue
      * identifier, a request id), appended to WORDS; -1: the status decides.
      * Retry-After from the reply still applies. NULL: the status decides. */
     int (*verdict)(const struct deliver_result *r, struct buf *words);
+    const struct sink_chain *chain;        /* NULL: one request an item */
+    /* A remote object the sink keeps for an incident that people open (a
+     * Slack channel): what it is called ("channel"), how its name is written
+     * ("#"), and the link to remote id ID. NULL: nothing to show. */
+    const char *remote_label, *remote_sigil;
+    void (*remote_link)(struct buf *out, const char *id);
 };
 
 /* T's row of the table, or NULL for a value outside it. */
@@ -349,5 +433,6 @@ size_t sink_prefix_of(const char *url, const char *prefix);
 #include "warroom/sinks/webhook.h"
 #include "warroom/sinks/linear.h"
 #include "warroom/sinks/opsgenie.h"
+#include "warroom/sinks/slack_channel.h"
 
 #endif

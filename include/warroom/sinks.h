@@ -18,6 +18,7 @@ enum sink_type {
     SINK_WEBHOOK,
     SINK_LINEAR,
     SINK_OPSGENIE,
+    SINK_SLACK_CHANNEL,
     SINK_TYPE_COUNT
 };
 

@@ -80,6 +80,43 @@ done:
     return rc;
 }
 
+void sink_step_result_free(struct sink_step_result *r)
+{
+    free(r->remote_id);
+    free(r->ref);
+    free(r->warning);
+    free(r->remote_name);
+    memset(r, 0, sizeof *r);
+}
+
+int sink_build_step(struct sink_request *out, struct buf *expect, struct buf *warning, const struct sink_target *t,
+                    const struct publish_item *item, const struct sink_step *st)
+{
+    struct buf url = BUF_INIT, body = BUF_INIT, auth = BUF_INIT;
+    const struct sink_ops *ops = sink_ops_of(t->type);
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->method = "POST";
+    rc = ops && ops->chain ? ops->chain->build(&out->method, &url, &body, &auth, expect, warning, t, item, st)
+                           : error_set("this sink has no steps");
+    if (rc > 0) {
+        if (body.len)
+            out->headers[out->n_headers++] = xstrdup("Content-Type: application/json; charset=utf-8");
+        if (auth.len)
+            out->headers[out->n_headers++] = buf_detach(&auth);
+        out->url = buf_detach(&url);
+        out->body_len = body.len;
+        out->body = body.len ? buf_detach(&body) : NULL;
+    }
+    buf_free(&url);
+    buf_free(&body);
+    if (auth.data)
+        memset(auth.data, 0, auth.cap);
+    buf_free(&auth);
+    return rc;
+}
+
 size_t sink_public_prefix(const struct sink_target *t)
 {
     /* what each provider publishes of its own URLs: its documentation, not

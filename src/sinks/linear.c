@@ -488,6 +488,7 @@ static size_t linear_public_prefix(const char *url)
 const struct sink_ops sink_linear_ops = {
     .type = SINK_LINEAR,
     .name = "linear",
+    .names_people = true,
     .configure = linear_configure,
     .takes = linear_takes,
     .build = linear_build,

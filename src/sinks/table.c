@@ -10,4 +10,5 @@ const struct sink_ops *const sink_table[SINK_TYPE_COUNT] = {
     [SINK_WEBHOOK] = &sink_webhook_ops,
     [SINK_LINEAR] = &sink_linear_ops,
     [SINK_OPSGENIE] = &sink_opsgenie_ops,
+    [SINK_SLACK_CHANNEL] = &sink_slack_channel_ops,
 };

@@ -30,7 +30,7 @@ check "  ... naming both files" grep -q 'circle: src/a.c src/b.c' "$scratch/out"
 names='SINK_SLACK\|SINK_PAGERDUTY\|SINK_STATUSPAGE\|SINK_WEBHOOK'
 check "only src/sinks/ and the sinks' headers name a provider's value" \
     sh -c "! grep -rl '$names' '$src/src' '$src/ui' '$src/include' | grep -v '/src/sinks/\|/include/warroom/sinks'"
-for p in slack pagerduty statuspage webhook; do
+for p in slack pagerduty statuspage webhook slack_channel; do
     P=$(echo "$p" | tr a-z A-Z)
     check "  ... SINK_$P only in $p's files and the table" sh -c \
         "! grep -rlw 'SINK_$P' '$src/src' '$src/ui' '$src/include' |

@@ -432,6 +432,35 @@ static void test_json_errors(void **state)
     free(big);
 }
 
+/* Which severities get a Slack channel, and its name's template: SEV1 and
+ * SEV2 and "inc-{date}-{slug}" unless the policy says otherwise. */
+static void test_incident_channel(void **state)
+{
+    (void)state;
+    struct policy p;
+    assert_int_equal(policy_builtin(&p), 0);
+    assert_int_equal(p.channel_severities, (1u << 1) | (1u << 2));
+    assert_string_equal(p.channel_name, "inc-{date}-{slug}");
+    policy_free(&p);
+    parse_ok(&p, SMALL("", ""));
+    assert_int_equal(p.channel_severities, (1u << 1) | (1u << 2));
+    assert_string_equal(p.channel_name, POLICY_CHANNEL_NAME_DEFAULT);
+    policy_free(&p);
+    parse_ok(&p, SMALL("", ",\"incident_channel\":{\"severities\":[1],\"name\":\"war-{id}\"}"));
+    assert_int_equal(p.channel_severities, 1u << 1);
+    assert_string_equal(p.channel_name, "war-{id}");
+    policy_free(&p);
+    parse_ok(&p, SMALL("", ",\"incident_channel\":{\"severities\":[]}"));
+    assert_int_equal(p.channel_severities, 0);
+    policy_free(&p);
+    parse_fails(SMALL("", ",\"incident_channel\":{\"severities\":[3]}"),
+                "t: incident_channel.severities[0]: expected a level from 1 to 2");
+    parse_fails(SMALL("", ",\"incident_channel\":{\"name\":\"\"}"),
+                "t: incident_channel.name: expected a non-empty string of at most 200 characters, got a string");
+    parse_fails_prefix(SMALL("", ",\"incident_channel\":{\"topic\":1}"), "t: incident_channel");
+    parse_fails_prefix(SMALL("", ",\"incident_channel\":[]"), "t: incident_channel");
+}
+
 static void expect_same_policy(const struct policy *a, const struct policy *b)
 {
     assert_int_equal(a->nlevels, b->nlevels);
@@ -557,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_to_json_parses_as_is),
         cmocka_unit_test(test_to_json_fields_round_trip),
+        cmocka_unit_test(test_incident_channel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
