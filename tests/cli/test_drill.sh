@@ -3,7 +3,7 @@
 # every sink: the drill's timeline is the source's, times shifted and scaled;
 # nothing is published without --publish, and with it every message says
 # [DRILL]; Ctrl-C leaves a note of where it stopped; a scenario file is checked
-# like any log.
+# like any log; the report leaves the drill out unless asked.
 src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$src/tests/lib.sh"
 . "$src/tests/console/demo_incident.sh"
@@ -99,6 +99,11 @@ check "  ... nor does flushing the drill send anything" \
     sh -c "'$WARROOM' --incident '$drill_id' flush >/dev/null 2>&1; [ \$(wc -l <'$reqlog') -eq $before ]"
 wr --incident "$drill_id" postmortem --out "$scratch/pm.md" 2>/dev/null
 check "the drill's postmortem is titled as a drill" grep -q '^# Postmortem: \\\[DRILL\] Checkout failing for card payments' "$scratch/pm.md"
+wr report --since 2000-01-01 --format json >"$scratch/report.json" 2>"$scratch/report.err"
+check "the report counts the seed incident" grep -q "\"$src_id\"" "$scratch/report.json"
+check "  ... and leaves the drill out" sh -c "! grep -q '$drill_id' '$scratch/report.json'"
+wr report --since 2000-01-01 --format json --drills >"$scratch/report-drills.json" 2>/dev/null
+check "  ... unless asked for with --drills" grep -q "\"$drill_id\"" "$scratch/report-drills.json"
 
 # ---- --publish: only the sinks named, every message marked ----
 wr drill "$src_id" --speed 3600 --publish slack,webhook --as gamemaster >"$scratch/pub.out" 2>"$scratch/pub.err"
