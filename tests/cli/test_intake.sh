@@ -127,7 +127,7 @@ export WARROOM_NOW=2025-03-15T14:09:00Z
 wr list >/dev/null                      # the summaries are current
 : >"$scratch/stats"
 expect_status 1 "a resolution with nowhere to go" env WARROOM_STATS="$scratch/stats" "$WARROOM" intake "$specs/alertmanager/resolved.json"
-same "  ... read none of the incidents resolved before it started" "loads 0 derives 0" "$(cat "$scratch/stats")"
+same "  ... read none of the incidents resolved before it started" "loads 0 derives 0" "$(grep '^loads' "$scratch/stats")"
 # one resolved after the alert began may hold its firing, and is read
 wr open --sev 3 --title "recent" --at 2025-03-15T14:00:00Z --as carol >/dev/null
 recent=$(wr list --json | jq -r '.[] | select(.title == "recent") | .id')

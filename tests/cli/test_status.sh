@@ -121,7 +121,7 @@ check "overdue again half an hour on, as show --json says" same_clocks 15:30
 
 rm -f "$scratch/stats"
 for i in 1 2 3; do WARROOM_STATS="$scratch/stats" WARROOM_NOW=2025-03-15T15:31:0${i}Z wr status >/dev/null; done
-check "every second: the summary is read, nothing replayed" test "$(tail -n2 "$scratch/stats" | sort -u)" = "loads 0 derives 0"
+check "every second: the summary is read, nothing replayed" test "$(grep '^loads' "$scratch/stats" | tail -n2 | sort -u)" = "loads 0 derives 0"
 
 at 15:40 --incident "$id" resolve >/dev/null 2>&1
 line=$(shown 2025-03-15T15:45:00Z)
@@ -156,7 +156,7 @@ for moment in 16:16 16:20 16:31 16:45; do
 done
 rm -f "$scratch/stats"
 WARROOM_STATS="$scratch/stats" WARROOM_NOW=2025-03-15T16:46:00Z wr status --format json >"$scratch/esc.json"
-check "  ... read from the summary, not replayed" test "$(cat "$scratch/stats")" = "loads 0 derives 0"
+check "  ... read from the summary, not replayed" test "$(grep '^loads' "$scratch/stats")" = "loads 0 derives 0"
 check "  ... the step taken is not overdue" sh -c "! jq -e '.overdue[] | select(.label == \"page secondary\")' '$scratch/esc.json' >/dev/null"
 check "  ... the SEV1 step is due from the raise, and overdue" \
     test "$(jq -r '.overdue[] | select(.label | test("VP")) | .deadline' "$scratch/esc.json")" = 2025-03-15T16:14:00Z
