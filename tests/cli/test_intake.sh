@@ -160,4 +160,4 @@ chmod 600 "$scratch/sinks.json"
 expect_status 0 "a critical alert declares" wr --config "$scratch/sinks.json" intake --wait 10 "$specs/alertmanager/firing.json"
 check "  ... and the declaration reaches the sinks" sh -c "jq -r 'select(.path == \"/hooks/announce\") | .body' '$reqlog' | grep -q 'HighErrorBudgetBurnRate_Fast'"
 kill $receiver 2>/dev/null
-wait $receiver 2>/dev/null
+wait $receiver 2>/dev/null || true  # it ends by our SIGTERM: not the script's status
