@@ -37,8 +37,7 @@ void sink_slack_escape(struct buf *out, const char *text, size_t len)
     }
 }
 
-/* Appends S cleaned, bounded and escaped. */
-static void add_escaped(struct buf *out, const char *s, size_t max_units, unsigned flags)
+void sink_slack_add_escaped(struct buf *out, const char *s, size_t max_units, unsigned flags)
 {
     struct buf clean = BUF_INIT;
     sink_clean(&clean, s, max_units, flags);
@@ -74,7 +73,7 @@ static size_t prefix_within(const char *s, size_t len, size_t max_units)
     return i;
 }
 
-static json_t *text_object(const char *type, const char *s, size_t len)
+json_t *sink_slack_text_object(const char *type, const char *s, size_t len)
 {
     json_t *t = json_object();
     json_object_set_new(t, "type", json_string(type));
@@ -82,11 +81,11 @@ static json_t *text_object(const char *type, const char *s, size_t len)
     return t;
 }
 
-static json_t *section(const char *s, size_t len)
+json_t *sink_slack_section(const char *s, size_t len)
 {
     json_t *b = json_object();
     json_object_set_new(b, "type", json_string("section"));
-    json_object_set_new(b, "text", text_object("mrkdwn", s, len));
+    json_object_set_new(b, "text", sink_slack_text_object("mrkdwn", s, len));
     return b;
 }
 
@@ -106,7 +105,7 @@ static void add_message(json_t *blocks, const char *m, size_t len, size_t max_bl
             buf_add(&cut, s, take);
             buf_addc(&cut, '\n');
             buf_adds(&cut, SINK_SLACK_CUT_MARKER);
-            json_array_append_new(blocks, section(buf_str(&cut), cut.len));
+            json_array_append_new(blocks, sink_slack_section(buf_str(&cut), cut.len));
             buf_free(&cut);
             return;
         }
@@ -122,7 +121,7 @@ static void add_message(json_t *blocks, const char *m, size_t len, size_t max_bl
         pos += take;
         if (strspn(s, " \t\n") >= take)
             continue;  /* Slack refuses a section of blanks */
-        json_array_append_new(blocks, section(s, take));
+        json_array_append_new(blocks, sink_slack_section(s, take));
         used++;
     }
 }
@@ -157,10 +156,10 @@ static json_t *person_field(const char *role, const char *name)
     struct buf b = BUF_INIT;
     buf_printf(&b, "*%s*\n", role);
     if (name && *name)
-        add_escaped(&b, name, NAME_MAX_UNITS, 0);
+        sink_slack_add_escaped(&b, name, NAME_MAX_UNITS, 0);
     else
         buf_adds(&b, "_unassigned_");
-    json_t *f = text_object("mrkdwn", buf_str(&b), b.len);
+    json_t *f = sink_slack_text_object("mrkdwn", buf_str(&b), b.len);
     buf_free(&b);
     return f;
 }
@@ -180,17 +179,17 @@ int sink_build_slack(struct buf *out, const struct publish_item *item)
     const char *state = item->state != PUBLISH_STATE_NONE ? publish_state_name(item->state)
                         : item->status                    ? item->status
                                                           : NULL;
-    add_escaped(&msg, item->text, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS);
+    sink_slack_add_escaped(&msg, item->text, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS);
 
     doc = json_object();
 
     /* The fallback shows in notifications: severity, title, what happened. */
     buf_printf(&line, "[%s] ", buf_str(&sev_esc));
-    add_escaped(&line, item->title, SINK_SLACK_FALLBACK_MAX, 0);
+    sink_slack_add_escaped(&line, item->title, SINK_SLACK_FALLBACK_MAX, 0);
     buf_printf(&line, ": %s", headline(item));
     if (state) {
         buf_adds(&line, " (");
-        add_escaped(&line, state, NAME_MAX_UNITS, 0);
+        sink_slack_add_escaped(&line, state, NAME_MAX_UNITS, 0);
         buf_addc(&line, ')');
     }
     if (msg.len) {
@@ -212,7 +211,7 @@ int sink_build_slack(struct buf *out, const struct publish_item *item)
     sink_cut(&line, 0, SINK_SLACK_HEADER_MAX, "\xe2\x80\xa6");
     json_t *header = json_object();
     json_object_set_new(header, "type", json_string("header"));
-    json_t *plain = text_object("plain_text", line.data, line.len);
+    json_t *plain = sink_slack_text_object("plain_text", line.data, line.len);
     json_object_set_new(plain, "emoji", json_true());
     json_object_set_new(header, "text", plain);
     json_array_append_new(blocks, header);
@@ -222,13 +221,13 @@ int sink_build_slack(struct buf *out, const struct publish_item *item)
     buf_printf(&line, "*%s*", headline(item));
     if (state) {
         buf_adds(&line, " \xc2\xb7 Status: *");
-        add_escaped(&line, state, NAME_MAX_UNITS, 0);
+        sink_slack_add_escaped(&line, state, NAME_MAX_UNITS, 0);
         buf_addc(&line, '*');
     }
     buf_adds(&line, "\n`");
-    add_escaped(&line, item->incident_id, NAME_MAX_UNITS, 0);
+    sink_slack_add_escaped(&line, item->incident_id, NAME_MAX_UNITS, 0);
     buf_addc(&line, '`');
-    json_t *status = section(line.data, line.len);
+    json_t *status = sink_slack_section(line.data, line.len);
     json_t *fields = json_array();
     json_array_append_new(fields, person_field("IC", item->ic));
     json_array_append_new(fields, person_field("Comms", item->comms));

@@ -189,31 +189,6 @@ void sink_slack_channel_topic(struct buf *out, const struct publish_item *item)
 
 /* ---- the message ---- */
 
-static json_t *text_object(const char *type, const char *s, size_t len)
-{
-    json_t *t = json_object();
-    json_object_set_new(t, "type", json_string(type));
-    json_object_set_new(t, "text", json_stringn(s, len));
-    return t;
-}
-
-static json_t *section(const char *s, size_t len)
-{
-    json_t *b = json_object();
-    json_object_set_new(b, "type", json_string("section"));
-    json_object_set_new(b, "text", text_object("mrkdwn", s, len));
-    return b;
-}
-
-/* Appends S cleaned, bounded to MAX units before escaping, and escaped. */
-static void add_escaped(struct buf *out, const char *s, size_t max, unsigned flags)
-{
-    struct buf clean = BUF_INIT;
-    sink_clean(&clean, s, max, flags);
-    sink_slack_escape(out, buf_str(&clean), clean.len);
-    buf_free(&clean);
-}
-
 /* How many bytes of escaped S make at most MAX units, never cutting an
  * entity or a character. */
 static size_t fit(const char *s, size_t len, size_t max)
@@ -257,7 +232,7 @@ static void add_sections(json_t *blocks, const char *head, const char *m, size_t
         if (last)
             buf_adds(&b, "\n" SINK_SLACK_CUT_MARKER);
         if (b.len && strspn(b.data, " \t\n") < b.len)
-            json_array_append_new(blocks, section(b.data, b.len));
+            json_array_append_new(blocks, sink_slack_section(b.data, b.len));
         buf_reset(&b);
         if (pos >= len)
             break;
@@ -270,7 +245,7 @@ static json_t *field(const char *label, const char *value, size_t len)
     struct buf b = BUF_INIT;
     buf_printf(&b, "*%s*\n", label);
     buf_add(&b, value, fit(value, len, SINK_SLACK_FIELD_MAX - 40));
-    json_t *f = text_object("mrkdwn", b.data, b.len);
+    json_t *f = sink_slack_text_object("mrkdwn", b.data, b.len);
     buf_free(&b);
     return f;
 }
@@ -333,7 +308,7 @@ int sink_slack_channel_message(struct buf *out, const struct publish_item *item,
 
     /* the notification text */
     buf_printf(&line, "[%s] ", buf_str(&sev));
-    add_escaped(&line, item->title, SINK_SLACK_FALLBACK_MAX, 0);
+    sink_slack_add_escaped(&line, item->title, SINK_SLACK_FALLBACK_MAX, 0);
     buf_printf(&line, ": %s", headline(item->kind));
     line.len = fit(line.data, line.len, SINK_SLACK_FALLBACK_MAX);
     line.data[line.len] = '\0';
@@ -348,7 +323,7 @@ int sink_slack_channel_message(struct buf *out, const struct publish_item *item,
     json_object_set_new(header, "type", json_string("header"));
     if (tag)
         json_object_set_new(header, "block_id", json_string(tag));
-    json_object_set_new(header, "text", text_object("plain_text", line.data, line.len));
+    json_object_set_new(header, "text", sink_slack_text_object("plain_text", line.data, line.len));
     json_array_append_new(blocks, header);
 
     if (item->kind == PUBLISH_DECLARE) {
@@ -363,30 +338,30 @@ int sink_slack_channel_message(struct buf *out, const struct publish_item *item,
         sink_slack_escape(&v, buf_str(&sev), sev.len);
         json_array_append_new(fields, field("Severity", v.data, v.len));
         buf_reset(&v);
-        add_escaped(&v, status_of(item), NAME_UNITS, 0);
+        sink_slack_add_escaped(&v, status_of(item), NAME_UNITS, 0);
         json_array_append_new(fields, field("Status", v.data, v.len));
         json_array_append_new(fields, field("Detected", when, strlen(when)));
         add_roles(fields, item);
         buf_free(&v);
-        json_t *facts = section("*Incident declared*", strlen("*Incident declared*"));
+        json_t *facts = sink_slack_section("*Incident declared*", strlen("*Incident declared*"));
         json_object_set_new(facts, "fields", fields);
         json_array_append_new(blocks, facts);
         if (item->impact && *item->impact) {
-            add_escaped(&msg, item->impact, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES);
+            sink_slack_add_escaped(&msg, item->impact, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES);
             add_sections(blocks, "*Impact*\n", msg.data, msg.len);
         }
         add_link(&links, item->status_page_url, "Status page");
         add_link(&links, item->runbook_url, "Runbook");
         add_link(&links, item->dashboard_url, "Dashboard");
         if (links.len)
-            json_array_append_new(blocks, section(links.data, links.len));
+            json_array_append_new(blocks, sink_slack_section(links.data, links.len));
     } else {
         struct buf head = BUF_INIT;
         buf_printf(&head, "*%s* \xc2\xb7 Status: *", headline(item->kind));
-        add_escaped(&head, status_of(item), NAME_UNITS, 0);
+        sink_slack_add_escaped(&head, status_of(item), NAME_UNITS, 0);
         buf_adds(&head, "*\n");
         if (item->kind == PUBLISH_ROLE && item->changed) {
-            add_escaped(&msg, item->changed->role, NAME_UNITS, 0);
+            sink_slack_add_escaped(&msg, item->changed->role, NAME_UNITS, 0);
             if (item->changed->name && *item->changed->name) {
                 buf_adds(&msg, " is now ");
                 sink_slack_mention(&msg, item->changed->name, item->changed->slack);
@@ -394,12 +369,12 @@ int sink_slack_channel_message(struct buf *out, const struct publish_item *item,
                 buf_adds(&msg, " is unassigned");
             }
         } else {
-            add_escaped(&msg, item->text, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS);
+            sink_slack_add_escaped(&msg, item->text, SINK_TEXT_MAX_BYTES, TEXT_KEEP_NEWLINES | TEXT_KEEP_TABS);
         }
         add_sections(blocks, head.data, msg.data, msg.len);
         buf_free(&head);
         if (item->kind == PUBLISH_RESOLVE && add_link(&links, item->postmortem_url, "Postmortem"))
-            json_array_append_new(blocks, section(links.data, links.len));
+            json_array_append_new(blocks, sink_slack_section(links.data, links.len));
     }
     json_object_set_new(doc, "blocks", blocks);
     json_object_set_new(doc, "unfurl_links", json_false());
@@ -572,7 +547,7 @@ static int channel_build(const char **method, struct buf *url, struct buf *body,
             json_t *blocks = json_array();
             struct buf m = BUF_INIT;
             buf_printf(&m, "*Runbook*: %s", line.data);
-            json_t *sec = section(m.data, m.len);
+            json_t *sec = sink_slack_section(m.data, m.len);
             json_object_set_new(sec, "block_id", json_string(tag.data));
             json_array_append_new(blocks, sec);
             json_object_set_new(doc, "blocks", blocks);

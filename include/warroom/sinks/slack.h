@@ -23,4 +23,13 @@ int sink_build_slack(struct buf *out, const struct publish_item *item);
  * nothing in it can mention, notify or link. */
 void sink_slack_escape(struct buf *out, const char *text, size_t len);
 
+/* Appends S (NULL: nothing) cleaned (text_clean FLAGS), cut to MAX_UNITS
+ * units and escaped: text from people, ready for mrkdwn. */
+void sink_slack_add_escaped(struct buf *out, const char *s, size_t max_units, unsigned flags);
+
+/* Block Kit pieces both Slack sinks build with: a text object of TYPE
+ * ("mrkdwn", "plain_text"), and a section holding S as mrkdwn. */
+struct json_t *sink_slack_text_object(const char *type, const char *s, size_t len);
+struct json_t *sink_slack_section(const char *s, size_t len);
+
 #endif
