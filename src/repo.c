@@ -344,6 +344,31 @@ static int tip_read(git_oid *id, bool *found, git_repository *g, const char *ref
 
 /* ---- reading --------------------------------------------------------- */
 
+/* The commit to read from: BRANCH's tip, or with no BRANCH whatever is
+ * checked out, a branch or a detached commit (reading needs no branch, only
+ * writing does). REFNAME gets its name, for messages. REPO_ENOTFOUND when it
+ * has no commits. */
+static int read_tip(git_oid *tip, struct buf *refname, struct repo *r, const char *branch)
+{
+    bool found;
+    int rc;
+    if (branch) {
+        if ((rc = branch_refname(refname, r, branch)) < 0 || (rc = tip_read(tip, &found, r->git, buf_str(refname))) < 0)
+            return rc;
+    } else {
+        buf_adds(refname, "HEAD");
+        rc = git_reference_name_to_id(tip, r->git, "HEAD");
+        found = rc == 0;
+        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH)
+            return fail_git(rc, "cannot read HEAD");
+    }
+    if (!found) {
+        error_set("%s has no commits", buf_str(refname));
+        return REPO_ENOTFOUND;
+    }
+    return 0;
+}
+
 int repo_read_file(struct buf *out, struct repo *r, const char *branch, const char *path)
 {
     struct buf refname = BUF_INIT;
@@ -353,31 +378,12 @@ int repo_read_file(struct buf *out, struct repo *r, const char *branch, const ch
     git_blob *blob = NULL;
     git_odb *odb = NULL;
     git_oid tip;
-    bool found;
     int rc;
 
     if ((rc = repo_check_path(path)) < 0)
         goto done;
-    if (branch) {
-        if ((rc = branch_refname(&refname, r, branch)) < 0 ||
-            (rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
-            goto done;
-    } else {
-        /* Whatever is checked out, a branch or a detached commit: reading
-         * needs no branch, only writing does. */
-        buf_adds(&refname, "HEAD");
-        rc = git_reference_name_to_id(&tip, r->git, "HEAD");
-        found = rc == 0;
-        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
-            rc = fail_git(rc, "cannot read HEAD");
-            goto done;
-        }
-    }
-    if (!found) {
-        rc = REPO_ENOTFOUND;
-        error_set("%s has no commits", buf_str(&refname));
+    if ((rc = read_tip(&tip, &refname, r, branch)) < 0)
         goto done;
-    }
     if ((rc = git_commit_lookup(&commit, r->git, &tip)) < 0 ||
         (rc = git_commit_tree(&tree, commit)) < 0) {
         rc = fail_git(rc, "cannot read the branch tip");
@@ -434,30 +440,13 @@ int repo_list_dir(char ***names, size_t *n, struct repo *r, const char *branch, 
     git_tree *tree = NULL, *sub = NULL;
     git_tree_entry *entry = NULL;
     git_oid tip;
-    bool found;
     int rc;
     *names = NULL;
     *n = 0;
     if ((rc = repo_check_path(dir)) < 0)
         goto done;
-    if (branch) {
-        if ((rc = branch_refname(&refname, r, branch)) < 0 ||
-            (rc = tip_read(&tip, &found, r->git, buf_str(&refname))) < 0)
-            goto done;
-    } else {
-        buf_adds(&refname, "HEAD");
-        rc = git_reference_name_to_id(&tip, r->git, "HEAD");
-        found = rc == 0;
-        if (rc < 0 && rc != GIT_ENOTFOUND && rc != GIT_EUNBORNBRANCH) {
-            rc = fail_git(rc, "cannot read HEAD");
-            goto done;
-        }
-    }
-    if (!found) {
-        rc = REPO_ENOTFOUND;
-        error_set("%s has no commits", buf_str(&refname));
+    if ((rc = read_tip(&tip, &refname, r, branch)) < 0)
         goto done;
-    }
     if ((rc = git_commit_lookup(&commit, r->git, &tip)) < 0 || (rc = git_commit_tree(&tree, commit)) < 0) {
         rc = fail_git(rc, "cannot read the branch tip");
         goto done;
