@@ -18,18 +18,6 @@ start() {
         echo EXITED \$?; sleep 600"
     T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
 }
-# settle WINDOW FILE: the screen once two looks in a row agree (bounded)
-settle() {
-    i=0
-    screen "$1" > "$2.a"
-    while [ $i -lt 30 ]; do
-        sleep 0.2
-        screen "$1" > "$2"
-        cmp -s "$2" "$2.a" && return 0
-        cp "$2" "$2.a"; i=$((i + 1))
-    done
-    return 1
-}
 # keys WINDOW KEY...: a key right after Esc would arrive with it as one
 # sequence (Alt+key) and be dropped, so each Esc gets a moment of its own
 keys() {
@@ -39,16 +27,6 @@ keys() {
         T send-keys -t "$w" "$k"
         if [ "$k" = Escape ]; then sleep 0.1; fi
     done
-}
-# same_screen NAME FILE: FILE against tests/console/screens/NAME.txt
-same_screen() {
-    want="$here/screens/$1.txt"
-    if [ -n "${WARROOM_SCREENS_UPDATE:-}" ]; then
-        cp "$2" "$want"
-    fi
-    if diff -u "$want" "$2" > "$scratch/diff"; then return 0; fi
-    sed 's/^/#   /' "$scratch/diff" >&2
-    return 1
 }
 
 export WARROOM_NOW=$demo_now
@@ -229,6 +207,7 @@ WARROOM_NOW=$demo_now wr --incident "$did" show > "$scratch/show-dated"
 unset WARROOM_NOW
 start dated 80x24 WARROOM_INCIDENT="$did" WARROOM_NOW=$demo_now
 wait_for dated "note 11" > /dev/null
+wait_for dated "q quit" > /dev/null   # the whole frame, not a part of it
 settle dated "$scratch/screen-dated"
 check "80x24: the newest entry on the last row, the oldest's date on the first" \
     sh -c "sed -n 4p '$scratch/screen-dated' | grep -q '^03-15 *$' && sed -n 17p '$scratch/screen-dated' | grep -q 'note 11'"

@@ -44,27 +44,6 @@ start() {
         TZ=UTC '$WARROOM'; echo EXITED \$?; sleep 600"
     T resize-window -t "$1" -x "${2%x*}" -y "${2#*x}" 2>/dev/null
 }
-# settle WINDOW FILE: the screen once two looks in a row agree (bounded)
-settle() {
-    i=0
-    screen "$1" > "$2.a"
-    while [ $i -lt 30 ]; do
-        sleep 0.2
-        screen "$1" > "$2"
-        cmp -s "$2" "$2.a" && return 0
-        cp "$2" "$2.a"; i=$((i + 1))
-    done
-    return 1
-}
-same_screen() {
-    want="$here/screens/$1.txt"
-    if [ -n "${WARROOM_SCREENS_UPDATE:-}" ]; then
-        cp "$2" "$want"
-    fi
-    if diff -u "$want" "$2" > "$scratch/diff"; then return 0; fi
-    sed 's/^/#   /' "$scratch/diff" >&2
-    return 1
-}
 
 # --- the runbook at the two design sizes ---
 for size in 80x24 120x40; do

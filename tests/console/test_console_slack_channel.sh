@@ -29,26 +29,6 @@ WARROOM_CONFIG="$scratch/config.json" WARROOM_SLACK_TOKEN=$token \
 check "the channel is recorded" grep -q '"remote_name":"inc-20250315-checkout-failing-for-card-payments"' \
     "$WARROOM_DIR/$id/events.jsonl"
 
-settle() {
-    i=0
-    screen "$1" > "$2.a"
-    while [ $i -lt 30 ]; do
-        sleep 0.2
-        screen "$1" > "$2"
-        cmp -s "$2" "$2.a" && return 0
-        cp "$2" "$2.a"; i=$((i + 1))
-    done
-    return 1
-}
-same_screen() {
-    want="$here/screens/$1.txt"
-    if [ -n "${WARROOM_SCREENS_UPDATE:-}" ]; then
-        cp "$2" "$want"
-    fi
-    if diff -u "$want" "$2" > "$scratch/diff"; then return 0; fi
-    sed 's/^/#   /' "$scratch/diff" >&2
-    return 1
-}
 for size in 80x24 120x40; do
     T new-window -d -n "s$size" "env WARROOM_INCIDENT=$id WARROOM_NOW=$demo_now WARROOM_DIR='$WARROOM_DIR' \
         WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \

@@ -29,3 +29,26 @@ gone() {
     done
     return 1
 }
+# settle WINDOW FILE: the screen once two looks in a row agree (bounded)
+settle() {
+    i=0
+    screen "$1" > "$2.a"
+    while [ $i -lt 30 ]; do
+        sleep 0.2
+        screen "$1" > "$2"
+        cmp -s "$2" "$2.a" && return 0
+        cp "$2" "$2.a"; i=$((i + 1))
+    done
+    return 1
+}
+# same_screen NAME FILE: FILE against tests/console/screens/NAME.txt
+# (WARROOM_SCREENS_UPDATE=1 writes it anew: look at the diff before committing)
+same_screen() {
+    want="${here:-$console_dir}/screens/$1.txt"
+    if [ -n "${WARROOM_SCREENS_UPDATE:-}" ]; then
+        cp "$2" "$want"
+    fi
+    if diff -u "$want" "$2" > "$scratch/diff"; then return 0; fi
+    sed 's/^/#   /' "$scratch/diff" >&2
+    return 1
+}
