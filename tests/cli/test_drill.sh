@@ -148,7 +148,9 @@ cat >"$scratch/scenario.jsonl" <<'JSONL'
 {"v":1,"id":"s2","ts":"2025-01-01T10:05:00Z","by":"gm","type":"note","text":"Customer reports slow search"}
 JSONL
 wr drill "$scratch/scenario.jsonl" --speed 3600 >"$scratch/sc.out" 2>"$scratch/sc.err"
-check "a scenario file plays as a drill" test $? -eq 0
+rc=$?
+check "a scenario file plays as a drill" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/#   /' "$scratch/sc.err" "$scratch/sc.out"
 sc_id=$(head -1 "$scratch/sc.out")
 check "  ... its alert with its labels" \
     jqt -s 'any(.[]; .type == "alert" and .name == "DiskFull" and .labels.severity == "page")' "$WARROOM_DIR/$sc_id/events.jsonl"
