@@ -10,6 +10,11 @@ demo=$(pwd)/build/demo
 rm -rf "$demo"
 mkdir -p "$demo/platform"
 git -C "$demo/platform" init -q
+# the team's runbook for the alert that fires below (the guide's format)
+mkdir -p "$demo/platform/runbooks"
+cp tests/runbooks/order-service-high-error-rate.yml "$demo/platform/runbooks/"
+git -C "$demo/platform" add runbooks
+git -C "$demo/platform" -c user.name=demo -c user.email=demo@example.com commit -qm "runbooks: order service error rate"
 export WARROOM_DIR="$demo/state" WARROOM_CONFIG=/dev/null WARROOM_REPO="$demo/platform"
 unset WARROOM_INCIDENT
 # the story happened over the last hour; --at puts each entry where it belongs
@@ -19,7 +24,7 @@ id=$("$W" open --sev 2 --title "Checkout failing for card payments" \
 export WARROOM_INCIDENT="$id"
 "$W" log --type impact --at "$(t 58)" --as scribe-bot "First failed checkout in the payment-gateway logs"
 "$W" log --at "$(t 60)" --as dave "Deploy #4521 of payment-gateway pushed (config change)"
-"$W" log --type alert --at "$(t 55)" --as pagerduty "checkout 5xx rate above 5% for 3 minutes"
+"$W" log --type alert --name HighErrorBudgetBurnRate_Fast --at "$(t 55)" --as pagerduty "checkout 5xx rate above 5% for 3 minutes"
 "$W" ack --at "$(t 50)" --as carol
 "$W" role ic carol --at "$(t 50)" --as carol
 "$W" role comms dan --at "$(t 49)" --as carol
