@@ -194,15 +194,19 @@ static int declare(struct router *r, const struct intake_alert *a, int sev, stru
         title.len = keep;
         title.data[keep] = '\0';
     }
+    /* declared as of the alert's start, so that time to resolve and impact
+     * (which falls back on the declaration) count from when it began firing,
+     * as detection does; never ahead of the clock reading it */
+    int64_t at = a->starts_at != STAMP_NONE && a->starts_at < r->s->now ? a->starts_at : r->s->now;
     event_draft_init(&d, EVENT_DECLARE, a->source);
-    d.at = r->s->now;                 /* declared now; the alert keeps its own start */
+    d.at = at;
     event_draft_str(&d, "title", buf_str(&title));
     event_draft_int(&d, "sev", sev);
     event_draft_str(&d, "impact", a->text);
     if (*a->service)
         event_draft_str(&d, "service", a->service);
     event_draft_str(&d, "source", a->source);
-    int rc = store_declare(&r->s->store, buf_str(&title), r->s->now, &d, id);
+    int rc = store_declare(&r->s->store, buf_str(&title), at, &d, id);
     event_draft_free(&d);
     buf_free(&title);
     if (rc < 0) {

@@ -2,7 +2,8 @@
 # (tests/specs/): each format firing then resolved, the same delivery counted
 # once, unknown keys ignored, hostile labels cleaned and oversized payloads
 # refused, the policy's choice of incident, and the postmortem's time to
-# detect taken from the alert's own start.
+# detect taken from the alert's own start, and an incident declared from an
+# alert dated from that start too.
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
 src_root=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 specs=$src_root/tests/specs
@@ -146,6 +147,21 @@ wr ack --at 2025-03-15T14:12:00Z --as carol
 wr postmortem --json >"$scratch/pm.json" 2>/dev/null
 same "time to detect: impact 13:55 to the alert's start 14:02, not to its arrival" '"7 min"' "$(jq .figures.ttd "$scratch/pm.json")"
 same "time to acknowledge: from the alert's start" '"9 min"' "$(jq .figures.tta "$scratch/pm.json")"
+
+# ---- an incident declared from an alert counts from the alert's start ----
+export WARROOM_DIR="$scratch/late" WARROOM_NOW=2025-03-15T14:05:14Z
+# firing.json starts at 14:02:00.123456789 and arrives at 14:05:14 (WARROOM_NOW)
+expect_status 0 "a critical alert that arrived late declares" wr intake "$specs/alertmanager/firing.json"
+late=$(sed -n 's/.* in \(inc-[^ ]*\).*/\1/p' "$scratch/out")
+same "  ... declared at the alert's start, not its arrival" "2025-03-15T14:02:00.123Z 2025-03-15T14:02:00.123Z" \
+    "$(wr list --json | jq -r '.[0] | "\(.declared_at) \(.impact_at)"')"
+export WARROOM_NOW=2025-03-15T14:50:00Z
+wr resolve --incident "$late" --at 2025-03-15T14:47:00Z --as carol >/dev/null
+wr postmortem --json --incident "$late" >"$scratch/late.json" 2>/dev/null
+# 14:02:00.123 to 14:47:00: 44 min 59.877 s, whole minutes 44; from the arrival it would be 41
+same "  ... time to resolve (user impact duration) runs from the alert's start" '"44 min"' "$(jq .figures.ttr "$scratch/late.json")"
+same "  ... as does the total duration" '"44 min"' "$(jq .figures.duration "$scratch/late.json")"
+same "  ... and detection is at once" '"0 min"' "$(jq .figures.ttd "$scratch/late.json")"
 
 # ---- an incident declared from an alert is announced, as `open` announces one ----
 export WARROOM_DIR="$scratch/announce"
