@@ -112,8 +112,7 @@ void ui_runbook_toggle(struct console *con)
     if (s->problem)
         console_message(con, true, "%s", s->problem);
     else
-        console_message(con, false, "runbook %s: %s", rb->path,
-                        rb->markdown ? "j/k scroll, b close" : "j/k step, x done, y copy command, b close");
+        console_message(con, false, "runbook %s", rb->path); /* its keys are on the panel's key line */
 }
 
 void ui_runbook_estimate(struct console *con, struct buf *out)
@@ -152,6 +151,23 @@ const char *ui_runbook_done_message(struct console *con)
     snprintf(s->label, sizeof s->label, "marked done: %s %u %.100s (in the timeline)",
              st ? runbook_section_name(st->section) : "step", st ? st->number : 0, st ? st->title : "");
     return s->label;
+}
+
+/* x on a step already done: a second identical event would tell the timeline
+ * and the postmortem it was done twice, so it says so and records nothing, as
+ * a and m do. The Enter that may follow confirms nothing. */
+static bool mark_again(struct console *con)
+{
+    const struct runbook_step *st = selected_step(con);
+    const struct event *done = st ? runbook_step_done(con->inc, current(con), st) : NULL;
+    if (!done)
+        return false;
+    char when[32];
+    ui_format_time(con, when, sizeof when, done->at, false);
+    con->refused = true;
+    console_message(con, true, "%s %u is already done (%s by %s); nothing recorded", runbook_section_name(st->section),
+                    st->number, when, done->by);
+    return true;
 }
 
 int ui_runbook_draft(struct console *con, struct event_draft *d, const char *result)
@@ -518,6 +534,8 @@ static int runbook_key(struct panel *p, struct console *con, wint_t key, bool co
             console_message(con, true, "a Markdown runbook has no steps to mark");
             return KEY_HANDLED;
         }
+        if (mark_again(con))
+            return KEY_HANDLED;
         ui_prompt_open(con, PROMPT_RUNBOOK);
         return KEY_HANDLED;
     case 'y':

@@ -89,6 +89,9 @@ keys work -l "deploy correlates"
 keys work Enter
 check "the step is done, with its result, in the runbook" wait_for work "done 14:30 carol: deploy correlates"
 check "  ... and the footer says so" wait_for work "marked done: diagnosis 1 Check recent deployments (in the timeline)"
+keys work x
+check "x on the step already done says so" wait_for work "diagnosis 1 is already done (14:30 by carol); nothing recorded"
+keys work Enter
 keys work j
 keys work y
 check "y copies the selected step's command, and says it is not run" \
@@ -107,6 +110,8 @@ check "  ... the second one too" wait_for work "carol      Runbook mitigation 1 
 keys work q
 check "the console quits" wait_for work "EXITED 0"
 
+check "  ... and records nothing: one runbook event for the step" \
+    test "$(jq -s '[.[] | select(.type == "runbook" and .section == "diagnosis" and .number == 1)] | length' "$log")" = 1
 WARROOM_NOW=$now wr --incident "$id" show > "$scratch/show"
 check "show lists the step done among the entries" \
     grep -q "carol *runbook *Runbook diagnosis 1 done: Check recent deployments (deploy correlates)" "$scratch/show"
@@ -181,6 +186,17 @@ keys md b
 wait_for md "runbook closed" > /dev/null
 keys md b
 check "  ... and once fixed in the working tree, opening again reads it anew" \
-    wait_for md "runbook runbooks/DiskFull.md: j/k scroll, b close"
+    wait_for md "^runbook runbooks/DiskFull.md *$"
 keys md q
 check "the console quits" wait_for md "EXITED 0"
+
+# --- at 80 columns the footer names the runbook whole (its keys are on the
+# panel's key line), not cut mid-word ---
+start narrow 80x24
+wait_for narrow "q quit" > /dev/null
+keys narrow b
+wait_for narrow "Runbook Order Service" > /dev/null
+check "80x24: the footer names the runbook opened, whole" \
+    wait_for narrow "^runbook runbooks/order-service-high-error-rate.yml *$"
+keys narrow q
+check "the console quits" wait_for narrow "EXITED 0"
