@@ -114,6 +114,8 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     json_object_set_new(o, "title", nullable(inc->title));
     json_object_set_new(o, "sev", json_integer(inc->sev));
     json_object_set_new(o, "sev_name", json_string(describe_sev(p, inc->sev, name, sizeof name)));
+    if (inc->drill)                       /* only then: a real incident's output is as it was */
+        json_object_set_new(o, "drill", json_true());
     json_object_set_new(o, "status", json_string(incident_status_name(inc->status)));
     json_object_set_new(o, "impact", nullable(inc->impact));
     json_object_set_new(o, "data_exposed", json_boolean(inc->data_exposed));
@@ -224,6 +226,8 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
     const struct severity_level *l = policy_level(p, inc->sev);
     printf("%s  %s%s%s  %s\n", inc->id, describe_sev(p, inc->sev, name, sizeof name), l && l->label ? " " : "",
            l && l->label ? l->label : "", incident_status_name(inc->status));
+    if (inc->drill)
+        printf("  DRILL: a rehearsal, not a real incident\n");
     printf("  %s\n", inc->title ? inc->title : "(not declared)");
     if (inc->impact)
         printf("  impact: %s\n", inc->impact);
@@ -332,6 +336,8 @@ static json_t *summary_json(const struct incident_summary *sum, const char *id, 
     json_object_set_new(o, "title", nullable(sum->title));
     json_object_set_new(o, "sev", json_integer(sum->sev));
     json_object_set_new(o, "sev_name", json_string(describe_sev(p, sum->sev, name, sizeof name)));
+    if (sum->drill)
+        json_object_set_new(o, "drill", json_true());
     json_object_set_new(o, "status", json_string(incident_status_name((enum incident_status)sum->status)));
     json_object_set_new(o, "impact", nullable(sum->impact));
     json_object_set_new(o, "data_exposed", json_boolean(sum->data_exposed));
@@ -391,8 +397,9 @@ int cli_list(struct cli_context *c)
     if (json_array_size(open) == 0)
         printf("no incidents in %s\n", c->s.store.dir);
     json_array_foreach(open, i, o) {
-        printf("%-52s %-5s %-13s %s\n", json_string_value(json_object_get(o, "id")),
-               json_string_value(json_object_get(o, "sev_name")), json_string_value(json_object_get(o, "status")),
+        printf("%-52s %-5s %s%-13s %s\n", json_string_value(json_object_get(o, "id")),
+               json_string_value(json_object_get(o, "sev_name")),
+               json_is_true(json_object_get(o, "drill")) ? "DRILL " : "", json_string_value(json_object_get(o, "status")),
                json_is_string(json_object_get(o, "title")) ? json_string_value(json_object_get(o, "title")) : "");
         if (json_is_true(json_object_get(o, "remote")) && !json_is_true(json_object_get(o, "local")))
             printf("%-52s       (declared on another host: warroom join %s)\n", "", json_string_value(json_object_get(o, "id")));

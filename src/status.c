@@ -170,6 +170,8 @@ void status_render(struct buf *out, const struct incident_summary *sums, const c
                               buf_str(&sev_text), "title", buf_str(&title), "elapsed_s",
                               (double)(now - sum->declared_at) / 1000.0, "next",
                               next ? clock_json(next, now, format) : json_null(), "overdue", overdue);
+        if (sum->drill)
+            json_object_set_new(o, "drill", json_true());
         char *text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
         buf_adds(out, text ? text : "{}");
         buf_adds(out, "\n");
@@ -180,6 +182,11 @@ void status_render(struct buf *out, const struct incident_summary *sums, const c
         return;
     }
 
+    if (sum->drill) {
+        /* first, as in the console's header: a rehearsal must not read as the real thing */
+        style(out, format, "fg=colour16,bg=colour51,bold");
+        buf_adds(out, " DRILL ");
+    }
     style(out, format, sev_style(sum->sev));
     buf_adds(out, " ");
     put_text(out, sev, 16, format);

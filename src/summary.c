@@ -17,6 +17,7 @@
 #include "warroom/stamp.h"
 
 #define SUMMARY_BYTES_MAX 16384  /* a summary is a few hundred bytes; more is not ours */
+#define SUMMARY_VERSION 2        /* 2: the drill flag; an older summary is rebuilt by a replay */
 
 static unsigned long replays;
 
@@ -163,7 +164,7 @@ static bool summary_read(struct incident_summary *s, const char *path)
         json_object_del(o, "check");
     }
     char got[17];
-    bool ok = json_is_object(o) && checksum(got, o) == 0 && strcmp(got, want) == 0 && get_int(o, "v", &v) && v == 1 && get_int(o, "size", &size) && size >= 0 &&
+    bool ok = json_is_object(o) && checksum(got, o) == 0 && strcmp(got, want) == 0 && get_int(o, "v", &v) && v == SUMMARY_VERSION && get_int(o, "size", &size) && size >= 0 &&
               get_int(o, "mtime_ns", &mt) && get_int(o, "ino", &ino) && get_int(o, "dev", &dev) &&
               get_int(o, "sev", &sev) && sev >= 0 && sev <= 9 && json_is_boolean(json_object_get(o, "open")) &&
               get_str(o, "title", s->title, sizeof s->title);
@@ -171,7 +172,7 @@ static bool summary_read(struct incident_summary *s, const char *path)
     ok = ok && (json_is_null(declared) || json_is_integer(declared));
     json_int_t status = 0;
     ok = ok && get_int(o, "status", &status) && status >= 0 && status <= STATUS_REOPENED &&
-         json_is_boolean(json_object_get(o, "data_exposed")) &&
+         json_is_boolean(json_object_get(o, "data_exposed")) && json_is_boolean(json_object_get(o, "drill")) &&
          get_str(o, "impact", s->impact, sizeof s->impact) && get_str(o, "declared_by", s->declared_by, sizeof s->declared_by);
     static const char *const stamps[] = {"impact_at", "detected_at", "acked_at", "mitigated_at", "resolved_at"};
     int64_t *const into[] = {&s->impact_at, &s->detected_at, &s->acked_at, &s->mitigated_at, &s->resolved_at};
@@ -184,6 +185,7 @@ static bool summary_read(struct incident_summary *s, const char *path)
     if (ok) {
         s->status = (int)status;
         s->data_exposed = json_is_true(json_object_get(o, "data_exposed"));
+        s->drill = json_is_true(json_object_get(o, "drill"));
         s->cut = false;
         s->size = (off_t)size;
         s->mtime_ns = (int64_t)mt;
@@ -202,11 +204,11 @@ static bool summary_read(struct incident_summary *s, const char *path)
 static void summary_write(const struct incident_summary *s, const char *path)
 {
 #define STAMP_OR_NULL(t) ((t) == STAMP_NONE ? json_null() : json_integer((json_int_t)(t)))
-    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:o, s:b, s:i, s:s, s:i, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
-                          "v", 1, "size", (json_int_t)s->size, "mtime_ns", (json_int_t)s->mtime_ns, "ino",
+    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:o, s:b, s:i, s:s, s:i, s:b, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+                          "v", SUMMARY_VERSION, "size", (json_int_t)s->size, "mtime_ns", (json_int_t)s->mtime_ns, "ino",
                           (json_int_t)s->ino, "dev", (json_int_t)s->dev, "declared_at", STAMP_OR_NULL(s->declared_at),
                           "open", s->open, "sev", s->sev, "title", s->title, "status", s->status, "data_exposed",
-                          s->data_exposed, "impact", s->impact, "declared_by", s->declared_by, "impact_at",
+                          s->data_exposed, "drill", s->drill, "impact", s->impact, "declared_by", s->declared_by, "impact_at",
                           STAMP_OR_NULL(s->impact_at), "detected_at", STAMP_OR_NULL(s->detected_at), "acked_at",
                           STAMP_OR_NULL(s->acked_at), "mitigated_at", STAMP_OR_NULL(s->mitigated_at), "resolved_at",
                           STAMP_OR_NULL(s->resolved_at));
@@ -278,6 +280,7 @@ int summary_get(struct incident_summary *out, const struct store *store, const c
     out->sev = inc->sev;
     out->status = (int)inc->status;
     out->data_exposed = inc->data_exposed;
+    out->drill = inc->drill;
     out->impact_at = inc->impact_at;
     out->detected_at = inc->detected_at;
     out->acked_at = inc->acked_at;

@@ -599,8 +599,8 @@ static char *choose_incident(struct console *con)
             /* what tells incidents apart at a glance: severity, status, title */
             struct buf line = BUF_INIT;
             char sev[16];
-            buf_printf(&line, "%-5s %-13s %s  (%s)", describe_sev(con->policy, sum.sev, sev, sizeof sev),
-                       incident_status_name((enum incident_status)sum.status), sum.title, ids[i]);
+            buf_printf(&line, "%-5s %s%-13s %s  (%s)", describe_sev(con->policy, sum.sev, sev, sizeof sev),
+                       sum.drill ? "DRILL " : "", incident_status_name((enum incident_status)sum.status), sum.title, ids[i]);
             con->pick_lines[con->npicks] = buf_detach(&line);
             con->picks[con->npicks++] = xstrdup(ids[i]);
         }

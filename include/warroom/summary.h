@@ -43,6 +43,7 @@ struct incident_summary {
     int sev;
     int status;               /* enum incident_status */
     bool data_exposed;
+    bool drill;               /* declared with drill: true */
     int64_t impact_at, detected_at, acked_at, mitigated_at, resolved_at; /* STAMP_NONE when not */
     bool cut;                 /* a string was longer than its room here: not cached, and
                                  whoever shows strings replays the log instead */

@@ -105,6 +105,31 @@ check "  ... and leaves the drill out" sh -c "! grep -q '$drill_id' '$scratch/re
 wr report --since 2000-01-01 --format json --drills >"$scratch/report-drills.json" 2>/dev/null
 check "  ... unless asked for with --drills" grep -q "\"$drill_id\"" "$scratch/report-drills.json"
 
+# ---- a drill is told from a real incident wherever incidents are listed or shown ----
+wr list >"$scratch/list.txt"
+check "list marks the drill DRILL after its severity" grep -Eq "^$drill_id +[^ ]+ +DRILL " "$scratch/list.txt"
+check "  ... and not the source" sh -c "grep -q '^$src_id ' '$scratch/list.txt' && ! grep '^$src_id ' '$scratch/list.txt' | grep -q DRILL"
+wr list --json >"$scratch/list.json"
+check "list --json says \"drill\": true of the drill" \
+    jqt --arg d "$drill_id" 'any(.[]; .id == $d and .drill == true)' "$scratch/list.json"
+check "  ... and has no drill member for the source" \
+    jqt --arg s "$src_id" 'any(.[]; .id == $s) and all(.[]; .id != $s or (has("drill") | not))' "$scratch/list.json"
+wr --incident "$drill_id" show >"$scratch/show-drill.txt"
+wr --incident "$src_id" show >"$scratch/show-src.txt"
+check "show says DRILL near the top for the drill" sh -c "head -3 '$scratch/show-drill.txt' | grep -q DRILL"
+check "  ... and not for the source" sh -c "test -s '$scratch/show-src.txt' && ! grep -q DRILL '$scratch/show-src.txt'"
+check "show --json says \"drill\": true of the drill" jqt '.drill == true' "$scratch/drill.json"
+check "  ... and has no drill member for the source" jqt 'has("drill") | not' "$scratch/source.json"
+wr --incident "$drill_id" status --format plain >"$scratch/status-drill.txt"
+wr --incident "$src_id" status --format plain >"$scratch/status-src.txt"
+check "status --format plain starts with DRILL for the drill" grep -Eq '^ ?DRILL +SEV' "$scratch/status-drill.txt"
+check "  ... and not for the source" sh -c "grep -q SEV '$scratch/status-src.txt' && ! grep -q DRILL '$scratch/status-src.txt'"
+check "  ... and the tmux line has DRILL in a style of its own" \
+    sh -c "'$WARROOM' --incident '$drill_id' status | grep -q '^#\[[^]]*\] DRILL #\['"
+check "  ... and status --format json says \"drill\": true of the drill only" \
+    sh -c "'$WARROOM' --incident '$drill_id' status --format json | jq -e '.drill == true' >/dev/null &&
+           '$WARROOM' --incident '$src_id' status --format json | jq -e 'has(\"drill\") | not' >/dev/null"
+
 # ---- --publish: only the sinks named, every message marked ----
 wr drill "$src_id" --speed 3600 --publish slack,webhook --as gamemaster >"$scratch/pub.out" 2>"$scratch/pub.err"
 check "a drill with --publish slack,webhook runs (exit 0)" test $? -eq 0

@@ -61,6 +61,15 @@ wait_for real "q quit" > /dev/null
 screen real > "$scratch/real"
 check "the incident it came from says no such thing" sh -c "! grep -q DRILL '$scratch/real'"
 keys real q
+# both are open: the picker offers them, the drill's row marked DRILL after its severity
+start pick 120x24 "WARROOM_NOW=$demo_now"
+wait_for pick "Open incidents" > /dev/null
+screen pick > "$scratch/pick"
+check "the picker marks the drill's row DRILL, and only that one" \
+    sh -c "[ \$(grep -c 'Checkout failing' '$scratch/pick') -eq 2 ] &&
+           [ \$(grep -Ec 'SEV1 +DRILL +[a-z]+ +Checkout failing' '$scratch/pick') -eq 1 ] &&
+           [ \$(grep -c DRILL '$scratch/pick') -eq 1 ]"
+keys pick q
 
 # ---- z: snooze and dismiss, recorded and honoured ----
 export WARROOM_NOW=2025-03-15T15:00:00Z
