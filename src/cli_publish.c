@@ -159,10 +159,10 @@ void cli_outbox_people(struct cli_context *c, struct outbox *ob)
      * most runs need none; a broken directory costs those, not the delivery */
     if (!outbox_needs_people(ob))
         return;
-    struct people people = PEOPLE_INIT;
-    if (session_load_people(&c->s, &people) < 0)
+    const struct people *people = session_people(&c->s);
+    if (!people)
         fprintf(stderr, "warroom: warning: nobody's ids are known (no assignees, invites or mentions): %s\n", error_last());
-    outbox_take_people(ob, &people);
+    outbox_set_people(ob, people);
 }
 
 int cli_publish_after(struct cli_context *c, const char *id)

@@ -188,7 +188,7 @@ struct outbox {
     size_t nflights;
     uint64_t next_tag;
     struct deliver *engine;
-    struct people people;      /* the team's directory, for assignees */
+    const struct people *people; /* the team's directory, borrowed; NULL: none */
     /* what the entries were last built from, so a sync after a plain note
      * does not rebuild them (a console follows every event) */
     const struct incident *built_for;
@@ -325,11 +325,9 @@ int outbox_open(struct outbox **out, const struct store *store, const char *id,
     return 0;
 }
 
-void outbox_take_people(struct outbox *ob, struct people *people)
+void outbox_set_people(struct outbox *ob, const struct people *people)
 {
-    people_free(&ob->people);
-    ob->people = *people;
-    *people = (struct people)PEOPLE_INIT;
+    ob->people = people;
 }
 
 bool outbox_needs_people(const struct outbox *ob)
@@ -437,7 +435,6 @@ void outbox_free(struct outbox *ob)
         flight_free(&ob->flights[i]);
     free(ob->flights);
     free_sinks(ob);
-    people_free(&ob->people);
     if (ob->lock_fd >= 0)
         close(ob->lock_fd);   /* releases the flock */
     free(ob->id);
@@ -800,15 +797,15 @@ static void item_people(struct item_text *it, const struct outbox *ob, const str
     for (int r = 0; r < ROLE_COUNT; r++) {
         if (r == ROLE_SME)
             continue;
-        add_role(item, &ob->people, role_labels[r], inc->holder[r]);
+        add_role(item, ob->people, role_labels[r], inc->holder[r]);
     }
     for (size_t i = 0; i < inc->nsmes; i++)
-        add_role(item, &ob->people, role_labels[ROLE_SME], inc->smes[i]);
+        add_role(item, ob->people, role_labels[ROLE_SME], inc->smes[i]);
     if (item->kind == PUBLISH_ROLE) {
         int r = event_str(ev, "role") ? incident_role_from_name(event_str(ev, "role")) : -1;
         const char *name = event_str(ev, "name") ? event_str(ev, "name") : "";
         it->changed = (struct publish_role){r >= 0 ? role_labels[r] : "role", name,
-                                            *name ? people_id(&ob->people, name, PEOPLE_SLACK) : NULL};
+                                            *name ? people_id(ob->people, name, PEOPLE_SLACK) : NULL};
         item->changed = &it->changed;
     }
     item->channel = channel_wanted(ob, declared_sev(inc));
@@ -934,7 +931,7 @@ static void item_init(struct item_text *it, const struct outbox *ob, const struc
         break;
     }
     }
-    item->people = &ob->people;
+    item->people = ob->people;
     item->warning = &it->warning;
     item->text = buf_str(&it->text);
     item_people(it, ob, inc, ev);

@@ -232,6 +232,21 @@ void session_close(struct session *c)
     store_close(&c->store);
     if (c->have_policy)
         policy_free(&c->policy);
+    people_free(&c->people);
+    free(c->people_error);
+}
+
+const struct people *session_people(struct session *c)
+{
+    if (c->people_read == 0) {
+        c->people_read = session_load_people(c, &c->people) < 0 ? -1 : 1;
+        if (c->people_read < 0)
+            c->people_error = strdup(error_last());
+    }
+    if (c->people_read > 0)
+        return &c->people;
+    error_set("%s", c->people_error ? c->people_error : "the people directory cannot be read");
+    return NULL;
 }
 
 /* The id of the incident declared last (ids sort by date, then by name; the

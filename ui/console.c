@@ -804,10 +804,10 @@ int console_run(struct session *session)
         con.outbox = NULL;
     } else {
         if (outbox_needs_people(con.outbox)) {
-            struct people people = PEOPLE_INIT;
-            if (session_load_people(session, &people) < 0)
+            const struct people *people = session_people(session);
+            if (!people)
                 console_message(&con, true, "nobody's ids are known (no assignees, invites or mentions): %s", error_last());
-            outbox_take_people(con.outbox, &people);
+            outbox_set_people(con.outbox, people);
         }
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());

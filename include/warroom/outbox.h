@@ -69,11 +69,12 @@ struct outbox_item {
 int outbox_open(struct outbox **out, const struct store *store, const char *id,
                 const struct config *config, const struct policy *policy);
 
-/* Hands OB the team's directory (for assignees): OB owns it from now on and
- * *PEOPLE is left empty. */
+/* Lends OB the team's directory (NULL: nobody's ids are known); it must
+ * outlive OB. */
 struct people;
-void outbox_take_people(struct outbox *ob, struct people *people);
-/* Whether a configured sink makes tickets that want assignees from it. */
+void outbox_set_people(struct outbox *ob, const struct people *people);
+/* Whether a configured sink names people by their ids (assignees, invites,
+ * mentions), so the directory is worth reading. */
 bool outbox_needs_people(const struct outbox *ob);
 
 /* Abandons what is in flight (the log keeps it pending), releases the lock. */

@@ -35,6 +35,9 @@ struct session {
     struct store store;
     struct policy policy;
     bool have_policy;
+    struct people people;        /* the people directory, once read (session_people) */
+    int people_read;             /* 0: not yet; 1: read; -1: it did not parse (people_error) */
+    char *people_error;
     char by[NAME_MAX_LEN + 1];   /* who is acting: --as, config name, login */
     int64_t now;
     int lock_wait_ms;            /* how long session_record waits for another writer's lock:
@@ -65,6 +68,10 @@ int session_load_policy(struct session *s);  /* fills s->policy */
  * itself, or a file path), else the platform repo's .warroom/people.json, else
  * an empty directory. OUT is the caller's to people_free. */
 int session_load_people(struct session *s, struct people *out);
+/* The same, read once per session: a team file is the same for every
+ * incident a command delivers. NULL with the error set (again on each call)
+ * when it does not parse. Owned by the session. */
+const struct people *session_people(struct session *s);
 
 /* Reads PATH (relative, e.g. ".warroom/policy.json") from the platform repo
  * (--repo, WARROOM_REPO, else the one around the working directory): the
