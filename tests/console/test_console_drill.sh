@@ -11,14 +11,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/demo_incident.sh"
 export TERM=xterm-256color LANG=C.UTF-8
 
-# start NAME COLSxROWS ENV...: the console in its own window of that size
-start() {
-    name=$1 size=$2; shift 2
-    T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' \
-        WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
-        echo EXITED \$?; sleep 600"
-    T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
-}
 wait_in() {
     i=0
     while [ $i -lt 100 ]; do

@@ -10,14 +10,6 @@ console_dir=$(cd "$(dirname "$0")" && pwd)   # before lib.sh moves to the scratc
 . "$here/demo_incident.sh"
 export TERM=xterm-256color LANG=C.UTF-8
 
-# start NAME COLSxROWS ENV...: the console in its own window of that size
-start() {
-    name=$1 size=$2; shift 2
-    T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' \
-        WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
-        echo EXITED \$?; sleep 600"
-    T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
-}
 # keys WINDOW KEY...: a key right after Esc would arrive with it as one
 # sequence (Alt+key) and be dropped, so each Esc gets a moment of its own
 keys() {

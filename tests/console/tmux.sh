@@ -52,3 +52,12 @@ same_screen() {
     sed 's/^/#   /' "$scratch/diff" >&2
     return 1
 }
+# start NAME COLSxROWS ENV...: the console in its own window of that size, with
+# no config (a script that needs another start defines its own after this)
+start() {
+    name=$1 size=$2; shift 2
+    T new-window -d -n "$name" "env $* WARROOM_DIR='$WARROOM_DIR' \
+        WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
+        echo EXITED \$?; sleep 600"
+    T resize-window -t "$name" -x "${size%x*}" -y "${size#*x}" 2>/dev/null
+}
