@@ -114,10 +114,12 @@ static json_t *clock_json(const struct clock *c, int64_t now, enum status_format
     char iso[STAMP_TEXT_MAX];
     struct buf label = BUF_INIT;
     put_text(&label, c->label, sizeof c->label, format);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:f}", "kind", clock_kind_name(c->kind), "label", buf_str(&label),
+    /* whole seconds: a status bar shows no milliseconds, and a float of them
+     * prints as 41.805999999999997 */
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", clock_kind_name(c->kind), "label", buf_str(&label),
                           "state", clock_state_name(c->state), "deadline", stamp_format_iso_s(iso, c->deadline),
                           c->state == CLOCK_OVERDUE ? "overdue_s" : "in_s",
-                          (double)(c->state == CLOCK_OVERDUE ? now - c->deadline : c->deadline - now) / 1000.0);
+                          (json_int_t)((c->state == CLOCK_OVERDUE ? now - c->deadline : c->deadline - now) / 1000));
     buf_free(&label);
     return o;
 }
@@ -166,9 +168,9 @@ void status_render(struct buf *out, const struct incident_summary *sums, const c
         for (size_t i = 0; i < nclocks; i++)
             if (clocks[i].state == CLOCK_OVERDUE)
                 json_array_append_new(overdue, clock_json(&clocks[i], now, format));
-        json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:f, s:o, s:o}", "open", (int)nopen, "id", ids[best], "sev",
+        json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:o, s:o}", "open", (int)nopen, "id", ids[best], "sev",
                               buf_str(&sev_text), "title", buf_str(&title), "elapsed_s",
-                              (double)(now - sum->declared_at) / 1000.0, "next",
+                              (json_int_t)((now - sum->declared_at) / 1000), "next",
                               next ? clock_json(next, now, format) : json_null(), "overdue", overdue);
         if (sum->drill)
             json_object_set_new(o, "drill", json_true());

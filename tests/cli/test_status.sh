@@ -160,3 +160,7 @@ check "  ... read from the summary, not replayed" test "$(grep '^loads' "$scratc
 check "  ... the step taken is not overdue" sh -c "! jq -e '.overdue[] | select(.label == \"page secondary\")' '$scratch/esc.json' >/dev/null"
 check "  ... the SEV1 step is due from the raise, and overdue" \
     test "$(jq -r '.overdue[] | select(.label | test("VP")) | .deadline' "$scratch/esc.json")" = 2025-03-15T16:14:00Z
+# a real clock has milliseconds: the figures are whole seconds, not 41.805999999999997
+WARROOM_NOW=2025-03-15T16:46:41.806Z wr status --format json >"$scratch/ms.json" 2>/dev/null
+check "json: elapsed and countdowns are whole seconds" \
+    sh -c "jq -e '[.elapsed_s, (.overdue[].overdue_s), (.next // {} | .in_s // 0)] | all(. == floor) and (tostring | test(\"[.]\") | not)' '$scratch/ms.json' >/dev/null"
