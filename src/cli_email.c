@@ -315,9 +315,16 @@ int cli_email(struct cli_context *c)
         error_set("%s has not been declared yet; there is nothing to write to customers about", inc->id);
         goto failed;
     }
+    /* the email tells customers it is over: a draft may be prepared while it
+     * is not, but it may not be sent */
+    if (incident_is_open(inc) && o->send) {
+        error_set("%s is still open: the customer email says it is resolved, so it is sent after "
+                  "'warroom resolve'", inc->id);
+        goto failed;
+    }
     if (incident_is_open(inc))
-        fprintf(stderr, "warroom: warning: %s is still open; the customer email is meant for after it is "
-                        "resolved\n", inc->id);
+        fprintf(stderr, "warroom: warning: %s is still open; this draft is for after it is resolved and has "
+                        "no end time yet\n", inc->id);
     ctx = email_context(inc, &c->s.policy, c->s.now);
     if (o->json) {
         json_incref(ctx);

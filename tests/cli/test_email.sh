@@ -141,6 +141,16 @@ jq -j .body "$scratch/m1.json" > "$scratch/got-body"
 check "the body is the draft's, a leading dot included" cmp -s "$scratch/draft-body" "$scratch/got-body"
 check "no command went in the clear but EHLO" sh -c "grep -v '^EHLO' '$tls_box/commands' | grep -qv ' tls\$' && exit 1 || exit 0"
 
+# ---- 3b. an incident still open: a draft may be read, not sent ----
+open_id=$("$WARROOM" open --sev 2 --title "Still burning" --impact "Logins fail" --at 15:30 --as carol)
+before=$(messages "$tls_box")
+expect_status 1 "email --send on an open incident is refused" "$WARROOM" email --send --incident "$open_id"
+check "  ... it says why and what to do" grep -q "is still open.*warroom resolve" "$scratch/err"
+check "  ... nothing reached the server" test "$(messages "$tls_box")" -eq "$before"
+check "  ... and nothing was recorded" test "$(count_emails "$open_id")" -eq 0
+expect_status 0 "a draft of it can still be read" "$WARROOM" email --incident "$open_id"
+check "  ... with a warning that it has no end time yet" grep -q "still open.*no end time yet" "$scratch/err"
+
 # ---- 4. once: sending again is refused, and says why ----
 expect_status 1 "a second --send is refused" "$WARROOM" email --send
 check "it says it was sent and how to send another" grep -q "already sent.*needs --force" "$scratch/err"
