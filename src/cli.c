@@ -29,6 +29,7 @@
 #include "warroom/event.h"
 #include "warroom/file.h"
 #include "warroom/incident.h"
+#include "warroom/intake.h"
 #include "warroom/log.h"
 #include "warroom/outbox.h"
 #include "warroom/runbook.h"
@@ -121,6 +122,20 @@ static int bounded_text(const char *text, size_t max, const char *what)
     return 0;
 }
 
+/* The service an incident or an alert concerns, judged as intake judges a
+ * label's value, so that an alert's service label can match it. */
+static int service_field(struct event_draft *d, const char *service)
+{
+    struct buf clean = BUF_INIT;
+    int rc = bounded_text(service, INTAKE_LABEL_VALUE_MAX, "the service");
+    if (rc == 0)
+        rc = check_text(&clean, service, INTAKE_LABEL_VALUE_MAX, "the service");
+    if (rc == 0)
+        event_draft_str(d, "service", buf_str(&clean));
+    buf_free(&clean);
+    return rc;
+}
+
 int cli_open(struct cli_context *c)
 {
     struct cli_options *o = c->opts;
@@ -145,6 +160,11 @@ int cli_open(struct cli_context *c)
     event_draft_str(&d, "impact", o->impact);
     if (o->data_exposed)
         event_draft_bool(&d, "data_exposed", true);
+    if (o->service && service_field(&d, o->service) < 0) {
+        event_draft_free(&d);
+        buf_free(&title);
+        return cli_fail();
+    }
     if (store_declare(&c->s.store, buf_str(&title), at == STAMP_NONE ? c->s.now : at, &d, id) < 0) {
         cli_fail();
     } else {
@@ -208,6 +228,8 @@ static int verb_record(struct cli_context *c, enum verb verb)
             return cli_usage_error("--type is note, alert or impact, not \"%.20s\"", o->type);
         if (o->name && (!o->type || strcmp(o->type, "alert")))
             return cli_usage_error("--name names an alert: it goes with --type alert");
+        if (o->service && (!o->type || strcmp(o->type, "alert")))
+            return cli_usage_error("--service names an alert's service: it goes with --type alert");
         if (o->name && (!*o->name || strlen(o->name) > RUNBOOK_ALERT_NAME_MAX))
             return cli_usage_error("--name is the alert's name, 1 to %d bytes", RUNBOOK_ALERT_NAME_MAX);
         break;
@@ -271,6 +293,8 @@ static int verb_record(struct cli_context *c, enum verb verb)
             goto done;
         }
         event_draft_str(&d, "text", text);
+        if (o->service && service_field(&d, o->service) < 0)
+            goto failed;
         if (o->name)                      /* its name picks the runbook, whose link goes with it */
             runbook_draft_alert(&d, o->name, session_env_or(o->repo, "WARROOM_REPO"),
                                 config_string(&c->s.config, "runbook_base_url"));

@@ -72,6 +72,7 @@ static const struct option_spec option_specs[] = {
     {"--output", OPT(output), false, false},
     {"--drills", OPT(drills), true, false},
     {"--name", OPT(name), false, false},
+    {"--service", OPT(service), false, false},
     {"--send", OPT(send), true, false},
     {"--addr", OPT(addr), false, false},
     {"--speed", OPT(speed), false, false},

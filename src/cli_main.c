@@ -33,14 +33,18 @@ int (*cli_console)(struct session *s);
 const struct cli_verb cli_verbs[VERB_COUNT] = {
     [VERB_NONE] = {.verb = VERB_NONE, .name = ""},
     [VERB_OPEN] = {.verb = VERB_OPEN, .name = "open", .run = cli_open, .records = true, .publishes = true,
-                   .usage = "open --sev N --title TEXT [--impact TEXT] [--data-exposed]",
-                   .help = "  open --sev N --title TEXT [--impact TEXT] [--data-exposed]   declare; prints the id\n",
-                   .options = OPTIONS("--sev", "--title", "--impact", "--data-exposed")},
+                   .usage = "open --sev N --title TEXT [--impact TEXT] [--service NAME] [--data-exposed]",
+                   .help = "  open --sev N --title TEXT [--impact TEXT] [--service NAME] [--data-exposed]\n"
+                           "                                          declare; prints the id (--service: the service\n"
+                           "                                          it concerns, whose alerts intake attaches to it)\n",
+                   .options = OPTIONS("--sev", "--title", "--impact", "--service", "--data-exposed")},
     [VERB_LOG] = {.verb = VERB_LOG, .name = "log", .run = cli_record_verb, .records = true, .publishes = true,
-                  .usage = "log [--type note|alert|impact] [--name ALERT] TEXT",
-                  .help = "  log [--type note|alert|impact] [--name ALERT] TEXT   a timeline entry (TEXT \"-\": read standard input;\n"
-                          "                                          --name: the alert's name, which picks its runbook)\n",
-                  .options = OPTIONS("--type", "--name")},
+                  .usage = "log [--type note|alert|impact] [--name ALERT] [--service NAME] TEXT",
+                  .help = "  log [--type note|alert|impact] [--name ALERT] [--service NAME] TEXT\n"
+                          "                                          a timeline entry (TEXT \"-\": read standard input;\n"
+                          "                                          --name: the alert's name, which picks its runbook;\n"
+                          "                                          --service: the alert's service)\n",
+                  .options = OPTIONS("--type", "--name", "--service")},
     [VERB_SEV] = {.verb = VERB_SEV, .name = "sev", .run = cli_record_verb, .records = true, .publishes = true,
                   .usage = "sev N [--why TEXT] [--data-exposed]",
                   .help = "  sev N [--why TEXT] [--data-exposed]     change the severity\n",

@@ -27,6 +27,7 @@ struct cli_options {
     const char *out, *template_path, *wait, *theme;
     const char *since, *until, *format, *output;
     const char *name;               /* log --type alert --name: the alert's name */
+    const char *service;            /* open, log --type alert: the service it concerns (intake attaches by it) */
     const char *addr;               /* listen --addr */
     const char *speed, *publish;    /* drill */
     bool json, data_exposed, builtin, edit, commit, push, force, remote, all;

@@ -177,3 +177,22 @@ expect_status 0 "a critical alert declares" wr --config "$scratch/sinks.json" in
 check "  ... and the declaration reaches the sinks" sh -c "jq -r 'select(.path == \"/hooks/announce\") | .body' '$reqlog' | grep -q 'HighErrorBudgetBurnRate_Fast'"
 kill $receiver 2>/dev/null
 wait $receiver 2>/dev/null || true  # it ends by our SIGTERM: not the script's status
+
+# ---- an incident a person declared, with its service: its alerts go there ----
+export WARROOM_DIR="$scratch/human" WARROOM_NOW=2025-03-15T14:09:00Z
+human=$(wr open --sev 2 --title "Orders slow" --service order-service --as carol)
+other=$(wr open --sev 3 --title "Search flaky" --as carol)
+check "open --service records the service on the declaration" \
+    test "$(facts ".type == \"declare\" and .service == \"order-service\"")" -eq 1
+sed 's/"critical"/"warning"/; s/7d5f3b1c2a9e4f60/0000000000000009/' "$specs/alertmanager/firing.json" >"$scratch/human.json"
+expect_status 0 "an alert of that service, two incidents open: recorded" wr intake "$scratch/human.json"
+check "  ... in the incident declared for its service" grep -q "^recorded .* in $human\$" "$scratch/out"
+check "  ... and not in the other" test "$(jq -c 'select(.type == "alert")' "$WARROOM_DIR/$other/events.jsonl" | wc -l)" -eq 0
+wr log --incident "$other" --type alert --name SearchLatency --service search "p99 over 2 s" >/dev/null
+sed 's/order-service/search/g; s/0000000000000009/000000000000000a/' "$scratch/human.json" >"$scratch/search.json"
+expect_status 0 "an alert logged by hand with --service names its incident's service" wr intake "$scratch/search.json"
+check "  ... the next alert of it goes there" grep -q "^recorded .* in $other\$" "$scratch/out"
+expect_status 2 "--service on a note is a usage error" wr log --incident "$other" --service search "just a note"
+expect_status 0 "a service with an escape sequence is recorded cleaned" wr open --sev 3 --title x --service "$(printf 'a\033[2Jb')"
+check "  ... without the escape" test "$(facts '.type == "declare" and (.service // "" | test("^a.?b$")) and (.service | test("\u001b") | not)')" -eq 1
+expect_status 1 "a service over 256 bytes is refused" wr open --sev 3 --title x --service "$(printf '%0300d' 0)"
