@@ -38,13 +38,20 @@ for t in one two three; do wr open --sev 3 --title "List $t" --as carol > /dev/n
 wr list > "$scratch/list1.out"
 traced "$scratch/list.trace" "$WARROOM" list > "$scratch/list2.out" 2> "$scratch/list2.err"
 check "list with valid summaries opens no events.jsonl" sh -c "! grep -q 'events.jsonl' '$scratch/list.trace'"
-check "  ... and reads each incident's summary" test "$(grep -c 'openat(.*summary.json' "$scratch/list.trace")" -eq 4
+check "  ... and reads each incident's summary" test "$(grep -c 'openat(.*/summary>' "$scratch/list.trace")" -eq 4
 check "  ... and lists the same as before" cmp -s "$scratch/list1.out" "$scratch/list2.out"
 # a summary that no longer describes its log: that log, and only it, is read
 printf '%s\n' "$(tail -n 1 "$scratch/gen.jsonl" | sed 's/"id":"[0-9a-f]*"/"id":"00112233445566778899aabbccddeeff"/')" >> "$WARROOM_DIR/$id/events.jsonl"
 traced "$scratch/stale.trace" "$WARROOM" list > /dev/null 2>&1
 check "a log changed behind the summary's back is read again" test "$(grep -c "openat(.*$id/events.jsonl" "$scratch/stale.trace")" -ge 1
 check "  ... and no other log" test "$(grep 'openat(.*events.jsonl' "$scratch/stale.trace" | grep -vc "$id/")" -eq 0
+
+# an earlier version's JSON summary: replaced, and the old file removed
+old=$(ls -d "$WARROOM_DIR"/inc-*-list-one)
+mv "$old/summary" "$old/summary.json"
+wr list > "$scratch/list3.out"
+check "an earlier version's summary.json is replaced by a summary" test -f "$old/summary" -a ! -e "$old/summary.json"
+check "  ... the list unchanged" cmp -s "$scratch/list1.out" "$scratch/list3.out"
 
 # ---- a library that cannot be loaded ----
 # The shim sits in front of libc; ASan wants to be first in the library list,
