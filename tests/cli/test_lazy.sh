@@ -33,6 +33,18 @@ rm -f "$scratch/stats"
 WARROOM_STATS="$scratch/stats" wr log "another note" > /dev/null
 check "  ... and WARROOM_STATS counts no load and no derive" grep -qx "loads 0 derives 0" "$scratch/stats"
 
+# log needs no policy: inside a repository it neither loads libgit2 nor
+# reads the repository's policy (a broken one stops show, not a note)
+mkdir -p "$scratch/repo/.warroom"
+git init -q "$scratch/repo"
+echo '{ not a policy' > "$scratch/repo/.warroom/policy.json"
+(cd "$scratch/repo" && traced "$scratch/repolog.trace" "$WARROOM" --incident "$id" log "from a repository" > /dev/null 2> "$scratch/repolog.err")
+check "log inside a repository with a broken policy is recorded" sh -c "\"$WARROOM\" --incident $id show --json | jq -e '[.timeline[] | select(.text == \"from a repository\")] | length == 1' > /dev/null"
+check "  ... without loading libgit2" sh -c "! grep -q 'libgit2' '$scratch/repolog.trace'"
+check "  ... nor reading the policy" sh -c "! grep -q 'policy.json' '$scratch/repolog.trace'"
+(cd "$scratch/repo" && "$WARROOM" --incident "$id" show > /dev/null 2>&1)
+check "  ... while show there still reads it, and refuses it" test $? -ne 0
+
 # ---- list: one small summary per incident, no log opened ----
 for t in one two three; do wr open --sev 3 --title "List $t" --as carol > /dev/null; done
 wr list > "$scratch/list1.out"
