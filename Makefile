@@ -6,18 +6,22 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKGS    := ncursesw libcurl jansson libgit2 yaml-0.1 libmicrohttpd libcrypto
+# Linked at start-up; the others are loaded with dlopen when first used
+# (src/lazy.c): most commands use none of them, and mapping them and their
+# dependencies was most of a short command's time.
+LINKED  := ncursesw jansson yaml-0.1
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
 CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LINKED) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
-LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm
+LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm -ldl -lpthread
 
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

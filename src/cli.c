@@ -265,7 +265,9 @@ static int verb_record(struct cli_context *c, enum verb verb)
     default:
         break;
     }
-    if (session_load_policy(&c->s) < 0 || session_who_am_i(&c->s) < 0 ||
+    /* a timeline entry needs no policy: in a repository, reading it would
+     * load libgit2 and open the repository for nothing (7 ms of a 10 ms log) */
+    if ((verb != VERB_LOG && session_load_policy(&c->s) < 0) || session_who_am_i(&c->s) < 0 ||
         (verb != VERB_LOG && session_pick_incident(&c->s, &inc, verb == VERB_REOPEN || verb == VERB_EDIT) < 0))
         goto failed;
 

@@ -13,6 +13,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/lazy.h"
 #include "warroom/sink.h"
 #include "warroom/text.h"
 
@@ -65,6 +66,8 @@ void deliver_result_free(struct deliver_result *r)
 int deliver_new(struct deliver **out)
 {
     *out = NULL;
+    if (lazy_load(&lazy_curl) < 0)        /* libcurl missing: say so, before anything is queued on it */
+        return error_set("cannot deliver: %s", error_last());
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return error_set("could not initialise the HTTP library");
     struct deliver *d = xcalloc(1, sizeof *d);

@@ -13,6 +13,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/lazy.h"
 #include "warroom/stamp.h"
 #include "warroom/text.h"
 
@@ -402,6 +403,8 @@ int intake_parse(struct intake_batch *out, const char *body, size_t len, enum in
                  const struct intake_labels *labels)
 {
     memset(out, 0, sizeof *out);
+    if (lazy_load(&lazy_crypto) < 0)      /* the alerts' ids are its hashes: none without it */
+        return error_set("cannot read alerts: %s", error_last());
     if (len > INTAKE_PAYLOAD_MAX)
         return error_set("the payload is %zu KiB, over the limit of %d KiB: nothing was read", (len + 1023) / 1024,
                          INTAKE_PAYLOAD_MAX / 1024);

@@ -21,6 +21,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/lazy.h"
 #include "warroom/intake.h"
 #include "warroom/intake_route.h"
 #include "warroom/stamp.h"
@@ -396,6 +397,8 @@ int listen_start(struct listener **out, struct session *s, const struct listen_s
                  void (*say_fn)(const char *line), unsigned *port)
 {
     struct sockaddr_storage ss;
+    if (lazy_load(&lazy_mhd) < 0 || lazy_load(&lazy_crypto) < 0)   /* before the server's thread starts */
+        return error_set("cannot listen: %s", error_last());
     memset(&ss, 0, sizeof ss);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
     if (strchr(ls->host, ':')) {

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include "warroom/stamp.h"
 
 #define SUMMARY_BYTES_MAX 16384  /* a summary is a few hundred bytes; more is not ours */
-#define SUMMARY_VERSION 2        /* 2: the drill flag; an older summary is rebuilt by a replay */
 
 static unsigned long replays;
 
@@ -36,87 +34,91 @@ static bool describes(const struct incident_summary *s, const struct stat *st)
     return s->size == st->st_size && s->mtime_ns == mtime_ns(st) && s->ino == st->st_ino && s->dev == st->st_dev;
 }
 
-static bool get_int(json_t *o, const char *key, json_int_t *v)
-{
-    json_t *j = json_object_get(o, key);
-    if (!json_is_integer(j))
-        return false;
-    *v = json_integer_value(j);
-    return true;
-}
+/* The cache's format: one "key value" line per field, in a fixed order,
+ * strings as "key LENGTH" then their bytes and a newline, and last a line
+ * "check HEX" with the FNV-1a of everything before it. Read with no JSON
+ * parser and no allocation: `list` reads one per incident. */
+#define SUMMARY_MAGIC "warroom-summary 3\n"
 
-/* FNV-1a of O's canonical text, as 16 hex digits, into OUT. */
-static int checksum(char out[17], const json_t *o)
+static uint64_t fnv1a(const char *p, size_t n)
 {
-    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text)
-        return -1;
     uint64_t h = 1469598103934665603ULL;
-    for (const char *p = text; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    free(text);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    return h;
 }
 
-/* Copies the string KEY of O into OUT; false when it is not a string or
- * does not fit (then it is not ours). */
-static bool get_str(json_t *o, const char *key, char *out, size_t size)
+static void put_int(struct buf *b, const char *key, long long v)
 {
-    json_t *j = json_object_get(o, key);
-    if (!json_is_string(j) || json_string_length(j) >= size || strlen(json_string_value(j)) != json_string_length(j))
-        return false;
-    memcpy(out, json_string_value(j), json_string_length(j) + 1);
-    return true;
+    buf_printf(b, "%s %lld\n", key, v);
 }
 
-/* The clocks' part of the cache: false when J is not what clocks_json wrote. */
-static bool clocks_read(struct summary_clocks *c, json_t *j)
+static void put_str(struct buf *b, const char *key, const char *v)
 {
-    static const char *const stamps[] = {"last_update_at", "reopened_at", "exposed_at", "postmortem_at"};
-    int64_t *const into[] = {&c->last_update_at, &c->reopened_at, &c->exposed_at, &c->postmortem_at};
-    json_t *sevs = json_object_get(j, "sevs"), *fired = json_object_get(j, "fired"), *v;
-    size_t i;
-    if (!json_is_object(j) || !json_is_array(sevs) || json_array_size(sevs) > SUMMARY_SEVS_MAX ||
-        !json_is_array(fired) || json_array_size(fired) > SUMMARY_FIRED_MAX)
-        return false;
-    for (i = 0; i < sizeof stamps / sizeof *stamps; i++) {
-        v = json_object_get(j, stamps[i]);
-        if (!json_is_null(v) && !json_is_integer(v))
-            return false;
-        *into[i] = json_is_integer(v) ? (int64_t)json_integer_value(v) : STAMP_NONE;
-    }
-    json_array_foreach(sevs, i, v) {
-        json_t *sev = json_array_get(v, 0), *at = json_array_get(v, 1);
-        if (!json_is_integer(sev) || json_integer_value(sev) < 1 || json_integer_value(sev) > 9 || !json_is_integer(at))
-            return false;
-        c->sevs[i] = (int)json_integer_value(sev);
-        c->sevs_at[i] = (int64_t)json_integer_value(at);
-    }
-    c->nsevs = json_array_size(sevs);
-    json_array_foreach(fired, i, v) {
-        if (!json_is_string(v) || json_string_length(v) >= sizeof c->fired[i] ||
-            strlen(json_string_value(v)) != json_string_length(v))
-            return false;
-        memcpy(c->fired[i], json_string_value(v), json_string_length(v) + 1);
-    }
-    c->nfired = json_array_size(fired);
-    return true;
+    buf_printf(b, "%s %zu\n", key, strlen(v));
+    buf_adds(b, v);
+    buf_addc(b, '\n');
 }
 
-static json_t *clocks_json(const struct summary_clocks *c)
+/* A cursor over the cache's text; every get_ fails once one has. */
+struct reading {
+    const char *p, *end;
+    bool ok;
+};
+
+/* "KEY " at the cursor, then a decimal integer and a newline. */
+static long long get_int(struct reading *r, const char *key)
 {
-#define STAMP_OR_NULL(t) ((t) == STAMP_NONE ? json_null() : json_integer((json_int_t)(t)))
-    json_t *sevs = json_array(), *fired = json_array();
-    for (size_t i = 0; i < c->nsevs; i++)
-        json_array_append_new(sevs, json_pack("[i, I]", c->sevs[i], (json_int_t)c->sevs_at[i]));
-    for (size_t i = 0; i < c->nfired; i++)
-        json_array_append_new(fired, json_string(c->fired[i]));
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_update_at", STAMP_OR_NULL(c->last_update_at),
-                     "reopened_at", STAMP_OR_NULL(c->reopened_at), "exposed_at", STAMP_OR_NULL(c->exposed_at),
-                     "postmortem_at", STAMP_OR_NULL(c->postmortem_at), "sevs", sevs, "fired", fired);
-#undef STAMP_OR_NULL
+    size_t k = strlen(key);
+    if (!r->ok || (size_t)(r->end - r->p) < k + 2 || memcmp(r->p, key, k) != 0 || r->p[k] != ' ') {
+        r->ok = false;
+        return 0;
+    }
+    const char *q = r->p + k + 1, *nl = memchr(q, '\n', (size_t)(r->end - q));
+    char digits[24];
+    size_t n = nl ? (size_t)(nl - q) : 0;
+    if (n == 0 || n >= sizeof digits) {
+        r->ok = false;
+        return 0;
+    }
+    memcpy(digits, q, n);
+    digits[n] = '\0';
+    char *stop;
+    errno = 0;
+    long long v = strtoll(digits, &stop, 10);
+    if (*stop || errno || !(digits[0] == '-' || (digits[0] >= '0' && digits[0] <= '9'))) {
+        r->ok = false;
+        return 0;
+    }
+    r->p = nl + 1;
+    return v;
 }
+
+static bool get_bool(struct reading *r, const char *key)
+{
+    long long v = get_int(r, key);
+    if (v != 0 && v != 1)
+        r->ok = false;
+    return v == 1;
+}
+
+/* "KEY LENGTH\n" then LENGTH bytes (no NUL) and a newline, into OUT of SIZE. */
+static void get_str(struct reading *r, const char *key, char *out, size_t size)
+{
+    long long n = get_int(r, key);
+    if (!r->ok || n < 0 || (unsigned long long)n >= size || r->end - r->p < n + 1 || r->p[n] != '\n' ||
+        memchr(r->p, '\0', (size_t)n)) {
+        r->ok = false;
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, r->p, (size_t)n);
+    out[n] = '\0';
+    r->p += n + 1;
+}
+
+static const char *const stamp_keys[] = {"impact_at", "detected_at", "acked_at", "mitigated_at", "resolved_at"};
+static const char *const clock_keys[] = {"last_update_at", "reopened_at", "exposed_at", "postmortem_at"};
 
 /* From a replay; what does not fit marks the summary cut (never cached). */
 static void clocks_fill(struct incident_summary *sum, const struct incident *inc)
@@ -155,86 +157,110 @@ static bool summary_read(struct incident_summary *s, const char *path)
     close(fd);
     if (n <= 0 || (size_t)n == sizeof data)
         return false;
-    json_t *o = json_loadb(data, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
-    json_int_t v, size, mt, ino, dev, sev;
-    /* a flipped bit that still parses (an "open" turned false) must not count */
-    char want[17] = "";
-    if (json_is_object(o) && json_is_string(json_object_get(o, "check"))) {
-        snprintf(want, sizeof want, "%s", json_string_value(json_object_get(o, "check")));
-        json_object_del(o, "check");
+    /* a flipped bit that still parses (an open 1 turned 0) must not count */
+    const char *check = n > 24 ? (const char *)memmem(data, (size_t)n, "\ncheck ", 7) : NULL;
+    char want[32];
+    if (!check || (size_t)(data + n - check) != 7 + 16 + 1 || data[n - 1] != '\n' ||
+        memcmp(data, SUMMARY_MAGIC, strlen(SUMMARY_MAGIC)) != 0)
+        return false;
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)fnv1a(data, (size_t)(check + 1 - data)));
+    if (memcmp(check + 7, want, 16) != 0)
+        return false;
+    struct incident_summary got;
+    struct reading r = {.p = data + strlen(SUMMARY_MAGIC), .end = check + 1, .ok = true};
+    got.size = (off_t)get_int(&r, "size");
+    got.mtime_ns = (int64_t)get_int(&r, "mtime_ns");
+    got.ino = (ino_t)get_int(&r, "ino");
+    got.dev = (dev_t)get_int(&r, "dev");
+    got.declared_at = (int64_t)get_int(&r, "declared_at");
+    got.open = get_bool(&r, "open");
+    got.sev = (int)get_int(&r, "sev");
+    got.status = (int)get_int(&r, "status");
+    got.data_exposed = get_bool(&r, "data_exposed");
+    got.drill = get_bool(&r, "drill");
+    int64_t *const stamps[] = {&got.impact_at, &got.detected_at, &got.acked_at, &got.mitigated_at, &got.resolved_at};
+    for (size_t i = 0; i < sizeof stamp_keys / sizeof *stamp_keys; i++)
+        *stamps[i] = (int64_t)get_int(&r, stamp_keys[i]);
+    get_str(&r, "title", got.title, sizeof got.title);
+    get_str(&r, "impact", got.impact, sizeof got.impact);
+    get_str(&r, "declared_by", got.declared_by, sizeof got.declared_by);
+    struct summary_clocks *c = &got.clocks;
+    int64_t *const clocks[] = {&c->last_update_at, &c->reopened_at, &c->exposed_at, &c->postmortem_at};
+    for (size_t i = 0; i < sizeof clock_keys / sizeof *clock_keys; i++)
+        *clocks[i] = (int64_t)get_int(&r, clock_keys[i]);
+    long long nsevs = get_int(&r, "sevs");
+    if (nsevs < 0 || nsevs > SUMMARY_SEVS_MAX)
+        r.ok = false;
+    for (long long i = 0; r.ok && i < nsevs; i++) {
+        long long sev = get_int(&r, "sev");
+        if (sev < 1 || sev > 9)
+            r.ok = false;
+        c->sevs[i] = (int)sev;
+        c->sevs_at[i] = (int64_t)get_int(&r, "at");
     }
-    char got[17];
-    bool ok = json_is_object(o) && checksum(got, o) == 0 && strcmp(got, want) == 0 && get_int(o, "v", &v) && v == SUMMARY_VERSION && get_int(o, "size", &size) && size >= 0 &&
-              get_int(o, "mtime_ns", &mt) && get_int(o, "ino", &ino) && get_int(o, "dev", &dev) &&
-              get_int(o, "sev", &sev) && sev >= 0 && sev <= 9 && json_is_boolean(json_object_get(o, "open")) &&
-              get_str(o, "title", s->title, sizeof s->title);
-    json_t *declared = ok ? json_object_get(o, "declared_at") : NULL;
-    ok = ok && (json_is_null(declared) || json_is_integer(declared));
-    json_int_t status = 0;
-    ok = ok && get_int(o, "status", &status) && status >= 0 && status <= STATUS_REOPENED &&
-         json_is_boolean(json_object_get(o, "data_exposed")) && json_is_boolean(json_object_get(o, "drill")) &&
-         get_str(o, "impact", s->impact, sizeof s->impact) && get_str(o, "declared_by", s->declared_by, sizeof s->declared_by);
-    static const char *const stamps[] = {"impact_at", "detected_at", "acked_at", "mitigated_at", "resolved_at"};
-    int64_t *const into[] = {&s->impact_at, &s->detected_at, &s->acked_at, &s->mitigated_at, &s->resolved_at};
-    for (size_t i = 0; ok && i < sizeof stamps / sizeof *stamps; i++) {
-        json_t *j = json_object_get(o, stamps[i]);
-        ok = json_is_null(j) || json_is_integer(j);
-        *into[i] = json_is_integer(j) ? (int64_t)json_integer_value(j) : STAMP_NONE;
-    }
-    ok = ok && clocks_read(&s->clocks, json_object_get(o, "clocks"));
-    if (ok) {
-        s->status = (int)status;
-        s->data_exposed = json_is_true(json_object_get(o, "data_exposed"));
-        s->drill = json_is_true(json_object_get(o, "drill"));
-        s->cut = false;
-        s->size = (off_t)size;
-        s->mtime_ns = (int64_t)mt;
-        s->ino = (ino_t)ino;
-        s->dev = (dev_t)dev;
-        s->sev = (int)sev;
-        s->open = json_is_true(json_object_get(o, "open"));
-        s->declared_at = json_is_null(declared) ? STAMP_NONE : (int64_t)json_integer_value(declared);
-    }
-    json_decref(o);
-    return ok;
+    long long nfired = get_int(&r, "fired");
+    if (nfired < 0 || nfired > SUMMARY_FIRED_MAX)
+        r.ok = false;
+    for (long long i = 0; r.ok && i < nfired; i++)
+        get_str(&r, "rule", c->fired[i], sizeof c->fired[i]);
+    if (!r.ok || r.p != r.end || got.size < 0 || got.sev < 0 || got.sev > 9 || got.status < 0 ||
+        got.status > STATUS_REOPENED)
+        return false;
+    c->nsevs = (size_t)nsevs;
+    c->nfired = (size_t)nfired;
+    got.cut = false;
+    *s = got;
+    return true;
 }
 
 /* Replaces the cache atomically: a new file (never through a symlink, 0600),
  * then rename. A cache that cannot be written is only a slower next time. */
 static void summary_write(const struct incident_summary *s, const char *path)
 {
-#define STAMP_OR_NULL(t) ((t) == STAMP_NONE ? json_null() : json_integer((json_int_t)(t)))
-    json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:o, s:b, s:i, s:s, s:i, s:b, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
-                          "v", SUMMARY_VERSION, "size", (json_int_t)s->size, "mtime_ns", (json_int_t)s->mtime_ns, "ino",
-                          (json_int_t)s->ino, "dev", (json_int_t)s->dev, "declared_at", STAMP_OR_NULL(s->declared_at),
-                          "open", s->open, "sev", s->sev, "title", s->title, "status", s->status, "data_exposed",
-                          s->data_exposed, "drill", s->drill, "impact", s->impact, "declared_by", s->declared_by, "impact_at",
-                          STAMP_OR_NULL(s->impact_at), "detected_at", STAMP_OR_NULL(s->detected_at), "acked_at",
-                          STAMP_OR_NULL(s->acked_at), "mitigated_at", STAMP_OR_NULL(s->mitigated_at), "resolved_at",
-                          STAMP_OR_NULL(s->resolved_at));
-#undef STAMP_OR_NULL
-    if (o)
-        json_object_set_new(o, "clocks", clocks_json(&s->clocks));
-    char check[17];
-    if (o && (checksum(check, o) < 0 || json_object_set_new(o, "check", json_string(check)) < 0)) {
-        json_decref(o);
-        return;
+    struct buf text = BUF_INIT;
+    buf_adds(&text, SUMMARY_MAGIC);
+    put_int(&text, "size", (long long)s->size);
+    put_int(&text, "mtime_ns", (long long)s->mtime_ns);
+    put_int(&text, "ino", (long long)s->ino);
+    put_int(&text, "dev", (long long)s->dev);
+    put_int(&text, "declared_at", (long long)s->declared_at);
+    put_int(&text, "open", s->open);
+    put_int(&text, "sev", s->sev);
+    put_int(&text, "status", s->status);
+    put_int(&text, "data_exposed", s->data_exposed);
+    put_int(&text, "drill", s->drill);
+    const int64_t stamps[] = {s->impact_at, s->detected_at, s->acked_at, s->mitigated_at, s->resolved_at};
+    for (size_t i = 0; i < sizeof stamp_keys / sizeof *stamp_keys; i++)
+        put_int(&text, stamp_keys[i], (long long)stamps[i]);
+    put_str(&text, "title", s->title);
+    put_str(&text, "impact", s->impact);
+    put_str(&text, "declared_by", s->declared_by);
+    const struct summary_clocks *c = &s->clocks;
+    const int64_t clocks[] = {c->last_update_at, c->reopened_at, c->exposed_at, c->postmortem_at};
+    for (size_t i = 0; i < sizeof clock_keys / sizeof *clock_keys; i++)
+        put_int(&text, clock_keys[i], (long long)clocks[i]);
+    put_int(&text, "sevs", (long long)c->nsevs);
+    for (size_t i = 0; i < c->nsevs; i++) {
+        put_int(&text, "sev", c->sevs[i]);
+        put_int(&text, "at", (long long)c->sevs_at[i]);
     }
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(o);
-    if (!text)
-        return;
+    put_int(&text, "fired", (long long)c->nfired);
+    for (size_t i = 0; i < c->nfired; i++)
+        put_str(&text, "rule", c->fired[i]);
+    buf_printf(&text, "check %016llx\n", (unsigned long long)fnv1a(text.data, text.len));
     struct buf tmp = BUF_INIT;
     buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = text.len < SUMMARY_BYTES_MAX
+                 ? open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+                 : -1;
     if (fd >= 0) {
-        bool ok = file_write_all(fd, text, strlen(text)) == 0 && file_write_all(fd, "\n", 1) == 0;
+        bool ok = file_write_all(fd, text.data, text.len) == 0;
         ok = close(fd) == 0 && ok;
         if (!ok || rename(tmp.data, path) < 0)
             unlink(tmp.data);
     }
     buf_free(&tmp);
-    free(text);
+    buf_free(&text);
 }
 
 /* S (NULL: "") into OUT, cut on a character boundary when it does not fit;
@@ -297,8 +323,12 @@ int summary_get(struct incident_summary *out, const struct store *store, const c
     /* Cached only when what was replayed is the log as stat saw it, and the
      * result does not hang on this moment's clock (an event stamped ahead
      * counts as of when it was read). */
-    if (!inc->nahead && !out->cut && fstat(inc->reader.fd, &after) == 0 && describes(out, &after))
+    if (!inc->nahead && !out->cut && fstat(inc->reader.fd, &after) == 0 && describes(out, &after)) {
         summary_write(out, path);
+        char *old = store_incident_file(store, id, SUMMARY_FILE_OLD);
+        unlink(old);                      /* an earlier version's cache, now only debris */
+        free(old);
+    }
     incident_free(inc);
     rc = 0;
 done:

@@ -4,7 +4,8 @@
  * instead of replaying every log. The cache is derived: it names the log's
  * size, mtime and inode it describes, is replaced by a fresh replay whenever
  * they differ, and deleting it changes no output. Written atomically, 0600,
- * never through a symlink. */
+ * never through a symlink; a plain "key value" text read without a JSON
+ * parser, since `list` reads one per incident. */
 #ifndef WARROOM_SUMMARY_H
 #define WARROOM_SUMMARY_H
 
@@ -15,7 +16,8 @@
 #include "warroom/store.h"
 
 #define SUMMARY_TITLE_MAX 2048
-#define SUMMARY_FILE "summary.json"
+#define SUMMARY_FILE "summary"
+#define SUMMARY_FILE_OLD "summary.json"  /* the JSON one of earlier versions: removed when rebuilt */
 
 #define SUMMARY_IMPACT_MAX 4096
 #define SUMMARY_NAME_MAX 256

@@ -165,6 +165,9 @@ while [ $i -lt 999 ]; do
     i=$((i + 1))
 done
 timed "warroom list" env WARROOM_DIR="$dir" "$W" list
+# from the checkout the policy may come from its repository (libgit2 started);
+# from a scratch directory there is none to look in
+timed "warroom list, outside any repository" sh -c "cd '$work' && WARROOM_DIR='$dir' '$W' list"
 timed "warroom show (picks the open one)" env WARROOM_DIR="$dir" "$W" show
 timed "warroom log TEXT (picks the open one)" env WARROOM_DIR="$dir" "$W" --as bench log "one more note"
 timed "peer: ls | wc -l" sh -c "ls '$dir' | wc -l"

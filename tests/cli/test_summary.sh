@@ -1,7 +1,7 @@
-# The incident summaries (summary.json beside each log) are a cache: picking
+# The incident summaries (summary beside each log) are a cache: picking
 # the open incident through them gives what replaying every log gives, byte
 # for byte, whether the cache is there, missing, truncated, corrupted,
-# lying in valid JSON, older than its log or a symlink; and `log` on an
+# lying in a well-formed summary, older than its log or a symlink; and `log` on an
 # incident whose summary holds replays nothing (WARROOM_STATS counts).
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
 export WARROOM_NOW=2025-03-15T15:00:00Z
@@ -11,7 +11,7 @@ stats=$scratch/stats
 # replays: the loads WARROOM_STATS recorded for the last command
 loads() { tail -n1 "$stats" | awk '{ print $2 }'; }
 counted() { rm -f "$stats"; WARROOM_STATS=$stats "$@"; }
-no_cache() { rm -f "$WARROOM_DIR"/*/summary.json; }
+no_cache() { rm -f "$WARROOM_DIR"/*/summary; }
 # same NAME: show --json now is the reference, byte for byte
 same() {
     "$WARROOM" show --json > "$scratch/got.json" 2> "$scratch/got.err"
@@ -52,7 +52,7 @@ for kind in classic notes mix edits actions pending; do
     wr --incident inc-20250101-old resolve "over" > /dev/null 2>&1
     "$genlog" "$WARROOM_DIR/inc-20250102-open/events.jsonl" 10000 "$kind"
     chmod 600 "$WARROOM_DIR"/*/events.jsonl
-    open=$WARROOM_DIR/inc-20250102-open/summary.json
+    open=$WARROOM_DIR/inc-20250102-open/summary
 
     reference "$kind"
     same "$kind: summaries built while picking"
@@ -62,16 +62,16 @@ for kind in classic notes mix edits actions pending; do
     same "$kind: summaries in place"
     list_is_show "$kind"
 
-    for f in "$WARROOM_DIR"/*/summary.json; do head -c 20 "$f" > "$f.x" && mv "$f.x" "$f"; done
+    for f in "$WARROOM_DIR"/*/summary; do head -c 20 "$f" > "$f.x" && mv "$f.x" "$f"; done
     same "$kind: truncated summaries"
-    for f in "$WARROOM_DIR"/*/summary.json; do head -c 300 /dev/urandom > "$f"; done
+    for f in "$WARROOM_DIR"/*/summary; do head -c 300 /dev/urandom > "$f"; done
     same "$kind: summaries of random bytes"
     "$WARROOM" show --json > /dev/null 2>&1            # rebuilt
-    sed 's/"open":true/"open":false/; s/"sev":[0-9]/"sev":4/' "$open" > "$open.x" && mv "$open.x" "$open"
-    sed 's/"open":false/"open":true/' "$WARROOM_DIR/inc-20250101-old/summary.json" > "$scratch/x" &&
-        mv "$scratch/x" "$WARROOM_DIR/inc-20250101-old/summary.json"
-    check "$kind: (the lie is valid JSON)" grep -q '"open":false' "$open"
-    same "$kind: summaries changed in valid JSON"
+    sed 's/^open 1$/open 0/; s/^sev [0-9]$/sev 4/' "$open" > "$open.x" && mv "$open.x" "$open"
+    sed 's/^open 0$/open 1/' "$WARROOM_DIR/inc-20250101-old/summary" > "$scratch/x" &&
+        mv "$scratch/x" "$WARROOM_DIR/inc-20250101-old/summary"
+    check "$kind: (the lie is well-formed)" grep -qx 'open 0' "$open"
+    same "$kind: summaries changed, still well-formed"
     : > "$open"
     same "$kind: an empty summary"
 
@@ -109,7 +109,7 @@ printf '{"v":1,"id":"l1","ts":"2025-03-15T14:00:00Z","by":"carol","type":"declar
 chmod 600 "$WARROOM_DIR/inc-20250103-long/events.jsonl"
 reference "long strings"
 same "long strings"
-check "long strings: not cached (the summary would cut them)" test ! -e "$WARROOM_DIR/inc-20250103-long/summary.json"
+check "long strings: not cached (the summary would cut them)" test ! -e "$WARROOM_DIR/inc-20250103-long/summary"
 check "long strings: list --json shows the whole title" grep -q "\"$long\"" "$scratch/got.list"
 
 # `log`: nothing replayed while the summary holds, and what it leaves is right
