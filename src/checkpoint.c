@@ -447,7 +447,9 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
         h.records > h.lines || !hash_prefix(r->fd, (off_t)h.offset, &prefix) || prefix != h.prefix_hash)
         goto done;
     pool = xcalloc(INTERN_SLOTS, sizeof *pool);
-    if (reserve && h.records <= h.lines)
+    /* a record takes at least its fixed fields and three string lengths: a
+     * count the file cannot hold is not believed enough to allocate for */
+    if (reserve && h.records <= (uint64_t)cst.st_size / (8 * 4 + 3 * 4))
         reserve(ctx, (size_t)h.records);
     unsigned last_line = 0;
     for (uint64_t i = 0; i < h.records; i++) {

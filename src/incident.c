@@ -135,6 +135,34 @@ int incident_role_from_name(const char *name)
 
 static unsigned long loads, derives;   /* see incident_count_loads */
 
+/* An event stamped past the clock that reads it: flagged and said so. */
+static void check_ahead(struct incident *inc, struct event *ev)
+{
+    int64_t said = ev->at > ev->ts ? ev->at : ev->ts;
+    if (said > inc->read_clock + STAMP_SKEW_MAX) {
+        /* A wrong clock where it was written (or a crafted line): it stays
+         * where it says on the timeline, but it has happened by now, so it
+         * counts as of now and cannot hold clocks open or push others along. */
+        char when[STAMP_TEXT_MAX], span[32];
+        ev->ahead = true;
+        ev->seen = inc->read_clock;
+        inc->nahead++;
+        log_reader_warn(&inc->reader, "line %u: stamped %s, %s ahead of this machine's clock (a wrong clock "
+                                      "where it was written?); it is shown where it says and counts as of now",
+                        ev->line, stamp_format_iso_s(when, said),
+                        stamp_format_span(span, sizeof span, said - inc->read_clock));
+    }
+}
+
+static void push_event(struct incident *inc, struct event *ev)
+{
+    if (inc->nevents == inc->events_cap) {
+        inc->events_cap = inc->events_cap ? inc->events_cap * 2 : 256;
+        inc->events = xrealloc(inc->events, sizeof(struct event *) * inc->events_cap);
+    }
+    inc->events[inc->nevents++] = ev;
+}
+
 static int collect(void *ctx, struct event *ev)
 {
     struct incident *inc = ctx;
@@ -142,26 +170,51 @@ static int collect(void *ctx, struct event *ev)
     *copy = *ev;
     if (!id_set_add(inc->ids, inc->events, copy, inc->nevents))
         return 0;                         /* a repeated id counts once */
-    int64_t said = copy->at > copy->ts ? copy->at : copy->ts;
-    if (said > inc->read_clock + STAMP_SKEW_MAX) {
-        /* A wrong clock where it was written (or a crafted line): it stays
-         * where it says on the timeline, but it has happened by now, so it
-         * counts as of now and cannot hold clocks open or push others along. */
-        char when[STAMP_TEXT_MAX], span[32];
-        copy->ahead = true;
-        copy->seen = inc->read_clock;
-        inc->nahead++;
-        log_reader_warn(&inc->reader, "line %u: stamped %s, %s ahead of this machine's clock (a wrong clock "
-                                      "where it was written?); it is shown where it says and counts as of now",
-                        copy->line, stamp_format_iso_s(when, said),
-                        stamp_format_span(span, sizeof span, said - inc->read_clock));
-    }
-    if (inc->nevents == inc->events_cap) {
-        inc->events_cap = inc->events_cap ? inc->events_cap * 2 : 256;
-        inc->events = xrealloc(inc->events, sizeof(struct event *) * inc->events_cap);
-    }
-    inc->events[inc->nevents++] = copy;
+    check_ahead(inc, copy);
+    push_event(inc, copy);
     return 0;
+}
+
+/* What a checkpoint hands out is only gathered: index_restored then does
+ * what collect does, for all of them at once. */
+static int collect_restored(void *ctx, struct event *ev)
+{
+    struct incident *inc = ctx;
+    struct event *copy = arena_alloc(inc->reader.arena, sizeof *copy);
+    *copy = *ev;
+    push_event(inc, copy);
+    return 0;
+}
+
+/* collect for the events[] a checkpoint filled, in the same order and with
+ * the same result (a repeated id dropped, one stamped ahead flagged), but
+ * with every hash known beforehand, so each slot of the id set is fetched
+ * while earlier ones are filled instead of one cache miss after another. */
+#define ID_PREFETCH 16
+
+static void index_restored(struct incident *inc)
+{
+    size_t n = inc->nevents, kept = 0;
+    struct id_set *set = inc->ids;
+    id_set_reserve(set, set->count + n);
+    uint32_t *hashes = xmalloc(sizeof *hashes * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = hash_id(inc->events[i]->id);
+    size_t mask = set->cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        if (i + ID_PREFETCH < n)
+            __builtin_prefetch(&set->slots[hashes[i + ID_PREFETCH] & mask], 1);
+        struct event *ev = inc->events[i];
+        size_t k = id_slot(set, inc->events, ev->id, hashes[i]);
+        if (set->slots[k].pos1)
+            continue;                     /* a repeated id counts once */
+        set->slots[k] = (struct id_slot){hashes[i], (uint32_t)kept + 1};
+        set->count++;
+        inc->events[kept++] = ev;
+        check_ahead(inc, ev);
+    }
+    inc->nevents = kept;
+    free(hashes);
 }
 
 /* The records a checkpoint is about to hand out: events[] and the id set
@@ -173,7 +226,6 @@ static void reserve(void *ctx, size_t records)
         return;
     inc->events_cap = records;
     inc->events = xrealloc(inc->events, sizeof(struct event *) * inc->events_cap);
-    id_set_reserve(inc->ids, records);
 }
 
 static bool on_timeline(enum event_type t)
@@ -726,8 +778,13 @@ static int load_events(struct incident **out, const char *id, const char *log_pa
     *out = NULL;
     *restored = 0;
     int rc = log_reader_open(&inc->reader, log_path);
-    if (rc == 0 && checkpoint && checkpoint_restore(checkpoint, &inc->reader, collect, reserve, inc, restored) < 0)
-        rc = 1;
+    if (rc == 0 && checkpoint) {
+        int got = checkpoint_restore(checkpoint, &inc->reader, collect_restored, reserve, inc, restored);
+        if (got < 0)
+            rc = 1;
+        else if (got > 0)
+            index_restored(inc);
+    }
     if (rc == 0)
         rc = log_read(&inc->reader, LOG_REPLAY, collect, inc);
     /* a torn record retiring what the checkpoint held: read it all again */
