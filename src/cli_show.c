@@ -236,8 +236,24 @@ static void print_time(struct buf *out, int64_t t, int64_t day, bool declared, b
         int y, mo, dd, h, mi, sec;
         char when[40];
         stamp_to_utc(t, &y, &mo, &dd, &h, &mi, &sec);
-        snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, dd, h, mi, sec);
-        buf_adds(out, when);
+        if (y < 0 || y > 9999) {
+            snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, dd, h, mi, sec);
+            buf_adds(out, when);
+            return;
+        }
+        put2(when, y / 100);
+        put2(when + 2, y % 100);
+        when[4] = '-';
+        put2(when + 5, mo);
+        when[7] = '-';
+        put2(when + 8, dd);
+        when[10] = ' ';
+        put2(when + 11, h);
+        when[13] = ':';
+        put2(when + 14, mi);
+        when[16] = ':';
+        put2(when + 17, sec);
+        buf_add(out, when, 19);
         return;
     }
     char hms[8 + 11];
