@@ -406,7 +406,8 @@ static bool get_event(struct source *s, struct arena *a, struct interned *pool, 
     return !s->bad && *ev->id;
 }
 
-int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, void *ctx, size_t *count)
+int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, checkpoint_reserve_fn reserve,
+                       void *ctx, size_t *count)
 {
     *count = 0;
     if (!path || r->offset != 0 || r->line != 0)
@@ -446,6 +447,10 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
         h.records > h.lines || !hash_prefix(r->fd, (off_t)h.offset, &prefix) || prefix != h.prefix_hash)
         goto done;
     pool = xcalloc(INTERN_SLOTS, sizeof *pool);
+    /* a record takes at least its fixed fields and three string lengths: a
+     * count the file cannot hold is not believed enough to allocate for */
+    if (reserve && h.records <= (uint64_t)cst.st_size / (8 * 4 + 3 * 4))
+        reserve(ctx, (size_t)h.records);
     unsigned last_line = 0;
     for (uint64_t i = 0; i < h.records; i++) {
         struct event ev;

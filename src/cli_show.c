@@ -208,16 +208,76 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     return o;
 }
 
-/* HH:MM:SS, with the date in front when T is on another day than DAY (the
- * declaration's): an entry from the night before must not read as later. */
-static void print_time(char *out, size_t size, int64_t t, int64_t day, bool dated)
+/* Days since 1970-01-01 (UTC) and seconds into that day of T (ms). */
+static int64_t utc_day(int64_t t, int *secs_of_day)
 {
-    int y, mo, d, h, mi, s;
-    stamp_to_utc(t, &y, &mo, &d, &h, &mi, &s);
-    if (day != STAMP_NONE && !check_same_day(t, day))
-        snprintf(out, size, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
-    else
-        snprintf(out, size, "%s%02d:%02d:%02d", dated ? "           " : "", h, mi, s);
+    int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+    int64_t z = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    if (secs_of_day)
+        *secs_of_day = (int)(secs - z * 86400);
+    return z;
+}
+
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* HH:MM:SS, with the date in front when T is on another day than DAY (the
+ * declaration's, as utc_day gives it; DECLARED false: none): an entry from
+ * the night before must not read as later. Written by hand: a million
+ * entries each want one. */
+static void print_time(struct buf *out, int64_t t, int64_t day, bool declared, bool dated)
+{
+    int sod;
+    int64_t d = utc_day(t, &sod);
+    if (declared && d != day) {
+        int y, mo, dd, h, mi, sec;
+        char when[40];
+        stamp_to_utc(t, &y, &mo, &dd, &h, &mi, &sec);
+        if (y < 0 || y > 9999) {
+            snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, dd, h, mi, sec);
+            buf_adds(out, when);
+            return;
+        }
+        put2(when, y / 100);
+        put2(when + 2, y % 100);
+        when[4] = '-';
+        put2(when + 5, mo);
+        when[7] = '-';
+        put2(when + 8, dd);
+        when[10] = ' ';
+        put2(when + 11, h);
+        when[13] = ':';
+        put2(when + 14, mi);
+        when[16] = ':';
+        put2(when + 17, sec);
+        buf_add(out, when, 19);
+        return;
+    }
+    char hms[8 + 11];
+    size_t at = 0;
+    if (dated) {
+        memset(hms, ' ', 11);
+        at = 11;
+    }
+    put2(hms + at, sod / 3600);
+    hms[at + 2] = ':';
+    put2(hms + at + 3, sod / 60 % 60);
+    hms[at + 5] = ':';
+    put2(hms + at + 6, sod % 60);
+    buf_add(out, hms, at + 8);
+}
+
+/* S cut to at most MAX bytes and padded with spaces to at least WIDTH, as
+ * printf's %-WIDTH.MAXs writes it. */
+static void put_column(struct buf *out, const char *s, size_t width, size_t max)
+{
+    size_t n = strnlen(s, max);
+    buf_add(out, s, n);
+    for (; n < width; n++)
+        buf_addc(out, ' ');
 }
 
 static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
@@ -269,29 +329,56 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
                *a->owner ? a->owner : "(no owner)", *a->due ? a->due : "(no due)", a->text);
     }
     printf("\ntimeline\n");
+    const bool declared = inc->declared_at != STAMP_NONE;
+    const int64_t day = declared ? utc_day(inc->declared_at, NULL) : 0;
     bool dated = false;                   /* some entry is on another day: keep the columns */
-    for (size_t i = 0; i < inc->ntimeline && inc->declared_at != STAMP_NONE; i++)
-        dated = dated || !check_same_day(inc->timeline[i].at, inc->declared_at);
+    for (size_t i = 0; i < inc->ntimeline && declared && !dated; i++)
+        dated = utc_day(inc->timeline[i].at, NULL) != day;
+    /* whole lines into one buffer, written a megabyte at a time: a million
+     * entries, and no allocation or printf per entry */
+    struct buf out = BUF_INIT, what = BUF_INIT;
+    const size_t indent = 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0);
     for (size_t i = 0; i < inc->ntimeline; i++) {
         const struct timeline_entry *e = &inc->timeline[i];
-        print_time(t, sizeof t, e->at, inc->declared_at, dated);
-        struct buf line = BUF_INIT;
         const struct event *ev = e->ev;
-        describe_entry(&line, inc, p, e);
+        buf_reset(&what);
+        describe_entry(&what, inc, p, e);
+        buf_add(&out, "  ", 2);
+        print_time(&out, e->at, day, declared, dated);
+        buf_add(&out, "  ", 2);
+        put_column(&out, ev->id, 0, SHORT_ID_LEN);
+        buf_add(&out, "  ", 2);
+        put_column(&out, ev->by, 10, 10);
+        buf_addc(&out, ' ');
+        put_column(&out, ev->type_name, 10, SIZE_MAX);
+        buf_addc(&out, ' ');
         /* multi-line text continues indented, so the time column stays readable */
-        for (char *nl = line.data ? strchr(line.data, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
-            *nl = '\x1f';
-        printf("  %s  %.*s  %-10.10s %-10s ", t, SHORT_ID_LEN, ev->id, ev->by, ev->type_name);
-        /* a run at a time, not a byte at a time: a million entries */
-        for (const char *q = buf_str(&line), *sep; *q; q = *sep ? sep + 1 : sep) {
-            sep = strchrnul(q, '\x1f');
-            fwrite(q, 1, (size_t)(sep - q), stdout);
-            if (*sep)
-                printf("\n%*s", 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0), "");
+        const char *q = buf_str(&what), *end = q + what.len;
+        for (;;) {
+            const char *sep = q;
+            while (sep < end && *sep != '\n' && *sep != '\x1f')
+                sep++;
+            buf_add(&out, q, (size_t)(sep - q));
+            if (sep == end)
+                break;
+            buf_addc(&out, '\n');
+            buf_grow(&out, indent);
+            for (size_t k = 0; k < indent; k++)
+                buf_addc(&out, ' ');
+            q = sep + 1;
         }
-        printf("%s\n", e->edits ? " (edited)" : "");
-        buf_free(&line);
+        if (e->edits)
+            buf_adds(&out, " (edited)");
+        buf_addc(&out, '\n');
+        if (out.len >= 1024 * 1024) {
+            fwrite(out.data, 1, out.len, stdout);
+            buf_reset(&out);
+        }
     }
+    if (out.len)
+        fwrite(out.data, 1, out.len, stdout);
+    buf_free(&out);
+    buf_free(&what);
     for (size_t i = 0; i < inc->reader.nwarnings; i++)
         fprintf(stderr, "warroom: warning: %s\n", inc->reader.warnings[i]);
 }

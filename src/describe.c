@@ -35,8 +35,10 @@ static const char *or_empty(const char *s)
 static void add_with_text(struct buf *b, const char *what, const char *text)
 {
     buf_adds(b, what);
-    if (text && *text)
-        buf_printf(b, ": %s", text);
+    if (text && *text) {
+        buf_adds(b, ": ");                /* not printf: most entries come through here */
+        buf_adds(b, text);
+    }
 }
 
 /* What an action event changed, for an item seen before. */
@@ -122,8 +124,11 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
         const char *role = event_str(ev, "role"), *who = or_empty(event_str(ev, "name"));
         if (role && strcmp(role, "sme") == 0 && who[0] == '-')
             buf_printf(b, "%s left: %s", role_title(role), who + 1);
-        else
-            buf_printf(b, "%s: %s", role_title(role), *who ? who : "nobody");
+        else {
+            buf_adds(b, role_title(role));
+            buf_adds(b, ": ");
+            buf_adds(b, *who ? who : "nobody");
+        }
         break;
     }
     case EVENT_ACK:
@@ -146,10 +151,12 @@ void describe_entry(struct buf *b, const struct incident *inc, const struct poli
     case EVENT_UPDATE: {
         const char *state = event_str(ev, "state");
         buf_adds(b, "Status update");
-        if (state && *state)
-            buf_printf(b, " (%s)", state);
-        if (*text)
-            buf_printf(b, ": %s", text);
+        if (state && *state) {
+            buf_adds(b, " (");
+            buf_adds(b, state);
+            buf_addc(b, ')');
+        }
+        add_with_text(b, "", text);
         break;
     }
     case EVENT_PAGE: {

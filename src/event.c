@@ -18,9 +18,22 @@ struct arena_chunk {
     _Alignas(8) unsigned char data[];
 };
 
+/* Short strings seen again (keys, types, authors, states) are kept once. The
+ * table stops growing at INTERN_COUNT_MAX strings, so a log of unique short
+ * values costs no more than without it. */
+#define INTERN_LEN_MAX 24
+#define INTERN_COUNT_MAX 65536
+
+struct interned {
+    const char *s;
+    uint32_t len, hash;
+};
+
 struct arena {
     struct arena_chunk *head;
     size_t total;
+    struct interned *pool;
+    size_t pool_cap, pool_count;
 };
 
 #define ARENA_CHUNK (256 * 1024)
@@ -62,6 +75,48 @@ char *arena_strndup(struct arena *a, const char *s, size_t len)
     return p;
 }
 
+static uint32_t intern_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;             /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static struct interned *intern_slot(struct interned *pool, size_t cap, const char *s, size_t len, uint32_t h)
+{
+    for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (!pool[i].s || (pool[i].hash == h && pool[i].len == len && memcmp(pool[i].s, s, len) == 0))
+            return &pool[i];
+}
+
+const char *arena_intern(struct arena *a, const char *s, size_t len)
+{
+    if (len > INTERN_LEN_MAX)
+        return arena_strndup(a, s, len);
+    uint32_t h = intern_hash(s, len);
+    if ((a->pool_count + 1) * 2 > a->pool_cap) {
+        if (a->pool_count >= INTERN_COUNT_MAX) {
+            struct interned *found = intern_slot(a->pool, a->pool_cap, s, len, h);
+            return found->s ? found->s : arena_strndup(a, s, len);
+        }
+        size_t cap = a->pool_cap ? a->pool_cap * 2 : 256;
+        struct interned *bigger = xcalloc(cap, sizeof *bigger);
+        for (size_t i = 0; i < a->pool_cap; i++)
+            if (a->pool[i].s)
+                *intern_slot(bigger, cap, a->pool[i].s, a->pool[i].len, a->pool[i].hash) = a->pool[i];
+        free(a->pool);
+        a->pool = bigger;
+        a->pool_cap = cap;
+    }
+    struct interned *slot = intern_slot(a->pool, a->pool_cap, s, len, h);
+    if (!slot->s) {
+        *slot = (struct interned){arena_strndup(a, s, len), (uint32_t)len, h};
+        a->pool_count++;
+    }
+    return slot->s;
+}
+
 size_t arena_used(const struct arena *a)
 {
     return a->total;
@@ -77,6 +132,7 @@ void arena_free(struct arena *a)
         free(c);
         c = next;
     }
+    free(a->pool);
     free(a);
 }
 
@@ -126,9 +182,20 @@ static unsigned clean_flags(const char *key)
 #define NEST_MAX 4
 #define KEY_MAX 64
 
+/* Where parse_string puts what it decodes. */
+enum store {
+    STORE_ARENA,      /* a copy of its own */
+    STORE_INTERN,     /* once per arena when short (arena_intern) */
+    STORE_TS,         /* the top-level ts and at: read into the struct and */
+    STORE_AT,         /* never kept as strings, so parsed into the parser */
+    STORE_NONE,       /* inside an array kept as its text: checked, not kept */
+};
+#define STAMP_FIELD_MAX 48
+
 struct parser {
     const char *p, *end;
     struct arena *arena;
+    char stamp[2][STAMP_FIELD_MAX];
     struct buf scratch;
     struct event_field fields[EVENT_FIELDS_MAX + 6]; /* + the common fields */
     unsigned nfields;
@@ -169,14 +236,27 @@ static unsigned hex4(const char *p, bool *ok)
 /* Parses a JSON string at ps->p (on its opening quote); the decoded, cleaned
  * text goes to the arena. Only the scratch buffer is touched when the text
  * needs decoding; plain ASCII is copied straight from the line. */
-static int parse_string(struct parser *ps, const char **out, uint32_t *out_len, const char *key)
+static const char *store_string(struct parser *ps, const char *s, size_t len, enum store where)
+{
+    if ((where == STORE_TS || where == STORE_AT) && len < STAMP_FIELD_MAX) {
+        char *to = ps->stamp[where == STORE_AT];
+        memcpy(to, s, len);
+        to[len] = '\0';
+        return to;
+    }
+    if (where == STORE_NONE)
+        return "";
+    return where == STORE_INTERN ? arena_intern(ps->arena, s, len) : arena_strndup(ps->arena, s, len);
+}
+
+static int parse_string(struct parser *ps, const char **out, uint32_t *out_len, const char *key, enum store where)
 {
     const char *s = ++ps->p;
     const char *q = s;
     while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7F)
         q++;
     if (q < ps->end && *q == '"') {
-        *out = arena_strndup(ps->arena, s, (size_t)(q - s));
+        *out = store_string(ps, s, (size_t)(q - s), where);
         *out_len = (uint32_t)(q - s);
         ps->p = q + 1;
         return 0;
@@ -239,13 +319,13 @@ static int parse_string(struct parser *ps, const char **out, uint32_t *out_len, 
     ps->p = q + 1;
     const unsigned flags = clean_flags(key);
     if (text_is_clean(raw->data, raw->len, flags)) {
-        *out = arena_strndup(ps->arena, raw->data, raw->len);
+        *out = store_string(ps, raw->data, raw->len, where);
         *out_len = (uint32_t)raw->len;
         return 0;
     }
     struct buf clean = BUF_INIT;
     text_clean(&clean, raw->data, raw->len, flags);
-    *out = arena_strndup(ps->arena, buf_str(&clean), clean.len);
+    *out = store_string(ps, buf_str(&clean), clean.len, where);
     *out_len = (uint32_t)clean.len;
     buf_free(&clean);
     return 0;
@@ -305,7 +385,7 @@ static int skip_value(struct parser *ps, int depth)
     if (c == '"') {
         const char *s;
         uint32_t n;
-        return parse_string(ps, &s, &n, NULL);
+        return parse_string(ps, &s, &n, NULL, STORE_NONE);
     }
     if (c == '{' || c == '[') {
         char close = c == '{' ? '}' : ']';
@@ -373,7 +453,7 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
             return fail(ps, "an object key is not a string");
         const char *key;
         uint32_t klen;
-        if (parse_string(ps, &key, &klen, NULL) < 0)
+        if (parse_string(ps, &key, &klen, NULL, STORE_INTERN) < 0)
             return -1;
         if (klen == 0 || klen > KEY_MAX)
             return fail(ps, "a key is empty or too long");
@@ -381,11 +461,11 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
             return fail(ps, "a key contains '.', which stands for nesting");
         if (prefix) {
             size_t plen = strlen(prefix);
-            char *full = arena_alloc(ps->arena, plen + 1 + klen + 1);
+            char full[KEY_MAX * (NEST_MAX + 1) + NEST_MAX + 1];
             memcpy(full, prefix, plen);
             full[plen] = '.';
             memcpy(full + plen + 1, key, klen + 1);
-            key = full;
+            key = arena_intern(ps->arena, full, plen + 1 + klen);
         }
         skip_ws(ps);
         if (ps->p >= ps->end || *ps->p++ != ':')
@@ -399,7 +479,12 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
         if (c == '"') {
             const char *v;
             uint32_t vlen;
-            rc = parse_string(ps, &v, &vlen, key);
+            /* ids are unique and texts long: only the rest repeats */
+            enum store where = !prefix && strcmp(key, "ts") == 0   ? STORE_TS
+                               : !prefix && strcmp(key, "at") == 0 ? STORE_AT
+                               : strcmp(key, "id") == 0 || strcmp(key, "target") == 0 ? STORE_ARENA
+                                                                                       : STORE_INTERN;
+            rc = parse_string(ps, &v, &vlen, key, where);
             if (rc == 0)
                 rc = add_field(ps, key, v, vlen, FIELD_STRING);
         } else if (c == '{') {
@@ -420,7 +505,7 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
             rc = parse_number(ps);
             if (rc == 0) {
                 size_t n = (size_t)(ps->p - start);
-                rc = add_field(ps, key, arena_strndup(ps->arena, start, n), (uint32_t)n, FIELD_NUMBER);
+                rc = add_field(ps, key, arena_intern(ps->arena, start, n), (uint32_t)n, FIELD_NUMBER);
             }
         }
         if (rc < 0)

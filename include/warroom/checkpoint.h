@@ -36,8 +36,12 @@ char *checkpoint_path(const char *log_path);
  * it had read them. Returns 1 when restored, 0 when there is no usable
  * checkpoint (nothing was handed out), and -1 when it proved bad after some
  * records were handed out: the caller must discard what FN built and R, and
- * read the log from its start. *COUNT gets the records restored. */
-int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, void *ctx, size_t *count);
+ * read the log from its start. *COUNT gets the records restored. RESERVE
+ * (may be NULL) is told first how many records there will be at most, so
+ * that what FN fills can be sized once. */
+typedef void (*checkpoint_reserve_fn)(void *ctx, size_t records);
+int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, checkpoint_reserve_fn reserve,
+                       void *ctx, size_t *count);
 
 /* Writes the checkpoint at PATH for the log open in R, holding the EVENTS[0..N)
  * that lie before R's settled end (r->final_end): the records no torn record

@@ -81,6 +81,9 @@ struct arena;
 struct arena *arena_new(void);
 void *arena_alloc(struct arena *a, size_t size);  /* 8-byte aligned, never NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t len);
+/* S kept once per arena when short (an author, a key, a state): the same
+ * pointer for the same bytes, never to be written through. */
+const char *arena_intern(struct arena *a, const char *s, size_t len);
 size_t arena_used(const struct arena *a);
 void arena_free(struct arena *a);
 

@@ -806,6 +806,42 @@ static void test_new_id(void **state)
     assert_string_not_equal(a, b);
 }
 
+/* Keys, types, authors and short values are kept once per arena; ids and
+ * long texts are not. */
+static void test_intern(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    const char *x = arena_intern(a, "carol", 5), *y = arena_intern(a, "carolyn", 5);
+    assert_ptr_equal(x, y);
+    assert_string_equal(x, "carol");
+    assert_ptr_not_equal(arena_intern(a, "carolyn", 7), x);
+    static const char line1[] = "{\"v\":1,\"id\":\"a1\",\"ts\":\"2025-03-15T14:00:00Z\",\"by\":\"carol\","
+                                "\"type\":\"update\",\"state\":\"identified\",\"set\":{\"text\":\"x\"}}";
+    static const char line2[] = "{\"v\":1,\"id\":\"a2\",\"ts\":\"2025-03-15T14:00:01Z\",\"by\":\"carol\","
+                                "\"type\":\"update\",\"state\":\"identified\",\"set\":{\"text\":\"y\"}}";
+    struct event e1, e2;
+    assert_int_equal(event_parse(&e1, a, line1, strlen(line1)), 0);
+    assert_int_equal(event_parse(&e2, a, line2, strlen(line2)), 0);
+    assert_ptr_equal(e1.by, e2.by);
+    assert_ptr_equal(e1.by, x);
+    assert_ptr_equal(e1.type_name, e2.type_name);
+    assert_ptr_equal(event_field(&e1, "state")->key, event_field(&e2, "state")->key);
+    assert_ptr_equal(event_str(&e1, "state"), event_str(&e2, "state"));
+    assert_ptr_equal(event_field(&e1, "set.text")->key, event_field(&e2, "set.text")->key);
+    assert_string_equal(event_str(&e2, "set.text"), "y");
+    assert_ptr_not_equal(e1.id, e2.id);
+    assert_int_equal(e2.ts - e1.ts, 1000);
+    /* past its bound the pool stops growing and still answers */
+    char s[16];
+    for (int i = 0; i < 70000; i++) {
+        int n = snprintf(s, sizeof s, "v%d", i);
+        assert_string_equal(arena_intern(a, s, (size_t)n), s);
+    }
+    assert_ptr_equal(arena_intern(a, "carol", 5), x);
+    arena_free(a);
+}
+
 static void test_arena(void **state)
 {
     (void)state;
@@ -886,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_new_id),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_intern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
