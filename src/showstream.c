@@ -1,0 +1,785 @@
+#include "warroom/showstream.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "warroom/error.h"
+#include "warroom/stamp.h"
+#include "warroom/strindex.h"
+
+#define SCRATCH_MAX (1024 * 1024)   /* a scratch arena is replaced once it holds this much */
+#define READ_CHUNK (1024 * 1024)
+
+/* ---- the set of ids ---- */
+
+/* A slot is the id's tag (the top 32 bits of its hash) above the number of
+ * its record plus one (0: empty). The home slot is the tag scaled to the
+ * capacity, so growing needs only the tags; records' offsets are kept in
+ * blocks of 64, a base and 32-bit steps from it. */
+#define BLOCK 64
+
+struct showstream_ids {
+    uint64_t *slots;
+    size_t cap, count;
+    uint64_t *base;             /* per block of BLOCK records */
+    uint32_t *step;             /* per record; UINT32_MAX: in far[] */
+    size_t nrecords, records_cap;
+    struct far_offset {
+        size_t record;
+        uint64_t offset;
+    } *far;                     /* records too far from their block's base */
+    size_t nfar;
+    showstream_id_at_fn lookup;
+    void *ctx;
+};
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;  /* FNV-1a, then mixed: the tag is its top half */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static size_t home_of(uint32_t tag, size_t cap)
+{
+    return (size_t)(((uint64_t)tag * cap) >> 32);
+}
+
+struct showstream_ids *showstream_ids_new(size_t expected, showstream_id_at_fn lookup, void *ctx)
+{
+    struct showstream_ids *set = xcalloc(1, sizeof *set);
+    set->cap = expected + expected / 4 + 64;
+    set->slots = xcalloc(set->cap, sizeof *set->slots);
+    set->lookup = lookup;
+    set->ctx = ctx;
+    return set;
+}
+
+static uint64_t record_offset(const struct showstream_ids *set, size_t record)
+{
+    if (set->step[record] != UINT32_MAX)
+        return set->base[record / BLOCK] + set->step[record];
+    size_t lo = 0, hi = set->nfar;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->far[mid].record < record)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return set->far[lo].offset;
+}
+
+static void grow(struct showstream_ids *set)
+{
+    size_t cap = set->cap * 2;
+    uint64_t *slots = xcalloc(cap, sizeof *slots);
+    for (size_t i = 0; i < set->cap; i++) {
+        if (!set->slots[i])
+            continue;
+        size_t k = home_of((uint32_t)(set->slots[i] >> 32), cap);
+        while (slots[k])
+            k = k + 1 == cap ? 0 : k + 1;
+        slots[k] = set->slots[i];
+    }
+    free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
+}
+
+/* The slot holding ID, or the empty one where it goes; -1 when a record could
+ * not be read back. */
+static int probe(struct showstream_ids *set, const char *id, size_t *at)
+{
+    uint32_t tag = (uint32_t)(hash_id(id) >> 32);
+    char other[EVENT_ID_MAX + 1];
+    for (size_t k = home_of(tag, set->cap);; k = k + 1 == set->cap ? 0 : k + 1) {
+        uint64_t v = set->slots[k];
+        *at = k;
+        if (!v)
+            return 0;
+        if ((uint32_t)(v >> 32) != tag)
+            continue;
+        /* the same tag: only the earlier record itself tells */
+        if (set->lookup(set->ctx, record_offset(set, (size_t)(uint32_t)v - 1), other, sizeof other) < 0)
+            return -1;
+        if (strcmp(other, id) == 0)
+            return 1;
+    }
+}
+
+int showstream_ids_add(struct showstream_ids *set, const char *id, uint64_t offset)
+{
+    if ((set->count + 1) * 5 > set->cap * 4)
+        grow(set);
+    size_t k;
+    int found = probe(set, id, &k);
+    if (found != 0)
+        return found < 0 ? -1 : 0;
+    if (set->nrecords == set->records_cap) {
+        set->records_cap = set->records_cap ? set->records_cap * 2 : 4096;
+        set->step = xrealloc(set->step, sizeof *set->step * set->records_cap);
+        set->base = xrealloc(set->base, sizeof *set->base * (set->records_cap / BLOCK));
+    }
+    size_t r = set->nrecords++;
+    if (r % BLOCK == 0)
+        set->base[r / BLOCK] = offset;
+    uint64_t base = set->base[r / BLOCK];
+    if (offset >= base && offset - base < UINT32_MAX) {
+        set->step[r] = (uint32_t)(offset - base);
+    } else {
+        set->step[r] = UINT32_MAX;
+        set->far = xrealloc(set->far, sizeof *set->far * (set->nfar + 1));
+        set->far[set->nfar++] = (struct far_offset){r, offset};
+    }
+    set->slots[k] = ((uint64_t)(uint32_t)(hash_id(id) >> 32) << 32) | (uint64_t)(r + 1);
+    set->count++;
+    return 1;
+}
+
+int showstream_ids_find(struct showstream_ids *set, const char *id, uint64_t *offset)
+{
+    size_t k;
+    int found = probe(set, id, &k);
+    if (found == 1)
+        *offset = record_offset(set, (size_t)(uint32_t)set->slots[k] - 1);
+    return found;
+}
+
+size_t showstream_ids_bytes(const struct showstream_ids *set)
+{
+    return set->cap * sizeof *set->slots + set->records_cap * (sizeof *set->step + sizeof *set->base / BLOCK) +
+           set->nfar * sizeof *set->far;
+}
+
+void showstream_ids_free(struct showstream_ids *set)
+{
+    if (!set)
+        return;
+    free(set->slots);
+    free(set->base);
+    free(set->step);
+    free(set->far);
+    free(set);
+}
+
+/* ---- the stream ---- */
+
+/* Where an entry goes on the timeline: compare_said's order (at, ts, host,
+ * as appended), the offset standing for the line. */
+struct key {
+    int64_t at, ts;
+    uint64_t offset;
+    uint32_t len;
+    uint32_t host;              /* in hosts[]; 0 is "" */
+};
+
+struct kept {
+    struct event *ev;
+    uint64_t offset;
+};
+
+struct range {
+    uint64_t from, to;
+};
+
+/* A scratch arena that is replaced once full, the one before it kept: what
+ * is still in use was made since, or just before, it was replaced. */
+struct scratch {
+    struct arena *cur, *prev;
+};
+
+struct showstream {
+    char *id, *log_path;
+    struct log_reader reader;
+    int64_t read_clock;
+    struct showstream_ids *ids;
+    struct arena *keep;                 /* kept events, hosts */
+    struct retired {
+        struct arena *arena;
+        unsigned line;                  /* the last line parsed into it */
+    } *retired;
+    size_t nretired, retired_head, retired_cap;
+    struct kept *kept;
+    size_t nkept, kept_cap;
+    struct strindex targets;            /* ids edits name */
+    struct strindex kept_ids;
+    struct key *displaced;              /* notes out of file order */
+    size_t ndisplaced, displaced_cap;
+    uint64_t *nostream;                 /* offsets of notes not streamed in file order */
+    size_t nnostream, nostream_cap;
+    struct range *skips;                /* regions of the log no record was taken from */
+    size_t nskips, skips_cap;
+    uint64_t next_offset;               /* where the record after the last one taken starts */
+    struct key max;                     /* the greatest key streamed so far */
+    bool have_max;
+    const char **hosts;
+    size_t nhosts;
+    struct strindex host_index;
+    size_t notes;                       /* notes not kept */
+    struct incident *inc;
+    size_t total, emitted;
+    const char *failed;                 /* set while reading back a record failed */
+
+    /* the second pass */
+    uint64_t end;
+    struct buf chunk;                   /* bytes of the log from chunk_offset on */
+    uint64_t chunk_offset;
+    size_t pos;                         /* the next line in chunk */
+    struct scratch s_arena, d_arena;
+    bool s_ready, s_done;
+    struct event s_ev;
+    struct key s_key;
+    size_t di, mi, si, ni;
+    struct event d_ev;
+    struct timeline_entry entry;
+    struct buf record;
+};
+
+#define GROW(arr, n, cap)                                                  \
+    do {                                                                   \
+        if ((n) == (cap)) {                                                \
+            (cap) = (cap) ? (cap) * 2 : 64;                                \
+            (arr) = xrealloc((arr), sizeof(*(arr)) * (cap));               \
+        }                                                                  \
+    } while (0)
+
+static const char *host_of(const struct event *ev)
+{
+    const char *h = event_str(ev, "host");
+    return h ? h : "";
+}
+
+static uint32_t host_number(struct showstream *s, const char *host)
+{
+    if (!*host)
+        return 0;
+    size_t *n = strindex_find(&s->host_index, host);
+    if (n)
+        return (uint32_t)*n;
+    const char *copy = arena_strndup(s->keep, host, strlen(host));
+    s->hosts = xrealloc(s->hosts, sizeof *s->hosts * (s->nhosts + 1));
+    s->hosts[s->nhosts] = copy;
+    bool added;
+    strindex_put(&s->host_index, copy, s->nhosts, &added);
+    return (uint32_t)s->nhosts++;
+}
+
+static int compare_said(int64_t at_a, int64_t ts_a, const char *host_a, uint64_t off_a, int64_t at_b, int64_t ts_b,
+                        const char *host_b, uint64_t off_b)
+{
+    if (at_a != at_b)
+        return at_a < at_b ? -1 : 1;
+    if (ts_a != ts_b)
+        return ts_a < ts_b ? -1 : 1;
+    int by_host = strcmp(host_a, host_b);
+    if (by_host)
+        return by_host;
+    return off_a < off_b ? -1 : off_a > off_b;
+}
+
+static const struct showstream *sorting;   /* qsort has no context */
+
+static int compare_keys(const void *pa, const void *pb)
+{
+    const struct key *a = pa, *b = pb;
+    return compare_said(a->at, a->ts, sorting->hosts[a->host], a->offset, b->at, b->ts, sorting->hosts[b->host],
+                        b->offset);
+}
+
+static int compare_offsets(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int compare_kept(const void *pa, const void *pb)
+{
+    const struct kept *a = pa, *b = pb;
+    return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
+/* The record at OFFSET (LEN bytes, or up to its newline when LEN is 0), read
+ * back into OUT. */
+static int read_record(int fd, struct buf *out, uint64_t offset, size_t len)
+{
+    size_t want = len ? len : EVENT_RECORD_MAX + 1;
+    buf_reset(out);
+    buf_grow(out, want);
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = pread(fd, out->data + got, want - got, (off_t)(offset + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return error_set_errno("cannot read the incident log");
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    out->len = got;
+    if (!len) {
+        char *nl = memchr(out->data, '\n', got);
+        out->len = nl ? (size_t)(nl - out->data) : got;
+    } else if (got < len) {
+        return error_set("the incident log changed while it was read");
+    }
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+static int parse_record(struct event *ev, struct arena *a, const char *line, size_t len)
+{
+    if (event_parse(ev, a, line, len) < 0)
+        return error_set("the incident log changed while it was read (%s)", error_last());
+    return 0;
+}
+
+/* The id of the record at OFFSET, for the set of ids. */
+static int id_at(void *ctx, uint64_t offset, char *id, size_t size)
+{
+    struct showstream *s = ctx;
+    struct buf line = BUF_INIT;
+    struct arena *a = arena_new();
+    struct event ev = {0};
+    int rc = read_record(s->reader.fd, &line, offset, 0);
+    if (rc == 0)
+        rc = parse_record(&ev, a, line.data, line.len);
+    if (rc == 0)
+        snprintf(id, size, "%s", ev.id);
+    arena_free(a);
+    buf_free(&line);
+    return rc;
+}
+
+static struct event *copy_event(struct arena *a, const struct event *ev)
+{
+    struct event *c = arena_alloc(a, sizeof *c);
+    *c = *ev;
+    c->id = arena_strndup(a, ev->id, strlen(ev->id));
+    c->type_name = arena_strndup(a, ev->type_name, strlen(ev->type_name));
+    c->by = arena_strndup(a, ev->by, strlen(ev->by));
+    c->fields = arena_alloc(a, sizeof *c->fields * (ev->nfields ? ev->nfields : 1));
+    for (unsigned i = 0; i < ev->nfields; i++) {
+        c->fields[i] = ev->fields[i];
+        c->fields[i].key = arena_strndup(a, ev->fields[i].key, strlen(ev->fields[i].key));
+        c->fields[i].value = arena_strndup(a, ev->fields[i].value, ev->fields[i].len);
+    }
+    return c;
+}
+
+static void keep_event(struct showstream *s, struct event *copy, uint64_t offset)
+{
+    GROW(s->kept, s->nkept, s->kept_cap);
+    s->kept[s->nkept] = (struct kept){copy, offset};
+    bool added;
+    strindex_put(&s->kept_ids, copy->id, s->nkept++, &added);
+    const char *target = copy->type == EVENT_EDIT ? event_str(copy, "target") : NULL;
+    if (target)
+        strindex_put(&s->targets, target, 0, &added);
+}
+
+static void skip(struct showstream *s, uint64_t from, uint64_t to)
+{
+    if (s->nskips && s->skips[s->nskips - 1].to == from) {
+        s->skips[s->nskips - 1].to = to;
+        return;
+    }
+    GROW(s->skips, s->nskips, s->skips_cap);
+    s->skips[s->nskips++] = (struct range){from, to};
+}
+
+static void no_stream(struct showstream *s, uint64_t offset)
+{
+    GROW(s->nostream, s->nnostream, s->nostream_cap);
+    s->nostream[s->nnostream++] = offset;
+}
+
+/* The reader parses every line into its arena and keeps the lines a torn
+ * record may still retire: an arena is replaced once full and freed once
+ * none of the lines parsed into it is pending any more. */
+static void rotate(struct showstream *s, unsigned line)
+{
+    struct log_reader *r = &s->reader;
+    if (arena_used(r->arena) > SCRATCH_MAX) {
+        GROW(s->retired, s->nretired, s->retired_cap);
+        s->retired[s->nretired++] = (struct retired){r->arena, r->line};
+        r->arena = arena_new();
+    }
+    while (s->retired_head < s->nretired) {
+        const struct retired *old = &s->retired[s->retired_head];
+        if (old->line >= line || (r->pending_head < r->npending && r->pending[r->pending_head].line <= old->line))
+            break;
+        arena_free(old->arena);
+        s->retired_head++;
+    }
+}
+
+static const struct log_pending *pending_of(const struct log_reader *r, unsigned line)
+{
+    size_t lo = r->pending_head, hi = r->npending;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->pending[mid].line < line)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->npending && r->pending[lo].line == line ? &r->pending[lo] : NULL;
+}
+
+/* Each record the reader hands out, in file order: what replay's collect does
+ * (a repeated id counts once, a stamp ahead of the clock is flagged), then
+ * kept or counted. */
+static int take(void *ctx, struct event *ev)
+{
+    struct showstream *s = ctx;
+    const struct log_pending *p = pending_of(&s->reader, ev->line);
+    if (!p)
+        return error_set("%s: line %u was not where it was read", s->log_path, ev->line);
+    uint64_t offset = (uint64_t)p->offset, end = offset + p->bytes + 1;
+    if (offset > s->next_offset)
+        skip(s, s->next_offset, offset);
+    s->next_offset = end;
+    int fresh = showstream_ids_add(s->ids, ev->id, offset);
+    if (fresh < 0)
+        return -1;
+    if (!fresh) {
+        skip(s, offset, end);             /* a repeated id counts once */
+    } else {
+        bool ahead = incident_flag_ahead(&s->reader, ev, s->read_clock);
+        if (ev->type == EVENT_NOTE && !strindex_find(&s->targets, ev->id)) {
+            const char *host = host_of(ev);
+            s->notes++;
+            if (!ahead && (!s->have_max || compare_said(ev->at, ev->ts, host, offset, s->max.at, s->max.ts,
+                                                        s->hosts[s->max.host], s->max.offset) > 0)) {
+                s->max = (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
+                s->have_max = true;
+            } else {
+                /* back-dated, or ahead of the clock (it would push every
+                 * later one out of order): merged from a sorted list */
+                GROW(s->displaced, s->ndisplaced, s->displaced_cap);
+                s->displaced[s->ndisplaced++] =
+                    (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
+                no_stream(s, offset);
+            }
+        } else {
+            keep_event(s, copy_event(s->keep, ev), offset);
+            if (ev->type == EVENT_NOTE)
+                no_stream(s, offset);
+        }
+    }
+    rotate(s, ev->line);
+    return 0;
+}
+
+/* How many records the log holds, about: from the lines of its first 64 KiB. */
+static size_t expected_records(int fd)
+{
+    struct stat st;
+    char head[65536];
+    if (fstat(fd, &st) < 0 || st.st_size == 0)
+        return 1024;
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    size_t lines = 0;
+    for (ssize_t i = 0; i < n; i++)
+        lines += head[i] == '\n';
+    if (lines == 0 || n <= 0)
+        return 1024;
+    return (size_t)((uint64_t)st.st_size / ((uint64_t)n / lines)) + 1024;
+}
+
+/* Notes that edits name were streamed before the edit was read: read each
+ * back and keep it, so replay applies the edits to it as it does. */
+static int keep_edited_notes(struct showstream *s)
+{
+    size_t nedits = s->nkept;
+    uint64_t *moved = NULL;
+    size_t nmoved = 0, cap = 0;
+    struct buf line = BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < nedits && rc == 0; i++) {
+        const char *target = s->kept[i].ev->type == EVENT_EDIT ? event_str(s->kept[i].ev, "target") : NULL;
+        uint64_t offset = 0;
+        if (!target || strindex_find(&s->kept_ids, target))
+            continue;
+        int found = showstream_ids_find(s->ids, target, &offset);
+        if (found <= 0) {
+            rc = found;
+            continue;
+        }
+        struct event ev;
+        if ((rc = read_record(s->reader.fd, &line, offset, 0)) < 0 ||
+            (rc = parse_record(&ev, s->keep, line.data, line.len)) < 0)
+            break;
+        if (ev.type != EVENT_NOTE)
+            continue;                     /* kept already: only notes are not */
+        incident_flag_ahead(NULL, &ev, s->read_clock);
+        struct event *copy = arena_alloc(s->keep, sizeof *copy);
+        *copy = ev;
+        keep_event(s, copy, offset);
+        GROW(moved, nmoved, cap);
+        moved[nmoved++] = offset;
+    }
+    buf_free(&line);
+    if (rc < 0) {
+        free(moved);
+        return -1;
+    }
+    if (nmoved) {
+        qsort(moved, nmoved, sizeof *moved, compare_offsets);
+        qsort(s->kept, s->nkept, sizeof *s->kept, compare_kept);
+        size_t n = 0;
+        for (size_t i = 0; i < s->ndisplaced; i++)
+            if (!bsearch(&s->displaced[i].offset, moved, nmoved, sizeof *moved, compare_offsets))
+                s->displaced[n++] = s->displaced[i];
+        s->ndisplaced = n;
+        for (size_t i = 0; i < nmoved; i++)
+            no_stream(s, moved[i]);
+        s->notes -= nmoved;
+    }
+    free(moved);
+    return 0;
+}
+
+void showstream_free(struct showstream *s)
+{
+    if (!s)
+        return;
+    if (s->inc) {
+        incident_free(s->inc);            /* and the reader, and s->keep */
+    } else {
+        arena_free(s->keep);
+        log_reader_close(&s->reader);
+    }
+    for (size_t i = s->retired_head; i < s->nretired; i++)
+        arena_free(s->retired[i].arena);
+    free(s->retired);
+    showstream_ids_free(s->ids);
+    free(s->kept);
+    strindex_clear(&s->targets);
+    strindex_clear(&s->kept_ids);
+    strindex_clear(&s->host_index);
+    free(s->displaced);
+    free(s->nostream);
+    free(s->skips);
+    free(s->hosts);
+    buf_free(&s->chunk);
+    buf_free(&s->record);
+    arena_free(s->s_arena.cur);
+    arena_free(s->s_arena.prev);
+    arena_free(s->d_arena.cur);
+    arena_free(s->d_arena.prev);
+    free(s->id);
+    free(s->log_path);
+    free(s);
+}
+
+int showstream_open(struct showstream **out, const char *id, const char *log_path)
+{
+    struct showstream *s = xcalloc(1, sizeof *s);
+    *out = NULL;
+    s->id = xstrdup(id);
+    s->log_path = xstrdup(log_path);
+    s->reader.fd = -1;
+    s->keep = arena_new();
+    s->hosts = xmalloc(sizeof *s->hosts);
+    s->hosts[0] = "";
+    s->nhosts = 1;
+    s->read_clock = stamp_now();
+    if (log_reader_open(&s->reader, log_path) < 0)
+        goto fail;
+    s->ids = showstream_ids_new(expected_records(s->reader.fd), id_at, s);
+    if (log_read(&s->reader, LOG_REPLAY, take, s) < 0)
+        goto fail;
+    /* what came after the last record taken, to where the reader stopped (a
+     * torn last line stays behind it) */
+    s->end = (uint64_t)s->reader.offset;
+    if (s->end > s->next_offset)
+        skip(s, s->next_offset, s->end);
+    if (keep_edited_notes(s) < 0)
+        goto fail;
+    sorting = s;
+    qsort(s->displaced, s->ndisplaced, sizeof *s->displaced, compare_keys);
+    qsort(s->nostream, s->nnostream, sizeof *s->nostream, compare_offsets);
+
+    /* replay the kept records: their lines keep file order, the offsets
+     * stand for them where they meet the notes */
+    struct event **events = xmalloc(sizeof *events * (s->nkept ? s->nkept : 1));
+    for (size_t i = 0; i < s->nkept; i++) {
+        events[i] = s->kept[i].ev;
+        events[i]->line = (unsigned)i + 1;
+    }
+    for (size_t i = s->retired_head; i < s->nretired; i++)
+        arena_free(s->retired[i].arena);
+    s->retired_head = s->nretired = 0;
+    arena_free(s->reader.arena);
+    s->reader.arena = s->keep;
+    incident_from_events(&s->inc, id, log_path, &s->reader, events, s->nkept, s->read_clock);
+    free(events);
+    s->total = s->inc->ntimeline + s->notes;
+    s->s_arena.cur = arena_new();
+    s->d_arena.cur = arena_new();
+    *out = s;
+    return 0;
+fail:
+    showstream_free(s);
+    return -1;
+}
+
+const struct incident *showstream_incident(const struct showstream *s)
+{
+    return s->inc;
+}
+
+size_t showstream_count(const struct showstream *s)
+{
+    return s->total;
+}
+
+static struct arena *scratch_arena(struct scratch *a)
+{
+    if (arena_used(a->cur) > SCRATCH_MAX) {
+        arena_free(a->prev);
+        a->prev = a->cur;
+        a->cur = arena_new();
+    }
+    return a->cur;
+}
+
+/* The next line of the log in file order, before s->end: 1, or 0 at the end. */
+static int next_line(struct showstream *s, uint64_t *offset, const char **line, size_t *len)
+{
+    for (;;) {
+        char *data = s->chunk.data + s->pos;
+        char *nl = s->chunk.len > s->pos ? memchr(data, '\n', s->chunk.len - s->pos) : NULL;
+        if (nl) {
+            *offset = s->chunk_offset + s->pos;
+            *line = data;
+            *len = (size_t)(nl - data);
+            s->pos += *len + 1;
+            return 1;
+        }
+        /* keep the part line, read more after it */
+        memmove(s->chunk.data, s->chunk.data + s->pos, s->chunk.len - s->pos);
+        s->chunk.len -= s->pos;
+        s->chunk_offset += s->pos;
+        s->pos = 0;
+        uint64_t at = s->chunk_offset + s->chunk.len;
+        if (at >= s->end)
+            return 0;
+        size_t want = s->end - at < READ_CHUNK ? (size_t)(s->end - at) : READ_CHUNK;
+        buf_grow(&s->chunk, want);
+        ssize_t n = pread(s->inc->reader.fd, s->chunk.data + s->chunk.len, want, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return error_set_errno("cannot read the incident log %s", s->log_path);
+        if (n == 0)
+            return error_set("the incident log %s changed while it was read", s->log_path);
+        s->chunk.len += (size_t)n;
+    }
+}
+
+/* The next note streamed in file order into s->s_ev: 1, 0 when none is left. */
+static int next_streamed(struct showstream *s)
+{
+    uint64_t offset = 0;
+    const char *line = NULL;
+    size_t len = 0;
+    int rc;
+    while ((rc = next_line(s, &offset, &line, &len)) > 0) {
+        while (s->si < s->nskips && s->skips[s->si].to <= offset)
+            s->si++;
+        if (len == 0 || (s->si < s->nskips && s->skips[s->si].from <= offset))
+            continue;
+        while (s->ni < s->nnostream && s->nostream[s->ni] < offset)
+            s->ni++;
+        if (s->ni < s->nnostream && s->nostream[s->ni] == offset)
+            continue;
+        if (parse_record(&s->s_ev, scratch_arena(&s->s_arena), line, len) < 0)
+            return -1;
+        if (s->s_ev.type != EVENT_NOTE)
+            continue;
+        s->s_key = (struct key){s->s_ev.at, s->s_ev.ts, offset, (uint32_t)len, 0};
+        return 1;
+    }
+    return rc;
+}
+
+static const struct timeline_entry *plain_entry(struct showstream *s, const struct event *ev)
+{
+    const char *text = event_str(ev, "text");
+    s->entry = (struct timeline_entry){.ev = ev, .at = ev->at, .happened = ev->at, .text = text ? text : ""};
+    return &s->entry;
+}
+
+int showstream_next(struct showstream *s, const struct timeline_entry **out)
+{
+    if (!s->s_ready && !s->s_done) {
+        int rc = next_streamed(s);
+        if (rc < 0)
+            return -1;
+        s->s_ready = rc > 0;
+        s->s_done = rc == 0;
+    }
+    enum { NONE, STREAM, DISPLACED, KEPT } pick = NONE;
+    int64_t at = 0, ts = 0;
+    const char *host = "";
+    uint64_t offset = 0;
+#define CONSIDER(which, a, t, h, o)                                                                 \
+    do {                                                                                            \
+        if (pick == NONE || compare_said((a), (t), (h), (o), at, ts, host, offset) < 0) {           \
+            pick = (which);                                                                         \
+            at = (a), ts = (t), host = (h), offset = (o);                                           \
+        }                                                                                           \
+    } while (0)
+    if (s->s_ready)
+        CONSIDER(STREAM, s->s_key.at, s->s_key.ts, host_of(&s->s_ev), s->s_key.offset);
+    if (s->di < s->ndisplaced) {
+        const struct key *k = &s->displaced[s->di];
+        CONSIDER(DISPLACED, k->at, k->ts, s->hosts[k->host], k->offset);
+    }
+    if (s->mi < s->inc->ntimeline) {
+        const struct timeline_entry *e = &s->inc->timeline[s->mi];
+        CONSIDER(KEPT, e->at, e->ev->ts, host_of(e->ev), s->kept[e->pos].offset);
+    }
+#undef CONSIDER
+    if (pick == NONE) {
+        if (s->emitted != s->total)
+            return error_set("the incident log %s changed while it was read", s->log_path);
+        return 0;
+    }
+    if (++s->emitted > s->total)
+        return error_set("the incident log %s changed while it was read", s->log_path);
+    if (pick == STREAM) {
+        s->s_ready = false;
+        *out = plain_entry(s, &s->s_ev);
+    } else if (pick == KEPT) {
+        *out = &s->inc->timeline[s->mi++];
+    } else {
+        const struct key *k = &s->displaced[s->di++];
+        const char *line;
+        /* most stand a little ahead of the stream, in the bytes read already */
+        if (k->offset >= s->chunk_offset && k->offset + k->len <= s->chunk_offset + s->chunk.len) {
+            line = s->chunk.data + (k->offset - s->chunk_offset);
+        } else {
+            if (read_record(s->inc->reader.fd, &s->record, k->offset, k->len) < 0)
+                return -1;
+            line = s->record.data;
+        }
+        if (parse_record(&s->d_ev, scratch_arena(&s->d_arena), line, k->len) < 0)
+            return -1;
+        *out = plain_entry(s, &s->d_ev);
+    }
+    return 1;
+}
