@@ -12,8 +12,12 @@
 #include "warroom/stamp.h"
 #include "warroom/strindex.h"
 
-#define SCRATCH_MAX (1024 * 1024)   /* a scratch arena is replaced once it holds this much */
+#define SCRATCH_MAX (256 * 1024)    /* a scratch arena is replaced once it holds this much */
 #define READ_CHUNK (1024 * 1024)
+/* Notes a little out of file order (back-dated by a minute) are put in order
+ * by a heap of this many, in both passes alike; only those it cannot place
+ * are kept aside by key. */
+#define WINDOW 1024
 
 /* ---- the set of ids ---- */
 
@@ -57,7 +61,7 @@ static size_t home_of(uint32_t tag, size_t cap)
 struct showstream_ids *showstream_ids_new(size_t expected, showstream_id_at_fn lookup, void *ctx)
 {
     struct showstream_ids *set = xcalloc(1, sizeof *set);
-    set->cap = expected + expected / 4 + 64;
+    set->cap = expected + expected / 2 + 64;    /* filled to two thirds: short probes */
     set->slots = xcalloc(set->cap, sizeof *set->slots);
     set->lookup = lookup;
     set->ctx = ctx;
@@ -119,7 +123,7 @@ static int probe(struct showstream_ids *set, const char *id, size_t *at)
 
 int showstream_ids_add(struct showstream_ids *set, const char *id, uint64_t offset)
 {
-    if ((set->count + 1) * 5 > set->cap * 4)
+    if ((set->count + 1) * 4 > set->cap * 3)
         grow(set);
     size_t k;
     int found = probe(set, id, &k);
@@ -220,8 +224,10 @@ struct showstream {
     struct range *skips;                /* regions of the log no record was taken from */
     size_t nskips, skips_cap;
     uint64_t next_offset;               /* where the record after the last one taken starts */
-    struct key max;                     /* the greatest key streamed so far */
-    bool have_max;
+    struct key *window;                 /* the first pass's heap of the keys streamed */
+    size_t nwindow;
+    struct key popped;                  /* the last key out of it */
+    bool have_popped;
     const char **hosts;
     size_t nhosts;
     struct strindex host_index;
@@ -235,10 +241,24 @@ struct showstream {
     struct buf chunk;                   /* bytes of the log from chunk_offset on */
     uint64_t chunk_offset;
     size_t pos;                         /* the next line in chunk */
-    struct scratch s_arena, d_arena;
-    bool s_ready, s_done;
-    struct event s_ev;
-    struct key s_key;
+    struct scratch d_arena;
+    struct streamed {
+        struct key key;
+        const char *host;
+        struct event ev;
+        size_t pool;                    /* the arena in pool[] holding it */
+    } *heap;                            /* the second pass's: the same notes */
+    size_t nheap;
+    struct pooled {
+        struct arena *arena;
+        size_t live;                    /* streamed notes in it */
+    } *pool;
+    size_t npool, pool_cur;
+    size_t release;                     /* the pool entry of the note handed out last, + 1 */
+    struct streamed out_note;
+    bool s_done;
+    const char *m_host;                 /* the kept head's host */
+    size_t m_host_of;                   /* the kept entry m_host is for, + 1 */
     size_t di, mi, si, ni;
     struct event d_ev;
     struct timeline_entry entry;
@@ -424,6 +444,59 @@ static void rotate(struct showstream *s, unsigned line)
     }
 }
 
+/* ---- a binary heap, least first ---- */
+
+typedef int (*heap_compare_fn)(const struct showstream *s, const void *a, const void *b);
+
+static void swap_bytes(void *a, void *b, size_t size)
+{
+    unsigned char t[sizeof(struct streamed)], *x = a, *y = b;
+    memcpy(t, x, size);
+    memcpy(x, y, size);
+    memcpy(y, t, size);
+}
+
+static void sift_up(const struct showstream *s, void *base, size_t size, size_t n, heap_compare_fn cmp)
+{
+    unsigned char *h = base;
+    for (size_t i = n - 1; i > 0;) {
+        size_t up = (i - 1) / 2;
+        if (cmp(s, h + i * size, h + up * size) >= 0)
+            break;
+        swap_bytes(h + i * size, h + up * size, size);
+        i = up;
+    }
+}
+
+static void sift_down(const struct showstream *s, void *base, size_t size, size_t n, heap_compare_fn cmp)
+{
+    unsigned char *h = base;
+    for (size_t i = 0;;) {
+        size_t least = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && cmp(s, h + l * size, h + least * size) < 0)
+            least = l;
+        if (r < n && cmp(s, h + r * size, h + least * size) < 0)
+            least = r;
+        if (least == i)
+            break;
+        swap_bytes(h + i * size, h + least * size, size);
+        i = least;
+    }
+}
+
+static int compare_window(const struct showstream *s, const void *pa, const void *pb)
+{
+    const struct key *a = pa, *b = pb;
+    return compare_said(a->at, a->ts, s->hosts[a->host], a->offset, b->at, b->ts, s->hosts[b->host], b->offset);
+}
+
+static int compare_streamed(const struct showstream *s, const void *pa, const void *pb)
+{
+    const struct streamed *a = pa, *b = pb;
+    (void)s;
+    return compare_said(a->key.at, a->key.ts, a->host, a->key.offset, b->key.at, b->key.ts, b->host, b->key.offset);
+}
+
 static const struct log_pending *pending_of(const struct log_reader *r, unsigned line)
 {
     size_t lo = r->pending_head, hi = r->npending;
@@ -460,10 +533,16 @@ static int take(void *ctx, struct event *ev)
         if (ev->type == EVENT_NOTE && !strindex_find(&s->targets, ev->id)) {
             const char *host = host_of(ev);
             s->notes++;
-            if (!ahead && (!s->have_max || compare_said(ev->at, ev->ts, host, offset, s->max.at, s->max.ts,
-                                                        s->hosts[s->max.host], s->max.offset) > 0)) {
-                s->max = (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
-                s->have_max = true;
+            if (!ahead && (!s->have_popped || compare_said(ev->at, ev->ts, host, offset, s->popped.at, s->popped.ts,
+                                                           s->hosts[s->popped.host], s->popped.offset) > 0)) {
+                s->window[s->nwindow++] = (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
+                sift_up(s, s->window, sizeof *s->window, s->nwindow, compare_window);
+                if (s->nwindow > WINDOW) {
+                    s->popped = s->window[0];
+                    s->have_popped = true;
+                    s->window[0] = s->window[--s->nwindow];
+                    sift_down(s, s->window, sizeof *s->window, s->nwindow, compare_window);
+                }
             } else {
                 /* back-dated, or ahead of the clock (it would push every
                  * later one out of order): merged from a sorted list */
@@ -575,8 +654,11 @@ void showstream_free(struct showstream *s)
     free(s->hosts);
     buf_free(&s->chunk);
     buf_free(&s->record);
-    arena_free(s->s_arena.cur);
-    arena_free(s->s_arena.prev);
+    free(s->window);
+    free(s->heap);
+    for (size_t i = 0; i < s->npool; i++)
+        arena_free(s->pool[i].arena);
+    free(s->pool);
     arena_free(s->d_arena.cur);
     arena_free(s->d_arena.prev);
     free(s->id);
@@ -596,6 +678,7 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
     s->hosts[0] = "";
     s->nhosts = 1;
     s->read_clock = stamp_now();
+    s->window = xmalloc(sizeof *s->window * (WINDOW + 1));
     if (log_reader_open(&s->reader, log_path) < 0)
         goto fail;
     s->ids = showstream_ids_new(expected_records(s->reader.fd), id_at, s);
@@ -627,7 +710,12 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
     incident_from_events(&s->inc, id, log_path, &s->reader, events, s->nkept, s->read_clock);
     free(events);
     s->total = s->inc->ntimeline + s->notes;
-    s->s_arena.cur = arena_new();
+    free(s->window);
+    s->window = NULL;
+    s->heap = xmalloc(sizeof *s->heap * (WINDOW + 1));
+    s->pool = xmalloc(sizeof *s->pool);
+    s->pool[0] = (struct pooled){arena_new(), 0};
+    s->npool = 1;
     s->d_arena.cur = arena_new();
     *out = s;
     return 0;
@@ -690,7 +778,38 @@ static int next_line(struct showstream *s, uint64_t *offset, const char **line, 
     }
 }
 
-/* The next note streamed in file order into s->s_ev: 1, 0 when none is left. */
+/* The arena the next streamed note goes in: a new one once the current one
+ * is full, the ones no note in the heap uses any more freed. */
+static size_t pool_arena(struct showstream *s)
+{
+    if (arena_used(s->pool[s->pool_cur].arena) <= SCRATCH_MAX)
+        return s->pool_cur;
+    size_t k = 0;
+    while (k < s->npool && s->pool[k].arena)
+        k++;
+    if (k == s->npool) {
+        s->pool = xrealloc(s->pool, sizeof *s->pool * (s->npool + 1));
+        s->npool++;
+    }
+    s->pool[k] = (struct pooled){arena_new(), 0};
+    size_t old = s->pool_cur;
+    s->pool_cur = k;
+    if (!s->pool[old].live) {
+        arena_free(s->pool[old].arena);
+        s->pool[old].arena = NULL;
+    }
+    return k;
+}
+
+static void pool_release(struct showstream *s, size_t k)
+{
+    if (--s->pool[k].live == 0 && k != s->pool_cur) {
+        arena_free(s->pool[k].arena);
+        s->pool[k].arena = NULL;
+    }
+}
+
+/* The next note streamed in file order, into the heap: 1, 0 when none is left. */
 static int next_streamed(struct showstream *s)
 {
     uint64_t offset = 0;
@@ -706,11 +825,17 @@ static int next_streamed(struct showstream *s)
             s->ni++;
         if (s->ni < s->nnostream && s->nostream[s->ni] == offset)
             continue;
-        if (parse_record(&s->s_ev, scratch_arena(&s->s_arena), line, len) < 0)
+        size_t k = pool_arena(s);
+        struct streamed *n = &s->heap[s->nheap];
+        if (parse_record(&n->ev, s->pool[k].arena, line, len) < 0)
             return -1;
-        if (s->s_ev.type != EVENT_NOTE)
+        if (n->ev.type != EVENT_NOTE)
             continue;
-        s->s_key = (struct key){s->s_ev.at, s->s_ev.ts, offset, (uint32_t)len, 0};
+        n->key = (struct key){n->ev.at, n->ev.ts, offset, (uint32_t)len, 0};
+        n->host = host_of(&n->ev);
+        n->pool = k;
+        s->pool[k].live++;
+        sift_up(s, s->heap, sizeof *s->heap, ++s->nheap, compare_streamed);
         return 1;
     }
     return rc;
@@ -725,11 +850,14 @@ static const struct timeline_entry *plain_entry(struct showstream *s, const stru
 
 int showstream_next(struct showstream *s, const struct timeline_entry **out)
 {
-    if (!s->s_ready && !s->s_done) {
+    if (s->release) {
+        pool_release(s, s->release - 1);
+        s->release = 0;
+    }
+    while (!s->s_done && s->nheap <= WINDOW) {
         int rc = next_streamed(s);
         if (rc < 0)
             return -1;
-        s->s_ready = rc > 0;
         s->s_done = rc == 0;
     }
     enum { NONE, STREAM, DISPLACED, KEPT } pick = NONE;
@@ -743,15 +871,19 @@ int showstream_next(struct showstream *s, const struct timeline_entry **out)
             at = (a), ts = (t), host = (h), offset = (o);                                           \
         }                                                                                           \
     } while (0)
-    if (s->s_ready)
-        CONSIDER(STREAM, s->s_key.at, s->s_key.ts, host_of(&s->s_ev), s->s_key.offset);
+    if (s->nheap)
+        CONSIDER(STREAM, s->heap[0].key.at, s->heap[0].key.ts, s->heap[0].host, s->heap[0].key.offset);
     if (s->di < s->ndisplaced) {
         const struct key *k = &s->displaced[s->di];
         CONSIDER(DISPLACED, k->at, k->ts, s->hosts[k->host], k->offset);
     }
     if (s->mi < s->inc->ntimeline) {
         const struct timeline_entry *e = &s->inc->timeline[s->mi];
-        CONSIDER(KEPT, e->at, e->ev->ts, host_of(e->ev), s->kept[e->pos].offset);
+        if (s->m_host_of != s->mi + 1) {
+            s->m_host = host_of(e->ev);
+            s->m_host_of = s->mi + 1;
+        }
+        CONSIDER(KEPT, e->at, e->ev->ts, s->m_host, s->kept[e->pos].offset);
     }
 #undef CONSIDER
     if (pick == NONE) {
@@ -762,8 +894,11 @@ int showstream_next(struct showstream *s, const struct timeline_entry **out)
     if (++s->emitted > s->total)
         return error_set("the incident log %s changed while it was read", s->log_path);
     if (pick == STREAM) {
-        s->s_ready = false;
-        *out = plain_entry(s, &s->s_ev);
+        s->out_note = s->heap[0];
+        s->heap[0] = s->heap[--s->nheap];
+        sift_down(s, s->heap, sizeof *s->heap, s->nheap, compare_streamed);
+        s->release = s->out_note.pool + 1;
+        *out = plain_entry(s, &s->out_note.ev);
     } else if (pick == KEPT) {
         *out = &s->inc->timeline[s->mi++];
     } else {
