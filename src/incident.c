@@ -734,6 +734,7 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
 int incident_from_events(struct incident **out, const char *id, const char *log_path, struct log_reader *reader,
                          struct event **events, size_t n, int64_t read_clock)
 {
+    loads++;                              /* its caller read the log from its start */
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
     inc->action_index = xcalloc(1, sizeof *inc->action_index);

@@ -39,7 +39,7 @@ void showstream_free(struct showstream *s);
 /* ---- the set of ids (exported for its unit test) ---- */
 
 /* Ids by a 32-bit tag of their hash and the offset of the record that holds
- * them: about 14 bytes an id. A tag that matches is checked by reading the
+ * them: about 16 bytes an id. A tag that matches is checked by reading the
  * earlier record back through LOOKUP, so the set is exact. */
 struct showstream_ids;
 typedef int (*showstream_id_at_fn)(void *ctx, uint64_t offset, char *id, size_t size);

@@ -101,6 +101,24 @@ expect_status 1 "damage: show --json fails" "$WARROOM" show --json
 : > "$log"
 same "an empty log"
 
+# notes out of place by more than the heap that orders the stream holds: kept
+# aside by key, in an order of their own, and ahead of the clock
+rm -f "$dir"/*
+"$genlog" "$log" 3000 notes
+chmod 600 "$log"
+{
+    rec far1 2029-12-31T23:00:00.000Z '"at":"2020-01-03T00:00:00.000Z",' note ',"text":"back-dated to the 3rd"'
+    rec far2 2029-12-31T23:00:01.000Z '"at":"2020-01-01T00:00:00.000Z",' note ',"text":"back-dated to the 1st"'
+    rec far3 2029-12-31T23:00:02.000Z '"at":"2020-01-02T00:00:00.000Z",' note ',"text":"back-dated to the 2nd","host":"b"'
+    rec far4 2029-12-31T23:00:02.000Z '"at":"2020-01-02T00:00:00.000Z",' note ',"text":"back-dated to the 2nd, host a","host":"a"'
+    rec ahead1 2031-01-01T00:00:00.000Z '' note ',"text":"a year ahead"'
+    rec ahead2 2030-06-01T00:00:00.000Z '' note ',"text":"half a year ahead"'
+} >> "$log"
+"$genlog" "$scratch/more" 2001 notes
+tail -n +2 "$scratch/more" >> "$log"
+same "notes far out of place"
+check "notes far out of place: in order" test "$(jq -r '[.timeline[:4][].id] | join(" ")' "$scratch/out.json")" = "far2 far4 far3 far1"
+
 # the stream keeps no record per event: at 100,000 notes its peak stays far
 # under the replay's (counted by the kernel, not timed)
 rm -f "$dir"/*
