@@ -15,7 +15,7 @@
 #define SCRATCH_MAX (256 * 1024)    /* a scratch arena is replaced once it holds this much */
 #define READ_CHUNK (1024 * 1024)
 /* Notes a little out of file order (back-dated by a minute) are put in order
- * by a heap of this many, in both passes alike; only those it cannot place
+ * by a sorted window of this many, in both passes alike; only those it cannot place
  * are kept aside by key. */
 #define WINDOW 1024
 
@@ -187,6 +187,16 @@ struct key {
     uint32_t host;              /* in hosts[]; 0 is "" */
 };
 
+/* Slots (in an array of the caller's) in order, least first. Notes mostly
+ * come in order, so most go at the end at once, and the least leaves from
+ * the front. */
+struct order {
+    uint32_t *ix;
+    size_t head, tail, cap;
+    uint32_t *free;
+    size_t nfree;
+};
+
 struct kept {
     struct event *ev;
     uint64_t offset;
@@ -224,8 +234,8 @@ struct showstream {
     struct range *skips;                /* regions of the log no record was taken from */
     size_t nskips, skips_cap;
     uint64_t next_offset;               /* where the record after the last one taken starts */
-    struct key *window;                 /* the first pass's heap of the keys streamed */
-    size_t nwindow;
+    struct key *wkeys;                  /* the first pass's window of the keys streamed */
+    struct order worder;
     struct key popped;                  /* the last key out of it */
     bool have_popped;
     const char **hosts;
@@ -247,8 +257,8 @@ struct showstream {
         const char *host;
         struct event ev;
         size_t pool;                    /* the arena in pool[] holding it */
-    } *heap;                            /* the second pass's: the same notes */
-    size_t nheap;
+    } *slots;                           /* the second pass's window: the same notes */
+    struct order sorder;
     struct pooled {
         struct arena *arena;
         size_t live;                    /* streamed notes in it */
@@ -444,56 +454,73 @@ static void rotate(struct showstream *s, unsigned line)
     }
 }
 
-/* ---- a binary heap, least first ---- */
+/* ---- notes put in order: a sorted window ---- */
 
-typedef int (*heap_compare_fn)(const struct showstream *s, const void *a, const void *b);
 
-static void swap_bytes(void *a, void *b, size_t size)
+typedef int (*slot_compare_fn)(const struct showstream *s, uint32_t a, uint32_t b);
+
+static void order_init(struct order *o, size_t slots)
 {
-    unsigned char t[sizeof(struct streamed)], *x = a, *y = b;
-    memcpy(t, x, size);
-    memcpy(x, y, size);
-    memcpy(y, t, size);
+    o->cap = 2 * slots;
+    o->ix = xmalloc(sizeof *o->ix * o->cap);
+    o->head = o->tail = 0;
+    o->free = xmalloc(sizeof *o->free * slots);
+    for (o->nfree = 0; o->nfree < slots; o->nfree++)
+        o->free[o->nfree] = (uint32_t)(slots - 1 - o->nfree);
 }
 
-static void sift_up(const struct showstream *s, void *base, size_t size, size_t n, heap_compare_fn cmp)
+static void order_free(struct order *o)
 {
-    unsigned char *h = base;
-    for (size_t i = n - 1; i > 0;) {
-        size_t up = (i - 1) / 2;
-        if (cmp(s, h + i * size, h + up * size) >= 0)
-            break;
-        swap_bytes(h + i * size, h + up * size, size);
-        i = up;
+    free(o->ix);
+    free(o->free);
+    memset(o, 0, sizeof *o);
+}
+
+static size_t order_size(const struct order *o)
+{
+    return o->tail - o->head;
+}
+
+static void order_insert(const struct showstream *s, struct order *o, uint32_t slot, slot_compare_fn cmp)
+{
+    if (o->tail == o->cap) {
+        memmove(o->ix, o->ix + o->head, sizeof *o->ix * (o->tail - o->head));
+        o->tail -= o->head;
+        o->head = 0;
     }
-}
-
-static void sift_down(const struct showstream *s, void *base, size_t size, size_t n, heap_compare_fn cmp)
-{
-    unsigned char *h = base;
-    for (size_t i = 0;;) {
-        size_t least = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && cmp(s, h + l * size, h + least * size) < 0)
-            least = l;
-        if (r < n && cmp(s, h + r * size, h + least * size) < 0)
-            least = r;
-        if (least == i)
-            break;
-        swap_bytes(h + i * size, h + least * size, size);
-        i = least;
+    size_t pos = o->tail;
+    if (o->tail > o->head && cmp(s, slot, o->ix[o->tail - 1]) < 0) {
+        size_t lo = o->head, hi = o->tail - 1;     /* the first one after SLOT */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp(s, slot, o->ix[mid]) < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        pos = lo;
+        memmove(o->ix + pos + 1, o->ix + pos, sizeof *o->ix * (o->tail - pos));
     }
+    o->ix[pos] = slot;
+    o->tail++;
 }
 
-static int compare_window(const struct showstream *s, const void *pa, const void *pb)
+static uint32_t order_pop(struct order *o)
 {
-    const struct key *a = pa, *b = pb;
+    uint32_t slot = o->ix[o->head++];
+    o->free[o->nfree++] = slot;
+    return slot;
+}
+
+static int compare_window(const struct showstream *s, uint32_t ia, uint32_t ib)
+{
+    const struct key *a = &s->wkeys[ia], *b = &s->wkeys[ib];
     return compare_said(a->at, a->ts, s->hosts[a->host], a->offset, b->at, b->ts, s->hosts[b->host], b->offset);
 }
 
-static int compare_streamed(const struct showstream *s, const void *pa, const void *pb)
+static int compare_streamed(const struct showstream *s, uint32_t ia, uint32_t ib)
 {
-    const struct streamed *a = pa, *b = pb;
-    (void)s;
+    const struct streamed *a = &s->slots[ia], *b = &s->slots[ib];
     return compare_said(a->key.at, a->key.ts, a->host, a->key.offset, b->key.at, b->key.ts, b->host, b->key.offset);
 }
 
@@ -535,13 +562,12 @@ static int take(void *ctx, struct event *ev)
             s->notes++;
             if (!ahead && (!s->have_popped || compare_said(ev->at, ev->ts, host, offset, s->popped.at, s->popped.ts,
                                                            s->hosts[s->popped.host], s->popped.offset) > 0)) {
-                s->window[s->nwindow++] = (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
-                sift_up(s, s->window, sizeof *s->window, s->nwindow, compare_window);
-                if (s->nwindow > WINDOW) {
-                    s->popped = s->window[0];
+                uint32_t slot = s->worder.free[--s->worder.nfree];
+                s->wkeys[slot] = (struct key){ev->at, ev->ts, offset, (uint32_t)p->bytes, host_number(s, host)};
+                order_insert(s, &s->worder, slot, compare_window);
+                if (order_size(&s->worder) > WINDOW) {
+                    s->popped = s->wkeys[order_pop(&s->worder)];
                     s->have_popped = true;
-                    s->window[0] = s->window[--s->nwindow];
-                    sift_down(s, s->window, sizeof *s->window, s->nwindow, compare_window);
                 }
             } else {
                 /* back-dated, or ahead of the clock (it would push every
@@ -654,8 +680,10 @@ void showstream_free(struct showstream *s)
     free(s->hosts);
     buf_free(&s->chunk);
     buf_free(&s->record);
-    free(s->window);
-    free(s->heap);
+    free(s->wkeys);
+    order_free(&s->worder);
+    free(s->slots);
+    order_free(&s->sorder);
     for (size_t i = 0; i < s->npool; i++)
         arena_free(s->pool[i].arena);
     free(s->pool);
@@ -678,7 +706,8 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
     s->hosts[0] = "";
     s->nhosts = 1;
     s->read_clock = stamp_now();
-    s->window = xmalloc(sizeof *s->window * (WINDOW + 1));
+    s->wkeys = xmalloc(sizeof *s->wkeys * (WINDOW + 1));
+    order_init(&s->worder, WINDOW + 1);
     if (log_reader_open(&s->reader, log_path) < 0)
         goto fail;
     s->ids = showstream_ids_new(expected_records(s->reader.fd), id_at, s);
@@ -710,9 +739,11 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
     incident_from_events(&s->inc, id, log_path, &s->reader, events, s->nkept, s->read_clock);
     free(events);
     s->total = s->inc->ntimeline + s->notes;
-    free(s->window);
-    s->window = NULL;
-    s->heap = xmalloc(sizeof *s->heap * (WINDOW + 1));
+    free(s->wkeys);
+    s->wkeys = NULL;
+    order_free(&s->worder);
+    s->slots = xmalloc(sizeof *s->slots * (WINDOW + 1));
+    order_init(&s->sorder, WINDOW + 1);
     s->pool = xmalloc(sizeof *s->pool);
     s->pool[0] = (struct pooled){arena_new(), 0};
     s->npool = 1;
@@ -779,7 +810,7 @@ static int next_line(struct showstream *s, uint64_t *offset, const char **line, 
 }
 
 /* The arena the next streamed note goes in: a new one once the current one
- * is full, the ones no note in the heap uses any more freed. */
+ * is full, the ones no note in the window uses any more freed. */
 static size_t pool_arena(struct showstream *s)
 {
     if (arena_used(s->pool[s->pool_cur].arena) <= SCRATCH_MAX)
@@ -809,7 +840,7 @@ static void pool_release(struct showstream *s, size_t k)
     }
 }
 
-/* The next note streamed in file order, into the heap: 1, 0 when none is left. */
+/* The next note streamed in file order, into the window: 1, 0 when none is left. */
 static int next_streamed(struct showstream *s)
 {
     uint64_t offset = 0;
@@ -826,16 +857,18 @@ static int next_streamed(struct showstream *s)
         if (s->ni < s->nnostream && s->nostream[s->ni] == offset)
             continue;
         size_t k = pool_arena(s);
-        struct streamed *n = &s->heap[s->nheap];
+        uint32_t slot = s->sorder.free[s->sorder.nfree - 1];
+        struct streamed *n = &s->slots[slot];
         if (parse_record(&n->ev, s->pool[k].arena, line, len) < 0)
             return -1;
         if (n->ev.type != EVENT_NOTE)
             continue;
+        s->sorder.nfree--;
         n->key = (struct key){n->ev.at, n->ev.ts, offset, (uint32_t)len, 0};
         n->host = host_of(&n->ev);
         n->pool = k;
         s->pool[k].live++;
-        sift_up(s, s->heap, sizeof *s->heap, ++s->nheap, compare_streamed);
+        order_insert(s, &s->sorder, slot, compare_streamed);
         return 1;
     }
     return rc;
@@ -854,7 +887,7 @@ int showstream_next(struct showstream *s, const struct timeline_entry **out)
         pool_release(s, s->release - 1);
         s->release = 0;
     }
-    while (!s->s_done && s->nheap <= WINDOW) {
+    while (!s->s_done && order_size(&s->sorder) <= WINDOW) {
         int rc = next_streamed(s);
         if (rc < 0)
             return -1;
@@ -871,8 +904,10 @@ int showstream_next(struct showstream *s, const struct timeline_entry **out)
             at = (a), ts = (t), host = (h), offset = (o);                                           \
         }                                                                                           \
     } while (0)
-    if (s->nheap)
-        CONSIDER(STREAM, s->heap[0].key.at, s->heap[0].key.ts, s->heap[0].host, s->heap[0].key.offset);
+    if (order_size(&s->sorder)) {
+        const struct streamed *n = &s->slots[s->sorder.ix[s->sorder.head]];
+        CONSIDER(STREAM, n->key.at, n->key.ts, n->host, n->key.offset);
+    }
     if (s->di < s->ndisplaced) {
         const struct key *k = &s->displaced[s->di];
         CONSIDER(DISPLACED, k->at, k->ts, s->hosts[k->host], k->offset);
@@ -894,9 +929,7 @@ int showstream_next(struct showstream *s, const struct timeline_entry **out)
     if (++s->emitted > s->total)
         return error_set("the incident log %s changed while it was read", s->log_path);
     if (pick == STREAM) {
-        s->out_note = s->heap[0];
-        s->heap[0] = s->heap[--s->nheap];
-        sift_down(s, s->heap, sizeof *s->heap, s->nheap, compare_streamed);
+        s->out_note = s->slots[order_pop(&s->sorder)];
         s->release = s->out_note.pool + 1;
         *out = plain_entry(s, &s->out_note.ev);
     } else if (pick == KEPT) {
