@@ -226,7 +226,6 @@ struct showstream {
     struct kept *kept;
     size_t nkept, kept_cap;
     struct strindex targets;            /* ids edits name */
-    struct strindex kept_ids;
     struct key *displaced;              /* notes out of file order */
     size_t ndisplaced, displaced_cap;
     uint64_t *nostream;                 /* offsets of notes not streamed in file order */
@@ -410,9 +409,8 @@ static struct event *copy_event(struct arena *a, const struct event *ev)
 static void keep_event(struct showstream *s, struct event *copy, uint64_t offset)
 {
     GROW(s->kept, s->nkept, s->kept_cap);
-    s->kept[s->nkept] = (struct kept){copy, offset};
+    s->kept[s->nkept++] = (struct kept){copy, offset};
     bool added;
-    strindex_put(&s->kept_ids, copy->id, s->nkept++, &added);
     const char *target = copy->type == EVENT_EDIT ? event_str(copy, "target") : NULL;
     if (target)
         strindex_put(&s->targets, target, 0, &added);
@@ -607,41 +605,45 @@ static size_t expected_records(int fd)
  * back and keep it, so replay applies the edits to it as it does. */
 static int keep_edited_notes(struct showstream *s)
 {
-    size_t nedits = s->nkept;
+    size_t nkept = s->nkept;              /* in file order */
     uint64_t *moved = NULL;
     size_t nmoved = 0, cap = 0;
     struct buf line = BUF_INIT;
     int rc = 0;
-    for (size_t i = 0; i < nedits && rc == 0; i++) {
+    for (size_t i = 0; i < nkept; i++) {
         const char *target = s->kept[i].ev->type == EVENT_EDIT ? event_str(s->kept[i].ev, "target") : NULL;
-        uint64_t offset = 0;
-        if (!target || strindex_find(&s->kept_ids, target))
+        struct kept probe = {NULL, 0};
+        if (!target)
             continue;
-        int found = showstream_ids_find(s->ids, target, &offset);
-        if (found <= 0) {
-            rc = found;
-            continue;
-        }
-        struct event ev;
-        if ((rc = read_record(s->reader.fd, &line, offset, 0)) < 0 ||
-            (rc = parse_record(&ev, s->keep, line.data, line.len)) < 0)
-            break;
-        if (ev.type != EVENT_NOTE)
-            continue;                     /* kept already: only notes are not */
-        incident_flag_ahead(NULL, &ev, s->read_clock);
-        struct event *copy = arena_alloc(s->keep, sizeof *copy);
-        *copy = ev;
-        keep_event(s, copy, offset);
+        int found = showstream_ids_find(s->ids, target, &probe.offset);
+        if (found < 0)
+            goto done;
+        if (found == 0 || bsearch(&probe, s->kept, nkept, sizeof *s->kept, compare_kept))
+            continue;                     /* not there, or kept already */
         GROW(moved, nmoved, cap);
-        moved[nmoved++] = offset;
-    }
-    buf_free(&line);
-    if (rc < 0) {
-        free(moved);
-        return -1;
+        moved[nmoved++] = probe.offset;
     }
     if (nmoved) {
         qsort(moved, nmoved, sizeof *moved, compare_offsets);
+        size_t n = 0;
+        for (size_t i = 0; i < nmoved; i++)
+            if (n == 0 || moved[n - 1] != moved[i])
+                moved[n++] = moved[i];
+        nmoved = n;
+    }
+    for (size_t i = 0; i < nmoved; i++) {
+        struct event ev;
+        if (read_record(s->reader.fd, &line, moved[i], 0) < 0 || parse_record(&ev, s->keep, line.data, line.len) < 0)
+            goto done;
+        if (ev.type != EVENT_NOTE)
+            return error_set("%s: the record at offset %llu is not the note it was", s->log_path,
+                             (unsigned long long)moved[i]);
+        incident_flag_ahead(NULL, &ev, s->read_clock);
+        struct event *copy = arena_alloc(s->keep, sizeof *copy);
+        *copy = ev;
+        keep_event(s, copy, moved[i]);
+    }
+    if (nmoved) {
         qsort(s->kept, s->nkept, sizeof *s->kept, compare_kept);
         size_t n = 0;
         for (size_t i = 0; i < s->ndisplaced; i++)
@@ -652,8 +654,14 @@ static int keep_edited_notes(struct showstream *s)
             no_stream(s, moved[i]);
         s->notes -= nmoved;
     }
+    rc = 0;
+    goto out;
+done:
+    rc = -1;
+out:
+    buf_free(&line);
     free(moved);
-    return 0;
+    return rc;
 }
 
 void showstream_free(struct showstream *s)
@@ -672,7 +680,6 @@ void showstream_free(struct showstream *s)
     showstream_ids_free(s->ids);
     free(s->kept);
     strindex_clear(&s->targets);
-    strindex_clear(&s->kept_ids);
     strindex_clear(&s->host_index);
     free(s->displaced);
     free(s->nostream);
@@ -721,8 +728,10 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
     if (keep_edited_notes(s) < 0)
         goto fail;
     sorting = s;
-    qsort(s->displaced, s->ndisplaced, sizeof *s->displaced, compare_keys);
-    qsort(s->nostream, s->nnostream, sizeof *s->nostream, compare_offsets);
+    if (s->ndisplaced > 1)
+        qsort(s->displaced, s->ndisplaced, sizeof *s->displaced, compare_keys);
+    if (s->nnostream > 1)
+        qsort(s->nostream, s->nnostream, sizeof *s->nostream, compare_offsets);
 
     /* replay the kept records: their lines keep file order, the offsets
      * stand for them where they meet the notes */
@@ -778,6 +787,8 @@ static struct arena *scratch_arena(struct scratch *a)
 /* The next line of the log in file order, before s->end: 1, or 0 at the end. */
 static int next_line(struct showstream *s, uint64_t *offset, const char **line, size_t *len)
 {
+    if (!s->chunk.data)
+        buf_grow(&s->chunk, READ_CHUNK);
     for (;;) {
         char *data = s->chunk.data + s->pos;
         char *nl = s->chunk.len > s->pos ? memchr(data, '\n', s->chunk.len - s->pos) : NULL;

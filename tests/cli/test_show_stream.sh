@@ -125,8 +125,14 @@ rm -f "$dir"/*
 "$genlog" "$log" 100000 notes
 chmod 600 "$log"
 same "notes, 100,000"
-peak() { /usr/bin/time -f '%M' -o "$scratch/kib" "$@" > /dev/null 2>&1; cat "$scratch/kib"; }
-whole=$(WARROOM_SHOW_IN_MEMORY=1 peak "$WARROOM" show --json)
-streamed=$(peak "$WARROOM" show --json)
-check "100,000 notes: the stream's peak ($streamed KiB) is under half the replay's ($whole KiB)" \
-    test $((streamed * 2)) -lt "$whole"
+# (the sanitizer build's shadow memory and quarantine say nothing of this)
+case $WARROOM in
+*/san/*) ;;
+*)
+    peak() { /usr/bin/time -f '%M' -o "$scratch/kib" "$@" > /dev/null 2>&1; cat "$scratch/kib"; }
+    whole=$(WARROOM_SHOW_IN_MEMORY=1 peak "$WARROOM" show --json)
+    streamed=$(peak "$WARROOM" show --json)
+    check "100,000 notes: the stream's peak ($streamed KiB) is under half the replay's ($whole KiB)" \
+        test $((streamed * 2)) -lt "$whole"
+    ;;
+esac
