@@ -268,7 +268,7 @@ struct showstream {
     bool s_done;
     const char *m_host;                 /* the kept head's host */
     size_t m_host_of;                   /* the kept entry m_host is for, + 1 */
-    size_t di, mi, si, ni;
+    size_t di, mi, si, ni, ki;
     struct event d_ev;
     struct timeline_entry entry;
     struct buf record;
@@ -866,6 +866,11 @@ static int next_streamed(struct showstream *s)
         while (s->ni < s->nnostream && s->nostream[s->ni] < offset)
             s->ni++;
         if (s->ni < s->nnostream && s->nostream[s->ni] == offset)
+            continue;
+        /* a record kept is on the timeline replay made: not parsed again */
+        while (s->ki < s->nkept && s->kept[s->ki].offset < offset)
+            s->ki++;
+        if (s->ki < s->nkept && s->kept[s->ki].offset == offset)
             continue;
         size_t k = pool_arena(s);
         uint32_t slot = s->sorder.free[s->sorder.nfree - 1];
