@@ -33,6 +33,7 @@
 #include "warroom/outbox.h"
 #include "warroom/policy.h"
 #include "warroom/repo.h"
+#include "warroom/showstream.h"
 #include "warroom/stamp.h"
 #include "warroom/store.h"
 #include "warroom/summary.h"
@@ -384,11 +385,80 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
 }
 
 
+/* The timeline streamed from the log (see showstream.h): the entry written
+ * last is kept for jansson, should the text need its judgement. */
+struct stream_cursor {
+    struct showstream *stream;
+    const struct timeline_entry **entry;
+    bool *broken;           /* the log no longer read as it did */
+};
+
+static int stream_text(struct buf *out, const void *ctx, size_t i)
+{
+    const struct stream_cursor *cur = ctx;
+    (void)i;
+    *cur->entry = NULL;
+    if (showstream_next(cur->stream, cur->entry) <= 0) {
+        *cur->entry = NULL;
+        *cur->broken = true;
+        return -1;
+    }
+    return jsonout_entry_text(out, *cur->entry, JSON_ENSURE_ASCII);
+}
+
+static json_t *stream_json(const void *ctx, size_t i)
+{
+    const struct stream_cursor *cur = ctx;
+    (void)i;
+    return *cur->entry ? jsonout_entry_json(*cur->entry) : NULL;
+}
+
+/* show --json in memory bounded whatever the log's length: the state from
+ * every record but the plain notes, the timeline streamed. */
+static int show_json_streamed(struct cli_context *c)
+{
+    char id[STORE_ID_MAX + 1];
+    struct incident_summary *sum = xmalloc(sizeof *sum);
+    int picked = session_pick_id(&c->s, id, sum, true);
+    free(sum);
+    if (picked < 0)
+        return cli_fail();
+    char *path = store_log_path(&c->s.store, id);
+    struct showstream *st;
+    int rc = showstream_open(&st, id, path);
+    free(path);
+    if (rc < 0)
+        return cli_fail();
+    const struct incident *inc = showstream_incident(st);
+    struct outbox *ob = NULL;
+    if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
+        outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
+        outbox_free(ob);
+        ob = NULL;
+    }
+    json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
+    const struct timeline_entry *entry = NULL;
+    bool broken = false;
+    struct stream_cursor cur = {st, &entry, &broken};
+    jsonout_object_text(stdout, o, "timeline", showstream_count(st), stream_text, stream_json, &cur,
+                             JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(o);
+    if (ob)
+        outbox_free(ob);
+    showstream_free(st);
+    return broken ? cli_fail() : 0;
+}
+
 int cli_show(struct cli_context *c)
 {
     struct incident *inc;
     if (c->opts->nargs)
         return cli_usage_error("show takes no arguments (name the incident with --incident ID)");
+    /* WARROOM_SHOW_IN_MEMORY: the whole replay, which the tests hold the
+     * stream to, byte for byte */
+    if (c->opts->json && !getenv("WARROOM_SHOW_IN_MEMORY"))
+        return session_load_policy(&c->s) < 0 ? cli_fail() : show_json_streamed(c);
     if (session_load_policy(&c->s) < 0 || session_pick_incident(&c->s, &inc, true) < 0)
         return cli_fail();
     if (c->opts->json) {

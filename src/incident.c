@@ -135,23 +135,29 @@ int incident_role_from_name(const char *name)
 
 static unsigned long loads, derives;   /* see incident_count_loads */
 
+bool incident_flag_ahead(struct log_reader *r, struct event *ev, int64_t read_clock)
+{
+    int64_t said = ev->at > ev->ts ? ev->at : ev->ts;
+    if (said <= read_clock + STAMP_SKEW_MAX)
+        return false;
+    /* A wrong clock where it was written (or a crafted line): it stays
+     * where it says on the timeline, but it has happened by now, so it
+     * counts as of now and cannot hold clocks open or push others along. */
+    char when[STAMP_TEXT_MAX], span[32];
+    ev->ahead = true;
+    ev->seen = read_clock;
+    if (r)
+        log_reader_warn(r, "line %u: stamped %s, %s ahead of this machine's clock (a wrong clock "
+                           "where it was written?); it is shown where it says and counts as of now",
+                        ev->line, stamp_format_iso_s(when, said), stamp_format_span(span, sizeof span, said - read_clock));
+    return true;
+}
+
 /* An event stamped past the clock that reads it: flagged and said so. */
 static void check_ahead(struct incident *inc, struct event *ev)
 {
-    int64_t said = ev->at > ev->ts ? ev->at : ev->ts;
-    if (said > inc->read_clock + STAMP_SKEW_MAX) {
-        /* A wrong clock where it was written (or a crafted line): it stays
-         * where it says on the timeline, but it has happened by now, so it
-         * counts as of now and cannot hold clocks open or push others along. */
-        char when[STAMP_TEXT_MAX], span[32];
-        ev->ahead = true;
-        ev->seen = inc->read_clock;
+    if (incident_flag_ahead(&inc->reader, ev, inc->read_clock))
         inc->nahead++;
-        log_reader_warn(&inc->reader, "line %u: stamped %s, %s ahead of this machine's clock (a wrong clock "
-                                      "where it was written?); it is shown where it says and counts as of now",
-                        ev->line, stamp_format_iso_s(when, said),
-                        stamp_format_span(span, sizeof span, said - inc->read_clock));
-    }
 }
 
 static void push_event(struct incident *inc, struct event *ev)
@@ -814,6 +820,33 @@ int incident_load(struct incident **out, const char *id, const char *log_path)
     }
     free(checkpoint);
     return rc < 0 ? -1 : 0;
+}
+
+int incident_from_events(struct incident **out, const char *id, const char *log_path, struct log_reader *reader,
+                         struct event **events, size_t n, int64_t read_clock)
+{
+    loads++;                              /* its caller read the log from its start */
+    struct incident *inc = xcalloc(1, sizeof *inc);
+    inc->ids = xcalloc(1, sizeof(struct id_set));
+    inc->action_index = xcalloc(1, sizeof *inc->action_index);
+    inc->edit_index = xcalloc(1, sizeof *inc->edit_index);
+    inc->id = xstrdup(id);
+    inc->log_path = xstrdup(log_path);
+    inc->reader = *reader;
+    memset(reader, 0, sizeof *reader);
+    reader->fd = -1;
+    inc->read_clock = read_clock;
+    inc->events_cap = n ? n : 1;
+    inc->events = xmalloc(sizeof(struct event *) * inc->events_cap);
+    for (size_t i = 0; i < n; i++) {
+        if (!id_set_add(inc->ids, inc->events, events[i], inc->nevents))
+            continue;
+        inc->nahead += events[i]->ahead;
+        inc->events[inc->nevents++] = events[i];
+    }
+    derive(inc);
+    *out = inc;
+    return 0;
 }
 
 /* A torn record retired events already replayed: start again from the log. */

@@ -187,9 +187,43 @@ json_t *jsonout_entry_json(const struct timeline_entry *e)
  * member already there skipped, "edits" replacing a field of that name where
  * it stands. Returns -1 where a string is not valid UTF-8, so that jansson
  * decides what such an entry becomes. */
+/* T as stamp_format_iso_s writes it, quoted: a million entries mostly share
+ * their day, so the date is formatted once a day and the time by hand. */
+static void add_stamp(struct buf *out, int64_t t)
+{
+    static int64_t day = -1;
+    static char date[16];
+    char text[STAMP_TEXT_MAX];
+    if (t < 0 || t >= 253402300800000LL) {       /* past year 9999: as it comes */
+        buf_printf(out, "\"%s\"", stamp_format_iso_s(text, t));
+        return;
+    }
+    if (t / 86400000 != day) {
+        stamp_format_iso_s(text, t);
+        memcpy(date, text, 11);                   /* YYYY-MM-DDT */
+        day = t / 86400000;
+    }
+    int64_t in_day = t % 86400000;
+    int s = (int)(in_day / 1000), ms = (int)(in_day % 1000);
+    char *p = text;
+    *p++ = '"';
+    memcpy(p, date, 11);
+    p += 11;
+    int h = s / 3600, mi = s / 60 % 60, sec = s % 60;
+    *p++ = (char)('0' + h / 10), *p++ = (char)('0' + h % 10), *p++ = ':';
+    *p++ = (char)('0' + mi / 10), *p++ = (char)('0' + mi % 10), *p++ = ':';
+    *p++ = (char)('0' + sec / 10), *p++ = (char)('0' + sec % 10);
+    if (ms) {
+        *p++ = '.';
+        *p++ = (char)('0' + ms / 100), *p++ = (char)('0' + ms / 10 % 10), *p++ = (char)('0' + ms % 10);
+    }
+    *p++ = 'Z';
+    *p++ = '"';
+    buf_add(out, text, (size_t)(p - text));
+}
+
 int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags)
 {
-    char iso[STAMP_TEXT_MAX];
     const char *names[EVENT_FIELDS_MAX + 6] = {"id", "at", "ts", "by", "type", "text"};
     size_t nnames = 6;
     bool edits_written = false;
@@ -200,12 +234,12 @@ int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t f
     if (e->at == STAMP_NONE)
         buf_adds(out, "null");
     else
-        rc |= jsonout_string(out, stamp_format_iso_s(iso, e->at), flags);
+        add_stamp(out, e->at);
     buf_adds(out, ",\n  \"ts\": ");
     if (e->ev->ts == STAMP_NONE)
         buf_adds(out, "null");
     else
-        rc |= jsonout_string(out, stamp_format_iso_s(iso, e->ev->ts), flags);
+        add_stamp(out, e->ev->ts);
     buf_adds(out, ",\n  \"by\": ");
     rc |= jsonout_string(out, e->ev->by, flags);
     buf_adds(out, ",\n  \"type\": ");

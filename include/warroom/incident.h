@@ -145,6 +145,19 @@ int incident_follow(struct incident *inc, bool *changed);
 
 void incident_free(struct incident *inc);
 
+/* Whether EV, just read (its id new), is stamped more than STAMP_SKEW_MAX past
+ * READ_CLOCK: then it is flagged (ahead, seen) and, R not NULL, R warned, as
+ * replay does for each record it reads. */
+bool incident_flag_ahead(struct log_reader *r, struct event *ev, int64_t read_clock);
+
+/* A new incident replayed from EVENTS[0..N) alone, records of its log in file
+ * order (their lines in the same order), flagged by incident_flag_ahead: what
+ * incident_load derives had the log held only them (show --json streams the
+ * rest). READER, read already, is taken over (its warnings and arena, which
+ * must hold the events, become the incident's). */
+int incident_from_events(struct incident **out, const char *id, const char *log_path, struct log_reader *reader,
+                         struct event **events, size_t n, int64_t read_clock);
+
 /* The event with id ID, or NULL. */
 const struct event *incident_find(const struct incident *inc, const char *id);
 
