@@ -155,6 +155,7 @@ static bool is_hit(struct console *con, const struct timeline_entry *e)
  * are those there were when it began: one arriving meanwhile is at the end,
  * past where it would have looked first. */
 #define SEARCH_SLICE_US 3000
+#define SEARCH_SLICE_ENTRIES 2048
 struct search_walk {
     bool active;
     int direction;
@@ -208,7 +209,8 @@ bool timeline_search_run(struct console *con)
             }
             return false;
         }
-        if (walk.k % 256 == 0 && console_trace_us() >= until) {
+        /* a slice ends after SEARCH_SLICE_ENTRIES, or sooner when its time is up */
+        if (walk.k % 256 == 0 && (walk.k % SEARCH_SLICE_ENTRIES == 0 || console_trace_us() >= until)) {
             walk.k++;
             return true;
         }
