@@ -130,4 +130,8 @@ struct repo_push_result {
 int repo_push(struct repo_push_result *res, struct repo *r, const char *remote,
               const char *branch, const struct repo_push_options *opts);
 
+/* How many times this process parsed the CA bundle for TLS: only when a
+ * push or fetch over https first needs it, never for a local commit. */
+unsigned long repo_count_ca_loads(void);
+
 #endif

@@ -1382,6 +1382,34 @@ static void test_push_secret_not_shown(void **state)
     fsck(bare);
 }
 
+/* libgit2 on mbedTLS would parse the whole CA bundle as it starts; a local
+ * commit never needs it, so it is parsed only when the first TLS session is
+ * set up, before its handshake, and once. */
+static void test_tls_put_off(void **state)
+{
+    (void)state;
+    char bare[PATH_MAX];
+    snprintf(bare, sizeof bare, "%s/bare.git", top);
+    make_bare(bare);
+    sh("git -C %s remote set-url origin https://127.0.0.1:9/team/platform.git", bare);
+    unsigned long before = repo_count_ca_loads();
+    struct repo *r = open_at(bare);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    assert_int_equal(repo_count_ca_loads(), before);
+    struct repo_push_result pres;
+    assert_true(repo_push(&pres, r, NULL, NULL, NULL) < 0);
+    assert_false(pres.pushed);
+    assert_int_equal(repo_count_ca_loads(), before + 1);
+    assert_true(repo_push(&pres, r, NULL, NULL, NULL) < 0);
+    assert_int_equal(repo_count_ca_loads(), before + 1);
+    repo_free(r);
+    fsck(bare);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1440,6 +1468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_push, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_checked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_secret_not_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_put_off, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
