@@ -1410,6 +1410,39 @@ static void test_tls_put_off(void **state)
     fsck(bare);
 }
 
+/* A commit reads the tip and the trees on the postmortem's path, however
+ * many directories and files the branch holds: 60 directories here, and a
+ * commit that walked them would read every one. */
+static void test_commit_reads_its_path(void **state)
+{
+    (void)state;
+    char seed[PATH_MAX], bare[PATH_MAX];
+    snprintf(seed, sizeof seed, "%s/wide", top);
+    snprintf(bare, sizeof bare, "%s/wide.git", top);
+    sh("git init -q %s && cd %s && for d in $(seq 1 60); do mkdir -p src/m$d && "
+       "for f in 1 2 3 4 5; do echo $d.$f > src/m$d/f$f.c; done; done && mkdir postmortems && "
+       "echo old > postmortems/old.md && git add -A && git commit -q -m wide && "
+       "git clone -q --bare %s %s", seed, seed, seed, bare);
+    struct repo *r = open_at(bare);
+    struct repo_commit_request req;
+    struct repo_commit_result res;
+    request_init(&req);
+    unsigned long before = repo_count_objects_read();
+    assert_int_equal(repo_commit_file(&res, r, &req), 0);
+    assert_true(res.changed);
+    unsigned long reads = repo_count_objects_read() - before;
+    /* the tip, its tree, postmortems/, the new tree read back, and the
+     * headers the checks read (parent, new tree, blob); a walk reads 61 trees */
+    assert_true(reads >= 3);
+    if (reads > 10)
+        fail_msg("the commit read %lu objects", reads);
+    repo_free(r);
+    char *files = line("git -C %s ls-tree -r --name-only main | wc -l", bare);
+    assert_string_equal(files, "302");
+    free(files);
+    fsck(bare);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -1469,6 +1502,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_push_checked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_secret_not_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_put_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_reads_its_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
