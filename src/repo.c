@@ -138,7 +138,38 @@ int mbedtls_ssl_setup(void *ssl, const void *conf)
     return real(ssl, conf);
 }
 
-/* git_libgit2_init, with the CA bundle's parse put off until TLS is used. */
+/* libgit2 also starts libssh2 as it starts, which starts OpenSSL (half a
+ * millisecond), though only an ssh URL uses it. libssh2 starts itself, if it
+ * has not been, whenever a session is made, through this same entry point:
+ * while git_start starts libgit2 it is left for then. (libssh2_exit on a
+ * libssh2 never started does nothing.) */
+int libssh2_init(int flags);
+typedef int ssh_init_fn(int flags);
+static unsigned long ssh_starts;
+
+int libssh2_init(int flags)
+{
+    pthread_mutex_lock(&tls_lock);
+    bool later = tls_starting;
+    if (!later)
+        ssh_starts++;
+    pthread_mutex_unlock(&tls_lock);
+    if (later)
+        return 0;
+    ssh_init_fn *real = (ssh_init_fn *)mbedtls_next("libssh2_init");
+    return real ? real(flags) : -1;
+}
+
+unsigned long repo_count_ssh_starts(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    unsigned long n = ssh_starts;
+    pthread_mutex_unlock(&tls_lock);
+    return n;
+}
+
+/* git_libgit2_init, with the CA bundle's parse put off until TLS is used
+ * and libssh2's start until an ssh session is made. */
 static int git_start(void)
 {
     pthread_mutex_lock(&tls_lock);
