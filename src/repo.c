@@ -13,6 +13,7 @@
 #include "warroom/text.h"
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,9 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -57,6 +60,132 @@ static int fail_git(int code, const char *what)
 {
     error_set("%s: %s", what, git_message());
     return code == GIT_ELOCKED ? REPO_ELOCKED : -1;
+}
+
+/* ---- starting libgit2, TLS put off ----------------------------------- */
+
+/* libgit2 built on mbedTLS parses the whole CA bundle when it starts (3.5 ms,
+ * more than all the rest of a local commit), though only a push or fetch over
+ * https ever uses it. The two definitions below interpose on mbedTLS's own (a
+ * library's calls find the executable's symbols first): while git_start
+ * starts libgit2, the parse is only noted, with the chain libgit2 hands over
+ * and already gave its TLS configuration; the first TLS session set up does
+ * the parse into that chain before it exists, so no handshake ever runs
+ * without the CAs. Any other parse (GIT_OPT_SET_SSL_CERT_LOCATIONS, a CA
+ * directory, a libgit2 started elsewhere) goes straight through. With a
+ * libgit2 built on another TLS library neither is ever called. */
+int mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int mbedtls_ssl_setup(void *ssl, const void *conf);
+
+typedef int ca_parse_fn(void *chain, const char *path);
+typedef int ssl_setup_fn(void *ssl, const void *conf);
+
+/* recursive: mbedTLS's directory parse calls its file parse, which is ours */
+static pthread_mutex_t tls_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bool tls_starting;         /* inside git_start's git_libgit2_init */
+static void *tls_chain;           /* the parse put off: into this chain */
+static char *tls_path;            /* from this file */
+static unsigned long tls_ca_loads;
+
+static void *mbedtls_next(const char *name)
+{
+    return dlsym(RTLD_NEXT, name);
+}
+
+/* The real parse; every CA bundle read is counted. */
+static int ca_parse(void *chain, const char *path)
+{
+    ca_parse_fn *real = (ca_parse_fn *)mbedtls_next("mbedtls_x509_crt_parse_file");
+    if (!real)
+        return -1;
+    tls_ca_loads++;
+    return real(chain, path);
+}
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+    int rc = 0;
+    pthread_mutex_lock(&tls_lock);
+    free(tls_path);
+    tls_path = NULL;
+    tls_chain = NULL;
+    if (tls_starting && path && (tls_path = strdup(path)))
+        tls_chain = chain;
+    else
+        rc = ca_parse(chain, path);
+    pthread_mutex_unlock(&tls_lock);
+    return rc;
+}
+
+int mbedtls_ssl_setup(void *ssl, const void *conf)
+{
+    ssl_setup_fn *real = (ssl_setup_fn *)mbedtls_next("mbedtls_ssl_setup");
+    if (!real)
+        return -1;
+    /* held over the parse, so a second session waits for the CAs too */
+    pthread_mutex_lock(&tls_lock);
+    if (tls_chain) {
+        void *chain = tls_chain;
+        char *path = tls_path;
+        tls_chain = NULL;
+        tls_path = NULL;
+        /* a bundle that no longer parses leaves the chain empty or short:
+         * certificates then fail to verify, as they would have at start */
+        ca_parse(chain, path);
+        free(path);
+    }
+    pthread_mutex_unlock(&tls_lock);
+    return real(ssl, conf);
+}
+
+/* libgit2 also starts libssh2 as it starts, which starts OpenSSL (half a
+ * millisecond), though only an ssh URL uses it. libssh2 starts itself, if it
+ * has not been, whenever a session is made, through this same entry point:
+ * while git_start starts libgit2 it is left for then. (libssh2_exit on a
+ * libssh2 never started does nothing.) */
+int libssh2_init(int flags);
+typedef int ssh_init_fn(int flags);
+static unsigned long ssh_starts;
+
+int libssh2_init(int flags)
+{
+    pthread_mutex_lock(&tls_lock);
+    bool later = tls_starting;
+    if (!later)
+        ssh_starts++;
+    pthread_mutex_unlock(&tls_lock);
+    if (later)
+        return 0;
+    ssh_init_fn *real = (ssh_init_fn *)mbedtls_next("libssh2_init");
+    return real ? real(flags) : -1;
+}
+
+unsigned long repo_count_ssh_starts(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    unsigned long n = ssh_starts;
+    pthread_mutex_unlock(&tls_lock);
+    return n;
+}
+
+/* git_libgit2_init, with the CA bundle's parse put off until TLS is used
+ * and libssh2's start until an ssh session is made. */
+static int git_start(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    tls_starting = true;
+    int rc = git_libgit2_init();
+    tls_starting = false;
+    pthread_mutex_unlock(&tls_lock);
+    return rc;
+}
+
+unsigned long repo_count_ca_loads(void)
+{
+    pthread_mutex_lock(&tls_lock);
+    unsigned long n = tls_ca_loads;
+    pthread_mutex_unlock(&tls_lock);
+    return n;
 }
 
 /* ---- validation ------------------------------------------------------ */
@@ -158,7 +287,7 @@ int repo_check_branch(const char *branch)
      * and a leading '-' too); "@" is git's own name for HEAD. libgit2 is
      * initialised here too: a config is checked before any repository opens.
      * libgit2 lets DEL through, git does not. */
-    if (!memchr(branch, 0x7f, n) && git_libgit2_init() >= 0) {
+    if (!memchr(branch, 0x7f, n) && git_start() >= 0) {
         if (strcmp(name, "@") != 0 && git_branch_name_is_valid(&valid, name) < 0)
             valid = 0;
         git_libgit2_shutdown();
@@ -225,6 +354,58 @@ static bool repo_may_be_found(void)
     }
 }
 
+/* ---- counting what is read ------------------------------------------ */
+
+/* A commit must cost the same in a repository of ten files or of a million:
+ * only the trees on the postmortem's path are read, never the whole tree.
+ * This backend, consulted before the real ones, counts every object read
+ * from the object database (libgit2's cache answers repeats first) and
+ * passes each on to them, for the tests that hold a commit to its path. */
+static unsigned long objects_read;
+
+static int count_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+                      const git_oid *id)
+{
+    (void)data, (void)len, (void)type, (void)b, (void)id;
+    objects_read++;
+    return GIT_PASSTHROUGH;
+}
+
+static int count_read_header(size_t *len, git_object_t *type, git_odb_backend *b,
+                             const git_oid *id)
+{
+    (void)len, (void)type, (void)b, (void)id;
+    objects_read++;
+    return GIT_PASSTHROUGH;
+}
+
+static void count_free(git_odb_backend *b)
+{
+    free(b);
+}
+
+/* Best effort: a repository without the counter works the same. */
+static void counter_add(git_repository *g)
+{
+    git_odb *odb = NULL;
+    git_odb_backend *b = xcalloc(1, sizeof *b);
+    if (git_odb_init_backend(b, GIT_ODB_BACKEND_VERSION) < 0 || git_repository_odb(&odb, g) < 0) {
+        free(b);
+        return;
+    }
+    b->read = count_read;
+    b->read_header = count_read_header;
+    b->free = count_free;
+    if (git_odb_add_backend(odb, b, 1000) < 0)
+        free(b);
+    git_odb_free(odb);
+}
+
+unsigned long repo_count_objects_read(void)
+{
+    return objects_read;
+}
+
 int repo_open(struct repo **out, const char *path)
 {
     *out = NULL;
@@ -233,7 +414,7 @@ int repo_open(struct repo **out, const char *path)
                   "(name one with --repo or WARROOM_REPO)");
         return REPO_ENOTFOUND;
     }
-    if (git_libgit2_init() < 0)
+    if (git_start() < 0)
         return error_set("cannot initialise libgit2: %s", git_message());
     /* A commit reported as made must survive a power cut: libgit2 then
      * fsyncs each object, ref and reflog it writes, and their directories. */
@@ -260,6 +441,7 @@ int repo_open(struct repo **out, const char *path)
         git_libgit2_shutdown();
         return rc;
     }
+    counter_add(g);
     struct repo *r = xcalloc(1, sizeof *r);
     r->git = g;
     *out = r;

@@ -130,4 +130,17 @@ struct repo_push_result {
 int repo_push(struct repo_push_result *res, struct repo *r, const char *remote,
               const char *branch, const struct repo_push_options *opts);
 
+/* How many times this process parsed the CA bundle for TLS: only when a
+ * push or fetch over https first needs it, never for a local commit. */
+unsigned long repo_count_ca_loads(void);
+
+/* How many times this process started libssh2: only when a push or fetch
+ * over ssh makes its first session. */
+unsigned long repo_count_ssh_starts(void);
+
+/* How many objects this process read from the object databases of the
+ * repositories it opened (repeats libgit2 had cached not counted): a commit
+ * reads the branch tip and the trees on the file's path, not the whole tree. */
+unsigned long repo_count_objects_read(void);
+
 #endif

@@ -8,7 +8,12 @@
 #           `make bench` builds from tests/bench/bench_commit.c); when it is
 #           missing, it is compiled from src/ into the scratch directory.
 # environment: BENCH_FILES (default 100000), BENCH_RUNS (default 5),
-#              BENCH_DIR (scratch parent, default $TMPDIR or /tmp).
+#              BENCH_DIR (scratch parent, default $TMPDIR or /tmp),
+#              BENCH_KEEP (a directory: the generated repository is kept there
+#              and reused by the next run with the same BENCH_FILES, which
+#              saves its ~10 s of building),
+#              WARROOM (default build/warroom: also timed as a user runs it,
+#              `warroom postmortem --commit` into the bare copy).
 #
 # Prints medians and ratios; asserts nothing (machines are shared and noisy).
 # Scenarios:
@@ -51,6 +56,10 @@ ms() { echo "$1 $2" | awk '{ printf "%.1f", ($2 - $1) / 1e6 }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 t0=$(now_ns)
+keep=${BENCH_KEEP:-}
+if [ -n "$keep" ] && [ -f "$keep/base-$files/.git/refs/heads/pm" ]; then
+    cp -a "$keep/base-$files" "$work/base"
+else
 # One commit of $files files: 100 directories, as in a real repository, plus
 # a postmortems/ directory that already holds a few.
 python3 - "$files" > "$work/stream" <<'EOF'
@@ -73,7 +82,12 @@ git -C "$work/base" fast-import --quiet < "$work/stream"
 rm "$work/stream"
 git -C "$work/base" reset -q --hard main
 git -C "$work/base" branch pm
+    if [ -n "$keep" ]; then
+        mkdir -p "$keep" && rm -rf "$keep/base-$files" && cp -a "$work/base" "$keep/base-$files"
+    fi
+fi
 git clone -q --bare --no-hardlinks "$work/base" "$work/bare.git"
+git clone -q --bare --no-hardlinks "$work/base" "$work/bare-cli.git"
 for copy in wt-ours wt-git; do
     cp -a "$work/base" "$work/$copy"
     # A copy has new inodes; refresh so git's index is as warm as a user's.
@@ -97,6 +111,25 @@ ours() { # REPO BRANCH RUN
     e=$(now_ns)
     ms "$s" "$e"
 }
+# The same as a user runs it: a resolved incident, its postmortem rendered and
+# committed into the bare copy, each run into its own postmortem.dir.
+warroom=${WARROOM:-$root/build/warroom}
+export WARROOM_DIR="$work/data" WARROOM_NOW=2025-03-15T16:00:00Z
+inc=
+if [ -x "$warroom" ]; then
+    inc=$(WARROOM_CONFIG=/dev/null "$warroom" open --sev 1 --title "Checkout outage" --at 14:25 --as carol) &&
+        WARROOM_CONFIG=/dev/null "$warroom" --incident "$inc" role ic carol --at 14:26 --as carol > /dev/null &&
+        WARROOM_CONFIG=/dev/null "$warroom" --incident "$inc" resolve "Error rate normal" --at 15:40 --as carol > /dev/null ||
+        inc=
+fi
+cli() { # RUN
+    printf '{"postmortem": {"dir": "postmortems/run-%s"}}\n' "$1" > "$work/config-$1.json"
+    s=$(now_ns)
+    WARROOM_CONFIG="$work/config-$1.json" "$warroom" --incident "$inc" --repo "$work/bare-cli.git" \
+        postmortem --commit > /dev/null
+    e=$(now_ns)
+    ms "$s" "$e"
+}
 theirs() { # RUN
     s=$(now_ns)
     (cd "$work/wt-git" && cp "$pm" "postmortems/2025-03-15-run-$1.md" &&
@@ -105,7 +138,7 @@ theirs() { # RUN
     ms "$s" "$e"
 }
 
-: > "$work/bare" ; : > "$work/pm" ; : > "$work/wt" ; : > "$work/git"
+: > "$work/bare" ; : > "$work/pm" ; : > "$work/wt" ; : > "$work/git" ; : > "$work/cli"
 # Run 0 warms the caches and is not counted.
 i=0
 while [ "$i" -le "$runs" ]; do
@@ -113,7 +146,10 @@ while [ "$i" -le "$runs" ]; do
     p=$(ours "$work/wt-ours" pm "p$i")
     w=$(ours "$work/wt-ours" main "$i")
     g=$(theirs "$i")
+    c=
+    [ -n "$inc" ] && c=$(cli "$i")
     if [ "$i" -gt 0 ]; then
+        [ -n "$c" ] && echo "$c" >> "$work/cli"
         echo "$b" >> "$work/bare"; echo "$p" >> "$work/pm"
         echo "$w" >> "$work/wt"; echo "$g" >> "$work/git"
     fi
@@ -121,7 +157,7 @@ while [ "$i" -le "$runs" ]; do
 done
 
 # Each copy must still be sound, and ours committed what git committed.
-for repo in "$work/bare.git" "$work/wt-ours" "$work/wt-git"; do
+for repo in "$work/bare.git" "$work/bare-cli.git" "$work/wt-ours" "$work/wt-git"; do
     git -C "$repo" fsck --strict --no-progress > /dev/null 2>&1 || { echo "bench_commit: fsck failed in $repo" >&2; exit 1; }
 done
 [ "$(git -C "$work/wt-ours" rev-parse main^{tree})" = "$(git -C "$work/wt-git" rev-parse main^{tree})" ] ||
@@ -135,3 +171,7 @@ echo "  git add + commit (checked out)      $mg"
 echo "  (a) ours, bare repository           $mb   git/ours = $(ratio "$mb" "$mg")x   (target >= 20x)"
 echo "  (a) ours, branch not checked out    $mp   git/ours = $(ratio "$mp" "$mg")x   (target >= 20x)"
 echo "  (b) ours, branch checked out        $mw   git/ours = $(ratio "$mw" "$mg")x   (target >= 1x)"
+if [ -s "$work/cli" ]; then
+    mc=$(median < "$work/cli")
+    echo "  warroom postmortem --commit, bare    $mc   git/ours = $(ratio "$mc" "$mg")x   (replay, render, commit, record)"
+fi
