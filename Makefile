@@ -22,6 +22,11 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm -ldl -lpthread
+# src/repo.c defines these to put off work libgit2 does as it starts (see
+# there); libgit2 is loaded with dlopen, so they must be in the executable's
+# dynamic symbol table for its calls to find them first.
+LDLIBS  += -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
+           -Wl,--export-dynamic-symbol=mbedtls_ssl_setup -Wl,--export-dynamic-symbol=libssh2_init
 
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -29,6 +29,7 @@ static int load(struct lazy_library *lib)
             return -1;
         }
     }
+    lib->handle = handle;
     return 0;                             /* kept open for the process's life */
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 
 #include "lazy_table.h"
 
@@ -49,9 +50,11 @@
     FN(int, git_index_write, (git_index *index), (index), -1) \
     FN(int, git_libgit2_init, (void), (), -1) \
     FN(int, git_libgit2_shutdown, (void), (), -1) \
+    FN(int, git_odb_add_backend, (git_odb *odb, git_odb_backend *backend, int priority), (odb, backend, priority), -1) \
     FN(int, git_odb_add_disk_alternate, (git_odb *odb, const char *path), (odb, path), -1) \
     VOID_FN(git_odb_free, (git_odb *db), (db)) \
     FN(int, git_odb_hash, (git_oid *out, const void *data, size_t len, git_object_t type), (out, data, len, type), -1) \
+    FN(int, git_odb_init_backend, (git_odb_backend *backend, unsigned int version), (backend, version), -1) \
     FN(int, git_odb_read_header, (size_t *len_out, git_object_t *type_out, git_odb *db, const git_oid *id), (len_out, type_out, db, id), -1) \
     FN(int, git_oid_cpy, (git_oid *out, const git_oid *src), (out, src), -1) \
     FN(int, git_oid_equal, (const git_oid *a, const git_oid *b), (a, b), -1) \

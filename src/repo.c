@@ -10,6 +10,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/error.h"
+#include "warroom/lazy.h"
 #include "warroom/text.h"
 
 #include <git2.h>
@@ -87,9 +88,15 @@ static void *tls_chain;           /* the parse put off: into this chain */
 static char *tls_path;            /* from this file */
 static unsigned long tls_ca_loads;
 
+/* The real function: the next definition after ours, which is in a library
+ * linked at start-up, or else (libgit2 loaded with RTLD_LOCAL, src/lazy.c)
+ * among the dependencies of the libgit2 loaded. */
 static void *mbedtls_next(const char *name)
 {
-    return dlsym(RTLD_NEXT, name);
+    void *fn = dlsym(RTLD_NEXT, name);
+    if (!fn && lazy_git2.handle)
+        fn = dlsym(lazy_git2.handle, name);
+    return fn;
 }
 
 /* The real parse; every CA bundle read is counted. */

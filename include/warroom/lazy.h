@@ -21,6 +21,7 @@ struct lazy_library {
     const char *const *names;  /* the functions to resolve, NULL-terminated */
     void **table;              /* filled in the order of NAMES */
     int state;                 /* 0: not tried; 1: loaded; -1: failed (message kept) */
+    void *handle;              /* dlopen's, once loaded: its dependencies' symbols are found through it */
     char message[512];
 };
 
