@@ -341,7 +341,8 @@ static void timeline_draw(struct panel *p, struct console *con)
     char title[1200];
     wmove(w, 0, 0);
     wattrset(w, ui_attr(con, THEME_TITLE) | (con->focus == PANEL_TIMELINE ? A_BOLD : 0));
-    snprintf(title, sizeof title, " Timeline [%s] %zu entries%s%s%s", filter_names[s->filter], s->nvisible,
+    snprintf(title, sizeof title, " Timeline [%s] %zu %s%s%s%s", filter_names[s->filter], s->nvisible,
+             s->nvisible == 1 ? "entry" : "entries",
              con->search[0] ? "  search: " : "", con->search[0] ? con->search : "", s->follow ? "  (following)" : "");
     ui_put_padded(w, title, p->width);
     if (!s->follow && s->arrived) {

@@ -141,6 +141,14 @@ keys lobby q
 check "q quits and restores the terminal" wait_for lobby "EXITED 0"
 check "the incident stays open" test "$(wr --incident "$id" show --json | jq -r .status)" = identified
 
+# --- one entry is "1 entry" ---
+one=$(wr open --sev 3 --title "Single" --as carol)
+start single 80x24 WARROOM_INCIDENT="$one"
+check "one entry: the timeline's title says 1 entry, not 1 entries" wait_for single "Timeline \[all\] 1 entry  (following)"
+keys single q
+check "  ... and the console quits" wait_for single "EXITED 0"
+wr --incident "$one" resolve --as carol >/dev/null
+
 # --- clocks count down and turn overdue; the escalation fires once ---
 export WARROOM_NOW=2025-03-15T15:00:00Z
 cid=$(wr open --sev 1 --title "Clock test" --at 14:55:00)
