@@ -97,15 +97,21 @@ void store_close(struct store *s)
     s->dir = NULL;
 }
 
+static bool slug_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 void store_slug(char *out, size_t max, const char *title)
 {
     size_t n = 0;
     bool dash = false;
-    for (const unsigned char *p = (const unsigned char *)title; *p && n < max; p++) {
+    const unsigned char *p = (const unsigned char *)title;
+    for (; *p && n < max; p++) {
         unsigned char c = *p;
         if (c >= 'A' && c <= 'Z')
             c = (unsigned char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        if (slug_char(c)) {
             if (dash && n > 0 && n + 1 < max)
                 out[n++] = '-';
             dash = false;
@@ -114,6 +120,16 @@ void store_slug(char *out, size_t max, const char *title)
         } else {
             dash = true;
         }
+    }
+    /* full in the middle of a word: end at the word before, so an id or a
+     * file name reads "...-payment", not "...-paym" (unless that would
+     * leave less than half of it) */
+    if (n == max && slug_char(*p) && n > 0 && out[n - 1] != '-') {
+        size_t cut = n;
+        while (cut > 0 && out[cut - 1] != '-')
+            cut--;
+        if (cut > max / 2)
+            n = cut;
     }
     while (n > 0 && out[n - 1] == '-')
         n--;

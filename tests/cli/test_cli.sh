@@ -94,6 +94,8 @@ check "  ... and the log stays valid JSON" sh -c "jq -c . '$WARROOM_DIR/$id/even
 title=$(printf 'T\033]2;pwned\007itle')
 id3=$(wr open --sev 4 --title "$title")
 check "hostile title: slug is clean" test "$id3" = "inc-20250315-title"
+id4=$(WARROOM_DIR="$scratch/slugs" wr open --sev 4 --title "Checkout failing for card payments on the payment gateway")
+check "a long title's id ends at a whole word" test "$id4" = "inc-20250315-checkout-failing-for-card-payments-on"
 wr --incident "$id3" show --json > "$scratch/show3.json"
 check "hostile title stored clean" test "$(jq -r .title "$scratch/show3.json")" = "Title"
 
