@@ -89,13 +89,16 @@ static char *tls_path;            /* from this file */
 static unsigned long tls_ca_loads;
 
 /* The real function: the next definition after ours, which is in a library
- * linked at start-up, or else (libgit2 loaded with RTLD_LOCAL, src/lazy.c)
- * among the dependencies of the libgit2 loaded. */
+ * linked at start-up, or else (libraries loaded with RTLD_LOCAL, src/lazy.c)
+ * among the dependencies of one loaded: libssh2 comes with libcurl too, whose
+ * curl_global_init calls libssh2_init, ours first, with libgit2 never loaded. */
 static void *mbedtls_next(const char *name)
 {
     void *fn = dlsym(RTLD_NEXT, name);
-    if (!fn && lazy_git2.handle)
-        fn = dlsym(lazy_git2.handle, name);
+    struct lazy_library *const loaded[] = {&lazy_git2, &lazy_curl};
+    for (size_t i = 0; !fn && i < sizeof loaded / sizeof *loaded; i++)
+        if (loaded[i]->handle)
+            fn = dlsym(loaded[i]->handle, name);
     return fn;
 }
 
