@@ -413,6 +413,19 @@ static json_t *stream_json(const void *ctx, size_t i)
     return *cur->entry ? jsonout_entry_json(*cur->entry) : NULL;
 }
 
+/* The incident's outbox, brought up to date with it, for the deliveries
+ * show --json lists; NULL when it cannot be read (the rest is shown). */
+static struct outbox *show_outbox(struct cli_context *c, const struct incident *inc)
+{
+    struct outbox *ob = NULL;
+    if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
+        outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
+        outbox_free(ob);
+        ob = NULL;
+    }
+    return ob;
+}
+
 /* show --json in memory bounded whatever the log's length: the state from
  * every record but the plain notes, the timeline streamed. */
 static int show_json_streamed(struct cli_context *c)
@@ -430,12 +443,7 @@ static int show_json_streamed(struct cli_context *c)
     if (rc < 0)
         return cli_fail();
     const struct incident *inc = showstream_incident(st);
-    struct outbox *ob = NULL;
-    if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
-        outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
-        outbox_free(ob);
-        ob = NULL;
-    }
+    struct outbox *ob = show_outbox(c, inc);
     json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
     const struct timeline_entry *entry = NULL;
     bool broken = false;
@@ -462,12 +470,7 @@ int cli_show(struct cli_context *c)
     if (session_load_policy(&c->s) < 0 || session_pick_incident(&c->s, &inc, true) < 0)
         return cli_fail();
     if (c->opts->json) {
-        struct outbox *ob = NULL;
-        if (outbox_open(&ob, &c->s.store, inc->id, &c->s.config, &c->s.policy) == 0 &&
-            outbox_sync(ob, inc, outbox_clock_ms()) < 0) {
-            outbox_free(ob);
-            ob = NULL;
-        }
+        struct outbox *ob = show_outbox(c, inc);
         /* written as it goes: the timeline is most of it */
         json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
         jsonout_object_text(stdout, o, "timeline", inc->ntimeline, timeline_text, timeline_json, inc,

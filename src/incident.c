@@ -767,11 +767,8 @@ unsigned long incident_count_derives(void)
     return derives;
 }
 
-/* Reads the log into a new incident: from the end of CHECKPOINT (NULL: none)
- * on, when that matches the log, else from its start. Returns 1 when the
- * checkpoint proved bad part-way: the caller reads again without it. */
-static int load_events(struct incident **out, const char *id, const char *log_path, const char *checkpoint,
-                       size_t *restored)
+/* An incident with nothing read yet, its indexes empty. */
+static struct incident *incident_new(const char *id, const char *log_path)
 {
     struct incident *inc = xcalloc(1, sizeof *inc);
     inc->ids = xcalloc(1, sizeof(struct id_set));
@@ -779,6 +776,16 @@ static int load_events(struct incident **out, const char *id, const char *log_pa
     inc->edit_index = xcalloc(1, sizeof *inc->edit_index);
     inc->id = xstrdup(id);
     inc->log_path = xstrdup(log_path);
+    return inc;
+}
+
+/* Reads the log into a new incident: from the end of CHECKPOINT (NULL: none)
+ * on, when that matches the log, else from its start. Returns 1 when the
+ * checkpoint proved bad part-way: the caller reads again without it. */
+static int load_events(struct incident **out, const char *id, const char *log_path, const char *checkpoint,
+                       size_t *restored)
+{
+    struct incident *inc = incident_new(id, log_path);
     inc->reader.fd = -1;
     inc->read_clock = stamp_now();
     *out = NULL;
@@ -826,12 +833,7 @@ int incident_from_events(struct incident **out, const char *id, const char *log_
                          struct event **events, size_t n, int64_t read_clock)
 {
     loads++;                              /* its caller read the log from its start */
-    struct incident *inc = xcalloc(1, sizeof *inc);
-    inc->ids = xcalloc(1, sizeof(struct id_set));
-    inc->action_index = xcalloc(1, sizeof *inc->action_index);
-    inc->edit_index = xcalloc(1, sizeof *inc->edit_index);
-    inc->id = xstrdup(id);
-    inc->log_path = xstrdup(log_path);
+    struct incident *inc = incident_new(id, log_path);
     inc->reader = *reader;
     memset(reader, 0, sizeof *reader);
     reader->fd = -1;
