@@ -348,7 +348,6 @@ static void written_free(struct written *w)
     free(w->remote_update);
     free(w->remote_update_at);
     free(w->ref);
-    free(w->warning);
     free(w->remote_name);
 }
 
