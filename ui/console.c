@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -394,6 +395,23 @@ static void watch_log(struct console *con)
     }
 }
 
+/* The pane's size, asked of the terminal. curses hears of a resize by
+ * SIGWINCH, and one that comes before it is listening (a pane resized just
+ * as the console starts, or a launcher that blocks the signal)
+ * is never heard: the console would go on drawing for a size the pane no
+ * longer has, its footer below the last line. So every pass asks as well
+ * (an ioctl, a microsecond). */
+static bool follow_pane_size(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0)
+        return false;
+    if (ws.ws_row == LINES && ws.ws_col == COLS)
+        return false;
+    resizeterm(ws.ws_row, ws.ws_col);
+    return true;
+}
+
 static int global_key(struct console *con, wint_t key, bool code)
 {
     if (code) {
@@ -648,6 +666,8 @@ static char *choose_incident(struct console *con)
         doupdate();
         /* a bounded wait, so that signals are seen even with no key */
         int got = ui_input_next(&in, 250);
+        if (follow_pane_size())
+            getmaxyx(stdscr, con->rows, con->cols);
         suspend_if_asked(con);
         if (stop_signal && !stop_put_off(con))
             break;
@@ -827,6 +847,10 @@ int console_run(struct session *session)
     struct input in = {.paste = BUF_INIT};
     for (;;) {
         int64_t frame_start = console_trace_us();
+        if (follow_pane_size()) {
+            layout(&con);
+            console_mark_all(&con);
+        }
         refresh_clocks(&con);
         ui_record_waiting(&con);
         if (con.now / 1000 != last_second) {

@@ -196,6 +196,27 @@ check "  ... with the timeline" wait_for sizes "first note from the console"
 keys sizes q
 check "the console survived every size" wait_for sizes "EXITED 0"
 
+# --- a resize curses was never told of: SIGWINCH blocked by whatever started
+# the console, as one that lands just before curses listens is lost. The
+# console asks the pane's size each second and lays out again. ---
+cat > "$scratch/deaf" <<SH
+#!/bin/sh
+exec python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGWINCH])
+os.execv(sys.argv[1], sys.argv[1:])' '$WARROOM' "\$@"
+SH
+chmod +x "$scratch/deaf"
+hearing=$WARROOM WARROOM="$scratch/deaf"
+start deaf 120x40 WARROOM_INCIDENT="$id"
+WARROOM=$hearing
+wait_for deaf "Roles" > /dev/null
+T resize-window -t deaf -x 80 -y 24
+check "SIGWINCH blocked: resized to 80x24, the roles go on one line" wait_for deaf " IC carol  Comms"
+check "  ... and the key bar ends on the pane's last line" \
+    sh -c "sleep 0.3; tmux -S '$sock' capture-pane -p -t deaf | sed -n 24p | grep -q 'q quit\$'"
+keys deaf q
+check "  ... and it quits cleanly" wait_for deaf "EXITED 0"
+
 # --- a signal restores the terminal ---
 start sig 100x30 WARROOM_INCIDENT="$id"
 wait_for sig "Timeline" > /dev/null
