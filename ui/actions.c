@@ -1100,7 +1100,14 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
  * same in every console, so two consoles firing it record it once. */
 void ui_fire_escalations(struct console *con)
 {
-    if (!incident_is_open(con->inc) || !sync_on_duty(con->inc, stamp_now()))
+    bool step_due = false;
+    for (size_t i = 0; i < con->nclocks && !step_due; i++) {
+        const struct clock *c = &con->clocks[i];
+        step_due = c->kind == CLOCK_ESCALATION && c->state == CLOCK_OVERDUE && !c->fired && c->rule && !c->quiet;
+    }
+    /* who is on duty is read from every event: asked only when a step is due,
+     * so the tick of a 1M-event incident costs what a small one's does */
+    if (!step_due || !incident_is_open(con->inc) || !sync_on_duty(con->inc, stamp_now()))
         return;                           /* another host runs the automatic steps */
     char fired[CLOCK_MAX][EVENT_ID_MAX + 1], labels[CLOCK_MAX][64];
     size_t nfired = 0;

@@ -362,6 +362,14 @@ void ui_delivery_line(struct console *con, const struct event *ev, struct buf *o
     }
 }
 
+/* How long the start took up to NAME, for the benchmark: what the first
+ * frame waits for, step by step. */
+static void trace_phase(struct console *con, const char *name, int64_t started)
+{
+    if (con->trace)
+        fprintf(con->trace, "phase %s %lld\n", name, (long long)(console_trace_us() - started));
+}
+
 /* Which events reached the screen in this pass, for the benchmark. */
 static void trace_frame(struct console *con, int64_t frame_start, bool first, int64_t started)
 {
@@ -809,7 +817,9 @@ int console_run(struct session *session)
     if (!id)
         goto done;
     char *path = store_log_path(&session->store, id);
+    trace_phase(&con, "chosen", started);
     int lrc = incident_load(&con.inc, id, path);
+    trace_phase(&con, "load", started);
     free(path);
     free(id);
     if (lrc < 0) {
@@ -832,15 +842,20 @@ int console_run(struct session *session)
         /* what is pending is known now; delivering it waits for the first frame */
         outbox_sync(con.outbox, con.inc, outbox_clock_ms());
     }
+    trace_phase(&con, "outbox", started);
     if (sync_follow_open(&con.sync, &session->config, &session->store,
                          session_env_or(session->opts->repo, "WARROOM_REPO"),
                          con.inc->id) < 0)
         console_message(&con, true, "sync is off: %s", error_last());
+    trace_phase(&con, "sync", started);
     timeline_changed(&con, con.inc->ntimeline);
+    trace_phase(&con, "timeline", started);
     ui_runbook_init(&con);
     con.traced = con.inc->nevents;
     refresh_clocks(&con);
+    trace_phase(&con, "clocks", started);
     layout(&con);
+    trace_phase(&con, "layout", started);
 
     bool first = true;
     int64_t last_second = -1, carried_us = 0;
@@ -870,6 +885,7 @@ int console_run(struct session *session)
                 con.panels[PANEL_TIMELINE].dirty = true;
             }
         }
+        (void)timeline_search_run(&con);  /* the next slice of a search under way */
         draw(&con);
         doupdate();
         if (con.trace)
@@ -889,6 +905,8 @@ int console_run(struct session *session)
         int timeout = tick_ms();
         if ((con.watch_fd < 0 || con.nwaiting) && timeout > POLL_FALLBACK_MS)
             timeout = POLL_FALLBACK_MS;   /* also: entries wait for the log's lock */
+        if (timeline_search_pending())
+            timeout = 0;                  /* a search under way goes on at once */
         if (con.outbox) {
             long net = outbox_timeout_ms(con.outbox, outbox_clock_ms());
             if (net == 0) {

@@ -264,6 +264,9 @@ const struct timeline_entry *timeline_selected(struct console *con);
 void timeline_before_change(struct console *con);
 void timeline_changed(struct console *con, size_t before);
 void timeline_search_step(struct console *con, int direction);
+/* One slice of a search under way; true while it is not done. */
+bool timeline_search_run(struct console *con);
+bool timeline_search_pending(void);
 /* roles.c */
 int roles_selected(struct console *con);
 

@@ -27,6 +27,9 @@ static bool remote_of(struct console *con, struct buf *name, struct buf *link)
         con->remote.scanned = 0;
     }
     for (; !con->remote.name && con->remote.scanned < inc->nevents; con->remote.scanned++) {
+        /* only a delivery names one: the other events cost a look at their type */
+        if (inc->events[con->remote.scanned]->type != EVENT_DELIVERY)
+            continue;
         for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
             const struct sink_ops *ops = sink_table[i];
             const char *id, *shown;

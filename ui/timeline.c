@@ -149,23 +149,95 @@ static bool is_hit(struct console *con, const struct timeline_entry *e)
     return hit;
 }
 
-void timeline_search_step(struct console *con, int direction)
+/* A search walks the entries from the selected one, one slice of time per
+ * pass of the loop, so no frame waits for 100,000 entries to be described;
+ * it stops where a search in one go would have stopped. The entries it walks
+ * are those there were when it began: one arriving meanwhile is at the end,
+ * past where it would have looked first. */
+#define SEARCH_SLICE_US 3000
+#define SEARCH_SLICE_ENTRIES 2048
+struct search_walk {
+    bool active;
+    int direction;
+    size_t origin, k, n;       /* from ORIGIN, entry K of N next */
+    unsigned long derives;     /* a replay reorders the entries: begin again */
+    char term[sizeof ((struct console *)0)->search];
+    unsigned queued;           /* n pressed again before this one ended */
+};
+static struct search_walk walk;
+
+static void search_begin(struct console *con, int direction)
 {
     struct timeline_state *s = state_of(con);
-    if (!s->nvisible || !con->search[0])
-        return;
-    for (size_t k = 1; k <= s->nvisible; k++) {
-        size_t i = (s->selected + s->nvisible + (size_t)direction * k) % s->nvisible;
+    walk.active = true;
+    walk.direction = direction;
+    walk.origin = s->selected;
+    walk.k = 1;
+    walk.n = s->nvisible;
+    walk.derives = incident_count_derives();
+    snprintf(walk.term, sizeof walk.term, "%s", con->search);
+}
+
+bool timeline_search_run(struct console *con)
+{
+    struct timeline_state *s = state_of(con);
+    if (!walk.active)
+        return false;
+    if (!con->search[0] || strcmp(walk.term, con->search) != 0 || !s->nvisible) {
+        walk.active = false;          /* the search ended or changed */
+        walk.queued = 0;
+        return false;
+    }
+    if (walk.derives != incident_count_derives() || walk.n > s->nvisible) {
+        walk.queued = 0;
+        search_begin(con, walk.direction);
+    }
+    int64_t until = console_trace_us() + SEARCH_SLICE_US;
+    for (; walk.k <= walk.n; walk.k++) {
+        size_t i = (walk.origin + walk.n + (size_t)walk.direction * walk.k) % walk.n;
         if (is_hit(con, &con->inc->timeline[s->visible[i]])) {
             s->selected = i;
             s->follow = i == s->nvisible - 1;
             if (s->follow)
                 s->arrived = 0;
             con->panels[PANEL_TIMELINE].dirty = true;
-            return;
+            walk.active = false;
+            if (walk.queued) {
+                walk.queued--;
+                search_begin(con, walk.direction);
+                return true;
+            }
+            return false;
+        }
+        /* a slice ends after SEARCH_SLICE_ENTRIES, or sooner when its time is up */
+        if (walk.k % 256 == 0 && (walk.k % SEARCH_SLICE_ENTRIES == 0 || console_trace_us() >= until)) {
+            walk.k++;
+            return true;
         }
     }
+    walk.active = false;
+    walk.queued = 0;
     console_message(con, false, "no entry matches \"%s\"", con->search);
+    return false;
+}
+
+void timeline_search_step(struct console *con, int direction)
+{
+    struct timeline_state *s = state_of(con);
+    if (!s->nvisible || !con->search[0])
+        return;
+    if (walk.active && walk.direction == direction && strcmp(walk.term, con->search) == 0) {
+        walk.queued++;
+        return;
+    }
+    walk.queued = 0;
+    search_begin(con, direction);
+    (void)timeline_search_run(con);
+}
+
+bool timeline_search_pending(void)
+{
+    return walk.active;
 }
 
 /* The columns of an entry: time, author, the type only where there is room

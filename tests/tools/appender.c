@@ -2,7 +2,8 @@
  * on stdout only after its append reported success. The concurrency and crash
  * tests run several at once and kill them at random moments. With INTERVAL_MS
  * it paces the appends and prints "id microseconds" (real time when the append
- * began), which the console benchmark joins with the console's trace. */
+ * began), which the console benchmark joins with the console's trace. With
+ * TARGET, each append is an edit of that event's text instead of a note. */
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -15,11 +16,12 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 && argc != 5) {
-        fprintf(stderr, "usage: appender LOG COUNT TAG [INTERVAL_MS]\n");
+    if (argc < 4 || argc > 6) {
+        fprintf(stderr, "usage: appender LOG COUNT TAG [INTERVAL_MS [TARGET]]\n");
         return 2;
     }
-    long interval = argc == 5 ? strtol(argv[4], NULL, 10) : -1;
+    long interval = argc >= 5 ? strtol(argv[4], NULL, 10) : -1;
+    const char *target = argc == 6 ? argv[5] : NULL;
     struct incident_log log;
     if (log_open(&log, argv[1]) < 0) {
         fprintf(stderr, "appender: %s\n", error_last());
@@ -30,8 +32,10 @@ int main(int argc, char **argv)
         struct event_draft d;
         char text[128];
         snprintf(text, sizeof text, "%s note %ld", argv[3], i);
-        event_draft_init(&d, EVENT_NOTE, argv[3]);
-        event_draft_str(&d, "text", text);
+        event_draft_init(&d, target ? EVENT_EDIT : EVENT_NOTE, argv[3]);
+        if (target)
+            event_draft_str(&d, "target", target);
+        event_draft_str(&d, target ? "set.text" : "text", text);
         struct timespec began;
         clock_gettime(CLOCK_REALTIME, &began);
         int rc = log_append(&log, &d);
