@@ -194,6 +194,14 @@ struct outbox {
     const struct incident *built_for;
     size_t built_events, built_overlay;
     uint64_t flights_gen, built_flights_gen;
+    /* Each sink's head (its first entry not yet sent or failed) and what
+     * outbox_problems says, looked for again only after an entry's state
+     * changed: the console asks for them on every pass, and an arriving note
+     * must not cost a walk over every delivery the incident ever made. */
+    uint64_t states_gen, heads_gen, problems_gen;
+    size_t heads[OUTBOX_SINKS_MAX];   /* nentries: none */
+    struct buf problems;
+    size_t nproblems;
 };
 
 /* ---- small helpers ---- */
@@ -375,6 +383,7 @@ static void free_entries(struct outbox *ob)
     ob->entries = NULL;
     ob->order = NULL;
     ob->nentries = 0;
+    ob->states_gen++;
 }
 
 static void known_forget(struct updates_known *k)
@@ -427,6 +436,7 @@ void outbox_free(struct outbox *ob)
     known_forget(&ob->known);
     deliver_free(ob->engine);
     free_entries(ob);
+    buf_free(&ob->problems);
     for (size_t i = 0; i < ob->noverlay; i++)
         written_free(&ob->overlay[i]);
     free(ob->overlay);
@@ -560,6 +570,7 @@ static enum outbox_state state_of_outcome(const char *outcome, int *rank)
 
 static void apply_record(struct outbox *ob, const struct record *r)
 {
+    ob->states_gen++;
     struct sink_conf *sc = &ob->sinks[r->sink];
     bool recovers = recovery_of(sc) != NULL;
     if (r->remote_id && !sc->remote_id && chain_of(sc) && sink_is_token(r->remote_id, SINK_REMOTE_ID_MAX)) {
@@ -697,8 +708,21 @@ static bool channel_wanted(const struct outbox *ob, int sev)
     return sev > 0 && sev <= POLICY_SEV_MAX && (ob->policy->channel_severities & (1u << sev));
 }
 
+static unsigned long builds, scans;   /* see outbox_count_scans */
+
+unsigned long outbox_count_builds(void)
+{
+    return builds;
+}
+
+unsigned long outbox_count_scans(void)
+{
+    return scans;
+}
+
 static void build_entries(struct outbox *ob, const struct incident *inc)
 {
+    builds++;
     free_entries(ob);
     for (size_t s = 0; s < ob->nsinks; s++) {
         free(ob->sinks[s].remote_id);
@@ -763,6 +787,7 @@ static void build_entries(struct outbox *ob, const struct incident *inc)
         if (e)
             e->state = OUTBOX_SENDING;
     }
+    ob->states_gen++;
 }
 
 /* ---- what an event says, for the providers ---- */
@@ -1239,6 +1264,7 @@ static int start_check(struct outbox *ob, const struct sink_conf *s, struct entr
     f->shown_url = sink_mask_target_url(&t, url.data);
     expect = status = NULL;
     e->state = OUTBOX_SENDING;
+    ob->states_gen++;
     rc = 0;
 done:
     free(expect);
@@ -1277,6 +1303,7 @@ static int start_step(struct outbox *ob, const struct incident *inc, struct entr
         /* not for this sink (a severity without a channel): nothing to
          * record, replay derives the same */
         e->state = OUTBOX_SENT;
+        ob->states_gen++;
         item_free(&it);
         return 0;
     }
@@ -1333,6 +1360,7 @@ static int start_step(struct outbox *ob, const struct incident *inc, struct entr
                 f->ref = dup_or_null(e->ref);
                 f->kind = e->kind;
                 e->state = OUTBOX_SENDING;
+                ob->states_gen++;
                 if (ch->paced && ch->paced(&it.item, e->step) && now > s->last_start)
                     s->last_start = now;
             }
@@ -1402,6 +1430,7 @@ static int start_entry(struct outbox *ob, const struct incident *inc, struct ent
                 f->warning = buf_detach(&clean);
             }
             e->state = OUTBOX_SENDING;
+            ob->states_gen++;
         }
     }
     (void)now;
@@ -1427,12 +1456,18 @@ static bool due(const struct entry *e, int64_t now)
 /* The oldest unfinished entry of sink S in log order, or NULL. */
 static struct entry *head_of(struct outbox *ob, int s)
 {
-    for (size_t i = 0; i < ob->nentries; i++) {
-        struct entry *e = &ob->entries[i];
-        if (e->sink == s && e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED)
-            return e;
+    if (ob->heads_gen != ob->states_gen) {
+        scans++;
+        for (size_t k = 0; k < ob->nsinks; k++)
+            ob->heads[k] = ob->nentries;
+        for (size_t i = ob->nentries; i-- > 0;) {
+            const struct entry *e = &ob->entries[i];
+            if (e->state != OUTBOX_SENT && e->state != OUTBOX_FAILED)
+                ob->heads[e->sink] = i;
+        }
+        ob->heads_gen = ob->states_gen;
     }
-    return NULL;
+    return ob->heads[s] < ob->nentries ? &ob->entries[ob->heads[s]] : NULL;
 }
 
 /* True when something since the last build can change an entry: a new event
@@ -1489,16 +1524,15 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now)
     return rc;
 }
 
-long outbox_timeout_ms(const struct outbox *ob, int64_t now)
+long outbox_timeout_ms(struct outbox *ob, int64_t now)
 {
     long t = ob->engine ? deliver_next_timeout_ms(ob->engine) : -1;
     if (!ob->locked)
         return t;
     for (size_t s = 0; s < ob->nsinks; s++) {
-        for (size_t i = 0; i < ob->nentries; i++) {
-            const struct entry *e = &ob->entries[i];
-            if (e->sink != (int)s || e->state == OUTBOX_SENT || e->state == OUTBOX_FAILED)
-                continue;
+        /* only the sink's head waits on the pace or a retry */
+        const struct entry *e = head_of(ob, (int)s);
+        if (e) {
             const struct sink_chain *ch = chain_of(&ob->sinks[s]);
             if (ch && !ob->sinks[s].problem && (e->state == OUTBOX_QUEUED || e->state == OUTBOX_UNCONFIRMED) &&
                 ob->sinks[s].last_start) {
@@ -1513,7 +1547,6 @@ long outbox_timeout_ms(const struct outbox *ob, int64_t now)
                 if (t < 0 || ms < t)
                     t = ms;
             }
-            break;
         }
     }
     return t;
@@ -1868,9 +1901,15 @@ void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed)
     }
 }
 
-size_t outbox_problems(const struct outbox *ob, struct buf *out)
+size_t outbox_problems(struct outbox *ob, struct buf *out)
 {
+    if (ob->problems_gen == ob->states_gen && ob->problems_gen) {
+        buf_add(out, ob->problems.data ? ob->problems.data : "", ob->problems.len);
+        return ob->nproblems;
+    }
     size_t n = 0;
+    scans++;
+    buf_reset(&ob->problems);
     for (size_t s = 0; s < ob->nsinks; s++) {
         struct buf why = BUF_INIT;
         const struct sink_conf *sc = &ob->sinks[s];
@@ -1893,11 +1932,14 @@ size_t outbox_problems(const struct outbox *ob, struct buf *out)
             }
         }
         if (why.len) {
-            buf_printf(out, "%s%s (%s)", n ? ", " : "", sc->name, why.data);
+            buf_printf(&ob->problems, "%s%s (%s)", n ? ", " : "", sc->name, why.data);
             n++;
         }
         buf_free(&why);
     }
+    ob->nproblems = n;
+    ob->problems_gen = ob->states_gen;
+    buf_add(out, ob->problems.data ? ob->problems.data : "", ob->problems.len);
     return n;
 }
 

@@ -96,7 +96,7 @@ int outbox_sync(struct outbox *ob, const struct incident *inc, int64_t now);
 /* How long the caller may wait before outbox_perform and outbox_sync must run
  * again: the engine's own deadline or the next retry that is due, -1 when
  * nothing is. The console takes the smaller of this and its own deadlines. */
-long outbox_timeout_ms(const struct outbox *ob, int64_t now);
+long outbox_timeout_ms(struct outbox *ob, int64_t now);
 
 /* Waits at most TIMEOUT_MS (< 0: no limit) for the network or one of EXTRA
  * (the keyboard, the log watcher; revents filled in): the console's one wait,
@@ -136,7 +136,13 @@ void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed);
  * statuspage (misconfigured: ...)"; nothing appended when all is well. A sink
  * is in trouble when it is misconfigured or its oldest unsent item is
  * retrying, unconfirmed or failed. Returns how many sinks are in trouble. */
-size_t outbox_problems(const struct outbox *ob, struct buf *out);
+size_t outbox_problems(struct outbox *ob, struct buf *out);
+
+/* How often this process rebuilt the entries from the log, and walked them
+ * all to find the sinks' heads or their problems: the tests hold a console
+ * following notes to none of either. */
+unsigned long outbox_count_builds(void);
+unsigned long outbox_count_scans(void);
 
 /* What sink SINK keeps remotely for the incident (Slack's channel), as the
  * log records it: its id and its name (may be NULL). False when none. */

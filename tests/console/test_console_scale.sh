@@ -86,3 +86,35 @@ for size in 80x24 120x40; do
     check "$size: the edits and the action item took no replay (one load, one replay: the opening)" \
         grep -qx 'loads 1 derives 1' "$scratch/stats-$size"
 done
+
+# --- notes arriving cost no walk over the deliveries: the outbox's entries
+# are built once and each sink's head and problems are looked for again only
+# when a delivery's state changes. A console that follows 200 notes counts the
+# same builds and walks as one that follows none. At the wall clock (a note
+# stamped by the fixed clock would tie with the last entry and go in by a
+# replay). ---
+fd=$scratch/data-follow
+cp -r "$WARROOM_DIR" "$fd"
+follow_console() {   # WINDOW STATS: the console on $fd's incident, following
+    T new-window -d -n "$1" "env WARROOM_STATS='$2' WARROOM_DIR='$fd' WARROOM_INCIDENT=$id \
+        WARROOM_CONFIG=/dev/null HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 TZ=UTC '$WARROOM'; \
+        echo EXITED \$?; sleep 600"
+    wait_for "$1" "q quit" > /dev/null
+}
+follow_console fwarm "$scratch/stats-fwarm"    # records what is long due at the wall clock
+sleep 1.5
+keys fwarm q
+wait_for fwarm "EXITED 0" > /dev/null
+for n in 0 200; do
+    follow_console "f$n" "$scratch/stats-f$n"
+    sleep 1
+    [ "$n" = 0 ] || "$WARROOM_TOOLS/appender" "$fd/$id/events.jsonl" "$n" arriving 5 > /dev/null
+    [ "$n" = 0 ] || check "200 notes arrive and show" wait_for "f$n" "arriving note 199"
+    sleep 1
+    keys "f$n" q
+    wait_for "f$n" "EXITED 0" > /dev/null
+done
+sed 's/^/#   no notes: /' "$scratch/stats-f0"; sed 's/^/#   200 notes: /' "$scratch/stats-f200"
+check "  ... folded in without a replay" grep -qx 'loads 1 derives 1' "$scratch/stats-f200"
+check "  ... and with no more outbox builds or walks than following none" \
+    test "$(grep '^outbox' "$scratch/stats-f200")" = "$(grep '^outbox' "$scratch/stats-f0")"
