@@ -587,16 +587,42 @@ static const struct event *newest_edit(const struct incident *inc)
 
 /* Replays every event: edits first (they change what and when), then the
  * ordered timeline, folded into state. */
-/* Sorts the N entries of TL by CMP; a log appended in order is in order
- * already, and one pass saying so is cheaper than any sort. */
+/* Sorts the N entries of TL by CMP. A log is appended nearly in order: a
+ * pass that finds it in order is the whole cost, and otherwise the entries
+ * out of place (back-dated ones) are set aside, sorted alone and merged back
+ * into the run the others form, instead of sorting a million entries (and
+ * allocating a copy of them) for a tenth of them. CMP is a total order, so
+ * the result is the one any sort gives. */
 static void sort_timeline(struct timeline_entry *tl, size_t n, int (*cmp)(const void *, const void *))
 {
-    for (size_t i = 1; i < n; i++) {
-        if (cmp(&tl[i - 1], &tl[i]) > 0) {
-            qsort(tl, n, sizeof *tl, cmp);
-            return;
+    size_t first = 1;
+    while (first < n && cmp(&tl[first - 1], &tl[first]) <= 0)
+        first++;
+    if (first >= n)
+        return;
+    struct timeline_entry *aside = NULL;
+    size_t kept = first, naside = 0, aside_cap = 0;
+    for (size_t i = first; i < n; i++) {
+        if (cmp(&tl[kept - 1], &tl[i]) <= 0) {
+            tl[kept++] = tl[i];
+            continue;
         }
+        if (naside == aside_cap) {
+            aside_cap = aside_cap ? aside_cap * 2 : 1024;
+            aside = xrealloc(aside, sizeof *aside * aside_cap);
+        }
+        aside[naside++] = tl[i];
     }
+    qsort(aside, naside, sizeof *aside, cmp);
+    /* from the back, so the run moves up in place */
+    size_t i = kept, j = naside, w = n;
+    while (j > 0) {
+        if (i > 0 && cmp(&tl[i - 1], &aside[j - 1]) > 0)
+            tl[--w] = tl[--i];
+        else
+            tl[--w] = aside[--j];
+    }
+    free(aside);
 }
 
 static void derive(struct incident *inc)
