@@ -185,10 +185,7 @@ static int collect(void *ctx, struct event *ev)
  * what collect does, for all of them at once. */
 static int collect_restored(void *ctx, struct event *ev)
 {
-    struct incident *inc = ctx;
-    struct event *copy = arena_alloc(inc->reader.arena, sizeof *copy);
-    *copy = *ev;
-    push_event(inc, copy);
+    push_event(ctx, ev);                  /* in the reader's arena already */
     return 0;
 }
 

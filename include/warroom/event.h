@@ -84,6 +84,9 @@ char *arena_strndup(struct arena *a, const char *s, size_t len);
 /* S kept once per arena when short (an author, a key, a state): the same
  * pointer for the same bytes, never to be written through. */
 const char *arena_intern(struct arena *a, const char *s, size_t len);
+/* The mapping ADDR..+LEN (mmap'd) lives as long as A: what A's events point
+ * into it stays valid, and arena_free unmaps it. */
+void arena_keep_map(struct arena *a, void *addr, size_t len);
 size_t arena_used(const struct arena *a);
 void arena_free(struct arena *a);
 
