@@ -34,8 +34,9 @@
  * The file is mapped and the restored records point into its strings, so a
  * restore copies no text; the records are read once and their pages let go.
  * Integers are in this machine's byte order: the file never leaves it.
- * Version 1 wrote each string after its record, copied out when restored. */
-#define CHECKPOINT_VERSION 2
+ * Version 1 wrote each string after its record, copied out when restored;
+ * version 2 was the same layout for a struct event of 88 bytes. */
+#define CHECKPOINT_VERSION 3
 static const char magic[] = "warroom-checkpoint\n";
 static const char trailer_mark[] = "end\n";
 
@@ -48,7 +49,7 @@ static const char trailer_mark[] = "end\n";
  * the new member in put_event, read it in get_event, bump CHECKPOINT_VERSION,
  * then update the sizes. (struct incident is not written: replay derives it
  * afresh from the records, so a member added there needs nothing here.) */
-_Static_assert(sizeof(struct event) == 88, "struct event changed: see the comment above");
+_Static_assert(sizeof(struct event) == 72, "struct event changed: see the comment above");
 _Static_assert(sizeof(struct event_field) == 24, "struct event_field changed: see the comment above");
 
 #define IO_CHUNK (1024 * 1024)

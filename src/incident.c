@@ -344,7 +344,7 @@ static const char *str_or_empty(const struct event *ev, const char *key)
 static void set_entry(struct timeline_entry *e, const struct event *ev, size_t pos)
 {
     e->ev = ev;
-    e->pos = pos;
+    e->pos = (uint32_t)pos;
     e->at = ev->at;
     e->happened = ev->at;
     e->text = str_or_empty(ev, "text");
