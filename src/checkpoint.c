@@ -53,6 +53,9 @@ _Static_assert(sizeof(struct event) == 72, "struct event changed: see the commen
 _Static_assert(sizeof(struct event_field) == 24, "struct event_field changed: see the comment above");
 
 #define IO_CHUNK (1024 * 1024)
+/* What hash_prefix reads at a time: small enough that the bytes read are
+ * still in the core's cache when they are hashed. */
+#define HASH_CHUNK (128 * 1024)
 
 static unsigned long restores, writes;
 
@@ -160,13 +163,13 @@ static uint64_t hasher_end(const struct hasher *h)
 /* The hash of FD's bytes [0, END); false when they cannot all be read. */
 static bool hash_prefix(int fd, off_t end, uint64_t *out)
 {
-    char *chunk = xmalloc(IO_CHUNK);
+    char *chunk = xmalloc(HASH_CHUNK);
     struct hasher h;
     hasher_init(&h);
     off_t at = 0;
     bool ok = true;
     while (ok && at < end) {
-        size_t want = end - at < IO_CHUNK ? (size_t)(end - at) : IO_CHUNK;
+        size_t want = end - at < HASH_CHUNK ? (size_t)(end - at) : HASH_CHUNK;
         ssize_t n = pread(fd, chunk, want, at);
         if (n < 0 && errno == EINTR)
             continue;
