@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,25 +21,41 @@
  *   header   "warroom-checkpoint\n" magic, then u32 version, u32 sizeof(struct
  *            event), u32 sizeof(struct event_field), u32 lines covered, u64
  *            dev, u64 ino, u64 offset covered, u64 log size when written, u64
- *            hash of the log's bytes [0, offset), u64 records
- *   records  per record: u32 line, i32 version, u32 type, u32 nfields, i64 ts,
- *            i64 at, then strings id, type_name, by, and per field u32 kind
- *            and strings key, value; a string is u32 length and its bytes
- *   trailer  u64 hash of header and records, then "end\n"
- * Integers are in this machine's byte order: the file never leaves it. */
-#define CHECKPOINT_VERSION 1
+ *            hash of the log's bytes [0, offset), u64 records, u64 fields (of
+ *            all records)
+ *   records  per record, RECORD_BYTES: u32 line, i32 version, u32 type, u32
+ *            nfields, i64 ts, i64 at, u64 id, u64 type_name, u64 by; then its
+ *            fields, FIELD_BYTES each: u32 kind, u32 value's length, u64 key,
+ *            u64 value. A string is named by where it starts in the strings.
+ *   strings  the records' strings, each followed by a NUL: a long one once
+ *            per record naming it, a short one (a key, a type, an author, a
+ *            state) once in all
+ *   trailer  u64 hash of everything before it, then "end\n"
+ * The file is mapped and the restored records point into its strings, so a
+ * restore copies no text; the records are read once and their pages let go.
+ * Integers are in this machine's byte order: the file never leaves it.
+ * Version 1 wrote each string after its record, copied out when restored;
+ * version 2 was the same layout for a struct event of 88 bytes. */
+#define CHECKPOINT_VERSION 3
 static const char magic[] = "warroom-checkpoint\n";
 static const char trailer_mark[] = "end\n";
+
+#define RECORD_BYTES (4 * 4 + 2 * 8 + 3 * 8)
+#define FIELD_BYTES (2 * 4 + 2 * 8)
+#define TRAILER_BYTES (8 + sizeof trailer_mark - 1)
 
 /* What a record holds is what struct event and struct event_field hold. A
  * member added to either changes these sizes and stops the build here: write
  * the new member in put_event, read it in get_event, bump CHECKPOINT_VERSION,
  * then update the sizes. (struct incident is not written: replay derives it
  * afresh from the records, so a member added there needs nothing here.) */
-_Static_assert(sizeof(struct event) == 88, "struct event changed: see the comment above");
+_Static_assert(sizeof(struct event) == 72, "struct event changed: see the comment above");
 _Static_assert(sizeof(struct event_field) == 24, "struct event_field changed: see the comment above");
 
 #define IO_CHUNK (1024 * 1024)
+/* What hash_prefix reads at a time: small enough that the bytes read are
+ * still in the core's cache when they are hashed. */
+#define HASH_CHUNK (128 * 1024)
 
 static unsigned long restores, writes;
 
@@ -146,13 +163,13 @@ static uint64_t hasher_end(const struct hasher *h)
 /* The hash of FD's bytes [0, END); false when they cannot all be read. */
 static bool hash_prefix(int fd, off_t end, uint64_t *out)
 {
-    char *chunk = xmalloc(IO_CHUNK);
+    char *chunk = xmalloc(HASH_CHUNK);
     struct hasher h;
     hasher_init(&h);
     off_t at = 0;
     bool ok = true;
     while (ok && at < end) {
-        size_t want = end - at < IO_CHUNK ? (size_t)(end - at) : IO_CHUNK;
+        size_t want = end - at < HASH_CHUNK ? (size_t)(end - at) : HASH_CHUNK;
         ssize_t n = pread(fd, chunk, want, at);
         if (n < 0 && errno == EINTR)
             continue;
@@ -172,10 +189,10 @@ static bool hash_prefix(int fd, off_t end, uint64_t *out)
 
 struct header {
     uint32_t version, event_size, field_size, lines;
-    uint64_t dev, ino, offset, size, prefix_hash, records;
+    uint64_t dev, ino, offset, size, prefix_hash, records, fields;
 };
 
-#define HEADER_BYTES (sizeof magic - 1 + 4 * 4 + 6 * 8)
+#define HEADER_BYTES (sizeof magic - 1 + 4 * 4 + 7 * 8)
 
 static void put32(struct buf *b, uint32_t v)
 {
@@ -185,12 +202,6 @@ static void put32(struct buf *b, uint32_t v)
 static void put64(struct buf *b, uint64_t v)
 {
     buf_add(b, (const char *)&v, 8);
-}
-
-static void put_str(struct buf *b, const char *s, size_t len)
-{
-    put32(b, (uint32_t)len);
-    buf_add(b, s, len);
 }
 
 static void put_header(struct buf *b, const struct header *h)
@@ -206,30 +217,127 @@ static void put_header(struct buf *b, const struct header *h)
     put64(b, h->size);
     put64(b, h->prefix_hash);
     put64(b, h->records);
+    put64(b, h->fields);
 }
 
-static void put_event(struct buf *b, const struct event *ev)
+/* ---- the strings, laid out ---- */
+
+/* Where each string goes in the strings section. A short string seen again
+ * is not written again: a million records name a dozen keys and a handful of
+ * people. The table stops growing at STRING_ONCE_COUNT strings (those after
+ * are written each time). The layout is a function of the calls alone, so
+ * the records (which name offsets) and the strings (which fill them) are
+ * written by two passes making the same calls. */
+#define STRING_ONCE_MAX 64
+#define STRING_ONCE_COUNT 65536
+
+struct layout {
+    struct placed {
+        const char *s;
+        uint32_t len;
+        uint64_t at;
+    } *slots;
+    size_t cap, count;
+    uint64_t next;               /* where the next new string goes */
+};
+
+static void layout_reset(struct layout *l)
 {
+    if (!l->slots) {
+        l->cap = 2 * STRING_ONCE_COUNT;
+        l->slots = xcalloc(l->cap, sizeof *l->slots);
+    } else {
+        memset(l->slots, 0, l->cap * sizeof *l->slots);
+    }
+    l->count = 0;
+    l->next = 0;
+}
+
+/* Where S goes; *NEW tells whether this call is the one that writes it. */
+static uint64_t layout_place(struct layout *l, const char *s, size_t len, bool *new)
+{
+    *new = true;
+    if (len <= STRING_ONCE_MAX) {
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+        size_t mask = l->cap - 1, i = (size_t)(h ^ (h >> 29)) & mask;
+        for (; l->slots[i].s; i = (i + 1) & mask) {
+            if (l->slots[i].len == len && memcmp(l->slots[i].s, s, len) == 0) {
+                *new = false;
+                return l->slots[i].at;
+            }
+        }
+        if (l->count < STRING_ONCE_COUNT) {
+            l->slots[i] = (struct placed){s, (uint32_t)len, l->next};
+            l->count++;
+        }
+    }
+    uint64_t at = l->next;
+    l->next += len + 1;
+    return at;
+}
+
+/* The strings of EV, in the order both passes place them. */
+#define EVENT_STRINGS(ev, DO)                                                 \
+    do {                                                                      \
+        DO((ev)->id, strlen((ev)->id));                                       \
+        DO((ev)->type_name, strlen((ev)->type_name));                         \
+        DO((ev)->by, strlen((ev)->by));                                       \
+        for (unsigned f_ = 0; f_ < (ev)->nfields; f_++) {                     \
+            DO((ev)->fields[f_].key, strlen((ev)->fields[f_].key));           \
+            DO((ev)->fields[f_].value, (size_t)(ev)->fields[f_].len);         \
+        }                                                                     \
+    } while (0)
+
+static void put_event(struct buf *b, struct layout *l, const struct event *ev)
+{
+    bool new;
     put32(b, ev->line);
     put32(b, (uint32_t)ev->version);
     put32(b, (uint32_t)ev->type);
     put32(b, ev->nfields);
     put64(b, (uint64_t)ev->ts);
     put64(b, (uint64_t)ev->at);
-    put_str(b, ev->id, strlen(ev->id));
-    put_str(b, ev->type_name, strlen(ev->type_name));
-    put_str(b, ev->by, strlen(ev->by));
+    put64(b, layout_place(l, ev->id, strlen(ev->id), &new));
+    put64(b, layout_place(l, ev->type_name, strlen(ev->type_name), &new));
+    put64(b, layout_place(l, ev->by, strlen(ev->by), &new));
     for (unsigned f = 0; f < ev->nfields; f++) {
         const struct event_field *fld = &ev->fields[f];
         put32(b, (uint32_t)fld->kind);
-        put_str(b, fld->key, strlen(fld->key));
-        put_str(b, fld->value, fld->len);
+        put32(b, fld->len);
+        put64(b, layout_place(l, fld->key, strlen(fld->key), &new));
+        put64(b, layout_place(l, fld->value, fld->len, &new));
     }
     /* ahead and seen are not written: replay sets them by the clock that
      * reads the records, as it does for records read from the log */
 }
 
+static void put_strings(struct buf *b, struct layout *l, const struct event *ev)
+{
+    bool new;
+#define PUT_STRING(s, len)                                                    \
+    do {                                                                      \
+        layout_place(l, (s), (len), &new);                                    \
+        if (new) {                                                            \
+            buf_add(b, (s), (len));                                           \
+            buf_addc(b, '\0');                                                \
+        }                                                                     \
+    } while (0)
+    EVENT_STRINGS(ev, PUT_STRING);
+#undef PUT_STRING
+}
+
 /* ---- writing ---- */
+
+/* B's bytes hashed and written to FD; false when they could not be. */
+static bool flush(int fd, struct buf *b, struct hasher *hash)
+{
+    hasher_add(hash, b->data, b->len);
+    bool ok = file_write_all(fd, b->data, b->len) == 0;
+    buf_reset(b);
+    return ok;
+}
 
 void checkpoint_write(const char *path, const struct log_reader *r, struct event *const *events, size_t n,
                       size_t restored)
@@ -238,10 +346,10 @@ void checkpoint_write(const char *path, const struct log_reader *r, struct event
     if (!path || r->nwarnings || r->retracted || r->fd < 0 || r->final_end <= 0 || fstat(r->fd, &st) < 0)
         return;
     struct header h = {CHECKPOINT_VERSION, sizeof(struct event), sizeof(struct event_field), r->final_line,
-                       (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)r->final_end, (uint64_t)st.st_size, 0, 0};
+                       (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)r->final_end, (uint64_t)st.st_size, 0, 0, 0};
     size_t covered = 0;
     while (covered < n && events[covered]->line <= r->final_line)
-        covered++;
+        h.fields += events[covered++]->nfields;
     h.records = covered;
     if (covered < restored + CHECKPOINT_MIN_RECORDS)
         return;                           /* hardly more than the one there */
@@ -252,21 +360,24 @@ void checkpoint_write(const char *path, const struct log_reader *r, struct event
     int fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     bool ok = fd >= 0;
     struct hasher hash;
+    struct layout l = {0};
     hasher_init(&hash);
     put_header(&b, &h);
+    layout_reset(&l);
     for (size_t i = 0; ok && i < covered; i++) {
-        put_event(&b, events[i]);
-        if (b.len >= IO_CHUNK || i + 1 == covered) {
-            hasher_add(&hash, b.data, b.len);
-            ok = file_write_all(fd, b.data, b.len) == 0;
-            buf_reset(&b);
-        }
+        put_event(&b, &l, events[i]);
+        if (b.len >= IO_CHUNK)
+            ok = flush(fd, &b, &hash);
     }
-    if (ok && b.len) {                    /* the header alone: no records */
-        hasher_add(&hash, b.data, b.len);
-        ok = file_write_all(fd, b.data, b.len) == 0;
-        buf_reset(&b);
+    layout_reset(&l);
+    for (size_t i = 0; ok && i < covered; i++) {
+        put_strings(&b, &l, events[i]);
+        if (b.len >= IO_CHUNK)
+            ok = flush(fd, &b, &hash);
     }
+    free(l.slots);
+    if (ok && b.len)
+        ok = flush(fd, &b, &hash);
     put64(&b, hasher_end(&hash));
     buf_add(&b, trailer_mark, sizeof trailer_mark - 1);
     ok = ok && file_write_all(fd, b.data, b.len) == 0;
@@ -285,126 +396,86 @@ void checkpoint_write(const char *path, const struct log_reader *r, struct event
 
 /* ---- reading ---- */
 
-/* The checkpoint, read a chunk at a time and hashed as it goes. */
+static uint32_t load32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The mapped checkpoint: its strings section, and how much of the records
+ * section was hashed and let go. */
 struct source {
-    int fd;
-    char *data;
-    size_t len, pos;
-    bool eof, bad;
-    struct hasher hash;
-    size_t hashed;                /* bytes of data[] hashed already */
+    const unsigned char *base;
+    const char *strings;
+    uint64_t nstrings;           /* bytes in the strings section, the last a NUL */
+    bool bad;
 };
 
-static bool fill(struct source *s, size_t need)
+/* The string at AT; a name the section does not hold makes the record bad.
+ * The section ends with a NUL, so every string in it ends within it. */
+static const char *get_str(struct source *s, uint64_t at)
 {
-    if (s->len - s->pos >= need)
-        return true;
-    hasher_add(&s->hash, s->data + s->hashed, s->pos - s->hashed);
-    memmove(s->data, s->data + s->pos, s->len - s->pos);
-    s->len -= s->pos;
-    s->pos = s->hashed = 0;
-    while (!s->eof && s->len < need) {
-        ssize_t n = read(s->fd, s->data + s->len, IO_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            s->eof = true;
-        else
-            s->len += (size_t)n;
-    }
-    if (s->len < need)
-        s->bad = true;
-    return !s->bad;
-}
-
-static uint32_t get32(struct source *s)
-{
-    uint32_t v = 0;
-    if (fill(s, 4))
-        memcpy(&v, s->data + s->pos, 4), s->pos += 4;
-    return v;
-}
-
-static uint64_t get64(struct source *s)
-{
-    uint64_t v = 0;
-    if (fill(s, 8))
-        memcpy(&v, s->data + s->pos, 8), s->pos += 8;
-    return v;
-}
-
-/* Small strings seen again (keys, types, authors) are kept once: a million
- * records name a dozen keys and a handful of people. */
-#define INTERN_SLOTS 4096
-#define INTERN_MAX_LEN 64
-
-struct interned {
-    const char *s;
-    uint32_t len;
-};
-
-static const char *get_str(struct source *s, struct arena *a, struct interned *pool, uint32_t *len_out)
-{
-    uint32_t len = get32(s);
-    if (s->bad || len > EVENT_RECORD_MAX || !fill(s, len)) {
+    if (at >= s->nstrings) {
         s->bad = true;
         return "";
     }
-    const char *p = s->data + s->pos;
-    s->pos += len;
-    if (len_out)
-        *len_out = len;
-    if (memchr(p, '\0', len)) {
-        s->bad = true;                    /* never in a parsed string */
-        return "";
-    }
-    if (!pool || len > INTERN_MAX_LEN)
-        return arena_strndup(a, p, len);
-    uint64_t h = 1469598103934665603ULL;
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-    for (size_t i = (size_t)(h ^ (h >> 29)) % INTERN_SLOTS, probes = 0; probes < 16;
-         i = (i + 1) % INTERN_SLOTS, probes++) {
-        if (!pool[i].s) {
-            pool[i].s = arena_strndup(a, p, len);
-            pool[i].len = len;
-            return pool[i].s;
-        }
-        if (pool[i].len == len && memcmp(pool[i].s, p, len) == 0)
-            return pool[i].s;
-    }
-    return arena_strndup(a, p, len);    /* crowded: not kept once */
+    return s->strings + at;
 }
 
-static bool get_event(struct source *s, struct arena *a, struct interned *pool, struct event *ev)
+/* A value: LEN bytes, then its NUL. */
+static const char *get_value(struct source *s, uint64_t at, uint32_t len)
 {
+    if (at >= s->nstrings || len >= s->nstrings - at || s->strings[at + len] != '\0') {
+        s->bad = true;
+        return "";
+    }
+    return s->strings + at;
+}
+
+/* The record at P (its fields after it, as many as it says and REMAIN allows)
+ * into a new event from A; NULL when it cannot be one. *USED gets its bytes. */
+static struct event *get_event(struct source *s, struct arena *a, const unsigned char *p, uint64_t remain,
+                               uint64_t *used)
+{
+    if (remain < RECORD_BYTES)
+        return NULL;
+    uint32_t type = load32(p + 8), nfields = load32(p + 12);
+    if (type >= EVENT_TYPE_COUNT || nfields > EVENT_FIELDS_MAX ||
+        (uint64_t)nfields * FIELD_BYTES > remain - RECORD_BYTES)
+        return NULL;
+    struct event *ev = arena_alloc(a, sizeof *ev);
     memset(ev, 0, sizeof *ev);
     ev->seen = STAMP_NONE;                /* as event_parse leaves it */
-    ev->line = get32(s);
-    ev->version = (int)get32(s);
-    uint32_t type = get32(s);
-    ev->nfields = get32(s);
-    ev->ts = (int64_t)get64(s);
-    ev->at = (int64_t)get64(s);
-    if (s->bad || type >= EVENT_TYPE_COUNT || ev->nfields > EVENT_FIELDS_MAX)
-        return false;
+    ev->line = load32(p);
+    ev->version = (int)load32(p + 4);
     ev->type = (enum event_type)type;
-    ev->id = get_str(s, a, NULL, NULL);
-    ev->type_name = get_str(s, a, pool, NULL);
-    ev->by = get_str(s, a, pool, NULL);
-    ev->fields = ev->nfields ? arena_alloc(a, sizeof *ev->fields * ev->nfields) : NULL;
-    for (unsigned f = 0; f < ev->nfields && !s->bad; f++) {
+    ev->nfields = nfields;
+    ev->ts = (int64_t)load64(p + 16);
+    ev->at = (int64_t)load64(p + 24);
+    ev->id = get_str(s, load64(p + 32));
+    ev->type_name = get_str(s, load64(p + 40));
+    ev->by = get_str(s, load64(p + 48));
+    ev->fields = nfields ? arena_alloc(a, sizeof *ev->fields * nfields) : NULL;
+    const unsigned char *q = p + RECORD_BYTES;
+    for (unsigned f = 0; f < nfields; f++, q += FIELD_BYTES) {
         struct event_field *fld = &ev->fields[f];
-        uint32_t kind = get32(s);
+        uint32_t kind = load32(q);
         if (kind > FIELD_RAW)
-            return false;
+            return NULL;
         fld->kind = (enum field_kind)kind;
-        fld->key = get_str(s, a, pool, NULL);
-        /* short values repeat too (a state, a role, a sink): interned alike */
-        fld->value = get_str(s, a, pool, &fld->len);
+        fld->len = load32(q + 4);
+        fld->key = get_str(s, load64(q + 8));
+        fld->value = get_value(s, load64(q + 16), fld->len);
     }
-    return !s->bad && *ev->id;
+    *used = RECORD_BYTES + (uint64_t)nfields * FIELD_BYTES;
+    return s->bad || !*ev->id ? NULL : ev;
 }
+
+/* The records' pages are read once: every DROP_EVERY bytes of them, the ones
+ * read are hashed and let go (they are the file's, read again should they be
+ * touched), so only the strings stay. */
+#define DROP_EVERY (4 * 1024 * 1024)
 
 int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, checkpoint_reserve_fn reserve,
                        void *ctx, size_t *count)
@@ -416,65 +487,82 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
     if (fd < 0)
         return 0;
     struct stat cst, lst;
-    struct source s = {.fd = fd};
-    struct interned *pool = NULL;
+    void *map = MAP_FAILED;
+    size_t size = 0;
     int rc = 0;
     if (fstat(fd, &cst) < 0 || !S_ISREG(cst.st_mode) || cst.st_uid != geteuid() || (cst.st_mode & 077) ||
-        fstat(r->fd, &lst) < 0)
+        fstat(r->fd, &lst) < 0 || cst.st_size < (off_t)(HEADER_BYTES + TRAILER_BYTES) ||
+        (uint64_t)cst.st_size > SIZE_MAX)
         goto done;
-    s.data = xmalloc(IO_CHUNK + EVENT_RECORD_MAX + 64);
-    hasher_init(&s.hash);
-    if (!fill(&s, HEADER_BYTES) || memcmp(s.data, magic, sizeof magic - 1) != 0)
+    size = (size_t)cst.st_size;
+    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
         goto done;
-    s.pos = sizeof magic - 1;
+    const unsigned char *base = map, *p = base + sizeof magic - 1;
+    if (memcmp(base, magic, sizeof magic - 1) != 0)
+        goto done;
     struct header h;
-    h.version = get32(&s);
-    h.event_size = get32(&s);
-    h.field_size = get32(&s);
-    h.lines = get32(&s);
-    h.dev = get64(&s);
-    h.ino = get64(&s);
-    h.offset = get64(&s);
-    h.size = get64(&s);
-    h.prefix_hash = get64(&s);
-    h.records = get64(&s);
+    h.version = load32(p);
+    h.event_size = load32(p + 4);
+    h.field_size = load32(p + 8);
+    h.lines = load32(p + 12);
+    h.dev = load64(p + 16);
+    h.ino = load64(p + 24);
+    h.offset = load64(p + 32);
+    h.size = load64(p + 40);
+    h.prefix_hash = load64(p + 48);
+    h.records = load64(p + 56);
+    h.fields = load64(p + 64);
+    /* what the file can hold: a count it cannot is not believed enough to
+     * allocate for */
+    uint64_t avail = size - HEADER_BYTES - TRAILER_BYTES;
+    if (h.version != CHECKPOINT_VERSION || h.event_size != sizeof(struct event) ||
+        h.field_size != sizeof(struct event_field) || h.records > avail / RECORD_BYTES ||
+        h.fields > avail / FIELD_BYTES || h.records * RECORD_BYTES + h.fields * FIELD_BYTES >= avail)
+        goto done;
+    uint64_t records_bytes = h.records * RECORD_BYTES + h.fields * FIELD_BYTES;
+    struct source s = {base, (const char *)base + HEADER_BYTES + records_bytes, avail - records_bytes, false};
     /* the log it describes: the same file, grown or as it was, and the very
      * bytes it covers */
     uint64_t prefix;
-    if (s.bad || h.version != CHECKPOINT_VERSION || h.event_size != sizeof(struct event) ||
-        h.field_size != sizeof(struct event_field) || h.dev != (uint64_t)lst.st_dev ||
-        h.ino != (uint64_t)lst.st_ino || h.offset == 0 || h.offset > h.size || h.size > (uint64_t)lst.st_size ||
-        h.records > h.lines || !hash_prefix(r->fd, (off_t)h.offset, &prefix) || prefix != h.prefix_hash)
+    if (s.strings[s.nstrings - 1] != '\0' || h.dev != (uint64_t)lst.st_dev || h.ino != (uint64_t)lst.st_ino ||
+        h.offset == 0 || h.offset > h.size || h.size > (uint64_t)lst.st_size || h.records > h.lines ||
+        !hash_prefix(r->fd, (off_t)h.offset, &prefix) || prefix != h.prefix_hash)
         goto done;
-    pool = xcalloc(INTERN_SLOTS, sizeof *pool);
-    /* a record takes at least its fixed fields and three string lengths: a
-     * count the file cannot hold is not believed enough to allocate for */
-    if (reserve && h.records <= (uint64_t)cst.st_size / (8 * 4 + 3 * 4))
+    if (reserve)
         reserve(ctx, (size_t)h.records);
+    struct hasher hash;
+    hasher_init(&hash);
+    const long page = sysconf(_SC_PAGESIZE);
+    uint64_t at = HEADER_BYTES, hashed = 0, dropped = 0, end = HEADER_BYTES + records_bytes, fields = 0;
     unsigned last_line = 0;
     for (uint64_t i = 0; i < h.records; i++) {
-        struct event ev;
-        if (!get_event(&s, r->arena, pool, &ev) || ev.line <= last_line || ev.line > h.lines) {
+        uint64_t used;
+        struct event *ev = get_event(&s, r->arena, base + at, end - at, &used);
+        if (!ev || ev->line <= last_line || ev->line > h.lines || (fields += ev->nfields) > h.fields) {
             rc = *count ? -1 : 0;
             goto done;
         }
-        last_line = ev.line;
-        if (fn(ctx, &ev) < 0) {
+        at += used;
+        last_line = ev->line;
+        if (fn(ctx, ev) < 0) {
             rc = -1;
             goto done;
         }
         ++*count;
+        if (at - hashed >= DROP_EVERY) {
+            hasher_add(&hash, base + hashed, at - hashed);
+            hashed = at;
+            uint64_t upto = page > 0 ? at / (uint64_t)page * (uint64_t)page : 0;
+            if (upto > dropped && madvise((char *)map + dropped, upto - dropped, MADV_DONTNEED) == 0)
+                dropped = upto;
+        }
     }
-    /* the hash of everything before the trailer, then the trailer, then nothing */
-    hasher_add(&s.hash, s.data + s.hashed, s.pos - s.hashed);
-    s.hashed = s.pos;
-    uint64_t want = hasher_end(&s.hash);
-    uint64_t got = get64(&s);
-    bool ended = fill(&s, sizeof trailer_mark - 1) &&
-                 memcmp(s.data + s.pos, trailer_mark, sizeof trailer_mark - 1) == 0;
-    s.pos += sizeof trailer_mark - 1;
-    s.bad = false;
-    if (!ended || got != want || fill(&s, 1)) {
+    /* every record and field the header counts, then the strings, the hash
+     * of all that, the trailer, and nothing after */
+    hasher_add(&hash, base + hashed, size - TRAILER_BYTES - hashed);
+    if (at != end || fields != h.fields || load64(base + size - TRAILER_BYTES) != hasher_end(&hash) ||
+        memcmp(base + size - TRAILER_BYTES + 8, trailer_mark, sizeof trailer_mark - 1) != 0) {
         rc = *count ? -1 : 0;
         goto done;
     }
@@ -485,8 +573,11 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
     restores++;
     rc = 1;
 done:
-    free(pool);
-    free(s.data);
+    /* what was handed out points into the strings: the arena keeps them */
+    if (map != MAP_FAILED && *count)
+        arena_keep_map(r->arena, map, size);
+    else if (map != MAP_FAILED)
+        munmap(map, size);
     close(fd);
     return rc;
 }

@@ -225,35 +225,48 @@ static void put2(char *p, int v)
     p[1] = (char)('0' + v % 10);
 }
 
+/* The date of the day the entry before was on, "YYYY-MM-DD ": entries come
+ * in order, so most are on the day before theirs. */
+struct shown_day {
+    int64_t day;
+    bool valid;
+    char date[11];
+};
+
 /* HH:MM:SS, with the date in front when T is on another day than DAY (the
  * declaration's, as utc_day gives it; DECLARED false: none): an entry from
  * the night before must not read as later. Written by hand: a million
  * entries each want one. */
-static void print_time(struct buf *out, int64_t t, int64_t day, bool declared, bool dated)
+static void print_time(struct buf *out, int64_t t, int64_t day, bool declared, bool dated, struct shown_day *last)
 {
     int sod;
     int64_t d = utc_day(t, &sod);
     if (declared && d != day) {
         int y, mo, dd, h, mi, sec;
         char when[40];
-        stamp_to_utc(t, &y, &mo, &dd, &h, &mi, &sec);
-        if (y < 0 || y > 9999) {
-            snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, dd, h, mi, sec);
-            buf_adds(out, when);
-            return;
+        if (!last->valid || last->day != d) {
+            stamp_to_utc(t, &y, &mo, &dd, &h, &mi, &sec);
+            if (y < 0 || y > 9999) {
+                snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", y, mo, dd, h, mi, sec);
+                buf_adds(out, when);
+                return;
+            }
+            put2(last->date, y / 100);
+            put2(last->date + 2, y % 100);
+            last->date[4] = '-';
+            put2(last->date + 5, mo);
+            last->date[7] = '-';
+            put2(last->date + 8, dd);
+            last->date[10] = ' ';
+            last->day = d;
+            last->valid = true;
         }
-        put2(when, y / 100);
-        put2(when + 2, y % 100);
-        when[4] = '-';
-        put2(when + 5, mo);
-        when[7] = '-';
-        put2(when + 8, dd);
-        when[10] = ' ';
-        put2(when + 11, h);
+        memcpy(when, last->date, 11);
+        put2(when + 11, sod / 3600);
         when[13] = ':';
-        put2(when + 14, mi);
+        put2(when + 14, sod / 60 % 60);
         when[16] = ':';
-        put2(when + 17, sec);
+        put2(when + 17, sod % 60);
         buf_add(out, when, 19);
         return;
     }
@@ -271,14 +284,23 @@ static void print_time(struct buf *out, int64_t t, int64_t day, bool declared, b
     buf_add(out, hms, at + 8);
 }
 
+static void put_spaces(struct buf *out, size_t n)
+{
+    static const char spaces[] = "                                                                ";
+    for (size_t k; n; n -= k) {
+        k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        buf_add(out, spaces, k);
+    }
+}
+
 /* S cut to at most MAX bytes and padded with spaces to at least WIDTH, as
  * printf's %-WIDTH.MAXs writes it. */
 static void put_column(struct buf *out, const char *s, size_t width, size_t max)
 {
     size_t n = strnlen(s, max);
     buf_add(out, s, n);
-    for (; n < width; n++)
-        buf_addc(out, ' ');
+    if (n < width)
+        put_spaces(out, width - n);
 }
 
 static void show_text(const struct incident *inc, const struct policy *p, int64_t now)
@@ -338,6 +360,7 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
     /* whole lines into one buffer, written a megabyte at a time: a million
      * entries, and no allocation or printf per entry */
     struct buf out = BUF_INIT, what = BUF_INIT;
+    struct shown_day last = {0, false, ""};
     const size_t indent = 36 + SHORT_ID_LEN + 2 + (dated ? 11 : 0);
     for (size_t i = 0; i < inc->ntimeline; i++) {
         const struct timeline_entry *e = &inc->timeline[i];
@@ -345,7 +368,7 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
         buf_reset(&what);
         describe_entry(&what, inc, p, e);
         buf_add(&out, "  ", 2);
-        print_time(&out, e->at, day, declared, dated);
+        print_time(&out, e->at, day, declared, dated, &last);
         buf_add(&out, "  ", 2);
         put_column(&out, ev->id, 0, SHORT_ID_LEN);
         buf_add(&out, "  ", 2);
@@ -353,20 +376,24 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
         buf_addc(&out, ' ');
         put_column(&out, ev->type_name, 10, SIZE_MAX);
         buf_addc(&out, ' ');
-        /* multi-line text continues indented, so the time column stays readable */
+        /* multi-line text continues indented, so the time column stays
+         * readable; a line ends at a newline or a unit separator */
         const char *q = buf_str(&what), *end = q + what.len;
+        const char *nl = memchr(q, '\n', what.len), *us = memchr(q, '\x1f', what.len);
         for (;;) {
-            const char *sep = q;
-            while (sep < end && *sep != '\n' && *sep != '\x1f')
-                sep++;
-            buf_add(&out, q, (size_t)(sep - q));
-            if (sep == end)
+            const char *sep = !nl ? us : !us ? nl : nl < us ? nl : us;
+            if (!sep) {
+                buf_add(&out, q, (size_t)(end - q));
                 break;
+            }
+            buf_add(&out, q, (size_t)(sep - q));
             buf_addc(&out, '\n');
-            buf_grow(&out, indent);
-            for (size_t k = 0; k < indent; k++)
-                buf_addc(&out, ' ');
+            put_spaces(&out, indent);
             q = sep + 1;
+            if (sep == nl)
+                nl = memchr(q, '\n', (size_t)(end - q));
+            if (sep == us)
+                us = memchr(q, '\x1f', (size_t)(end - q));
         }
         if (e->edits)
             buf_adds(&out, " (edited)");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "warroom/error.h"
@@ -29,11 +30,19 @@ struct interned {
     uint32_t len, hash;
 };
 
+/* A file mapped for what it holds to be used in place (a checkpoint's strings). */
+struct arena_map {
+    struct arena_map *next;
+    void *addr;
+    size_t len;
+};
+
 struct arena {
     struct arena_chunk *head;
     size_t total;
     struct interned *pool;
     size_t pool_cap, pool_count;
+    struct arena_map *maps;
 };
 
 #define ARENA_CHUNK (256 * 1024)
@@ -117,6 +126,13 @@ const char *arena_intern(struct arena *a, const char *s, size_t len)
     return slot->s;
 }
 
+void arena_keep_map(struct arena *a, void *addr, size_t len)
+{
+    struct arena_map *m = xmalloc(sizeof *m);
+    *m = (struct arena_map){a->maps, addr, len};
+    a->maps = m;
+}
+
 size_t arena_used(const struct arena *a)
 {
     return a->total;
@@ -131,6 +147,11 @@ void arena_free(struct arena *a)
         struct arena_chunk *next = c->next;
         free(c);
         c = next;
+    }
+    for (struct arena_map *m = a->maps, *next; m; m = next) {
+        next = m->next;
+        munmap(m->addr, m->len);
+        free(m);
     }
     free(a->pool);
     free(a);

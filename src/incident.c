@@ -26,11 +26,23 @@ struct id_set {
     size_t cap, count;
 };
 
+/* Eight bytes a step: an id is 32 hex digits, and FNV's multiply per byte
+ * was most of indexing a million of them. Only this process sees the
+ * hashes, so the function is free to change. */
 static uint32_t hash_id(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    size_t len = strlen(s);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    for (; len >= 8; s += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -185,10 +197,7 @@ static int collect(void *ctx, struct event *ev)
  * what collect does, for all of them at once. */
 static int collect_restored(void *ctx, struct event *ev)
 {
-    struct incident *inc = ctx;
-    struct event *copy = arena_alloc(inc->reader.arena, sizeof *copy);
-    *copy = *ev;
-    push_event(inc, copy);
+    push_event(ctx, ev);                  /* in the reader's arena already */
     return 0;
 }
 
@@ -335,7 +344,7 @@ static const char *str_or_empty(const struct event *ev, const char *key)
 static void set_entry(struct timeline_entry *e, const struct event *ev, size_t pos)
 {
     e->ev = ev;
-    e->pos = pos;
+    e->pos = (uint32_t)pos;
     e->at = ev->at;
     e->happened = ev->at;
     e->text = str_or_empty(ev, "text");
@@ -587,16 +596,42 @@ static const struct event *newest_edit(const struct incident *inc)
 
 /* Replays every event: edits first (they change what and when), then the
  * ordered timeline, folded into state. */
-/* Sorts the N entries of TL by CMP; a log appended in order is in order
- * already, and one pass saying so is cheaper than any sort. */
+/* Sorts the N entries of TL by CMP. A log is appended nearly in order: a
+ * pass that finds it in order is the whole cost, and otherwise the entries
+ * out of place (back-dated ones) are set aside, sorted alone and merged back
+ * into the run the others form, instead of sorting a million entries (and
+ * allocating a copy of them) for a tenth of them. CMP is a total order, so
+ * the result is the one any sort gives. */
 static void sort_timeline(struct timeline_entry *tl, size_t n, int (*cmp)(const void *, const void *))
 {
-    for (size_t i = 1; i < n; i++) {
-        if (cmp(&tl[i - 1], &tl[i]) > 0) {
-            qsort(tl, n, sizeof *tl, cmp);
-            return;
+    size_t first = 1;
+    while (first < n && cmp(&tl[first - 1], &tl[first]) <= 0)
+        first++;
+    if (first >= n)
+        return;
+    struct timeline_entry *aside = NULL;
+    size_t kept = first, naside = 0, aside_cap = 0;
+    for (size_t i = first; i < n; i++) {
+        if (cmp(&tl[kept - 1], &tl[i]) <= 0) {
+            tl[kept++] = tl[i];
+            continue;
         }
+        if (naside == aside_cap) {
+            aside_cap = aside_cap ? aside_cap * 2 : 1024;
+            aside = xrealloc(aside, sizeof *aside * aside_cap);
+        }
+        aside[naside++] = tl[i];
     }
+    qsort(aside, naside, sizeof *aside, cmp);
+    /* from the back, so the run moves up in place */
+    size_t i = kept, j = naside, w = n;
+    while (j > 0) {
+        if (i > 0 && cmp(&tl[i - 1], &aside[j - 1]) > 0)
+            tl[--w] = tl[--i];
+        else
+            tl[--w] = aside[--j];
+    }
+    free(aside);
 }
 
 static void derive(struct incident *inc)

@@ -32,7 +32,8 @@ char *checkpoint_path(const char *log_path);
 
 /* Restores the records the checkpoint at PATH covers, when it describes the
  * log open in R (freshly opened, nothing read): each is handed to FN, in file
- * order, allocated from R's arena, and R is left positioned after them, as if
+ * order, allocated from R's arena (FN may keep it; its strings lie in the
+ * checkpoint's mapping, which the arena keeps), and R is left positioned after them, as if
  * it had read them. Returns 1 when restored, 0 when there is no usable
  * checkpoint (nothing was handed out), and -1 when it proved bad after some
  * records were handed out: the caller must discard what FN built and R, and

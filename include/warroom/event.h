@@ -60,20 +60,22 @@ struct event_field {
     enum field_kind kind;
 };
 
+/* A million of these are kept by a replay: the members are ordered so that
+ * none pads (72 bytes). */
 struct event {
     const char *id;
     const char *type_name;      /* as written */
-    enum event_type type;
     const char *by;             /* "" when absent */
     int64_t ts;                 /* when recorded (ms, UTC) */
     int64_t at;                 /* when it happened; = ts when absent */
+    int64_t seen;               /* ahead events: when they were read; STAMP_NONE otherwise */
+    struct event_field *fields; /* everything but v, id, ts, at, by, type */
+    enum event_type type;
     int version;
     unsigned line;              /* 1-based line in the log; 0 for a new event */
+    uint16_t nfields;           /* at most EVENT_FIELDS_MAX */
     bool ahead;                 /* its ts or at lay more than STAMP_SKEW_MAX past the
                                    clock of the process that read it (set by replay) */
-    int64_t seen;               /* ahead events: when they were read; STAMP_NONE otherwise */
-    unsigned nfields;
-    struct event_field *fields; /* everything but v, id, ts, at, by, type */
 };
 
 /* A bump allocator: many small allocations, one release. */
@@ -84,6 +86,9 @@ char *arena_strndup(struct arena *a, const char *s, size_t len);
 /* S kept once per arena when short (an author, a key, a state): the same
  * pointer for the same bytes, never to be written through. */
 const char *arena_intern(struct arena *a, const char *s, size_t len);
+/* The mapping ADDR..+LEN (mmap'd) lives as long as A: what A's events point
+ * into it stays valid, and arena_free unmaps it. */
+void arena_keep_map(struct arena *a, void *addr, size_t len);
 size_t arena_used(const struct arena *a);
 void arena_free(struct arena *a);
 

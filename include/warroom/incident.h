@@ -45,7 +45,8 @@ struct timeline_entry {
                               stamped ahead of the clock, when it was read */
     const char *text;      /* after edits; "" when none */
     unsigned edits;        /* how many edit events changed it */
-    size_t pos;            /* where ev stands in the incident's events[] */
+    uint32_t pos;          /* where ev stands in the incident's events[] (fewer
+                              than 2^32: see the id set in incident.c) */
 };
 
 struct role_change {
