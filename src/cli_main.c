@@ -15,6 +15,7 @@
 #include "warroom/error.h"
 #include "warroom/incident.h"
 #include "warroom/outbox.h"
+#include "warroom/repo.h"
 #include "warroom/stamp.h"
 
 #define WARROOM_VERSION "0.1"
@@ -181,6 +182,7 @@ void cli_write_stats(void)
     fprintf(f, "outbox builds %lu scans %lu\n", outbox_count_builds(), outbox_count_scans());
     fprintf(f, "checkpoints restored %lu written %lu\n", checkpoint_count_restores(), checkpoint_count_writes());
     fprintf(f, "loads %lu derives %lu\n", incident_count_loads(), incident_count_derives());
+    fprintf(f, "repositories opened %lu\n", repo_count_opens());
     fclose(f);
 }
 

@@ -46,6 +46,22 @@ struct repo {
     char *branch; /* what repo_current_branch last returned */
 };
 
+/* One command asks for the same repository several times (the postmortem's
+ * commit, the policy, the runbooks): while one handle on it is open, opening
+ * it again shares that handle's git_repository instead of reading its config
+ * files and listing its packs once more. Each handle keeps its own branch
+ * string. The last repo_free closes it, so nothing is kept between commands
+ * and a later open sees the repository as it is then. */
+struct shared_open {
+    git_repository *git;
+    char *path;      /* as given; NULL: found from the environment */
+    char *cwd;       /* where a NULL path was searched from */
+    char *git_dir;   /* GIT_DIR then, NULL when unset */
+    unsigned users;
+};
+static struct shared_open shared;
+static unsigned long repo_opens;
+
 /* ---- errors ---------------------------------------------------------- */
 
 static const char *git_message(void)
@@ -416,9 +432,71 @@ unsigned long repo_count_objects_read(void)
     return objects_read;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The handle already open on the repository PATH names, or NULL. */
+static git_repository *shared_find(const char *path)
+{
+    if (!shared.users || !same_text(shared.path, path))
+        return NULL;
+    if (!path) {
+        char dir[PATH_MAX];
+        if (!getcwd(dir, sizeof dir) || !same_text(shared.cwd, dir) ||
+            !same_text(shared.git_dir, getenv("GIT_DIR")))
+            return NULL;
+    }
+    return shared.git;
+}
+
+static void shared_keep(git_repository *g, const char *path)
+{
+    if (shared.users)
+        return;   /* another repository is shared already: this one is not */
+    char dir[PATH_MAX];
+    const char *git_dir = getenv("GIT_DIR");
+    if (!path && !getcwd(dir, sizeof dir))
+        return;
+    shared.git = g;
+    shared.path = path ? xstrdup(path) : NULL;
+    shared.cwd = path ? NULL : xstrdup(dir);
+    shared.git_dir = !path && git_dir ? xstrdup(git_dir) : NULL;
+    shared.users = 1;
+}
+
+/* Drops one user of G: false when G is the shared handle and others still
+ * use it. */
+static bool shared_release(git_repository *g)
+{
+    if (!shared.users || shared.git != g)
+        return true;
+    if (--shared.users)
+        return false;
+    free(shared.path);
+    free(shared.cwd);
+    free(shared.git_dir);
+    memset(&shared, 0, sizeof shared);
+    return true;
+}
+
+unsigned long repo_count_opens(void)
+{
+    return repo_opens;
+}
+
 int repo_open(struct repo **out, const char *path)
 {
     *out = NULL;
+    git_repository *open = shared_find(path);
+    if (open) {
+        shared.users++;
+        struct repo *r = xcalloc(1, sizeof *r);
+        r->git = open;
+        *out = r;
+        return 0;
+    }
     if (!path && !repo_may_be_found()) {
         error_set("no git repository in the working directory or any directory above it "
                   "(name one with --repo or WARROOM_REPO)");
@@ -452,6 +530,8 @@ int repo_open(struct repo **out, const char *path)
         return rc;
     }
     counter_add(g);
+    repo_opens++;
+    shared_keep(g, path);
     struct repo *r = xcalloc(1, sizeof *r);
     r->git = g;
     *out = r;
@@ -462,10 +542,13 @@ void repo_free(struct repo *r)
 {
     if (!r)
         return;
-    git_repository_free(r->git);
+    bool last = shared_release(r->git);
+    if (last)
+        git_repository_free(r->git);
     free(r->branch);
     free(r);
-    git_libgit2_shutdown();
+    if (last)
+        git_libgit2_shutdown();
 }
 
 bool repo_is_bare(const struct repo *r)

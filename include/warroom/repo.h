@@ -36,6 +36,10 @@ struct repo;
 int repo_open(struct repo **out, const char *path);
 void repo_free(struct repo *r);
 
+/* How many times this process opened a repository from disk (an open of one
+ * that a handle still holds shares it, and is not counted). */
+unsigned long repo_count_opens(void);
+
 bool repo_is_bare(const struct repo *r);
 
 /* The working tree's top directory (with a trailing slash), or NULL for a bare

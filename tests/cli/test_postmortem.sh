@@ -141,6 +141,14 @@ check "  ... with path, branch and pushed=false" test "$(j '.timeline[] | select
 expect_status 0 "committing the same postmortem again changes nothing" wr --repo "$scratch/bare.git" postmortem --commit
 check "  ... no new commit" test "$(git -C "$scratch/bare.git" rev-list --count main)" = 2
 check "  ... no second event" test "$(grep -c '"type":"postmortem"' "$WARROOM_DIR/$demo/events.jsonl")" = 1
+# the template, the policy and the runbooks come from the same repository as
+# the commit: it is opened from disk once per command, not once for each
+rm -f "$scratch/stats"
+expect_status 0 "a commit with its template, policy and runbooks from the repository" env WARROOM_STATS="$scratch/stats" "$WARROOM" --repo "$scratch/bare.git" postmortem --commit
+check "  ... opens the repository once" grep -qx "repositories opened 1" "$scratch/stats"
+rm -f "$scratch/stats"
+(cd "$scratch/seed" && WARROOM_STATS="$scratch/stats" "$WARROOM" postmortem >/dev/null 2>&1)
+check "  ... also when it is found from the working directory" grep -qx "repositories opened 1" "$scratch/stats"
 wr postmortem >"$scratch/again.md" 2>/dev/null
 check "  ... and the postmortem's own event does not change the rendering" cmp -s "$scratch/again.md" "$scratch/demo.md"
 # the log moves on: the file on the branch now has other content
