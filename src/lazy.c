@@ -12,8 +12,12 @@ static pthread_mutex_t loading = PTHREAD_MUTEX_INITIALIZER;
 static int load(struct lazy_library *lib)
 {
     /* RTLD_LOCAL: the library's symbols are not ours; our same-named
-     * functions stay the ones every caller reaches */
-    void *handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+     * functions stay the ones every caller reaches. RTLD_LAZY: the
+     * dependencies not built for immediate binding (libgit2's Kerberos
+     * ones) bind a function when it is first called, not all at load;
+     * every function we call is looked up below, so a missing one is still
+     * refused here. */
+    void *handle = dlopen(lib->soname, RTLD_LAZY | RTLD_LOCAL);
     if (!handle) {
         const char *why = dlerror();
         snprintf(lib->message, sizeof lib->message, "cannot load %s (%s): install %s", lib->soname,
