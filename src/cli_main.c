@@ -179,10 +179,10 @@ void cli_write_stats(void)
     if (!f)
         return;
     /* first: scripts take the last line for the loads */
+    fprintf(f, "repositories opened %lu\n", repo_count_opens());
     fprintf(f, "outbox builds %lu scans %lu\n", outbox_count_builds(), outbox_count_scans());
     fprintf(f, "checkpoints restored %lu written %lu\n", checkpoint_count_restores(), checkpoint_count_writes());
     fprintf(f, "loads %lu derives %lu\n", incident_count_loads(), incident_count_derives());
-    fprintf(f, "repositories opened %lu\n", repo_count_opens());
     fclose(f);
 }
 
