@@ -1611,8 +1611,8 @@ static int handle_step_result(struct outbox *ob, const struct flight *f, const s
         buf_reset(&reason);
     } else if (out.outcome == SINK_RETRY) {
         r.state = OUTBOX_RETRYING;
-        r.unconfirmed = f->once && !out.again_now && (ambiguous || out.unsure || f->check);
-        r.next_at = out.again_now ? now
+        r.unconfirmed = f->once && (out.check_again || (!out.again_now && (ambiguous || out.unsure || f->check)));
+        r.next_at = out.again_now || out.check_again ? now
                                   : now + sink_retry_delay_ms(&ob->backoff, f->attempt, random32(), res->retry_after,
                                                               now / 1000);
     } else {

@@ -32,10 +32,14 @@ POST /_control with JSON (not recorded):
      COUNT times.
   {"seed_channel": {"name": "...", "created": UNIX_S}}: a channel that was
      there before (somebody else's), so creating that name is name_taken.
+  {"page_size": N}: conversations.list answers at most N channels a page
+     (0: up to its limit), oldest first, with a next_cursor while there are
+     more; {"cursor": "..."} answers that next_cursor instead (null: its own).
 GET /_state answers {"channels": [...]} with members, topic, messages, pins.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -61,7 +65,8 @@ NAME_RE = re.compile(r"^[a-z0-9_-]{1,80}$")
 USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 lock = threading.Lock()
-state = {"channels": {}, "next_id": 1, "next_ts": 1, "faults": [], "last_post": {}, "seq": 0}
+state = {"channels": {}, "next_id": 1, "next_ts": 1, "faults": [], "last_post": {}, "seq": 0, "page_size": 0,
+         "cursor": None}
 
 
 def units(s):
@@ -161,8 +166,23 @@ def answer_of(api, params, violations):
                       "messages": [], "pins": []}
         return {"ok": True, "channel": {"id": cid, "name": name, "created": chans[cid]["created"]}}
     if api == "conversations.list":
-        return {"ok": True, "channels": [{"id": c["id"], "name": c["name"], "created": c["created"]}
-                                         for c in chans.values()], "response_metadata": {"next_cursor": ""}}
+        # a page at a time, as Slack does: at most `limit`, and often fewer
+        # (the control's page_size); the cursor is opaque base64
+        order = sorted(chans.values(), key=lambda c: c["id"])
+        start = 0
+        if params.get("cursor"):
+            try:
+                start = int(base64.b64decode(params["cursor"], validate=True).decode().split(":")[1])
+            except (ValueError, IndexError, UnicodeDecodeError):
+                return {"ok": False, "error": "invalid_cursor"}
+        size = min(int(params.get("limit", "100") or 100), state["page_size"] or 1000)
+        page = order[start:start + size]
+        more = start + size < len(order)
+        cursor = base64.b64encode(("channel:%d" % (start + size)).encode()).decode() if more else ""
+        if more and state["cursor"] is not None:
+            cursor = state["cursor"]
+        return {"ok": True, "channels": [{"id": c["id"], "name": c["name"], "created": c["created"]} for c in page],
+                "response_metadata": {"next_cursor": cursor}}
     c = chans.get(params.get("channel", ""))
     if c is None:
         return {"ok": False, "error": "channel_not_found"}
@@ -247,6 +267,10 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 c = json.loads(raw or b"{}")
                 state["faults"] += [dict(f) for f in c.get("faults", [])]
+                if "page_size" in c:
+                    state["page_size"] = int(c["page_size"])
+                if "cursor" in c:
+                    state["cursor"] = c["cursor"]
                 if "seed_channel" in c:
                     s = c["seed_channel"]
                     cid = "C%08d" % state["next_id"]

@@ -330,6 +330,7 @@ struct sink_step {
 struct sink_step_result {
     enum sink_outcome outcome;
     bool again_now;            /* SINK_RETRY at once, not after a backoff */
+    bool check_again;          /* SINK_RETRY at once, and ask again (the next page of a lookup) */
     bool unsure;               /* SINK_RETRY: the answer does not say whether it arrived */
     char *remote_id, *ref;     /* learned; NULL: nothing (owned, freed by the caller) */
     char *remote_name;         /* the remote object's name for people (a channel's) */

@@ -399,11 +399,44 @@ static void api_url(struct buf *url, const struct sink_target *t, const char *me
     buf_printf(url, "/%s", method);
 }
 
+/* A create step's ref: the name's suffix ("0" for none), and while a lost
+ * answer is being looked up page by page, the page and Slack's cursor for it:
+ * "SUFFIX;PAGE;CURSOR". Slack's cursors are base64, short; anything else
+ * ends the lookup. */
+#define LOOKUP_PAGES_MAX 100   /* of up to 1,000 channels: a workspace of 100,000 */
+#define CURSOR_MAX 48          /* so the whole ref stays within SINK_REMOTE_ID_MAX */
+
+static bool is_cursor(const char *s, size_t len)
+{
+    static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-";
+    if (len == 0 || len > CURSOR_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!s[i] || !strchr(ok, s[i]))
+            return false;
+    return true;
+}
+
 static unsigned suffix_of(const char *ref)
 {
     char *end;
     unsigned long v = ref && *ref ? strtoul(ref, &end, 10) : 0;
-    return ref && *ref && !*end && v >= 2 && v <= SINK_SLACK_NAME_SUFFIX_MAX ? (unsigned)v : 0;
+    return ref && *ref && (!*end || *end == ';') && v >= 2 && v <= SINK_SLACK_NAME_SUFFIX_MAX ? (unsigned)v : 0;
+}
+
+/* The lookup's page (2 on) and cursor in REF; 0 when it is at its start. */
+static unsigned lookup_page(const char *ref, const char **cursor)
+{
+    const char *p = ref ? strchr(ref, ';') : NULL;
+    *cursor = NULL;
+    if (!p)
+        return 0;
+    char *end;
+    unsigned long page = strtoul(p + 1, &end, 10);
+    if (*end != ';' || page < 2 || page > LOOKUP_PAGES_MAX || !is_cursor(end + 1, strlen(end + 1)))
+        return 0;
+    *cursor = end + 1;
+    return (unsigned)page;
 }
 
 static bool is_ts(const char *s)
@@ -500,9 +533,20 @@ static int channel_build(const char **method, struct buf *url, struct buf *body,
             break;
         }
         if (st->check) {
-            /* Lost answer: is a channel of that name there, made since? */
+            /* Lost answer: is a channel of that name there, made since? Slack
+             * answers a page at a time, often fewer than asked for. */
             *method = "GET";
             buf_adds(url, "?exclude_archived=true&types=public_channel&limit=1000");
+            const char *cursor;
+            if (lookup_page(st->ref, &cursor)) {
+                buf_adds(url, "&cursor=");
+                for (const char *c = cursor; *c; c++) {
+                    if (*c == '+' || *c == '/' || *c == '=')
+                        buf_printf(url, "%%%02X", (unsigned char)*c);
+                    else
+                        buf_addc(url, *c);
+                }
+            }
             break;
         }
         json_object_set_new(doc, "name", json_string(expect->data));
@@ -734,10 +778,25 @@ static void channel_read(struct sink_step_result *out, const struct sink_step *s
     out->outcome = SINK_DELIVERED;
     if (op == OP_CREATE && st->check) {
         if (!find_channel(doc, st->expect, st->started, &out->remote_id, &out->remote_name)) {
+            const char *cursor, *next = json_string_value(
+                json_object_get(json_object_get(doc, "response_metadata"), "next_cursor"));
+            unsigned page = lookup_page(st->ref, &cursor);
+            unsigned suffix = suffix_of(st->ref);
+            char ref[SINK_REMOTE_ID_MAX + 1];
             out->outcome = SINK_RETRY;
-            out->again_now = true;
-            say(reason, secrets, "not found on Slack after an unconfirmed attempt; creating #%s",
-                st->expect ? st->expect : "");
+            if (next && is_cursor(next, strlen(next)) && (page ? page : 1) < LOOKUP_PAGES_MAX) {
+                /* not on this page: the next one, at once */
+                snprintf(ref, sizeof ref, "%u;%u;%s", suffix, page ? page + 1 : 2, next);
+                out->check_again = true;
+                say(reason, secrets, "not on page %u of Slack's channels; looking at the next", page ? page : 1);
+            } else {
+                /* the last page: the name's suffix alone, so a later lookup starts at the first */
+                snprintf(ref, sizeof ref, "%u", suffix);
+                out->again_now = true;
+                say(reason, secrets, "not found on Slack after an unconfirmed attempt; creating #%s",
+                    st->expect ? st->expect : "");
+            }
+            out->ref = xstrdup(ref);
         }
     } else if (op == OP_CREATE) {
         json_t *c = json_object_get(doc, "channel");

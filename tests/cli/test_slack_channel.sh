@@ -196,8 +196,31 @@ id5=$(ls -t "$WARROOM_DIR" | head -1)
 check "a wrong token is refused and says why" \
     test "$(deliveries "$id5" | jq -r 'select(.outcome=="failed") | .error' | head -1)" = "conversations.create: invalid_auth"
 
+# a lost answer in a workspace of many channels: Slack answers the lookup a
+# page at a time (here two channels a page), and the one made is on the last
+control '{"page_size": 2, "faults": [{"api": "conversations.create", "fault": "drop_after"}]}'
+for i in 1 2 3 4 5; do control "{\"seed_channel\": {\"name\": \"team-$i\", \"created\": 1}}"; done
+n3=$(wc -l < "$reqlog")
+id6=$(wrx open --sev 1 --title "Paged lookup" --as carol --wait 60)
+name6=inc-20250316-paged-lookup
+since() { tail -n +$((n3 + 1)) "$reqlog" | jq -c "select($1)"; }
+check "a lost answer is looked up page by page, not sent again: one create, one channel" \
+    test "$(since '.api=="conversations.create"' | wc -l):$(state "[.channels[] | select(.name | startswith(\"$name6\"))] | length")" = "1:1"
+check "  ... every page after the first asked for by Slack's cursor" \
+    test "$(since '.api=="conversations.list"' | wc -l)" -gt 2 -a \
+         "$(since '.api=="conversations.list" and (.query | test("cursor=") | not)' | wc -l)" = 1
+check "  ... and the channel found is the one recorded" \
+    test "$(deliveries "$id6" | jq -r 'select(.remote_id) | .remote_name')" = "$name6"
+# a cursor that is not one (an escape sequence in it) ends the lookup there
+control '{"cursor": "bad\u001b[2Jcursor", "faults": [{"api": "conversations.create", "fault": "drop_after"}]}'
+n3=$(wc -l < "$reqlog")
+id7=$(wrx open --sev 1 --title "Bad cursor" --as carol --wait 60)
+check "a malformed cursor is not followed" test "$(since '.api=="conversations.list"' | wc -l)" = 1
+check "  ... nor written down" sh -c "! grep -q \"$(printf '\033')\" '$WARROOM_DIR/$id7/events.jsonl'"
+control '{"page_size": 0, "cursor": null}'
+
 # ---- 3. the token is nowhere: files, outputs, the stand-in's record ----
-for id in "$demo_id" "$id2" "$id3" "$id4" "$id5"; do
+for id in "$demo_id" "$id2" "$id3" "$id4" "$id5" "$id6" "$id7"; do
     "$WARROOM" show --json --incident "$id" >> "$scratch/printed" 2>&1
     "$WARROOM" show --incident "$id" >> "$scratch/printed" 2>&1
 done
