@@ -539,13 +539,13 @@ static int channel_build(const char **method, struct buf *url, struct buf *body,
             buf_adds(url, "?exclude_archived=true&types=public_channel&limit=1000");
             const char *cursor;
             if (lookup_page(st->ref, &cursor)) {
-                buf_adds(url, "&cursor=");
-                for (const char *c = cursor; *c; c++) {
-                    if (*c == '+' || *c == '/' || *c == '=')
-                        buf_printf(url, "%%%02X", (unsigned char)*c);
-                    else
-                        buf_addc(url, *c);
+                char *esc = curl_easy_escape(NULL, cursor, 0);   /* base64: + / = */
+                if (!esc) {
+                    rc = error_set("slack_channel: cannot escape the list's cursor");
+                    break;
                 }
+                buf_printf(url, "&cursor=%s", esc);
+                curl_free(esc);
             }
             break;
         }
