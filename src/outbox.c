@@ -317,6 +317,7 @@ int outbox_open(struct outbox **out, const struct store *store, const char *id,
     if (!store_valid_id(id))
         return error_set("\"%.80s\" is not an incident id", id);
     struct outbox *ob = xcalloc(1, sizeof *ob);
+    ob->states_gen = 1;   /* the kept heads and problems (gen 0) are not worked out yet */
     ob->store = store;
     ob->config = config;
     ob->policy = policy;
@@ -1901,12 +1902,9 @@ void outbox_counts(const struct outbox *ob, size_t *pending, size_t *failed)
     }
 }
 
-size_t outbox_problems(struct outbox *ob, struct buf *out)
+/* What outbox_problems says, worked out again into ob->problems. */
+static void find_problems(struct outbox *ob)
 {
-    if (ob->problems_gen == ob->states_gen && ob->problems_gen) {
-        buf_add(out, ob->problems.data ? ob->problems.data : "", ob->problems.len);
-        return ob->nproblems;
-    }
     size_t n = 0;
     scans++;
     buf_reset(&ob->problems);
@@ -1939,8 +1937,14 @@ size_t outbox_problems(struct outbox *ob, struct buf *out)
     }
     ob->nproblems = n;
     ob->problems_gen = ob->states_gen;
-    buf_add(out, ob->problems.data ? ob->problems.data : "", ob->problems.len);
-    return n;
+}
+
+size_t outbox_problems(struct outbox *ob, struct buf *out)
+{
+    if (ob->problems_gen != ob->states_gen)
+        find_problems(ob);
+    buf_add(out, buf_str(&ob->problems), ob->problems.len);
+    return ob->nproblems;
 }
 
 bool outbox_remote(const struct outbox *ob, const char *sink, const char **id, const char **name)
