@@ -22,11 +22,18 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -Iinclude -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm -ldl -lpthread
-# src/repo.c defines these to put off work libgit2 does as it starts (see
-# there); libgit2 is loaded with dlopen, so they must be in the executable's
-# dynamic symbol table for its calls to find them first.
-LDLIBS  += -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
-           -Wl,--export-dynamic-symbol=mbedtls_ssl_setup -Wl,--export-dynamic-symbol=libssh2_init
+# libgit2 is linked in whole, with what it is built on (mbedTLS, PCRE2,
+# http-parser, zlib): loading Debian's shared libgit2 mapped fifteen libraries,
+# OpenSSL and Kerberos among them, 3-5 ms of every commit into the platform
+# repository. Its two other dependencies are loaded when first called
+# (src/lazy_ssh2.c, src/lazy_gss.c, pulled in by name): a local commit never
+# maps them. src/repo.c wraps two mbedTLS calls to put off the CA bundle's
+# parse, and defines libssh2_init, exported so that libssh2's own call finds it.
+GIT_LIBS := $(filter-out -lssh2 -lrt,$(shell pkg-config --static --libs libgit2 2>/dev/null))
+LDLIBS  += -Wl,-Bstatic $(GIT_LIBS) -Wl,-Bdynamic \
+           -Wl,--require-defined=lazy_ssh2 -Wl,--require-defined=lazy_gss \
+           -Wl,--wrap=mbedtls_x509_crt_parse_file -Wl,--wrap=mbedtls_ssl_setup \
+           -Wl,--export-dynamic-symbol=libssh2_init
 
 # Sanitizer build: same sources, own object tree.
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -15,6 +15,8 @@
 
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,9 +66,13 @@ static unsigned long repo_opens;
 
 /* ---- errors ---------------------------------------------------------- */
 
-static const char *git_message(void)
+const char *repo_git_message(void)
 {
     const git_error *e = git_error_last();
+    /* libgit2 says only that the session could not be made */
+    const char *missing = lazy_message(&lazy_ssh2);
+    if (*missing && e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSH))
+        return missing;
     return e && e->message ? e->message : "unknown libgit2 error";
 }
 
@@ -75,7 +81,7 @@ static const char *git_message(void)
  * (wait, or remove a stale lock) differs from every other failure. */
 static int fail_git(int code, const char *what)
 {
-    error_set("%s: %s", what, git_message());
+    error_set("%s: %s", what, repo_git_message());
     return code == GIT_ELOCKED ? REPO_ELOCKED : -1;
 }
 
@@ -83,52 +89,33 @@ static int fail_git(int code, const char *what)
 
 /* libgit2 built on mbedTLS parses the whole CA bundle when it starts (3.5 ms,
  * more than all the rest of a local commit), though only a push or fetch over
- * https ever uses it. The two definitions below interpose on mbedTLS's own (a
- * library's calls find the executable's symbols first): while git_start
- * starts libgit2, the parse is only noted, with the chain libgit2 hands over
- * and already gave its TLS configuration; the first TLS session set up does
- * the parse into that chain before it exists, so no handshake ever runs
- * without the CAs. Any other parse (GIT_OPT_SET_SSL_CERT_LOCATIONS, a CA
- * directory, a libgit2 started elsewhere) goes straight through. With a
- * libgit2 built on another TLS library neither is ever called. */
-int mbedtls_x509_crt_parse_file(void *chain, const char *path);
-int mbedtls_ssl_setup(void *ssl, const void *conf);
-
-typedef int ca_parse_fn(void *chain, const char *path);
-typedef int ssl_setup_fn(void *ssl, const void *conf);
+ * https ever uses it. libgit2 and mbedTLS are linked in whole, and the link
+ * wraps libgit2's calls to the two functions below (-Wl,--wrap, Makefile):
+ * while git_start starts libgit2, the parse is only noted, with the chain
+ * libgit2 hands over and already gave its TLS configuration; the first TLS
+ * session set up does the parse into that chain before it exists, so no
+ * handshake ever runs without the CAs. Any other parse
+ * (GIT_OPT_SET_SSL_CERT_LOCATIONS, a CA directory) goes straight through. */
+int __real_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+int __real_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
+int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
 
 /* recursive: mbedTLS's directory parse calls its file parse, which is ours */
 static pthread_mutex_t tls_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static bool tls_starting;         /* inside git_start's git_libgit2_init */
-static void *tls_chain;           /* the parse put off: into this chain */
+static mbedtls_x509_crt *tls_chain; /* the parse put off: into this chain */
 static char *tls_path;            /* from this file */
 static unsigned long tls_ca_loads;
 
-/* The real function: the next definition after ours, which is in a library
- * linked at start-up, or else (libraries loaded with RTLD_LOCAL, src/lazy.c)
- * among the dependencies of one loaded: libssh2 comes with libcurl too, whose
- * curl_global_init calls libssh2_init, ours first, with libgit2 never loaded. */
-static void *mbedtls_next(const char *name)
-{
-    void *fn = dlsym(RTLD_NEXT, name);
-    struct lazy_library *const loaded[] = {&lazy_git2, &lazy_curl};
-    for (size_t i = 0; !fn && i < sizeof loaded / sizeof *loaded; i++)
-        if (loaded[i]->handle)
-            fn = dlsym(loaded[i]->handle, name);
-    return fn;
-}
-
 /* The real parse; every CA bundle read is counted. */
-static int ca_parse(void *chain, const char *path)
+static int ca_parse(mbedtls_x509_crt *chain, const char *path)
 {
-    ca_parse_fn *real = (ca_parse_fn *)mbedtls_next("mbedtls_x509_crt_parse_file");
-    if (!real)
-        return -1;
     tls_ca_loads++;
-    return real(chain, path);
+    return __real_mbedtls_x509_crt_parse_file(chain, path);
 }
 
-int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path)
 {
     int rc = 0;
     pthread_mutex_lock(&tls_lock);
@@ -143,15 +130,12 @@ int mbedtls_x509_crt_parse_file(void *chain, const char *path)
     return rc;
 }
 
-int mbedtls_ssl_setup(void *ssl, const void *conf)
+int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf)
 {
-    ssl_setup_fn *real = (ssl_setup_fn *)mbedtls_next("mbedtls_ssl_setup");
-    if (!real)
-        return -1;
     /* held over the parse, so a second session waits for the CAs too */
     pthread_mutex_lock(&tls_lock);
     if (tls_chain) {
-        void *chain = tls_chain;
+        mbedtls_x509_crt *chain = tls_chain;
         char *path = tls_path;
         tls_chain = NULL;
         tls_path = NULL;
@@ -161,14 +145,15 @@ int mbedtls_ssl_setup(void *ssl, const void *conf)
         free(path);
     }
     pthread_mutex_unlock(&tls_lock);
-    return real(ssl, conf);
+    return __real_mbedtls_ssl_setup(ssl, conf);
 }
 
-/* libgit2 also starts libssh2 as it starts, which starts OpenSSL (half a
- * millisecond), though only an ssh URL uses it. libssh2 starts itself, if it
- * has not been, whenever a session is made, through this same entry point:
- * while git_start starts libgit2 it is left for then. (libssh2_exit on a
- * libssh2 never started does nothing.) */
+/* libgit2 also starts libssh2 as it starts, which would load libssh2 and
+ * OpenSSL (src/lazy_ssh2.c) and start them (2 ms in all), though only an ssh
+ * URL uses them. libssh2 starts itself, if it has not been, whenever a
+ * session is made, through this same entry point (exported, so libssh2's own
+ * call finds it): while git_start starts libgit2 it is left for then.
+ * (libssh2_exit on a libssh2 never started does nothing.) */
 int libssh2_init(int flags);
 typedef int ssh_init_fn(int flags);
 static unsigned long ssh_starts;
@@ -182,7 +167,9 @@ int libssh2_init(int flags)
     pthread_mutex_unlock(&tls_lock);
     if (later)
         return 0;
-    ssh_init_fn *real = (ssh_init_fn *)mbedtls_next("libssh2_init");
+    if (lazy_load(&lazy_ssh2) < 0)
+        return -1;
+    ssh_init_fn *real = (ssh_init_fn *)dlsym(lazy_ssh2.handle, "libssh2_init");
     return real ? real(flags) : -1;
 }
 
@@ -503,11 +490,11 @@ int repo_open(struct repo **out, const char *path)
         return REPO_ENOTFOUND;
     }
     if (git_start() < 0)
-        return error_set("cannot initialise libgit2: %s", git_message());
+        return error_set("cannot initialise libgit2: %s", repo_git_message());
     /* A commit reported as made must survive a power cut: libgit2 then
      * fsyncs each object, ref and reflog it writes, and their directories. */
     if (git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1) < 0) {
-        error_set("cannot make libgit2 write durably: %s", git_message());
+        error_set("cannot make libgit2 write durably: %s", repo_git_message());
         git_libgit2_shutdown();
         return -1;
     }
@@ -2315,7 +2302,7 @@ static void secret_redact(struct buf *msg)
 static int fail_remote(int code, const char *what)
 {
     struct buf msg = BUF_INIT;
-    buf_adds(&msg, git_message());
+    buf_adds(&msg, repo_git_message());
     secret_redact(&msg);
     error_set("%s: %s", what, buf_str(&msg));
     buf_free(&msg);

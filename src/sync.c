@@ -23,6 +23,7 @@
 #include "warroom/host.h"
 #include "warroom/incident.h"
 #include "warroom/log.h"
+#include "warroom/repo.h"
 #include "warroom/stamp.h"
 #include "warroom/text.h"
 
@@ -32,12 +33,6 @@
 #define BUCKET_SIZE 1000u
 
 /* ---- messages ----------------------------------------------------------- */
-
-static const char *git_message(void)
-{
-    const git_error *e = git_error_last();
-    return e && e->message ? e->message : "unknown libgit2 error";
-}
 
 /* A URL may carry "user:token@", and a server may echo the token: neither may
  * reach a message. What is left is cleaned to one printable line. */
@@ -72,7 +67,7 @@ static void redact(struct buf *out, const char *msg)
 static int fail_git(const char *what)
 {
     struct buf m = BUF_INIT;
-    redact(&m, git_message());
+    redact(&m, repo_git_message());
     error_set("%s: %s", what, buf_str(&m));
     buf_free(&m);
     return -1;
@@ -571,14 +566,14 @@ static int blob_read(git_blob **out, git_repository *g, const git_oid *id, const
     int rc = git_odb_read_header(&len, &type, odb, id);
     git_odb_free(odb);
     if (rc < 0)
-        return error_set("%s: damaged batch (%s)", ref, git_message());
+        return error_set("%s: damaged batch (%s)", ref, repo_git_message());
     if (type != GIT_OBJECT_BLOB)
         return error_set("%s: damaged batch (not a blob)", ref);
     if (len > SYNC_BLOB_MAX)
         return error_set("%s: a batch of %zu MiB, over the limit of %u MiB: refused unread", ref, len >> 20,
                          SYNC_BLOB_MAX >> 20);
     if (git_blob_lookup(out, g, id) < 0)
-        return error_set("%s: damaged batch (%s)", ref, git_message());
+        return error_set("%s: damaged batch (%s)", ref, repo_git_message());
     return 0;
 }
 
@@ -725,13 +720,13 @@ static int import_host(struct sync_result *res, git_repository *g, const char *i
         goto done;
     }
     if (git_commit_lookup(&fc, g, &f) < 0 || git_commit_tree(&ft, fc) < 0) {
-        error_set("%s: damaged commit (%s)", buf_str(&shown), git_message());
+        error_set("%s: damaged commit (%s)", buf_str(&shown), repo_git_message());
         goto done;
     }
     if (have_seen) {
         int d = git_graph_descendant_of(g, &f, &s);
         if (d < 0) {
-            error_set("%s: damaged history (%s)", buf_str(&shown), git_message());
+            error_set("%s: damaged history (%s)", buf_str(&shown), repo_git_message());
             goto done;
         }
         if (d == 0) {

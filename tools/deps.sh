@@ -10,6 +10,8 @@ set -u
 libs="ncursesw:libncurses-dev libcurl:libcurl4-openssl-dev jansson:libjansson-dev libgit2:libgit2-dev cmocka:libcmocka-dev yaml-0.1:libyaml-dev"
 # alert intake: `listen` is served by libmicrohttpd; PagerDuty signatures are checked with libcrypto
 libs="$libs libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev"
+# libgit2 is linked in whole; GSSAPI, which it calls, is loaded on first use (its header)
+libs="$libs krb5-gssapi:libkrb5-dev"
 tools="pkg-config:pkg-config cc:gcc clang:clang tmux:tmux jq:jq git:git python3:python3 valgrind:valgrind npm:npm cmark-gfm:cmark-gfm"
 # the file-safety tests act as another user, hold a log's lock and trace fsync
 # (and the start-up test traces what show and log load)

@@ -1,5 +1,6 @@
-/* lazy — the libraries only some commands use (libcurl to deliver, libgit2
- * for a repository, libmicrohttpd to listen, libcrypto for alert intake), loaded
+/* lazy — the libraries only some commands use (libcurl to deliver,
+ * libmicrohttpd to listen, libcrypto for alert intake, and under libgit2
+ * libssh2 for ssh remotes and GSSAPI for Negotiate over https), loaded
  * with dlopen the first time one of their functions is called instead of at
  * start-up: mapping and relocating them and their forty-odd dependencies costs
  * every process ~4 ms, `warroom log` included, which uses none of them.
@@ -25,7 +26,7 @@ struct lazy_library {
     char message[512];
 };
 
-extern struct lazy_library lazy_curl, lazy_git2, lazy_mhd, lazy_crypto;
+extern struct lazy_library lazy_curl, lazy_ssh2, lazy_gss, lazy_mhd, lazy_crypto;
 
 /* Loads LIB and resolves every function of its table, once per process
  * (later calls return the first outcome). 0, or -1 with a message saying

@@ -134,6 +134,11 @@ struct repo_push_result {
 int repo_push(struct repo_push_result *res, struct repo *r, const char *remote,
               const char *branch, const struct repo_push_options *opts);
 
+/* libgit2's explanation of its last failure; when that was a network or ssh
+ * failure and libssh2 could not be loaded, the loading's message (which
+ * library, why, what to install) instead. For sync's messages too. */
+const char *repo_git_message(void);
+
 /* How many times this process parsed the CA bundle for TLS: only when a
  * push or fetch over https first needs it, never for a local commit. */
 unsigned long repo_count_ca_loads(void);

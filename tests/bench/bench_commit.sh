@@ -6,7 +6,7 @@
 # usage: tests/bench/bench_commit.sh [DRIVER]
 #   DRIVER  the bench_commit binary (default build/bench/bench_commit, which
 #           `make bench` builds from tests/bench/bench_commit.c); when it is
-#           missing, it is compiled from src/ into the scratch directory.
+#           missing, make builds it.
 # environment: BENCH_FILES (default 100000), BENCH_RUNS (default 5),
 #              BENCH_DIR (scratch parent, default $TMPDIR or /tmp),
 #              BENCH_KEEP (a directory: the generated repository is kept there
@@ -35,11 +35,9 @@ work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/warroom-bench-commit.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 if [ ! -x "$driver" ]; then
-    echo "bench_commit: $driver not built; compiling it into $work" >&2
-    driver=$work/bench_commit
-    cc -std=c11 -D_GNU_SOURCE -O2 -I"$root/include" $(pkg-config --cflags libgit2) \
-        -o "$driver" "$root/tests/bench/bench_commit.c" "$root/src/repo.c" \
-        "$root/src/buf.c" "$root/src/error.c" $(pkg-config --libs libgit2)
+    echo "bench_commit: $driver not built; building it" >&2
+    make -C "$root" --no-print-directory build/bench/bench_commit > /dev/null || exit 1
+    driver=$root/build/bench/bench_commit
 fi
 
 # Neither the user's git config nor their identity takes part.

@@ -1,6 +1,6 @@
 # Paying only for what a command uses, seen from outside: `log` maps none of
-# the libraries loaded on first use (libcurl, libgit2, libmicrohttpd,
-# libcrypto) and reads no event already summarised; `list` opens no log whose
+# the libraries loaded on first use (libcurl, libssh2, GSSAPI, libmicrohttpd,
+# libcrypto) and a local commit none but zlib's; `log` reads no event already summarised; `list` opens no log whose
 # summary still describes it; and a library that cannot be loaded is a clear
 # error from the command that needs it, never a crash, while the commands
 # that do not need it carry on (the nolib shim makes its dlopen fail).
@@ -24,7 +24,7 @@ wr log "the first note: the summary is written" > /dev/null
 # ---- log: no library it does not use, no replay ----
 traced "$scratch/log.trace" "$WARROOM" log "a note" > /dev/null 2>&1
 check "log is recorded" sh -c "wr() { \"\$WARROOM\" \"\$@\"; }; \"$WARROOM\" show --json | jq -e '[.timeline[] | select(.text == \"a note\")] | length == 1' > /dev/null"
-for lib in libcurl libgit2 libmicrohttpd libcrypto; do
+for lib in libcurl libssh2 libgssapi libmicrohttpd libcrypto; do
     check "log does not load $lib" sh -c "! grep -q '$lib' '$scratch/log.trace'"
 done
 got=$(bytes_read "$scratch/log.trace" events.jsonl)
@@ -89,14 +89,34 @@ st=$?
 check "without libcurl, flush fails (exit $st)" test "$st" -eq 1
 check "  ... saying why" grep -q "cannot load libcurl.so.4" "$scratch/err"
 
+# libgit2 is linked in: a local commit maps no library of its own, and the
+# two it loads on first use (libssh2 for ssh remotes, GSSAPI for Negotiate)
+# are needed only by a remote that uses them
 git init -q --bare "$scratch/bare.git"
 wr --incident "$id" resolve > /dev/null 2>&1
-without libgit2 --repo "$scratch/bare.git" --incident "$id" postmortem --commit > "$scratch/out" 2> "$scratch/err"
+traced "$scratch/commit.trace" "$WARROOM" --repo "$scratch/bare.git" --incident "$id" postmortem --commit > "$scratch/out" 2> "$scratch/err"
+check "postmortem --commit into a local repository succeeds" grep -q " committed to " "$scratch/out"
+for lib in libgit2 libssh2 libcrypto libgssapi libkrb5 libmbed libcurl; do
+    check "  ... without mapping $lib" sh -c "! grep -q '$lib' '$scratch/commit.trace'"
+done
+check "  ... git fsck --strict is clean" git -C "$scratch/bare.git" fsck --strict --no-progress
+# a server that greets as ssh servers do, so that libgit2 makes its session
+python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+print(s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept(); c.sendall(b"SSH-2.0-OpenSSH_9.2\r\n"); c.close()' > "$scratch/ssh.port" 2> /dev/null &
+greeter=$!
+i=0
+while [ ! -s "$scratch/ssh.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+git -C "$scratch/bare.git" remote add origin "ssh://git@127.0.0.1:$(cat "$scratch/ssh.port")/team/platform.git"
+without libssh2 --repo "$scratch/bare.git" --incident "$id" postmortem --commit --push > "$scratch/out" 2> "$scratch/err"
 st=$?
-check "without libgit2, postmortem --commit fails (exit $st)" test "$st" -eq 1
-check "  ... saying libgit2 cannot be loaded" grep -q "cannot load libgit2.so" "$scratch/err"
-without libgit2 --incident "$id" postmortem > "$scratch/out" 2> "$scratch/err"
-check "  ... while postmortem without a repository still renders" test $? -eq 0 -a -s "$scratch/out"
+kill $greeter 2> /dev/null
+check "without libssh2, a push over ssh fails (exit $st)" test "$st" -eq 1
+check "  ... saying libssh2 cannot be loaded" grep -q "cannot load libssh2.so.1 (.*): install libssh2-1" "$scratch/err"
+without libssh2 --repo "$scratch/bare.git" --incident "$id" postmortem > "$scratch/out" 2> "$scratch/err"
+check "  ... while the local repository is still read" test $? -eq 0 -a -s "$scratch/out"
 
 WARROOM_LISTEN_TOKEN=tok0123456789abcdef timeout 20 env LD_PRELOAD=$shim WARROOM_SHIM_NOLIB=libmicrohttpd "$WARROOM" listen --addr 127.0.0.1:0 > "$scratch/out" 2> "$scratch/err"
 st=$?
