@@ -1,9 +1,9 @@
 /* lazy_gss — GSSAPI (MIT Kerberos), loaded when a git server over https
  * first asks libgit2 for Negotiate authentication (see lazy.h and
- * src/lazy_ssh2.c): Kerberos and its five libraries are mapped only then.
- * The list is every GSSAPI function Debian's libgit2 calls. When the library
- * cannot load, each call answers GSS_S_FAILURE and libgit2 reports the
- * Negotiate authentication as failed. */
+ * src/lazy_ssh2.c): Kerberos and the six libraries under it are mapped only
+ * then. The list is every GSSAPI function Debian's libgit2 calls. When the
+ * library cannot load, each call answers GSS_S_FAILURE and libgit2 reports
+ * the Negotiate authentication as failed. */
 #include <stddef.h>
 
 #include <gssapi/gssapi.h>
