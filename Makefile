@@ -27,12 +27,13 @@ LDLIBS  += -Wl,--as-needed $(PKG_LIBS) -lm -ldl -lpthread
 # OpenSSL and Kerberos among them, 3-5 ms of every commit into the platform
 # repository. Its two other dependencies are loaded when first called
 # (src/lazy_ssh2.c, src/lazy_gss.c, pulled in by name): a local commit never
-# maps them. src/repo.c wraps two mbedTLS calls to put off the CA bundle's
+# maps them. src/repo.c wraps three mbedTLS calls to put off the CA bundle's
 # parse, and defines libssh2_init, exported so that libssh2's own call finds it.
 GIT_LIBS := $(filter-out -lssh2 -lrt,$(shell pkg-config --static --libs libgit2 2>/dev/null))
 LDLIBS  += -Wl,-Bstatic $(GIT_LIBS) -Wl,-Bdynamic \
            -Wl,--require-defined=lazy_ssh2 -Wl,--require-defined=lazy_gss \
-           -Wl,--wrap=mbedtls_x509_crt_parse_file -Wl,--wrap=mbedtls_ssl_setup \
+           -Wl,--wrap=mbedtls_x509_crt_parse_file -Wl,--wrap=mbedtls_x509_crt_parse_path \
+           -Wl,--wrap=mbedtls_ssl_setup \
            -Wl,--export-dynamic-symbol=libssh2_init
 
 # Sanitizer build: same sources, own object tree.

@@ -66,14 +66,32 @@ static unsigned long repo_opens;
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* Whether libgit2's message M is about what library LIB would have done. */
+static bool is_about(const char *m, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcasestr(m, *words))
+            return true;
+    return false;
+}
+
 const char *repo_git_message(void)
 {
+    static _Thread_local char text[1024];
+    static const char *const ssh_words[] = {"ssh", NULL};
+    static const char *const gss_words[] = {"gssapi", "negotiate", NULL};
     const git_error *e = git_error_last();
-    /* libgit2 says only that the session could not be made */
-    const char *missing = lazy_message(&lazy_ssh2);
-    if (*missing && e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSH))
-        return missing;
-    return e && e->message ? e->message : "unknown libgit2 error";
+    const char *m = e && e->message ? e->message : "unknown libgit2 error";
+    /* libgit2 says only that the session or the authentication failed */
+    const char *why = "";
+    if (*lazy_message(&lazy_ssh2) && (is_about(m, ssh_words) || (e && e->klass == GIT_ERROR_SSH)))
+        why = lazy_message(&lazy_ssh2);
+    else if (*lazy_message(&lazy_gss) && is_about(m, gss_words))
+        why = lazy_message(&lazy_gss);
+    if (!*why)
+        return m;
+    snprintf(text, sizeof text, "%s: %s", m, why);
+    return text;
 }
 
 /* Turns a libgit2 failure into ours: keeps libgit2's explanation, and keeps
@@ -90,20 +108,25 @@ static int fail_git(int code, const char *what)
 /* libgit2 built on mbedTLS parses the whole CA bundle when it starts (3.5 ms,
  * more than all the rest of a local commit), though only a push or fetch over
  * https ever uses it. libgit2 and mbedTLS are linked in whole, and the link
- * wraps libgit2's calls to the two functions below (-Wl,--wrap, Makefile):
- * while git_start starts libgit2, the parse is only noted, with the chain
+ * wraps libgit2's calls to the functions below (-Wl,--wrap, Makefile): while
+ * repo_git_start starts libgit2, the parse is only noted, with the chain
  * libgit2 hands over and already gave its TLS configuration; the first TLS
  * session set up does the parse into that chain before it exists, so no
- * handshake ever runs without the CAs. Any other parse
- * (GIT_OPT_SET_SSL_CERT_LOCATIONS, a CA directory) goes straight through. */
+ * handshake ever runs without the CAs. Any other parse of a file goes
+ * straight through. A parse of a directory (GIT_OPT_SET_SSL_CERT_LOCATIONS)
+ * calls mbedTLS's file parse from inside mbedTLS, where no wrap reaches: its
+ * own wrap drops the parse put off, whose chain libgit2 is about to free. */
 int __real_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
 int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+int __real_mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path);
 int __real_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
 int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
 
-/* recursive: mbedTLS's directory parse calls its file parse, which is ours */
+/* recursive: repo_git_start holds it while libgit2 starts, and libgit2's
+ * start calls the wrapped parse and libssh2_init, which take it too */
 static pthread_mutex_t tls_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-static bool tls_starting;         /* inside git_start's git_libgit2_init */
+static bool tls_starting;         /* inside repo_git_start's git_libgit2_init */
 static mbedtls_x509_crt *tls_chain; /* the parse put off: into this chain */
 static char *tls_path;            /* from this file */
 static unsigned long tls_ca_loads;
@@ -130,6 +153,18 @@ int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path
     return rc;
 }
 
+int __wrap_mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path)
+{
+    pthread_mutex_lock(&tls_lock);
+    free(tls_path);
+    tls_path = NULL;
+    tls_chain = NULL;
+    tls_ca_loads++;
+    int rc = __real_mbedtls_x509_crt_parse_path(chain, path);
+    pthread_mutex_unlock(&tls_lock);
+    return rc;
+}
+
 int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf)
 {
     /* held over the parse, so a second session waits for the CAs too */
@@ -152,8 +187,11 @@ int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config 
  * OpenSSL (src/lazy_ssh2.c) and start them (2 ms in all), though only an ssh
  * URL uses them. libssh2 starts itself, if it has not been, whenever a
  * session is made, through this same entry point (exported, so libssh2's own
- * call finds it): while git_start starts libgit2 it is left for then.
- * (libssh2_exit on a libssh2 never started does nothing.) */
+ * call finds it, and libcurl's as it starts): while repo_git_start starts
+ * libgit2 it is left for then. A libssh2 that cannot be loaded is left for
+ * then too: failing here would leave libgit2 half started, and the session
+ * that needs it fails saying what to install. (libssh2_exit on a libssh2
+ * never started does nothing.) */
 int libssh2_init(int flags);
 typedef int ssh_init_fn(int flags);
 static unsigned long ssh_starts;
@@ -165,10 +203,8 @@ int libssh2_init(int flags)
     if (!later)
         ssh_starts++;
     pthread_mutex_unlock(&tls_lock);
-    if (later)
+    if (later || lazy_load(&lazy_ssh2) < 0)
         return 0;
-    if (lazy_load(&lazy_ssh2) < 0)
-        return -1;
     ssh_init_fn *real = (ssh_init_fn *)dlsym(lazy_ssh2.handle, "libssh2_init");
     return real ? real(flags) : -1;
 }
@@ -181,9 +217,7 @@ unsigned long repo_count_ssh_starts(void)
     return n;
 }
 
-/* git_libgit2_init, with the CA bundle's parse put off until TLS is used
- * and libssh2's start until an ssh session is made. */
-static int git_start(void)
+int repo_git_start(void)
 {
     pthread_mutex_lock(&tls_lock);
     tls_starting = true;
@@ -300,7 +334,7 @@ int repo_check_branch(const char *branch)
      * and a leading '-' too); "@" is git's own name for HEAD. libgit2 is
      * initialised here too: a config is checked before any repository opens.
      * libgit2 lets DEL through, git does not. */
-    if (!memchr(branch, 0x7f, n) && git_start() >= 0) {
+    if (!memchr(branch, 0x7f, n) && repo_git_start() >= 0) {
         if (strcmp(name, "@") != 0 && git_branch_name_is_valid(&valid, name) < 0)
             valid = 0;
         git_libgit2_shutdown();
@@ -489,7 +523,7 @@ int repo_open(struct repo **out, const char *path)
                   "(name one with --repo or WARROOM_REPO)");
         return REPO_ENOTFOUND;
     }
-    if (git_start() < 0)
+    if (repo_git_start() < 0)
         return error_set("cannot initialise libgit2: %s", repo_git_message());
     /* A commit reported as made must survive a power cut: libgit2 then
      * fsyncs each object, ref and reflog it writes, and their directories. */

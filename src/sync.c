@@ -136,7 +136,7 @@ int sync_settings_load(struct sync_settings *s, const struct config *c, const st
 {
     memset(s, 0, sizeof *s);
     s->store = store;
-    if (git_libgit2_init() < 0)
+    if (repo_git_start() < 0)
         return fail_git("cannot start libgit2");
     s->configured = config_value(c, "sync") != NULL;
     const char *url = getenv("WARROOM_SYNC_URL");
@@ -390,7 +390,7 @@ static int local_open(struct local *l, const struct sync_settings *s, bool lock)
 {
     memset(l, 0, sizeof *l);
     l->lock_fd = -1;
-    if (git_libgit2_init() < 0)
+    if (repo_git_start() < 0)
         return fail_git("cannot start libgit2");
     struct buf p = BUF_INIT;
     if (lock) {

@@ -134,9 +134,16 @@ struct repo_push_result {
 int repo_push(struct repo_push_result *res, struct repo *r, const char *remote,
               const char *branch, const struct repo_push_options *opts);
 
-/* libgit2's explanation of its last failure; when that was a network or ssh
- * failure and libssh2 could not be loaded, the loading's message (which
- * library, why, what to install) instead. For sync's messages too. */
+/* Starts libgit2 (once per process; later calls only count), with the CA
+ * bundle's parse put off until a TLS session needs it and libssh2's start
+ * until an ssh session does. Every start of libgit2 goes through here, sync's
+ * too. 0 or more, or negative as git_libgit2_init. */
+int repo_git_start(void);
+
+/* libgit2's explanation of its last failure; when it is about ssh (or
+ * Negotiate) and libssh2 (or GSSAPI) could not be loaded, followed by the
+ * loading's message: which library, why, what to install. For sync's
+ * messages too. The text lives until the thread's next call. */
 const char *repo_git_message(void);
 
 /* How many times this process parsed the CA bundle for TLS: only when a
@@ -144,7 +151,7 @@ const char *repo_git_message(void);
 unsigned long repo_count_ca_loads(void);
 
 /* How many times this process started libssh2: only when a push or fetch
- * over ssh makes its first session. */
+ * over ssh makes its first session (or libcurl starts, which starts it too). */
 unsigned long repo_count_ssh_starts(void);
 
 /* How many objects this process read from the object databases of the

@@ -1,6 +1,6 @@
 # Paying only for what a command uses, seen from outside: `log` maps none of
 # the libraries loaded on first use (libcurl, libssh2, GSSAPI, libmicrohttpd,
-# libcrypto) and a local commit none but zlib's; `log` reads no event already summarised; `list` opens no log whose
+# libcrypto) and a local commit none at all; `log` reads no event already summarised; `list` opens no log whose
 # summary still describes it; and a library that cannot be loaded is a clear
 # error from the command that needs it, never a crash, while the commands
 # that do not need it carry on (the nolib shim makes its dlopen fail).
@@ -117,6 +117,14 @@ check "without libssh2, a push over ssh fails (exit $st)" test "$st" -eq 1
 check "  ... saying libssh2 cannot be loaded" grep -q "cannot load libssh2.so.1 (.*): install libssh2-1" "$scratch/err"
 without libssh2 --repo "$scratch/bare.git" --incident "$id" postmortem > "$scratch/out" 2> "$scratch/err"
 check "  ... while the local repository is still read" test $? -eq 0 -a -s "$scratch/out"
+# sync through a repository on disk needs no libssh2 either: libgit2 still
+# starts, libssh2's start being left for a session that needs it
+git init -q --bare "$scratch/sync.git"
+printf '{"sync": {"url": "%s"}}\n' "$scratch/sync.git" > "$scratch/sync.json"
+WARROOM_CONFIG="$scratch/sync.json" without libssh2 --incident "$id" sync > "$scratch/out" 2> "$scratch/err"
+st=$?
+check "without libssh2, sync through a repository on disk works (exit $st)" test "$st" -eq 0
+check "  ... and published the incident" sh -c "git -C '$scratch/sync.git' for-each-ref 'refs/warroom/$id/' | grep -q ."
 
 WARROOM_LISTEN_TOKEN=tok0123456789abcdef timeout 20 env LD_PRELOAD=$shim WARROOM_SHIM_NOLIB=libmicrohttpd "$WARROOM" listen --addr 127.0.0.1:0 > "$scratch/out" 2> "$scratch/err"
 st=$?

@@ -11,6 +11,8 @@
 #include "warroom/error.h"
 #include "warroom/repo.h"
 
+#include <git2.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1410,6 +1412,49 @@ static void test_tls_put_off(void **state)
     fsck(bare);
 }
 
+/* A CA directory set after libgit2 started: libgit2 frees the chain whose
+ * parse was put off, so the parse put off is dropped with it (mbedTLS parses
+ * a directory's files from inside, where no wrap reaches), and the first
+ * TLS session parses nothing into freed memory. Run in a child that starts
+ * from the parse still put off (test_tls_put_off, after, consumes it). */
+static void test_tls_directory_drops_the_parse_put_off(void **state)
+{
+    (void)state;
+    char bare[PATH_MAX], dir[PATH_MAX];
+    snprintf(bare, sizeof bare, "%s/bare.git", top);
+    snprintf(dir, sizeof dir, "%s/cas", top);
+    make_bare(bare);
+    sh("mkdir -p %s && git -C %s remote set-url origin https://127.0.0.1:9/team/platform.git", dir, bare);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        unsigned long counts[3] = {0, 0, 0};
+        struct repo *r = NULL;
+        struct repo_push_result pres;
+        if (repo_open(&r, bare) == 0) {
+            unsigned long before = repo_count_ca_loads();
+            counts[2] = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, NULL, dir) == 0;
+            counts[0] = repo_count_ca_loads() - before;
+            if (repo_push(&pres, r, NULL, NULL, NULL) < 0 && !pres.pushed)
+                counts[1] = repo_count_ca_loads() - before;
+        }
+        ssize_t n = write(fds[1], counts, sizeof counts);
+        _exit(n == (ssize_t)sizeof counts ? 0 : 1);
+    }
+    close(fds[1]);
+    unsigned long counts[3];
+    assert_int_equal(read(fds[0], counts, sizeof counts), (ssize_t)sizeof counts);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(counts[2], 1);   /* libgit2 took the directory */
+    assert_int_equal(counts[0], 1);   /* parsed, and counted */
+    assert_int_equal(counts[1], 1);   /* the push parsed nothing more */
+}
+
 /* libssh2 (and with it OpenSSL) is started only when an ssh session is
  * made: a local commit never starts it, a push over ssh does, first. The
  * remote is a server on 127.0.0.1 that greets like an ssh server and hangs
@@ -1555,6 +1600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_push, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_checked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push_secret_not_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls_directory_drops_the_parse_put_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tls_put_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ssh_put_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_reads_its_path, setup, teardown),
