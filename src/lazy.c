@@ -13,7 +13,7 @@ static int load(struct lazy_library *lib)
 {
     /* RTLD_LOCAL: the library's symbols are not ours; our same-named
      * functions stay the ones every caller reaches. RTLD_LAZY: the
-     * dependencies not built for immediate binding (libgit2's Kerberos
+     * dependencies not built for immediate binding (GSSAPI's Kerberos
      * ones) bind a function when it is first called, not all at load;
      * every function we call is looked up below, so a missing one is still
      * refused here. */

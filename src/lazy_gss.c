@@ -24,7 +24,17 @@
 
 LAZY_LIBRARY(gss, "libgssapi_krb5.so.2", "libgssapi-krb5-2", GSS_ALL)
 
-#define FN(ret, name, params, args, fail) LAZY_DEFINE(gss, ret, name, params, args, fail)
+/* as LAZY_DEFINE, and a failure's minor status is 0, for libgit2 prints it */
+#define FN(ret, name, params, args, fail)                                                           \
+    ret(name) params                                                                                \
+    {                                                                                               \
+        if (lazy_load(&lazy_gss) < 0) {                                                             \
+            if (minor)                                                                              \
+                *minor = 0;                                                                         \
+            return fail;                                                                            \
+        }                                                                                           \
+        return LAZY_SLOT(gss, name) args;                                                           \
+    }
 #define VOID_FN(name, params, args) LAZY_VOID_DEFINE(gss, name, params, args)
 GSS_FUNCTIONS(FN, VOID_FN)
 

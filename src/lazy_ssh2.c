@@ -1,11 +1,12 @@
 /* lazy_ssh2 — libssh2, loaded when libgit2 first makes an ssh session (see
- * lazy.h). libgit2 is linked into warroom whole (the Makefile says why); its
- * ssh transport calls the functions below, which load libssh2, and with it
- * OpenSSL, only then: a local commit never maps either. The list is every
- * libssh2 function Debian's libgit2 calls; one it newly calls fails the link,
- * naming it. libssh2_init is src/repo.c's, which puts libssh2's start off
- * while libgit2 starts. When libssh2 cannot load, the call fails the way the
- * function reports failure and libgit2 says the session could not be made. */
+ * lazy.h), or when libcurl, which depends on it, starts. libgit2 is linked
+ * into warroom whole (the Makefile says why); its ssh transport calls the
+ * functions below, which load libssh2, and with it OpenSSL, only then: a
+ * local commit never maps either. The list is every libssh2 function
+ * Debian's libgit2 calls; one it newly calls fails the link, naming it.
+ * libssh2_init is src/repo.c's, which puts libssh2's start off while libgit2
+ * starts. When libssh2 cannot load, the call fails the way the function
+ * reports failure and libgit2 says the session could not be made. */
 #include <stddef.h>
 #include <sys/types.h>
 
