@@ -66,27 +66,16 @@ static unsigned long repo_opens;
 
 /* ---- errors ---------------------------------------------------------- */
 
-/* Whether libgit2's message M is about what library LIB would have done. */
-static bool is_about(const char *m, const char *const *words)
-{
-    for (; *words; words++)
-        if (strcasestr(m, *words))
-            return true;
-    return false;
-}
-
 const char *repo_git_message(void)
 {
     static _Thread_local char text[1024];
-    static const char *const ssh_words[] = {"ssh", NULL};
-    static const char *const gss_words[] = {"gssapi", "negotiate", NULL};
     const git_error *e = git_error_last();
     const char *m = e && e->message ? e->message : "unknown libgit2 error";
     /* libgit2 says only that the session or the authentication failed */
     const char *why = "";
-    if (*lazy_message(&lazy_ssh2) && (is_about(m, ssh_words) || (e && e->klass == GIT_ERROR_SSH)))
+    if (*lazy_message(&lazy_ssh2) && (strcasestr(m, "ssh") || (e && e->klass == GIT_ERROR_SSH)))
         why = lazy_message(&lazy_ssh2);
-    else if (*lazy_message(&lazy_gss) && is_about(m, gss_words))
+    else if (*lazy_message(&lazy_gss) && (strcasestr(m, "gssapi") || strcasestr(m, "negotiate")))
         why = lazy_message(&lazy_gss);
     if (!*why)
         return m;
@@ -138,13 +127,19 @@ static int ca_parse(mbedtls_x509_crt *chain, const char *path)
     return __real_mbedtls_x509_crt_parse_file(chain, path);
 }
 
+/* Forgets the parse put off; under tls_lock. */
+static void put_off_drop(void)
+{
+    free(tls_path);
+    tls_path = NULL;
+    tls_chain = NULL;
+}
+
 int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path)
 {
     int rc = 0;
     pthread_mutex_lock(&tls_lock);
-    free(tls_path);
-    tls_path = NULL;
-    tls_chain = NULL;
+    put_off_drop();
     if (tls_starting && path && (tls_path = strdup(path)))
         tls_chain = chain;
     else
@@ -156,9 +151,7 @@ int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path
 int __wrap_mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path)
 {
     pthread_mutex_lock(&tls_lock);
-    free(tls_path);
-    tls_path = NULL;
-    tls_chain = NULL;
+    put_off_drop();
     tls_ca_loads++;
     int rc = __real_mbedtls_x509_crt_parse_path(chain, path);
     pthread_mutex_unlock(&tls_lock);
