@@ -2294,43 +2294,35 @@ static int push_on_update(const char *refname, const char *status, void *data)
     return 0;
 }
 
-/* libgit2 messages can quote a URL, and a URL can carry "user:token@"; the
- * token from the environment could also be echoed by a server. Neither may
- * reach a message. */
-static void secret_redact(struct buf *msg)
+void repo_redact(struct buf *out, const char *msg)
 {
     const char *token = getenv("WARROOM_GIT_TOKEN");
-    struct buf out = BUF_INIT;
-    const char *p = buf_str(msg);
     size_t tlen = token ? strlen(token) : 0;
-    while (*p) {
+    for (const char *p = msg; *p;) {
         if (tlen >= 4 && strncmp(p, token, tlen) == 0) {
-            buf_adds(&out, "***");
+            buf_adds(out, "***");
             p += tlen;
             continue;
         }
         if (strncmp(p, "://", 3) == 0) {
-            buf_adds(&out, "://");
+            buf_adds(out, "://");
             p += 3;
             size_t auth = strcspn(p, "/ \t\n'\"");
             const char *at = memchr(p, '@', auth);
             if (at) {
-                buf_adds(&out, "***@");
+                buf_adds(out, "***@");
                 p = at + 1;
             }
             continue;
         }
-        buf_addc(&out, *p++);
+        buf_addc(out, *p++);
     }
-    buf_free(msg);
-    *msg = out;
 }
 
 static int fail_remote(int code, const char *what)
 {
     struct buf msg = BUF_INIT;
-    buf_adds(&msg, repo_git_message());
-    secret_redact(&msg);
+    repo_redact(&msg, repo_git_message());
     error_set("%s: %s", what, buf_str(&msg));
     buf_free(&msg);
     return code == GIT_ELOCKED ? REPO_ELOCKED : -1;

@@ -34,32 +34,11 @@
 
 /* ---- messages ----------------------------------------------------------- */
 
-/* A URL may carry "user:token@", and a server may echo the token: neither may
- * reach a message. What is left is cleaned to one printable line. */
+/* MSG with its secrets taken out (repo_redact), cleaned to one printable line. */
 static void redact(struct buf *out, const char *msg)
 {
-    const char *token = getenv("WARROOM_GIT_TOKEN");
-    size_t tlen = token ? strlen(token) : 0;
     struct buf raw = BUF_INIT;
-    for (const char *p = msg; *p;) {
-        if (tlen >= 4 && strncmp(p, token, tlen) == 0) {
-            buf_adds(&raw, "***");
-            p += tlen;
-            continue;
-        }
-        if (strncmp(p, "://", 3) == 0) {
-            buf_adds(&raw, "://");
-            p += 3;
-            size_t auth = strcspn(p, "/ \t\n'\"");
-            const char *at = memchr(p, '@', auth);
-            if (at) {
-                buf_adds(&raw, "***@");
-                p = at + 1;
-            }
-            continue;
-        }
-        buf_addc(&raw, *p++);
-    }
+    repo_redact(&raw, msg);
     text_clean(out, buf_str(&raw), raw.len < 400 ? raw.len : 400, 0);
     buf_free(&raw);
 }

@@ -146,6 +146,11 @@ int repo_git_start(void);
  * messages too. The text lives until the thread's next call. */
 const char *repo_git_message(void);
 
+/* Appends MSG to OUT with its secrets taken out: a URL's "user:token@" and
+ * the token from WARROOM_GIT_TOKEN, which a server may echo. For every
+ * message that quotes libgit2 or a remote's URL. */
+void repo_redact(struct buf *out, const char *msg);
+
 /* How many times this process parsed the CA bundle for TLS: only when a
  * push or fetch over https first needs it, never for a local commit. */
 unsigned long repo_count_ca_loads(void);
