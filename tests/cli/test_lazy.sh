@@ -1,9 +1,10 @@
 # Paying only for what a command uses, seen from outside: `log` maps none of
 # the libraries loaded on first use (libcurl, libssh2, GSSAPI, libmicrohttpd,
-# libcrypto) and a local commit none at all; `log` reads no event already summarised; `list` opens no log whose
-# summary still describes it; and a library that cannot be loaded is a clear
-# error from the command that needs it, never a crash, while the commands
-# that do not need it carry on (the nolib shim makes its dlopen fail).
+# libcrypto) and a local commit none at all; `log` reads no event already
+# summarised; `list` opens no log whose summary still describes it; and a
+# library that cannot be loaded is a clear error from the command that needs
+# it, never a crash, while the commands that do not need it carry on (the
+# nolib shim makes its dlopen fail).
 . "$(dirname "$0")/../lib.sh" 2>/dev/null || . "$WARROOM_SOURCE_DIR/tests/lib.sh"
 src_root=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 export WARROOM_NOW=2025-03-15T15:00:00Z
@@ -101,11 +102,7 @@ for lib in libgit2 libssh2 libcrypto libgssapi libkrb5 libmbed libcurl; do
 done
 check "  ... git fsck --strict is clean" git -C "$scratch/bare.git" fsck --strict --no-progress
 # a server that greets as ssh servers do, so that libgit2 makes its session
-python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
-print(s.getsockname()[1], flush=True)
-while True:
-    c, _ = s.accept(); c.sendall(b"SSH-2.0-OpenSSH_9.2\r\n"); c.close()' > "$scratch/ssh.port" 2> /dev/null &
+python3 "$src_root/tests/ssh_greeter.py" > "$scratch/ssh.port" 2> /dev/null &
 greeter=$!
 i=0
 while [ ! -s "$scratch/ssh.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done

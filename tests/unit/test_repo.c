@@ -1498,12 +1498,9 @@ static void test_ssh_put_off(void **state)
     char bare[PATH_MAX];
     snprintf(bare, sizeof bare, "%s/bare.git", top);
     make_bare(bare);
-    sh("python3 -c 'import socket, sys\n"
-       "s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(5)\n"
-       "print(s.getsockname()[1], flush=True)\n"
-       "while True:\n"
-       "    c, _ = s.accept(); c.sendall(b\"SSH-2.0-OpenSSH_9.2\\r\\n\"); c.close()\n' "
-       "> %s/ssh.port 2>/dev/null & echo $! > %s/ssh.pid", top, top);
+    const char *src = getenv("WARROOM_SOURCE_DIR");
+    sh("python3 %s/tests/ssh_greeter.py > %s/ssh.port 2>/dev/null & echo $! > %s/ssh.pid",
+       src && *src ? src : ".", top, top);
     sh("i=0; while [ ! -s %s/ssh.port ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; "
        "test -s %s/ssh.port", top, top);
     char *port = line("cat %s/ssh.port", top);
