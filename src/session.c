@@ -250,7 +250,8 @@ const struct people *session_people(struct session *c)
 }
 
 /* The id of the incident declared last (ids sort by date, then by name; the
- * time of day needs a look inside: its summary). */
+ * time of day needs a look inside: its summary). Of two declared at the same
+ * moment, the one listed first: IDS come newest first. */
 static const char *latest_id(struct session *c, char **ids, size_t n)
 {
     const char *best = ids[0];
@@ -258,7 +259,7 @@ static const char *latest_id(struct session *c, char **ids, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct incident_summary sum;
         if (summary_get(&sum, &c->store, ids[i], NULL) == 0 && sum.declared_at != STAMP_NONE &&
-            sum.declared_at >= best_at) {
+            sum.declared_at > best_at) {
             best_at = sum.declared_at;
             best = ids[i];
         }

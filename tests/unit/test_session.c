@@ -79,16 +79,23 @@ static void open_session(struct fixture *f)
     assert_int_equal(session_load_policy(&f->s), 0);
 }
 
-/* Declares an incident as `warroom open` does, by SESSION's person. */
-static void declare(struct fixture *f, const char *title, char id[STORE_ID_MAX + 1])
+/* Declares an incident as `warroom open` does, by SESSION's person, as
+ * having happened AT (STAMP_NONE: when it is written). */
+static void declare_at(struct fixture *f, const char *title, int64_t at, char id[STORE_ID_MAX + 1])
 {
     struct event_draft d;
     assert_int_equal(session_who_am_i(&f->s), 0);
     event_draft_init(&d, EVENT_DECLARE, f->s.by);
+    d.at = at;
     event_draft_str(&d, "title", title);
     event_draft_int(&d, "sev", 2);
     assert_int_equal(store_declare(&f->s.store, title, f->s.now, &d, id), 0);
     event_draft_free(&d);
+}
+
+static void declare(struct fixture *f, const char *title, char id[STORE_ID_MAX + 1])
+{
+    declare_at(f, title, STAMP_NONE, id);
 }
 
 static void resolve(struct fixture *f, const char *id)
@@ -176,6 +183,26 @@ static void test_pick_none_one_several_named(void **state)
     assert_true(session_pick_incident(&f->s, &inc, false) < 0);
     assert_int_equal(session_pick_incident(&f->s, &inc, true), 0);
     assert_string_equal(inc->id, second);
+    incident_free(inc);
+    assert_int_equal(f->warnings, 0);
+}
+
+/* Two incidents declared at the same moment (a script, alert intake): the
+ * latest is the one listed first, the newest by its id, whatever order they
+ * were written in. */
+static void test_pick_latest_tie_goes_to_the_first_listed(void **state)
+{
+    struct fixture *f = *state;
+    struct incident *inc = NULL;
+    char alpha[STORE_ID_MAX + 1], beta[STORE_ID_MAX + 1];
+    open_session(f);
+    int64_t moment = stamp_now();
+    declare_at(f, "Beta queue stuck", moment, beta);
+    declare_at(f, "Alpha cache cold", moment, alpha);
+    resolve(f, alpha);
+    resolve(f, beta);
+    assert_int_equal(session_pick_incident(&f->s, &inc, true), 0);
+    assert_string_equal(inc->id, beta);   /* "beta" sorts after "alpha": listed first */
     incident_free(inc);
     assert_int_equal(f->warnings, 0);
 }
@@ -287,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_identity_as_then_config_then_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pick_none_one_several_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pick_latest_tie_goes_to_the_first_listed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pick_skips_an_unreadable_log_with_a_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_appends_to_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_postmortem_commit_records_and_git_agrees, setup, teardown),
