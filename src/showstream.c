@@ -337,16 +337,17 @@ static int compare_kept(const void *pa, const void *pb)
     return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
-/* The record at OFFSET (LEN bytes, or up to its newline when LEN is 0), read
- * back into OUT. */
-static int read_record(int fd, struct buf *out, uint64_t offset, size_t len)
+/* Most records are a few hundred bytes: one whose length is not known is
+ * looked for in this much first, not in the largest a record can be. */
+#define RECORD_GUESS 4096
+
+/* WANT bytes of the log from OFFSET on appended to OUT (fewer at its end). */
+static int read_more(int fd, struct buf *out, uint64_t offset, size_t want)
 {
-    size_t want = len ? len : EVENT_RECORD_MAX + 1;
-    buf_reset(out);
     buf_grow(out, want);
     size_t got = 0;
     while (got < want) {
-        ssize_t n = pread(fd, out->data + got, want - got, (off_t)(offset + got));
+        ssize_t n = pread(fd, out->data + out->len + got, want - got, (off_t)(offset + got));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -355,12 +356,33 @@ static int read_record(int fd, struct buf *out, uint64_t offset, size_t len)
             break;
         got += (size_t)n;
     }
-    out->len = got;
-    if (!len) {
-        char *nl = memchr(out->data, '\n', got);
-        out->len = nl ? (size_t)(nl - out->data) : got;
-    } else if (got < len) {
-        return error_set("the incident log changed while it was read");
+    out->len += got;
+    return 0;
+}
+
+/* The record at OFFSET (LEN bytes, or up to its newline when LEN is 0), read
+ * back into OUT. Reading a record back is done for every edited note, so
+ * one of unknown length costs a read of RECORD_GUESS bytes, and only a longer
+ * one a read of the rest. */
+static int read_record(int fd, struct buf *out, uint64_t offset, size_t len)
+{
+    buf_reset(out);
+    if (len) {
+        if (read_more(fd, out, offset, len) < 0)
+            return -1;
+        if (out->len < len)
+            return error_set("the incident log changed while it was read");
+    } else {
+        if (read_more(fd, out, offset, RECORD_GUESS) < 0)
+            return -1;
+        char *nl = memchr(out->data, '\n', out->len);
+        if (!nl && out->len == RECORD_GUESS) {
+            if (read_more(fd, out, offset + RECORD_GUESS, EVENT_RECORD_MAX + 1 - RECORD_GUESS) < 0)
+                return -1;
+            nl = memchr(out->data, '\n', out->len);
+        }
+        if (nl)
+            out->len = (size_t)(nl - out->data);
     }
     out->data[out->len] = '\0';
     return 0;

@@ -86,9 +86,14 @@ rm -f "$dir"/*
     rec a1 2029-12-31T10:14:00.000Z '"at":"2029-12-31T09:10:00.000Z",' action ',"item":"A1","text":"back-dated action","owner":"dave"'
     rec n11 2029-12-31T10:15:00.000Z '' note ',"text":"unicode \u00e9\u4e2d and \"quotes\""'
     rec n12 2029-12-31T10:16:00.000Z '' note ',"text":"a field of its own","extra":42,"flag":true'
+    # longer than the first read of a record read back (a note an edit names)
+    rec n13 2029-12-31T10:17:00.000Z '' note ",\"text\":\"long $(printf '%06000d' 0) end\""
+    rec e6 2029-12-31T10:18:00.000Z '' edit ',"target":"n13","set":{"at":"2029-12-31T10:16:30.000Z"}'
 } > "$log"
 chmod 600 "$log"
 same "crafted"
+check "crafted: a long note read back whole" \
+    test "$(jq -r '.timeline[] | select(.id == "n13") | .text | length' "$scratch/out.json")" = 6009
 cp "$log" "$scratch/crafted"
 printf '{"v":1,"id":"torn","ts":"2029-12-31T10:2' >> "$log"
 same "crafted, a torn last line"
