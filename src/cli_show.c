@@ -54,37 +54,30 @@ static json_t *nullable(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
-/* Entry I of the timeline of INC (a const struct incident), as show --json
- * writes it: as text, else (a string that is not UTF-8) through jansson. */
-static json_t *timeline_json(const void *ctx, size_t i)
-{
-    const struct incident *inc = ctx;
-    return jsonout_entry_json(&inc->timeline[i]);
-}
-
-static int timeline_text(struct buf *out, const void *ctx, size_t i)
-{
-    const struct incident *inc = ctx;
-    return jsonout_entry_text(out, &inc->timeline[i], JSON_ENSURE_ASCII);
-}
-
 /* What the sinks keep remotely that people open (the Slack channel), as
  * the log records it: a member named after each such sink, null when none. */
-static void remotes_json(json_t *o, const struct incident *inc)
+static void remotes_json(struct jsonw *w, const struct incident *inc)
 {
     for (size_t i = 0; i < SINK_TYPE_COUNT; i++) {
         const struct sink_ops *ops = sink_table[i];
         const char *id, *name;
         if (!ops->remote_label)
             continue;
+        jsonw_key(w, ops->name);
         if (!outbox_remote_recorded(inc, ops->name, &id, &name)) {
-            json_object_set_new(o, ops->name, json_null());
+            jsonw_null(w);
             continue;
         }
         struct buf link = BUF_INIT;
         ops->remote_link(&link, id);
-        json_object_set_new(o, ops->name,
-                            json_pack("{s:s, s:o, s:s}", "id", id, "name", nullable(name), "url", buf_str(&link)));
+        jsonw_object(w);
+        jsonw_key(w, "id");
+        jsonw_string(w, id);
+        jsonw_key(w, "name");
+        jsonw_nullable(w, name);
+        jsonw_key(w, "url");
+        jsonw_string(w, buf_str(&link));
+        jsonw_end(w);
         buf_free(&link);
     }
 }
@@ -105,9 +98,8 @@ static void remotes_text(const struct incident *inc)
     }
 }
 
-/* STREAM: the timeline is left empty, for jsonout_object to write. */
-static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now, bool timeline,
-                             struct outbox *ob, bool stream)
+/* The members show --json opens with, which list --json gives for each incident. */
+static json_t *incident_json(const struct incident *inc, const struct policy *p, int64_t now)
 {
     char name[16];
     json_t *o = json_object();
@@ -130,83 +122,186 @@ static json_t *incident_json(const struct incident *inc, const struct policy *p,
     int64_t end = inc->resolved_at != STAMP_NONE ? inc->resolved_at : now;
     json_object_set_new(o, "elapsed_s",
                         inc->declared_at == STAMP_NONE ? json_null() : json_integer((end - inc->declared_at) / 1000));
-    if (!timeline)
-        return o;
+    return o;
+}
 
-    json_t *roles = json_object(), *smes = json_array(), *history = json_array();
-    for (int r = 0; r < ROLE_SME; r++)
-        json_object_set_new(roles, incident_role_name((enum role_kind)r), nullable(inc->holder[r]));
+/* The timeline entries in order, one per call: 1, 0 after the last, -1 when
+ * the log no longer reads as it did. */
+typedef int (*entry_next_fn)(void *ctx, const struct timeline_entry **out);
+
+/* An entry as text, and where the text cannot say it (a string that is not
+ * UTF-8), as jansson makes it. */
+static void write_entry(struct jsonw *w, struct buf *scratch, const struct timeline_entry *e)
+{
+    buf_reset(scratch);
+    if (jsonout_entry_text(scratch, e, w->flags) == 0) {
+        jsonw_text(w, scratch->data, scratch->len);
+        return;
+    }
+    json_t *tree = jsonout_entry_json(e);
+    jsonw_json(w, tree);
+    json_decref(tree);
+}
+
+/* show --json: the state, then the timeline NEXT gives, then the deliveries
+ * OB knows of (none without OB), each section written as it is made. Returns
+ * -1 when NEXT failed (the document is then cut short). */
+static int write_incident(struct jsonw *w, const struct incident *inc, const struct policy *p, int64_t now,
+                          struct outbox *ob, entry_next_fn next, void *ctx)
+{
+    json_t *head = incident_json(inc, p, now);
+    jsonw_object(w);
+    jsonw_members(w, head);
+    json_decref(head);
+
+    jsonw_key(w, "roles");
+    jsonw_object(w);
+    for (int r = 0; r < ROLE_SME; r++) {
+        jsonw_key(w, incident_role_name((enum role_kind)r));
+        jsonw_nullable(w, inc->holder[r]);
+    }
+    jsonw_key(w, "sme");
+    jsonw_array(w);
     for (size_t i = 0; i < inc->nsmes; i++)
-        json_array_append_new(smes, json_string(inc->smes[i]));
-    json_object_set_new(roles, "sme", smes);
-    for (size_t i = 0; i < inc->nroles; i++)
-        json_array_append_new(history, json_pack("{s:s, s:s, s:o, s:s}", "role",
-                                                 incident_role_name(inc->roles[i].role), "name", inc->roles[i].name,
-                                                 "at", stamp_json(inc->roles[i].at), "by", inc->roles[i].by));
-    json_object_set_new(o, "roles", roles);
-    json_object_set_new(o, "role_history", history);
-    remotes_json(o, inc);
+        jsonw_string(w, inc->smes[i]);
+    jsonw_end(w);
+    jsonw_end(w);
+    jsonw_key(w, "role_history");
+    jsonw_array(w);
+    for (size_t i = 0; i < inc->nroles; i++) {
+        jsonw_object(w);
+        jsonw_key(w, "role");
+        jsonw_string(w, incident_role_name(inc->roles[i].role));
+        jsonw_key(w, "name");
+        jsonw_string(w, inc->roles[i].name);
+        jsonw_key(w, "at");
+        jsonw_stamp(w, inc->roles[i].at);
+        jsonw_key(w, "by");
+        jsonw_string(w, inc->roles[i].by);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
+    remotes_json(w, inc);
 
-    json_t *sevs = json_array();
-    for (size_t i = 0; i < inc->nsevs; i++)
-        json_array_append_new(sevs, json_pack("{s:i, s:o, s:s, s:o}", "sev", inc->sevs[i].sev, "at",
-                                              stamp_json(inc->sevs[i].at), "by", inc->sevs[i].by, "why",
-                                              nullable(inc->sevs[i].why)));
-    json_object_set_new(o, "severity_history", sevs);
+    jsonw_key(w, "severity_history");
+    jsonw_array(w);
+    for (size_t i = 0; i < inc->nsevs; i++) {
+        jsonw_object(w);
+        jsonw_key(w, "sev");
+        jsonw_int(w, inc->sevs[i].sev);
+        jsonw_key(w, "at");
+        jsonw_stamp(w, inc->sevs[i].at);
+        jsonw_key(w, "by");
+        jsonw_string(w, inc->sevs[i].by);
+        jsonw_key(w, "why");
+        jsonw_nullable(w, inc->sevs[i].why);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
 
-    json_t *actions = json_array();
+    jsonw_key(w, "actions");
+    jsonw_array(w);
     for (size_t i = 0; i < inc->nactions; i++) {
         const struct action_item *a = &inc->actions[i];
-        json_array_append_new(actions, json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "id", a->item, "text",
-                                                 a->text, "owner", nullable(a->owner), "due", nullable(a->due),
-                                                 "priority", a->priority, "kind", a->kind, "status", a->status));
+        jsonw_object(w);
+        jsonw_key(w, "id");
+        jsonw_string(w, a->item);
+        jsonw_key(w, "text");
+        jsonw_string(w, a->text);
+        jsonw_key(w, "owner");
+        jsonw_nullable(w, a->owner);
+        jsonw_key(w, "due");
+        jsonw_nullable(w, a->due);
+        jsonw_key(w, "priority");
+        jsonw_string(w, a->priority);
+        jsonw_key(w, "kind");
+        jsonw_string(w, a->kind);
+        jsonw_key(w, "status");
+        jsonw_string(w, a->status);
+        jsonw_end(w);
     }
-    json_object_set_new(o, "actions", actions);
+    jsonw_end(w);
 
     struct clock clocks[CLOCK_MAX];
     size_t n = clock_compute(inc, p, now, clocks);
-    json_t *cj = json_array();
+    jsonw_key(w, "clocks");
+    jsonw_array(w);
     for (size_t i = 0; i < n; i++) {
-        json_t *k = json_pack("{s:s, s:s, s:s, s:o, s:I, s:s}", "kind", clock_kind_name(clocks[i].kind), "label",
-                              clocks[i].label, "state", clock_state_name(clocks[i].state), "deadline",
-                              stamp_json(clocks[i].deadline), "seconds_left",
-                              (json_int_t)((clocks[i].deadline - now) / 1000), "action", clocks[i].action);
+        jsonw_object(w);
+        jsonw_key(w, "kind");
+        jsonw_string(w, clock_kind_name(clocks[i].kind));
+        jsonw_key(w, "label");
+        jsonw_string(w, clocks[i].label);
+        jsonw_key(w, "state");
+        jsonw_string(w, clock_state_name(clocks[i].state));
+        jsonw_key(w, "deadline");
+        jsonw_stamp(w, clocks[i].deadline);
+        jsonw_key(w, "seconds_left");
+        jsonw_int(w, (clocks[i].deadline - now) / 1000);
+        jsonw_key(w, "action");
+        jsonw_string(w, clocks[i].action);
         if (clocks[i].rule) {
-            json_object_set_new(k, "rule", json_string(clocks[i].rule->id));
-            json_object_set_new(k, "fired", json_boolean(clocks[i].fired));
+            jsonw_key(w, "rule");
+            jsonw_string(w, clocks[i].rule->id);
+            jsonw_key(w, "fired");
+            jsonw_bool(w, clocks[i].fired);
         }
-        if (clocks[i].met_at != STAMP_NONE)
-            json_object_set_new(k, "met_at", stamp_json(clocks[i].met_at));
-        json_array_append_new(cj, k);
+        if (clocks[i].met_at != STAMP_NONE) {
+            jsonw_key(w, "met_at");
+            jsonw_stamp(w, clocks[i].met_at);
+        }
+        jsonw_end(w);
     }
-    json_object_set_new(o, "clocks", cj);
+    jsonw_end(w);
 
-    json_t *tl = json_array();
-    for (size_t i = 0; !stream && i < inc->ntimeline; i++)
-        json_array_append_new(tl, timeline_json(inc, i));
-    json_object_set_new(o, "timeline", tl);
+    int rc = 0;
+    struct buf scratch = BUF_INIT;
+    const struct timeline_entry *e;
+    jsonw_key(w, "timeline");
+    jsonw_array(w);
+    while ((rc = next(ctx, &e)) > 0)
+        write_entry(w, &scratch, e);
+    jsonw_end(w);
+    buf_free(&scratch);
+    if (rc < 0)
+        return -1;
     if (ob) {
         /* what publishing stands at, per event and sink: the reason a
          * provider gave when it refused */
-        json_t *deliveries = json_array();
+        struct buf said = BUF_INIT;
+        jsonw_key(w, "deliveries");
+        jsonw_array(w);
         for (size_t i = 0; i < outbox_count(ob); i++) {
             const struct outbox_item *it = outbox_item(ob, i);
-            struct buf said = BUF_INIT;
+            buf_reset(&said);
             outbox_describe(&said, it, outbox_clock_ms());
-            json_t *d = json_pack("{s:s, s:s, s:s, s:i, s:s}", "event", it->event_id, "sink", it->sink, "state",
-                                  buf_str(&said), "attempts", (int)it->attempt, "reason", it->reason ? it->reason : "");
-            if (it->http_status)
-                json_object_set_new(d, "http_status", json_integer(it->http_status));
-            json_array_append_new(deliveries, d);
-            buf_free(&said);
+            jsonw_object(w);
+            jsonw_key(w, "event");
+            jsonw_string(w, it->event_id);
+            jsonw_key(w, "sink");
+            jsonw_string(w, it->sink);
+            jsonw_key(w, "state");
+            jsonw_string(w, buf_str(&said));
+            jsonw_key(w, "attempts");
+            jsonw_int(w, (int)it->attempt);
+            jsonw_key(w, "reason");
+            jsonw_string(w, it->reason ? it->reason : "");
+            if (it->http_status) {
+                jsonw_key(w, "http_status");
+                jsonw_int(w, it->http_status);
+            }
+            jsonw_end(w);
         }
-        json_object_set_new(o, "deliveries", deliveries);
+        jsonw_end(w);
+        buf_free(&said);
     }
-    json_t *warnings = json_array();
+    jsonw_key(w, "warnings");
+    jsonw_array(w);
     for (size_t i = 0; i < inc->reader.nwarnings; i++)
-        json_array_append_new(warnings, json_string(inc->reader.warnings[i]));
-    json_object_set_new(o, "warnings", warnings);
-    return o;
+        jsonw_string(w, inc->reader.warnings[i]);
+    jsonw_end(w);
+    jsonw_end(w);
+    return 0;
 }
 
 /* Days since 1970-01-01 (UTC) and seconds into that day of T (ms). */
@@ -412,32 +507,25 @@ static void show_text(const struct incident *inc, const struct policy *p, int64_
 }
 
 
-/* The timeline streamed from the log (see showstream.h): the entry written
- * last is kept for jansson, should the text need its judgement. */
-struct stream_cursor {
-    struct showstream *stream;
-    const struct timeline_entry **entry;
-    bool *broken;           /* the log no longer read as it did */
-};
-
-static int stream_text(struct buf *out, const void *ctx, size_t i)
+/* The timeline from the log as it streams (see showstream.h). */
+static int stream_next(void *ctx, const struct timeline_entry **out)
 {
-    const struct stream_cursor *cur = ctx;
-    (void)i;
-    *cur->entry = NULL;
-    if (showstream_next(cur->stream, cur->entry) <= 0) {
-        *cur->entry = NULL;
-        *cur->broken = true;
-        return -1;
-    }
-    return jsonout_entry_text(out, *cur->entry, JSON_ENSURE_ASCII);
+    return showstream_next(ctx, out);
 }
 
-static json_t *stream_json(const void *ctx, size_t i)
+/* The timeline of an incident replayed in memory. */
+struct replayed {
+    const struct incident *inc;
+    size_t next;
+};
+
+static int replayed_next(void *ctx, const struct timeline_entry **out)
 {
-    const struct stream_cursor *cur = ctx;
-    (void)i;
-    return *cur->entry ? jsonout_entry_json(*cur->entry) : NULL;
+    struct replayed *r = ctx;
+    if (r->next == r->inc->ntimeline)
+        return 0;
+    *out = &r->inc->timeline[r->next++];
+    return 1;
 }
 
 /* The incident's outbox, brought up to date with it, for the deliveries
@@ -451,6 +539,22 @@ static struct outbox *show_outbox(struct cli_context *c, const struct incident *
         ob = NULL;
     }
     return ob;
+}
+
+/* Writes show --json to stdout: the exit status, a failed write said. */
+static int show_json(struct cli_context *c, const struct incident *inc, entry_next_fn next, void *ctx)
+{
+    struct outbox *ob = show_outbox(c, inc);
+    struct jsonw w;
+    jsonw_init(&w, stdout, JSON_ENSURE_ASCII);
+    int rc = write_incident(&w, inc, &c->s.policy, c->s.now, ob, next, ctx);
+    if (rc == 0)
+        buf_addc(w.out, '\n');
+    if (jsonw_finish(&w) < 0 && rc == 0)
+        rc = error_set_errno("cannot write the output");
+    if (ob)
+        outbox_free(ob);
+    return rc < 0 ? cli_fail() : 0;
 }
 
 /* show --json in memory bounded whatever the log's length: the state from
@@ -469,20 +573,9 @@ static int show_json_streamed(struct cli_context *c)
     free(path);
     if (rc < 0)
         return cli_fail();
-    const struct incident *inc = showstream_incident(st);
-    struct outbox *ob = show_outbox(c, inc);
-    json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
-    const struct timeline_entry *entry = NULL;
-    bool broken = false;
-    struct stream_cursor cur = {st, &entry, &broken};
-    jsonout_object_text(stdout, o, "timeline", showstream_count(st), stream_text, stream_json, &cur,
-                             JSON_ENSURE_ASCII);
-    fputc('\n', stdout);
-    json_decref(o);
-    if (ob)
-        outbox_free(ob);
+    rc = show_json(c, showstream_incident(st), stream_next, st);
     showstream_free(st);
-    return broken ? cli_fail() : 0;
+    return rc;
 }
 
 int cli_show(struct cli_context *c)
@@ -496,21 +589,15 @@ int cli_show(struct cli_context *c)
         return session_load_policy(&c->s) < 0 ? cli_fail() : show_json_streamed(c);
     if (session_load_policy(&c->s) < 0 || session_pick_incident(&c->s, &inc, true) < 0)
         return cli_fail();
+    int rc = 0;
     if (c->opts->json) {
-        struct outbox *ob = show_outbox(c, inc);
-        /* written as it goes: the timeline is most of it */
-        json_t *o = incident_json(inc, &c->s.policy, c->s.now, true, ob, true);
-        jsonout_object_text(stdout, o, "timeline", inc->ntimeline, timeline_text, timeline_json, inc,
-                            JSON_ENSURE_ASCII);
-        fputc('\n', stdout);
-        json_decref(o);
-        if (ob)
-            outbox_free(ob);
-    }
-    else
+        struct replayed r = {inc, 0};
+        rc = show_json(c, inc, replayed_next, &r);
+    } else {
         show_text(inc, &c->s.policy, c->s.now);
+    }
     incident_free(inc);
-    return 0;
+    return rc;
 }
 
 /* What incident_json without the timeline gives, from a summary: the same
@@ -564,7 +651,7 @@ int cli_list(struct cli_context *c)
             fprintf(stderr, "warroom: warning: %s: %s\n", ids[i], error_last());
         } else {
             json_array_append_new(incident_is_open(inc) ? open : closed,
-                                  incident_json(inc, &c->s.policy, c->s.now, false, NULL, false));
+                                  incident_json(inc, &c->s.policy, c->s.now));
             incident_free(inc);
         }
         free(path);

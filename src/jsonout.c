@@ -7,25 +7,6 @@
 #include "warroom/buf.h"
 #include "warroom/stamp.h"
 
-/* An element two levels down is indented four spaces more than on its own:
- * every line after the first gets them (jansson escapes newlines inside
- * strings, so each one here is between tokens). Gathered in a buffer, so an
- * entry costs one write however many pieces jansson hands over. */
-static int add_nested(const char *data, size_t size, void *ctx)
-{
-    struct buf *out = ctx;
-    const char *end = data + size;
-    while (data < end) {
-        const char *nl = memchr(data, '\n', (size_t)(end - data));
-        size_t n = nl ? (size_t)(nl - data + 1) : (size_t)(end - data);
-        buf_add(out, data, n);
-        if (nl)
-            buf_adds(out, "    ");
-        data += n;
-    }
-    return 0;
-}
-
 /* The code point at *P (advanced past it), or -1 where jansson would refuse
  * the string: a malformed, overlong or surrogate sequence, or past U+10FFFF. */
 static long next_code_point(const unsigned char **p)
@@ -95,64 +76,191 @@ int jsonout_string(struct buf *out, const char *s, size_t flags)
     return 0;
 }
 
-int jsonout_object(FILE *f, const json_t *o, const char *key, size_t n, json_t *(*item)(const void *ctx, size_t i),
-                   const void *ctx, size_t flags)
+/* ---- the writer ---- */
+
+#define JSONW_FLUSH (64 * 1024)   /* written out once the buffer holds this much */
+
+void jsonw_init(struct jsonw *w, FILE *f, size_t flags)
 {
-    return jsonout_object_text(f, o, key, n, NULL, item, ctx, flags);
+    *w = (struct jsonw){.f = f, .flags = flags & ~(size_t)JSON_MAX_INDENT, .out = xcalloc(1, sizeof(struct buf))};
 }
 
-int jsonout_object_text(FILE *f, const json_t *o, const char *key, size_t n,
-                        int (*write)(struct buf *out, const void *ctx, size_t i),
-                        json_t *(*item)(const void *ctx, size_t i), const void *ctx, size_t flags)
+static void flush(struct jsonw *w, size_t least)
 {
-    flags |= JSON_INDENT(2);
-    char *text = json_dumps(o, flags);
-    if (!text)
-        return -1;
-    /* the placeholder: KEY at the top level is the only one two spaces in */
-    struct buf mark = BUF_INIT;
-    buf_adds(&mark, "\n  ");
-    json_t *name = json_string(key);
-    char *quoted = name ? json_dumps(name, JSON_ENCODE_ANY | (flags & JSON_ENSURE_ASCII)) : NULL;
-    json_decref(name);
-    buf_adds(&mark, quoted ? quoted : "");
-    free(quoted);
-    buf_adds(&mark, ": []");
-    char *at = strstr(text, buf_str(&mark));
-    int rc = 0;
-    if (!at || n == 0) {
-        rc = fputs(text, f) == EOF ? -1 : 0;
-        goto done;
+    if (w->out->len < least || !w->out->len)
+        return;
+    if (!w->failed && fwrite(w->out->data, 1, w->out->len, w->f) != w->out->len)
+        w->failed = true;
+    buf_reset(w->out);
+}
+
+static void indent(struct jsonw *w, unsigned depth)
+{
+    static const char spaces[2 * JSONW_DEPTH + 1] = "                                ";
+    buf_addc(w->out, '\n');
+    buf_add(w->out, spaces, 2 * (depth < JSONW_DEPTH ? depth : JSONW_DEPTH));
+}
+
+/* Before a value: its key was written, or it is the next element. */
+static void begin_value(struct jsonw *w)
+{
+    if (w->keyed) {
+        w->keyed = false;
+        return;
     }
-    size_t head = (size_t)(at - text) + mark.len - 1;   /* up to and with the '[' */
-    if (fwrite(text, 1, head, f) != head)
-        rc = -1;
-    struct buf entry = BUF_INIT;
-    struct buf made = BUF_INIT;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        buf_reset(&entry);
-        buf_adds(&entry, i ? ",\n    " : "\n    ");
-        buf_reset(&made);
-        if (write && write(&made, ctx, i) == 0) {
-            add_nested(made.data, made.len, &entry);
-        } else {
-            /* what TEXT cannot write, jansson does */
-            json_t *e = item(ctx, i);
-            if (!e || json_dump_callback(e, add_nested, &entry, flags) < 0)
-                rc = -1;
-            json_decref(e);
+    if (!w->depth)
+        return;
+    if (w->some[w->depth - 1])
+        buf_addc(w->out, ',');
+    w->some[w->depth - 1] = true;
+    indent(w, w->depth);
+}
+
+static void open_with(struct jsonw *w, char c)
+{
+    begin_value(w);
+    buf_addc(w->out, c);
+    if (w->depth < JSONW_DEPTH) {
+        w->some[w->depth] = false;
+        w->closer[w->depth] = c == '{' ? '}' : ']';
+    }
+    w->depth++;
+}
+
+void jsonw_object(struct jsonw *w)
+{
+    open_with(w, '{');
+}
+
+void jsonw_array(struct jsonw *w)
+{
+    open_with(w, '[');
+}
+
+void jsonw_end(struct jsonw *w)
+{
+    if (!w->depth)
+        return;
+    unsigned d = --w->depth < JSONW_DEPTH ? w->depth : JSONW_DEPTH - 1;
+    if (w->some[d])
+        indent(w, w->depth);
+    buf_addc(w->out, w->closer[d]);
+    flush(w, JSONW_FLUSH);
+}
+
+/* S quoted; false (nothing written) where it is not valid UTF-8. */
+static bool quoted(struct jsonw *w, const char *s)
+{
+    size_t mark = w->out->len;
+    if (jsonout_string(w->out, s, w->flags) == 0)
+        return true;
+    w->out->len = mark;
+    w->out->data[mark] = '\0';
+    return false;
+}
+
+void jsonw_key(struct jsonw *w, const char *key)
+{
+    begin_value(w);
+    if (!quoted(w, key))
+        buf_adds(w->out, "\"\"");       /* our own keys are ASCII */
+    buf_adds(w->out, ": ");
+    w->keyed = true;
+}
+
+void jsonw_string(struct jsonw *w, const char *s)
+{
+    begin_value(w);
+    if (!quoted(w, s))
+        buf_adds(w->out, "null");
+    flush(w, JSONW_FLUSH);
+}
+
+void jsonw_nullable(struct jsonw *w, const char *s)
+{
+    if (s && *s)
+        jsonw_string(w, s);
+    else
+        jsonw_null(w);
+}
+
+void jsonw_int(struct jsonw *w, long long v)
+{
+    begin_value(w);
+    buf_printf(w->out, "%lld", v);
+}
+
+void jsonw_bool(struct jsonw *w, bool v)
+{
+    begin_value(w);
+    buf_adds(w->out, v ? "true" : "false");
+}
+
+void jsonw_null(struct jsonw *w)
+{
+    begin_value(w);
+    buf_adds(w->out, "null");
+}
+
+static void add_stamp(struct buf *out, int64_t t);
+
+void jsonw_stamp(struct jsonw *w, int64_t t)
+{
+    begin_value(w);
+    if (t == STAMP_NONE)
+        buf_adds(w->out, "null");
+    else
+        add_stamp(w->out, t);
+}
+
+/* Every line after the first is indented as deep as the value stands
+ * (jansson escapes newlines inside strings, so each one is between tokens). */
+void jsonw_text(struct jsonw *w, const char *text, size_t len)
+{
+    begin_value(w);
+    const char *end = text + len;
+    while (text < end) {
+        const char *nl = memchr(text, '\n', (size_t)(end - text));
+        if (!nl) {
+            buf_add(w->out, text, (size_t)(end - text));
+            break;
         }
-        if (rc == 0 && fwrite(entry.data, 1, entry.len, f) != entry.len)
-            rc = -1;
+        buf_add(w->out, text, (size_t)(nl - text));
+        indent(w, w->depth);
+        text = nl + 1;
     }
-    buf_free(&made);
-    buf_free(&entry);
-    if (rc == 0 && (fputs("\n  ]", f) == EOF || fputs(text + head + 1, f) == EOF))
-        rc = -1;
-done:
-    buf_free(&mark);
+    flush(w, JSONW_FLUSH);
+}
+
+void jsonw_json(struct jsonw *w, const json_t *v)
+{
+    char *text = v ? json_dumps(v, w->flags | JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+    if (text)
+        jsonw_text(w, text, strlen(text));
+    else
+        jsonw_null(w);
     free(text);
-    return rc;
+}
+
+void jsonw_members(struct jsonw *w, json_t *o)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        jsonw_key(w, key);
+        jsonw_json(w, v);
+    }
+}
+
+int jsonw_finish(struct jsonw *w)
+{
+    flush(w, 1);
+    buf_free(w->out);
+    free(w->out);
+    w->out = NULL;
+    if (fflush(w->f) == EOF || ferror(w->f))
+        w->failed = true;
+    return w->failed ? -1 : 0;
 }
 
 /* ---- a timeline entry, as show --json writes it ---- */

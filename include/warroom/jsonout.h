@@ -1,31 +1,56 @@
-/* jsonout — writing one large JSON document as it goes: an object whose one
- * big array (a timeline of a million entries) is made and written an element
- * at a time, so memory stays bounded whatever its length, byte for byte what
- * json_dumpf(JSON_INDENT(2)) would write for the whole tree. */
+/* jsonout — writing one large JSON document as it goes: show --json's arrays
+ * (a timeline of a million entries, the role history, the deliveries) are
+ * made and written an element at a time, so memory stays bounded whatever
+ * their length, byte for byte what json_dumpf(JSON_INDENT(2)) would write for
+ * the whole tree. */
 #ifndef WARROOM_JSONOUT_H
 #define WARROOM_JSONOUT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "warroom/incident.h"
 
-/* Writes O (indented by 2, with FLAGS added) to F, with the top-level member
- * KEY, which O holds as an empty array, written as the N elements ITEM makes
- * (each a new reference, freed once written). Returns 0, or -1 when writing
- * failed. */
-int jsonout_object(FILE *f, const json_t *o, const char *key, size_t n, json_t *(*item)(const void *ctx, size_t i),
-                   const void *ctx, size_t flags);
-
-/* The same, each element written by WRITE as text into OUT, byte for byte what
- * json_dumps(element, FLAGS | JSON_INDENT(2)) gives, and only where WRITE
- * cannot (it returns < 0) made by ITEM and written by jansson: building and
- * freeing a million small trees was most of the cost. */
 struct buf;
-int jsonout_object_text(FILE *f, const json_t *o, const char *key, size_t n,
-                        int (*write)(struct buf *out, const void *ctx, size_t i),
-                        json_t *(*item)(const void *ctx, size_t i), const void *ctx, size_t flags);
+
+/* A writer of one JSON document as it goes, to a FILE through a buffer:
+ * byte for byte what json_dumpf(tree, FLAGS | JSON_INDENT(2)) would write
+ * for the tree the same calls would build (members in the order written), so
+ * no section of it, however long, is ever held as a tree. */
+#define JSONW_DEPTH 16
+
+struct jsonw {
+    FILE *f;
+    size_t flags;
+    struct buf *out;
+    unsigned depth;
+    bool some[JSONW_DEPTH];   /* the container at each depth has a member */
+    char closer[JSONW_DEPTH]; /* and what closes it */
+    bool keyed;               /* a key was written: its value comes next */
+    bool failed;              /* a write failed: nothing more is written */
+};
+
+void jsonw_init(struct jsonw *w, FILE *f, size_t flags);
+void jsonw_object(struct jsonw *w);
+void jsonw_array(struct jsonw *w);
+void jsonw_end(struct jsonw *w);                 /* closes the innermost */
+void jsonw_key(struct jsonw *w, const char *key);
+/* A string; one that is not valid UTF-8 (which jansson refuses) is null. */
+void jsonw_string(struct jsonw *w, const char *s);
+void jsonw_nullable(struct jsonw *w, const char *s);  /* null when NULL or "" */
+void jsonw_int(struct jsonw *w, long long v);
+void jsonw_bool(struct jsonw *w, bool v);
+void jsonw_null(struct jsonw *w);
+void jsonw_stamp(struct jsonw *w, int64_t t);    /* ISO 8601, null for STAMP_NONE */
+/* A value already written as text, as json_dumps(value, JSON_INDENT(2)) gives it. */
+void jsonw_text(struct jsonw *w, const char *text, size_t len);
+/* A jansson value, or each member of jansson object O in order. */
+void jsonw_json(struct jsonw *w, const json_t *v);
+void jsonw_members(struct jsonw *w, json_t *o);
+/* Writes what is left and frees the buffer: 0, or -1 when a write failed. */
+int jsonw_finish(struct jsonw *w);
 
 /* S as a JSON string literal, escaped as jansson's dump escapes it under
  * FLAGS (JSON_ENSURE_ASCII, JSON_ESCAPE_SLASH). Returns -1 (OUT then holds

@@ -103,6 +103,15 @@ cp "$scratch/crafted" "$log"
 { head -n 5 "$scratch/crafted"; echo 'not a record'; tail -n +6 "$scratch/crafted"; } > "$log"
 same "crafted, damage in the middle"
 expect_status 1 "damage: show --json fails" "$WARROOM" show --json
+# a write that fails is said, in both ways of showing
+cp "$scratch/crafted" "$log"
+for how in stream memory; do
+    [ $how = memory ] && export WARROOM_SHOW_IN_MEMORY=1
+    "$WARROOM" show --json > /dev/full 2> "$scratch/full.err"
+    check "a full disk, $how: show --json fails" test $? = 1
+    check "a full disk, $how: it says why" grep -q "cannot write the output: No space left on device" "$scratch/full.err"
+    unset WARROOM_SHOW_IN_MEMORY
+done
 : > "$log"
 same "an empty log"
 

@@ -1,7 +1,8 @@
 /* Tests for jsonout's own JSON writing: a string and a timeline entry written
  * as text are byte for byte what jansson writes for the same value (show
- * --json wrote them through jansson before), and what jansson would refuse
- * is left to it. */
+ * --json wrote them through jansson before), what jansson would refuse
+ * is left to it, and a document written as it goes is what jansson writes
+ * for the whole tree. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,12 +136,133 @@ static void test_entries(void **state)
     }
 }
 
+/* What the writer wrote to a temporary file, as a string (freed by the caller). */
+static char *written(FILE *f)
+{
+    long n = ftell(f);
+    assert_true(n >= 0);
+    char *text = calloc(1, (size_t)n + 1);
+    rewind(f);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    return text;
+}
+
+/* A document written by the writer, and the same tree built and dumped by
+ * jansson: the same bytes, nesting, empty containers, every kind of value,
+ * text and trees spliced in at depth, and a long array flushed as it goes. */
+static void test_writer(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    struct jsonw w;
+    jsonw_init(&w, f, JSON_ENSURE_ASCII);
+    json_t *tree = json_object();
+    json_t *head = json_pack("{s:s, s:i, s:n, s:b}", "id", "inc-1", "sev", 2, "impact", "drill", 1);
+
+    jsonw_object(&w);
+    jsonw_members(&w, head);
+    json_object_update(tree, head);
+    jsonw_key(&w, "empty_array");
+    jsonw_array(&w);
+    jsonw_end(&w);
+    json_object_set_new(tree, "empty_array", json_array());
+    jsonw_key(&w, "empty_object");
+    jsonw_object(&w);
+    jsonw_end(&w);
+    json_object_set_new(tree, "empty_object", json_object());
+    jsonw_key(&w, "nested");
+    jsonw_object(&w);
+    jsonw_key(&w, "list");
+    jsonw_array(&w);
+    jsonw_string(&w, "caf\xc3\xa9 \"quoted\" \\ / \n");
+    jsonw_int(&w, -9007199254740993LL);
+    jsonw_bool(&w, false);
+    jsonw_null(&w);
+    jsonw_nullable(&w, "");
+    jsonw_nullable(&w, "kept");
+    jsonw_stamp(&w, 1742047200123LL);
+    jsonw_stamp(&w, STAMP_NONE);
+    jsonw_string(&w, "\xff not UTF-8");
+    jsonw_array(&w);
+    jsonw_array(&w);
+    jsonw_end(&w);
+    jsonw_end(&w);
+    jsonw_end(&w);
+    jsonw_end(&w);
+    json_object_set_new(tree, "nested",
+                        json_pack("{s:[s, I, b, n, n, s, s, n, n, [[]]]}", "list", "caf\xc3\xa9 \"quoted\" \\ / \n",
+                                  (json_int_t)-9007199254740993LL, 0, "kept", "2025-03-15T14:00:00.123Z"));
+    /* a value as text, and a tree, two levels down */
+    json_t *inner = json_pack("{s:[i, {s:s}], s:{}}", "a", 1, "b", "c", "d");
+    char *text = json_dumps(inner, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    jsonw_key(&w, "spliced");
+    jsonw_array(&w);
+    jsonw_text(&w, text, strlen(text));
+    jsonw_json(&w, inner);
+    jsonw_end(&w);
+    json_object_set_new(tree, "spliced", json_pack("[O, O]", inner, inner));
+    free(text);
+    json_decref(inner);
+    /* more than the buffer holds */
+    json_t *many = json_array();
+    jsonw_key(&w, "many");
+    jsonw_array(&w);
+    for (int i = 0; i < 20000; i++) {
+        jsonw_object(&w);
+        jsonw_key(&w, "n");
+        jsonw_int(&w, i);
+        jsonw_end(&w);
+        json_array_append_new(many, json_pack("{s:i}", "n", i));
+    }
+    jsonw_end(&w);
+    json_object_set_new(tree, "many", many);
+    jsonw_end(&w);
+    assert_int_equal(jsonw_finish(&w), 0);
+
+    char *ours = written(f);
+    char *theirs = json_dumps(tree, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    assert_string_equal(ours, theirs);
+    free(ours);
+    free(theirs);
+    json_decref(head);
+    json_decref(tree);
+    fclose(f);
+}
+
+/* A write that fails is said when the writer finishes, and nothing more is
+ * written after it. */
+static void test_writer_failing(void **state)
+{
+    (void)state;
+    FILE *f = fopen("/dev/full", "w");
+    assert_non_null(f);
+    struct jsonw w;
+    jsonw_init(&w, f, 0);
+    jsonw_array(&w);
+    for (int i = 0; i < 100000; i++)
+        jsonw_string(&w, "a line that fills the buffer");
+    jsonw_end(&w);
+    assert_true(w.failed);
+    assert_int_equal(jsonw_finish(&w), -1);
+    fclose(f);
+
+    f = fopen("/dev/full", "w");
+    assert_non_null(f);
+    jsonw_init(&w, f, 0);
+    jsonw_string(&w, "short: only the last write finds out");
+    assert_int_equal(jsonw_finish(&w), -1);
+    fclose(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_entries),
+        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_writer_failing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
