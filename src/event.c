@@ -544,23 +544,24 @@ static int parse_object(struct parser *ps, const char *prefix, int depth)
     }
 }
 
-static bool is_common(const char *key)
-{
-    static const char *const common[] = {"v", "id", "ts", "at", "by", "type"};
-    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
-        if (strcmp(key, common[i]) == 0)
-            return true;
-    return false;
-}
+/* The fields every record has, which become struct members. */
+enum common { COMMON_V, COMMON_ID, COMMON_TS, COMMON_AT, COMMON_BY, COMMON_TYPE, COMMON_COUNT };
 
-/* Takes field KEY out of the parsed list (it becomes a struct member). */
-static const struct event_field *take(struct parser *ps, const char *key)
+/* Which of them KEY is, or -1: by hand, since every field of a million
+ * records asks. */
+static int common_of(const char *key)
 {
-    const struct event_field *found = NULL;
-    for (unsigned i = 0; i < ps->nfields; i++)
-        if (strcmp(ps->fields[i].key, key) == 0)
-            found = &ps->fields[i];
-    return found;
+    switch (key[0]) {
+    case 'v': return key[1] ? -1 : COMMON_V;
+    case 'i': return key[1] == 'd' && !key[2] ? COMMON_ID : -1;
+    case 'a': return key[1] == 't' && !key[2] ? COMMON_AT : -1;
+    case 'b': return key[1] == 'y' && !key[2] ? COMMON_BY : -1;
+    case 't':
+        if (key[1] == 's' && !key[2])
+            return COMMON_TS;
+        return strcmp(key, "type") == 0 ? COMMON_TYPE : -1;
+    default: return -1;
+    }
 }
 
 int event_parse(struct event *ev, struct arena *a, const char *line, size_t len)
@@ -586,8 +587,24 @@ int event_parse(struct event *ev, struct arena *a, const char *line, size_t len)
         error_set("not valid JSON: text after the object");
         goto done;
     }
-    const struct event_field *v = take(&ps, "v"), *id = take(&ps, "id"), *ts = take(&ps, "ts"),
-                             *at = take(&ps, "at"), *by = take(&ps, "by"), *type = take(&ps, "type");
+    /* each common key as it came last, the other fields kept in order (a
+     * repeated common key is not a field either) */
+    struct event_field common[COMMON_COUNT];
+    bool seen[COMMON_COUNT] = {false};
+    unsigned n = 0;
+    for (unsigned i = 0; i < ps.nfields; i++) {
+        int c = common_of(ps.fields[i].key);
+        if (c >= 0) {
+            common[c] = ps.fields[i];   /* copied: the others move down over it */
+            seen[c] = true;
+        } else {
+            ps.fields[n++] = ps.fields[i];
+        }
+    }
+#define COMMON(c) (seen[c] ? &common[c] : NULL)
+    const struct event_field *v = COMMON(COMMON_V), *id = COMMON(COMMON_ID), *ts = COMMON(COMMON_TS),
+                             *at = COMMON(COMMON_AT), *by = COMMON(COMMON_BY), *type = COMMON(COMMON_TYPE);
+#undef COMMON
     if (!id || id->kind != FIELD_STRING || id->len == 0 || id->len > EVENT_ID_MAX) {
         error_set("the record has no valid \"id\"");
         goto done;
@@ -611,13 +628,6 @@ int event_parse(struct event *ev, struct arena *a, const char *line, size_t len)
     ev->type = event_type_from_name(type->value);
     ev->by = by && by->kind == FIELD_STRING ? by->value : "";
     ev->version = v && v->kind == FIELD_NUMBER ? atoi(v->value) : EVENT_VERSION;
-    unsigned n = 0;
-    for (unsigned i = 0; i < ps.nfields; i++) {
-        const struct event_field *f = &ps.fields[i];
-        if (is_common(f->key))
-            continue;                     /* a repeated common key is not a field either */
-        ps.fields[n++] = *f;
-    }
     if (n > EVENT_FIELDS_MAX) {
         error_set("the record has more than %d fields", EVENT_FIELDS_MAX);
         goto done;

@@ -413,6 +413,28 @@ static void test_repeated_common_field(void **state)
     }
 }
 
+/* The common keys told from others that begin alike, wherever they stand:
+ * before the other fields, between them, after them. */
+static void test_common_keys_among_others(void **state)
+{
+    struct arena *a = *state;
+    const char *line = "{\"v\":1,\"id\":\"e1\",\"t\":\"a\",\"ts\":\"" TS "\",\"type2\":\"b\",\"by\":\"carol\","
+                       "\"i\":\"c\",\"ids\":\"d\",\"type\":\"note\",\"byte\":\"e\",\"a\":\"f\",\"ata\":\"g\","
+                       "\"at\":\"" TS "\",\"v2\":\"h\",\"tsx\":\"i\",\"b\":\"j\"}";
+    struct event ev = parse_ok(a, line);
+    assert_string_equal(ev.id, "e1");
+    assert_string_equal(ev.by, "carol");
+    assert_int_equal(ev.type, EVENT_NOTE);
+    assert_int_equal(ev.version, 1);
+    static const char *const keys[] = {"t", "type2", "i", "ids", "byte", "a", "ata", "v2", "tsx", "b"};
+    static const char *const values[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    assert_int_equal(ev.nfields, 10);
+    for (unsigned i = 0; i < ev.nfields; i++) {
+        assert_string_equal(ev.fields[i].key, keys[i]);
+        assert_string_equal(ev.fields[i].value, values[i]);
+    }
+}
+
 /* Copies every field of EV into a fresh draft, kinds and all. */
 static void draft_from_event(struct event_draft *d, const struct event *ev)
 {
@@ -907,6 +929,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_common_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_common_keys_among_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parsed_records_reencode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reencode_key_starting_with_dot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reencode_key_ending_with_dot, setup, teardown),
