@@ -412,18 +412,21 @@ static int id_at(void *ctx, uint64_t offset, char *id, size_t size)
     return rc;
 }
 
+/* A kept event outlives the arena it was parsed into. Its keys, type, author
+ * and short values (a state, a sink, a role) repeat from one record to the
+ * next: each is kept once, as the parse keeps them. */
 static struct event *copy_event(struct arena *a, const struct event *ev)
 {
     struct event *c = arena_alloc(a, sizeof *c);
     *c = *ev;
     c->id = arena_strndup(a, ev->id, strlen(ev->id));
-    c->type_name = arena_strndup(a, ev->type_name, strlen(ev->type_name));
-    c->by = arena_strndup(a, ev->by, strlen(ev->by));
+    c->type_name = arena_intern(a, ev->type_name, strlen(ev->type_name));
+    c->by = arena_intern(a, ev->by, strlen(ev->by));
     c->fields = arena_alloc(a, sizeof *c->fields * (ev->nfields ? ev->nfields : 1));
     for (unsigned i = 0; i < ev->nfields; i++) {
         c->fields[i] = ev->fields[i];
-        c->fields[i].key = arena_strndup(a, ev->fields[i].key, strlen(ev->fields[i].key));
-        c->fields[i].value = arena_strndup(a, ev->fields[i].value, ev->fields[i].len);
+        c->fields[i].key = arena_intern(a, ev->fields[i].key, strlen(ev->fields[i].key));
+        c->fields[i].value = arena_intern(a, ev->fields[i].value, ev->fields[i].len);
     }
     return c;
 }
