@@ -7,19 +7,20 @@
 #include "warroom/buf.h"
 #include "warroom/error.h"
 
+/* FNV-1a; never 0, which marks nothing. */
 static uint64_t hash_key(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return h | 1;
 }
 
-static struct strindex_slot *slot_of(const struct strindex *x, const char *key)
+static struct strindex_slot *slot_of(const struct strindex *x, const char *key, uint64_t h)
 {
     size_t mask = x->cap - 1;
-    for (size_t i = hash_key(key) & mask;; i = (i + 1) & mask)
-        if (!x->slots[i].key || strcmp(x->slots[i].key, key) == 0)
+    for (size_t i = h & mask;; i = (i + 1) & mask)
+        if (!x->slots[i].key || (x->slots[i].hash == h && strcmp(x->slots[i].key, key) == 0))
             return &x->slots[i];
 }
 
@@ -27,7 +28,7 @@ size_t *strindex_find(const struct strindex *x, const char *key)
 {
     if (!x->cap)
         return NULL;
-    struct strindex_slot *s = slot_of(x, key);
+    struct strindex_slot *s = slot_of(x, key, hash_key(key));
     return s->key ? &s->value : NULL;
 }
 
@@ -38,15 +39,17 @@ size_t *strindex_put(struct strindex *x, const char *key, size_t value, bool *ad
                                   x->count};
         for (size_t i = 0; i < x->cap; i++)
             if (x->slots[i].key)
-                *slot_of(&bigger, x->slots[i].key) = x->slots[i];
+                *slot_of(&bigger, x->slots[i].key, x->slots[i].hash) = x->slots[i];
         free(x->slots);
         *x = bigger;
     }
-    struct strindex_slot *s = slot_of(x, key);
+    uint64_t h = hash_key(key);
+    struct strindex_slot *s = slot_of(x, key, h);
     *added = !s->key;
     if (!s->key) {
         s->key = key;
         s->value = value;
+        s->hash = h;
         x->count++;
     }
     return &s->value;

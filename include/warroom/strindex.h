@@ -1,17 +1,21 @@
-/* strindex — a map from a string to a number (open addressing, FNV-1a), for
- * the lookups replay makes once per event: an action item by its name, the
- * edits naming an event. Keys are not copied: they must outlive the index
+/* strindex — a map from a string to a number (open addressing), for the
+ * lookups replay makes once per event: an action item by its name, the edits
+ * naming an event, whether a note is named by one. Each slot keeps its key's
+ * hash, so a probe past another key, or a key that is not there, costs no
+ * visit to the key's memory. Keys are not copied: they must outlive the index
  * (replay's keys live in the log reader's arena). */
 #ifndef WARROOM_STRINDEX_H
 #define WARROOM_STRINDEX_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strindex {
     struct strindex_slot {
         const char *key;
         size_t value;
+        uint64_t hash;
     } *slots;
     size_t cap, count;
 };
