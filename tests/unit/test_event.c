@@ -435,6 +435,35 @@ static void test_common_keys_among_others(void **state)
     }
 }
 
+/* A byte that is not plain ASCII found at every place in a string, eight
+ * bytes being looked at together: a raw control character refused, DEL
+ * cleaned away, an escape and a multi-byte character decoded. */
+static void test_string_special_at_every_place(void **state)
+{
+    struct arena *a = *state;
+    static const struct {
+        const char *written, *meant;  /* in the record, and what the field holds */
+    } specials[] = {{"\\\"", "\""}, {"\\\\", "\\"}, {"\\u00e9", "\xc3\xa9"}, {"\xc3\xa9", "\xc3\xa9"},
+                    {"\x7f", ""}, {"\\n", " "}};
+    for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+        for (int place = 0; place < 20; place++) {
+            char pad[32], line[256], want[64];
+            memset(pad, 'x', (size_t)place);
+            pad[place] = '\0';
+            snprintf(line, sizeof line, HEAD ",\"s\":\"%s%s%s\"}", pad, specials[k].written, "tail-of-it");
+            snprintf(want, sizeof want, "%s%s%s", pad, specials[k].meant, "tail-of-it");
+            struct event ev = parse_ok(a, line);
+            assert_string_equal(event_str(&ev, "s"), want);
+        }
+    }
+    for (int place = 0; place < 20; place++) {
+        char line[256];
+        snprintf(line, sizeof line, HEAD ",\"s\":\"%.*s\x01tail-of-it\"}", place, "xxxxxxxxxxxxxxxxxxxx");
+        struct event ev;
+        assert_int_equal(event_parse(&ev, a, line, strlen(line)), -1);
+    }
+}
+
 /* Copies every field of EV into a fresh draft, kinds and all. */
 static void draft_from_event(struct event_draft *d, const struct event *ev)
 {
@@ -930,6 +959,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_common_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_common_keys_among_others, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_special_at_every_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parsed_records_reencode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reencode_key_starting_with_dot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reencode_key_ending_with_dot, setup, teardown),
