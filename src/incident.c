@@ -26,23 +26,9 @@ struct id_set {
     size_t cap, count;
 };
 
-/* Eight bytes a step: an id is 32 hex digits, and FNV's multiply per byte
- * was most of indexing a million of them. Only this process sees the
- * hashes, so the function is free to change. */
 static uint32_t hash_id(const char *s)
 {
-    size_t len = strlen(s);
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
-    for (; len >= 8; s += 8, len -= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, len);
-    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
-    h ^= h >> 29;
+    uint64_t h = strindex_hash(s);
     return (uint32_t)(h ^ (h >> 32));
 }
 

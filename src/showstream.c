@@ -42,17 +42,6 @@ struct showstream_ids {
     void *ctx;
 };
 
-static uint64_t hash_id(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a, then mixed: the tag is its top half */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static size_t home_of(uint32_t tag, size_t cap)
 {
     return (size_t)(((uint64_t)tag * cap) >> 32);
@@ -102,9 +91,8 @@ static void grow(struct showstream_ids *set)
 
 /* The slot holding ID, or the empty one where it goes; -1 when a record could
  * not be read back. */
-static int probe(struct showstream_ids *set, const char *id, size_t *at)
+static int probe(struct showstream_ids *set, const char *id, uint32_t tag, size_t *at)
 {
-    uint32_t tag = (uint32_t)(hash_id(id) >> 32);
     char other[EVENT_ID_MAX + 1];
     for (size_t k = home_of(tag, set->cap);; k = k + 1 == set->cap ? 0 : k + 1) {
         uint64_t v = set->slots[k];
@@ -126,7 +114,8 @@ int showstream_ids_add(struct showstream_ids *set, const char *id, uint64_t offs
     if ((set->count + 1) * 4 > set->cap * 3)
         grow(set);
     size_t k;
-    int found = probe(set, id, &k);
+    uint32_t tag = (uint32_t)(strindex_hash(id) >> 32);
+    int found = probe(set, id, tag, &k);
     if (found != 0)
         return found < 0 ? -1 : 0;
     if (set->nrecords == set->records_cap) {
@@ -145,7 +134,7 @@ int showstream_ids_add(struct showstream_ids *set, const char *id, uint64_t offs
         set->far = xrealloc(set->far, sizeof *set->far * (set->nfar + 1));
         set->far[set->nfar++] = (struct far_offset){r, offset};
     }
-    set->slots[k] = ((uint64_t)(uint32_t)(hash_id(id) >> 32) << 32) | (uint64_t)(r + 1);
+    set->slots[k] = ((uint64_t)tag << 32) | (uint64_t)(r + 1);
     set->count++;
     return 1;
 }
@@ -153,7 +142,7 @@ int showstream_ids_add(struct showstream_ids *set, const char *id, uint64_t offs
 int showstream_ids_find(struct showstream_ids *set, const char *id, uint64_t *offset)
 {
     size_t k;
-    int found = probe(set, id, &k);
+    int found = probe(set, id, (uint32_t)(strindex_hash(id) >> 32), &k);
     if (found == 1)
         *offset = record_offset(set, (size_t)(uint32_t)set->slots[k] - 1);
     return found;

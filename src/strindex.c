@@ -7,13 +7,23 @@
 #include "warroom/buf.h"
 #include "warroom/error.h"
 
-/* FNV-1a; never 0, which marks nothing. */
-static uint64_t hash_key(const char *s)
+uint64_t strindex_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h | 1;
+    size_t len = strlen(s);
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ len;
+    for (; len >= 8; s += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    return h;
 }
 
 static struct strindex_slot *slot_of(const struct strindex *x, const char *key, uint64_t h)
@@ -28,7 +38,7 @@ size_t *strindex_find(const struct strindex *x, const char *key)
 {
     if (!x->cap)
         return NULL;
-    struct strindex_slot *s = slot_of(x, key, hash_key(key));
+    struct strindex_slot *s = slot_of(x, key, strindex_hash(key));
     return s->key ? &s->value : NULL;
 }
 
@@ -43,7 +53,7 @@ size_t *strindex_put(struct strindex *x, const char *key, size_t value, bool *ad
         free(x->slots);
         *x = bigger;
     }
-    uint64_t h = hash_key(key);
+    uint64_t h = strindex_hash(key);
     struct strindex_slot *s = slot_of(x, key, h);
     *added = !s->key;
     if (!s->key) {

@@ -28,4 +28,10 @@ size_t *strindex_find(const struct strindex *x, const char *key);
 size_t *strindex_put(struct strindex *x, const char *key, size_t value, bool *added);
 void strindex_clear(struct strindex *x);
 
+/* A 64-bit hash of S, eight bytes a step (ids are 32 hex digits,
+ * and hashing a million of them a byte at a time was much of a replay):
+ * the one the index uses, shared by the other tables of ids. Only this
+ * process sees it, so it is free to change. */
+uint64_t strindex_hash(const char *s);
+
 #endif
