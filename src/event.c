@@ -270,36 +270,10 @@ static const char *store_string(struct parser *ps, const char *s, size_t len, en
     return where == STORE_INTERN ? arena_intern(ps->arena, s, len) : arena_strndup(ps->arena, s, len);
 }
 
-/* Eight bytes at a time: the first byte from P on that is not plain ASCII
- * (a quote, a backslash, a control character, DEL or past 0x7F), or END.
- * Texts are most of a log's bytes, and most of a text is plain. */
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-static const char *skip_plain(const char *p, const char *end)
-{
-    while (end - p >= 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        uint64_t quote = x ^ (ONES * '"'), slash = x ^ (ONES * '\\'), del = x ^ (ONES * 0x7F);
-        /* a byte's high bit set where it is 0 in QUOTE, SLASH or DEL, or
-         * under 0x20 in X, or where X's own is set */
-        uint64_t bad = ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash) | ((del - ONES) & ~del) |
-                       ((x - ONES * 0x20) & ~x) | x;
-        if (bad & HIGHS)
-            break;
-        p += 8;
-    }
-    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7F)
-        p++;
-    return p;
-}
-#undef ONES
-#undef HIGHS
-
 static int parse_string(struct parser *ps, const char **out, uint32_t *out_len, const char *key, enum store where)
 {
     const char *s = ++ps->p;
-    const char *q = skip_plain(s, ps->end);
+    const char *q = text_skip_plain(s, ps->end, 0x7F);   /* DEL is cleaned away */
     if (q < ps->end && *q == '"') {
         *out = store_string(ps, s, (size_t)(q - s), where);
         *out_len = (uint32_t)(q - s);

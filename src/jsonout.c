@@ -6,6 +6,7 @@
 
 #include "warroom/buf.h"
 #include "warroom/stamp.h"
+#include "warroom/text.h"
 
 /* The code point at *P (advanced past it), or -1 where jansson would refuse
  * the string: a malformed, overlong or surrogate sequence, or past U+10FFFF. */
@@ -32,13 +33,12 @@ int jsonout_string(struct buf *out, const char *s, size_t flags)
 {
     static const char hex[] = "0123456789ABCDEF";
     const bool slash = flags & JSON_ESCAPE_SLASH, ascii = flags & JSON_ENSURE_ASCII;
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     buf_addc(out, '"');
     while (*p) {
         const unsigned char *run = p;
         /* what is written as it is goes in one piece */
-        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\' && !(*p == '/' && slash))
-            p++;
+        p = (const unsigned char *)text_skip_plain((const char *)p, (const char *)end, slash ? '/' : '"');
         if (p > run) {
             buf_add(out, run, (size_t)(p - run));
             continue;

@@ -477,3 +477,27 @@ size_t text_width(const char *s, size_t len)
     text_fit(s, len, (size_t)-1, &used);
     return used;
 }
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+const char *text_skip_plain(const char *p, const char *end, unsigned char also)
+{
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t quote = x ^ (ONES * '"'), slash = x ^ (ONES * '\\'), other = x ^ (ONES * also);
+        /* a byte's high bit set where it is 0 in QUOTE, SLASH or OTHER, or
+         * under 0x20 in X, or where X's own is set ("any" is exact; which
+         * byte is left to the loop below) */
+        uint64_t stop = ((quote - ONES) & ~quote) | ((slash - ONES) & ~slash) | ((other - ONES) & ~other) |
+                        ((x - ONES * 0x20) & ~x) | x;
+        if (stop & HIGHS)
+            break;
+        p += 8;
+    }
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 &&
+           (unsigned char)*p != also)
+        p++;
+    return p;
+}

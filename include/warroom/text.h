@@ -55,6 +55,12 @@ size_t text_utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Encodes CP as UTF-8 into OUT (at least 4 bytes); returns the length. */
 size_t text_utf8_encode(uint32_t cp, char *out);
 
+/* The first byte from P on that is not plain printable ASCII (a quote, a
+ * backslash, a control character, a byte past 0x7F, or ALSO), or END: where
+ * a JSON parser or writer must stop copying. Eight bytes at a time, since
+ * texts are most of a log's bytes and most of a text is plain. */
+const char *text_skip_plain(const char *p, const char *end, unsigned char also);
+
 /* True for a code point that text_clean removes. */
 bool text_is_hostile(uint32_t cp);
 
