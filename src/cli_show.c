@@ -71,12 +71,9 @@ static void remotes_json(struct jsonw *w, const struct incident *inc)
         struct buf link = BUF_INIT;
         ops->remote_link(&link, id);
         jsonw_object(w);
-        jsonw_key(w, "id");
-        jsonw_string(w, id);
-        jsonw_key(w, "name");
-        jsonw_nullable(w, name);
-        jsonw_key(w, "url");
-        jsonw_string(w, buf_str(&link));
+        jsonw_member_string(w, "id", id);
+        jsonw_member_nullable(w, "name", name);
+        jsonw_member_string(w, "url", buf_str(&link));
         jsonw_end(w);
         buf_free(&link);
     }
@@ -156,10 +153,8 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
 
     jsonw_key(w, "roles");
     jsonw_object(w);
-    for (int r = 0; r < ROLE_SME; r++) {
-        jsonw_key(w, incident_role_name((enum role_kind)r));
-        jsonw_nullable(w, inc->holder[r]);
-    }
+    for (int r = 0; r < ROLE_SME; r++)
+        jsonw_member_nullable(w, incident_role_name((enum role_kind)r), inc->holder[r]);
     jsonw_key(w, "sme");
     jsonw_array(w);
     for (size_t i = 0; i < inc->nsmes; i++)
@@ -170,14 +165,10 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
     jsonw_array(w);
     for (size_t i = 0; i < inc->nroles; i++) {
         jsonw_object(w);
-        jsonw_key(w, "role");
-        jsonw_string(w, incident_role_name(inc->roles[i].role));
-        jsonw_key(w, "name");
-        jsonw_string(w, inc->roles[i].name);
-        jsonw_key(w, "at");
-        jsonw_stamp(w, inc->roles[i].at);
-        jsonw_key(w, "by");
-        jsonw_string(w, inc->roles[i].by);
+        jsonw_member_string(w, "role", incident_role_name(inc->roles[i].role));
+        jsonw_member_string(w, "name", inc->roles[i].name);
+        jsonw_member_stamp(w, "at", inc->roles[i].at);
+        jsonw_member_string(w, "by", inc->roles[i].by);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -187,14 +178,10 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
     jsonw_array(w);
     for (size_t i = 0; i < inc->nsevs; i++) {
         jsonw_object(w);
-        jsonw_key(w, "sev");
-        jsonw_int(w, inc->sevs[i].sev);
-        jsonw_key(w, "at");
-        jsonw_stamp(w, inc->sevs[i].at);
-        jsonw_key(w, "by");
-        jsonw_string(w, inc->sevs[i].by);
-        jsonw_key(w, "why");
-        jsonw_nullable(w, inc->sevs[i].why);
+        jsonw_member_int(w, "sev", inc->sevs[i].sev);
+        jsonw_member_stamp(w, "at", inc->sevs[i].at);
+        jsonw_member_string(w, "by", inc->sevs[i].by);
+        jsonw_member_nullable(w, "why", inc->sevs[i].why);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -204,20 +191,13 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
     for (size_t i = 0; i < inc->nactions; i++) {
         const struct action_item *a = &inc->actions[i];
         jsonw_object(w);
-        jsonw_key(w, "id");
-        jsonw_string(w, a->item);
-        jsonw_key(w, "text");
-        jsonw_string(w, a->text);
-        jsonw_key(w, "owner");
-        jsonw_nullable(w, a->owner);
-        jsonw_key(w, "due");
-        jsonw_nullable(w, a->due);
-        jsonw_key(w, "priority");
-        jsonw_string(w, a->priority);
-        jsonw_key(w, "kind");
-        jsonw_string(w, a->kind);
-        jsonw_key(w, "status");
-        jsonw_string(w, a->status);
+        jsonw_member_string(w, "id", a->item);
+        jsonw_member_string(w, "text", a->text);
+        jsonw_member_nullable(w, "owner", a->owner);
+        jsonw_member_nullable(w, "due", a->due);
+        jsonw_member_string(w, "priority", a->priority);
+        jsonw_member_string(w, "kind", a->kind);
+        jsonw_member_string(w, "status", a->status);
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -228,27 +208,19 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
     jsonw_array(w);
     for (size_t i = 0; i < n; i++) {
         jsonw_object(w);
-        jsonw_key(w, "kind");
-        jsonw_string(w, clock_kind_name(clocks[i].kind));
-        jsonw_key(w, "label");
-        jsonw_string(w, clocks[i].label);
-        jsonw_key(w, "state");
-        jsonw_string(w, clock_state_name(clocks[i].state));
-        jsonw_key(w, "deadline");
-        jsonw_stamp(w, clocks[i].deadline);
-        jsonw_key(w, "seconds_left");
-        jsonw_int(w, (clocks[i].deadline - now) / 1000);
-        jsonw_key(w, "action");
-        jsonw_string(w, clocks[i].action);
+        jsonw_member_string(w, "kind", clock_kind_name(clocks[i].kind));
+        jsonw_member_string(w, "label", clocks[i].label);
+        jsonw_member_string(w, "state", clock_state_name(clocks[i].state));
+        jsonw_member_stamp(w, "deadline", clocks[i].deadline);
+        jsonw_member_int(w, "seconds_left", (clocks[i].deadline - now) / 1000);
+        jsonw_member_string(w, "action", clocks[i].action);
         if (clocks[i].rule) {
-            jsonw_key(w, "rule");
-            jsonw_string(w, clocks[i].rule->id);
+            jsonw_member_string(w, "rule", clocks[i].rule->id);
             jsonw_key(w, "fired");
             jsonw_bool(w, clocks[i].fired);
         }
         if (clocks[i].met_at != STAMP_NONE) {
-            jsonw_key(w, "met_at");
-            jsonw_stamp(w, clocks[i].met_at);
+            jsonw_member_stamp(w, "met_at", clocks[i].met_at);
         }
         jsonw_end(w);
     }
@@ -276,19 +248,13 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
             buf_reset(&said);
             outbox_describe(&said, it, outbox_clock_ms());
             jsonw_object(w);
-            jsonw_key(w, "event");
-            jsonw_string(w, it->event_id);
-            jsonw_key(w, "sink");
-            jsonw_string(w, it->sink);
-            jsonw_key(w, "state");
-            jsonw_string(w, buf_str(&said));
-            jsonw_key(w, "attempts");
-            jsonw_int(w, (int)it->attempt);
-            jsonw_key(w, "reason");
-            jsonw_string(w, it->reason ? it->reason : "");
+            jsonw_member_string(w, "event", it->event_id);
+            jsonw_member_string(w, "sink", it->sink);
+            jsonw_member_string(w, "state", buf_str(&said));
+            jsonw_member_int(w, "attempts", (int)it->attempt);
+            jsonw_member_string(w, "reason", it->reason ? it->reason : "");
             if (it->http_status) {
-                jsonw_key(w, "http_status");
-                jsonw_int(w, it->http_status);
+                jsonw_member_int(w, "http_status", it->http_status);
             }
             jsonw_end(w);
         }

@@ -213,6 +213,30 @@ void jsonw_stamp(struct jsonw *w, int64_t t)
         add_stamp(w->out, t);
 }
 
+void jsonw_member_string(struct jsonw *w, const char *key, const char *s)
+{
+    jsonw_key(w, key);
+    jsonw_string(w, s);
+}
+
+void jsonw_member_nullable(struct jsonw *w, const char *key, const char *s)
+{
+    jsonw_key(w, key);
+    jsonw_nullable(w, s);
+}
+
+void jsonw_member_int(struct jsonw *w, const char *key, long long v)
+{
+    jsonw_key(w, key);
+    jsonw_int(w, v);
+}
+
+void jsonw_member_stamp(struct jsonw *w, const char *key, int64_t t)
+{
+    jsonw_key(w, key);
+    jsonw_stamp(w, t);
+}
+
 /* Every line after the first is indented as deep as the value stands
  * (jansson escapes newlines inside strings, so each one is between tokens). */
 void jsonw_text(struct jsonw *w, const char *text, size_t len)

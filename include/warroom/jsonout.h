@@ -44,6 +44,11 @@ void jsonw_int(struct jsonw *w, long long v);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 void jsonw_stamp(struct jsonw *w, int64_t t);    /* ISO 8601, null for STAMP_NONE */
+/* A member KEY of the object being written, and its value. */
+void jsonw_member_string(struct jsonw *w, const char *key, const char *s);
+void jsonw_member_nullable(struct jsonw *w, const char *key, const char *s);
+void jsonw_member_int(struct jsonw *w, const char *key, long long v);
+void jsonw_member_stamp(struct jsonw *w, const char *key, int64_t t);
 /* A value already written as text, as json_dumps(value, JSON_INDENT(2)) gives it. */
 void jsonw_text(struct jsonw *w, const char *text, size_t len);
 /* A jansson value, or each member of jansson object O in order. */
