@@ -219,9 +219,8 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
             jsonw_key(w, "fired");
             jsonw_bool(w, clocks[i].fired);
         }
-        if (clocks[i].met_at != STAMP_NONE) {
+        if (clocks[i].met_at != STAMP_NONE)
             jsonw_member_stamp(w, "met_at", clocks[i].met_at);
-        }
         jsonw_end(w);
     }
     jsonw_end(w);
@@ -253,9 +252,8 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
             jsonw_member_string(w, "state", buf_str(&said));
             jsonw_member_int(w, "attempts", (int)it->attempt);
             jsonw_member_string(w, "reason", it->reason ? it->reason : "");
-            if (it->http_status) {
+            if (it->http_status)
                 jsonw_member_int(w, "http_status", it->http_status);
-            }
             jsonw_end(w);
         }
         jsonw_end(w);

@@ -783,11 +783,6 @@ const struct incident *showstream_incident(const struct showstream *s)
     return s->inc;
 }
 
-size_t showstream_count(const struct showstream *s)
-{
-    return s->total;
-}
-
 static struct arena *scratch_arena(struct scratch *a)
 {
     if (arena_used(a->cur) > SCRATCH_MAX) {

@@ -27,9 +27,6 @@ int showstream_open(struct showstream **out, const char *id, const char *log_pat
  * show --json writes but the timeline (its timeline holds only those). */
 const struct incident *showstream_incident(const struct showstream *s);
 
-/* How many entries the whole timeline has. */
-size_t showstream_count(const struct showstream *s);
-
 /* The next entry of the timeline into *OUT (valid until the next call).
  * Returns 1, 0 past the last one, -1 when the log no longer reads as it did. */
 int showstream_next(struct showstream *s, const struct timeline_entry **out);
