@@ -128,13 +128,10 @@ typedef int (*entry_next_fn)(void *ctx, const struct timeline_entry **out);
 
 /* An entry as text, and where the text cannot say it (a string that is not
  * UTF-8), as jansson makes it. */
-static void write_entry(struct jsonw *w, struct buf *scratch, const struct timeline_entry *e)
+static void write_entry(struct jsonw *w, const struct timeline_entry *e)
 {
-    buf_reset(scratch);
-    if (jsonout_entry_text(scratch, e, w->flags) == 0) {
-        jsonw_text(w, scratch->data, scratch->len);
+    if (jsonw_entry(w, e))
         return;
-    }
     json_t *tree = jsonout_entry_json(e);
     jsonw_json(w, tree);
     json_decref(tree);
@@ -226,14 +223,12 @@ static int write_incident(struct jsonw *w, const struct incident *inc, const str
     jsonw_end(w);
 
     int rc = 0;
-    struct buf scratch = BUF_INIT;
     const struct timeline_entry *e;
     jsonw_key(w, "timeline");
     jsonw_array(w);
     while ((rc = next(ctx, &e)) > 0)
-        write_entry(w, &scratch, e);
+        write_entry(w, e);
     jsonw_end(w);
-    buf_free(&scratch);
     if (rc < 0)
         return -1;
     if (ob) {

@@ -256,6 +256,25 @@ void jsonw_text(struct jsonw *w, const char *text, size_t len)
     flush(w, JSONW_FLUSH);
 }
 
+bool jsonw_entry(struct jsonw *w, const struct timeline_entry *e)
+{
+    /* nothing is flushed before the entry is whole, so a refusal takes back
+     * the separator too */
+    size_t mark = w->out->len;
+    bool keyed = w->keyed, some = w->depth && w->depth <= JSONW_DEPTH ? w->some[w->depth - 1] : false;
+    begin_value(w);
+    if (jsonout_entry_text(w->out, e, w->flags, w->depth) == 0) {
+        flush(w, JSONW_FLUSH);
+        return true;
+    }
+    w->out->len = mark;
+    w->out->data[mark] = '\0';
+    w->keyed = keyed;
+    if (w->depth && w->depth <= JSONW_DEPTH)
+        w->some[w->depth - 1] = some;
+    return false;
+}
+
 void jsonw_json(struct jsonw *w, const json_t *v)
 {
     char *text = v ? json_dumps(v, w->flags | JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
@@ -354,29 +373,48 @@ static void add_stamp(struct buf *out, int64_t t)
     buf_add(out, text, (size_t)(p - text));
 }
 
-int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags)
+/* The comma after a member, and the next one's line indented INDENT spaces. */
+static void next_member(struct buf *out, const char *line, size_t indent)
 {
+    buf_addc(out, ',');
+    buf_add(out, line, 1 + indent);
+}
+
+int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags, unsigned depth)
+{
+    /* a member's line begins with these: a newline and its indent */
+    char member[1 + 2 * (JSONW_DEPTH + 1)];
+    size_t indent = 2 * ((depth < JSONW_DEPTH ? depth : JSONW_DEPTH) + 1);
+    member[0] = '\n';
+    memset(member + 1, ' ', indent);
     const char *names[EVENT_FIELDS_MAX + 6] = {"id", "at", "ts", "by", "type", "text"};
     size_t nnames = 6;
     bool edits_written = false;
     int rc = 0;
-    buf_adds(out, "{\n  \"id\": ");
+    buf_addc(out, '{');
+    buf_add(out, member, 1 + indent);
+    buf_adds(out, "\"id\": ");
     rc |= jsonout_string(out, e->ev->id, flags);
-    buf_adds(out, ",\n  \"at\": ");
+    next_member(out, member, indent);
+    buf_adds(out, "\"at\": ");
     if (e->at == STAMP_NONE)
         buf_adds(out, "null");
     else
         add_stamp(out, e->at);
-    buf_adds(out, ",\n  \"ts\": ");
+    next_member(out, member, indent);
+    buf_adds(out, "\"ts\": ");
     if (e->ev->ts == STAMP_NONE)
         buf_adds(out, "null");
     else
         add_stamp(out, e->ev->ts);
-    buf_adds(out, ",\n  \"by\": ");
+    next_member(out, member, indent);
+    buf_adds(out, "\"by\": ");
     rc |= jsonout_string(out, e->ev->by, flags);
-    buf_adds(out, ",\n  \"type\": ");
+    next_member(out, member, indent);
+    buf_adds(out, "\"type\": ");
     rc |= jsonout_string(out, e->ev->type_name, flags);
-    buf_adds(out, ",\n  \"text\": ");
+    next_member(out, member, indent);
+    buf_adds(out, "\"text\": ");
     rc |= jsonout_string(out, e->text, flags);
     for (unsigned f = 0; f < e->ev->nfields && rc == 0; f++) {
         const struct event_field *fld = &e->ev->fields[f];
@@ -386,7 +424,7 @@ int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t f
         if (seen)
             continue;
         names[nnames++] = fld->key;
-        buf_adds(out, ",\n  ");
+        next_member(out, member, indent);
         rc |= jsonout_string(out, fld->key, flags);
         buf_adds(out, ": ");
         if (e->edits && strcmp(fld->key, "edits") == 0) {
@@ -402,9 +440,12 @@ int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t f
             buf_adds(out, "null");
         }
     }
-    if (e->edits && !edits_written)
-        buf_printf(out, ",\n  \"edits\": %u", e->edits);
-    buf_adds(out, "\n}");
+    if (e->edits && !edits_written) {
+        next_member(out, member, indent);
+        buf_printf(out, "\"edits\": %u", e->edits);
+    }
+    buf_add(out, member, indent - 1);   /* the closing brace two spaces less deep */
+    buf_addc(out, '}');
     return rc ? -1 : 0;
 }
 

@@ -51,6 +51,9 @@ void jsonw_member_int(struct jsonw *w, const char *key, long long v);
 void jsonw_member_stamp(struct jsonw *w, const char *key, int64_t t);
 /* A value already written as text, as json_dumps(value, JSON_INDENT(2)) gives it. */
 void jsonw_text(struct jsonw *w, const char *text, size_t len);
+/* E as the next value, written straight into the writer at its depth:
+ * false (nothing written) where jsonout_entry_text refuses it. */
+bool jsonw_entry(struct jsonw *w, const struct timeline_entry *e);
 /* A jansson value, or each member of jansson object O in order. */
 void jsonw_json(struct jsonw *w, const json_t *v);
 void jsonw_members(struct jsonw *w, json_t *o);
@@ -66,9 +69,10 @@ int jsonout_string(struct buf *out, const char *s, size_t flags);
  * (after edits), then every other field of its event not named already
  * (arrays left out), then "edits" when it was edited. As a jansson tree, and
  * as the text json_dumps(tree, FLAGS | JSON_INDENT(2)) gives, written into
- * OUT; -1 where that needs jansson's own judgement (a string that is not
- * valid UTF-8). */
+ * OUT as a value standing DEPTH levels deep (its lines indented to match);
+ * -1 where that needs jansson's own judgement (a string that is not valid
+ * UTF-8). */
 json_t *jsonout_entry_json(const struct timeline_entry *e);
-int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags);
+int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags, unsigned depth);
 
 #endif

@@ -87,6 +87,17 @@ static void test_refused(void **state)
     }
 }
 
+/* What the writer wrote to a temporary file, as a string (freed by the caller). */
+static char *written(FILE *f)
+{
+    long n = ftell(f);
+    assert_true(n >= 0);
+    char *text = calloc(1, (size_t)n + 1);
+    rewind(f);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    return text;
+}
+
 /* The record LINE as a timeline entry with TEXT (NULL: its own), AT and EDITS,
  * written both ways: the same bytes */
 static void same_entry(const char *line, const char *text, int64_t at, unsigned edits)
@@ -101,11 +112,67 @@ static void same_entry(const char *line, const char *text, int64_t at, unsigned 
     assert_non_null(j);
     char *theirs = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     struct buf ours = BUF_INIT;
-    assert_int_equal(jsonout_entry_text(&ours, &e, JSON_ENSURE_ASCII), 0);
+    assert_int_equal(jsonout_entry_text(&ours, &e, JSON_ENSURE_ASCII, 0), 0);
     assert_string_equal(buf_str(&ours), theirs);
     free(theirs);
+    /* written by the writer two levels down, twice, as show --json does */
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    struct jsonw w;
+    jsonw_init(&w, f, JSON_ENSURE_ASCII);
+    jsonw_object(&w);
+    jsonw_key(&w, "timeline");
+    jsonw_array(&w);
+    assert_true(jsonw_entry(&w, &e));
+    assert_true(jsonw_entry(&w, &e));
+    jsonw_end(&w);
+    jsonw_end(&w);
+    assert_int_equal(jsonw_finish(&w), 0);
+    char *doc = written(f);
+    json_t *tree = json_pack("{s:[O, O]}", "timeline", j, j);
+    theirs = json_dumps(tree, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    assert_string_equal(doc, theirs);
+    free(theirs);
+    free(doc);
+    fclose(f);
+    json_decref(tree);
     json_decref(j);
     buf_free(&ours);
+    arena_free(a);
+}
+
+/* An entry the text cannot say (not UTF-8) leaves the writer as it was: no
+ * separator, no part of it, and the next value follows as if it had not been
+ * tried. */
+static void test_entry_refused(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct event ev;
+    const char *line = "{\"v\":1,\"id\":\"e1\",\"ts\":\"2025-03-15T14:00:00Z\",\"type\":\"note\",\"text\":\"x\"}";
+    assert_int_equal(event_parse(&ev, a, line, strlen(line)), 0);
+    struct timeline_entry bad = {.ev = &ev, .at = ev.at, .happened = ev.at, .text = "half \xe2\x82"};
+    struct timeline_entry good = {.ev = &ev, .at = ev.at, .happened = ev.at, .text = "x"};
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    struct jsonw w;
+    jsonw_init(&w, f, 0);
+    jsonw_array(&w);
+    assert_false(jsonw_entry(&w, &bad));
+    jsonw_string(&w, "first");
+    assert_false(jsonw_entry(&w, &bad));
+    assert_true(jsonw_entry(&w, &good));
+    jsonw_end(&w);
+    assert_int_equal(jsonw_finish(&w), 0);
+    char *doc = written(f);
+    json_t *entry = jsonout_entry_json(&good);
+    json_t *tree = json_pack("[s, o]", "first", entry);
+    char *theirs = json_dumps(tree, JSON_INDENT(2));
+    assert_string_equal(doc, theirs);
+    free(theirs);
+    free(doc);
+    json_decref(tree);
+    fclose(f);
     arena_free(a);
 }
 
@@ -136,16 +203,6 @@ static void test_entries(void **state)
     }
 }
 
-/* What the writer wrote to a temporary file, as a string (freed by the caller). */
-static char *written(FILE *f)
-{
-    long n = ftell(f);
-    assert_true(n >= 0);
-    char *text = calloc(1, (size_t)n + 1);
-    rewind(f);
-    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-    return text;
-}
 
 /* A document written by the writer, and the same tree built and dumped by
  * jansson: the same bytes, nesting, empty containers, every kind of value,
@@ -261,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_entries),
+        cmocka_unit_test(test_entry_refused),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_writer_failing),
     };
