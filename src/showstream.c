@@ -215,6 +215,13 @@ struct showstream {
     struct kept *kept;
     size_t nkept, kept_cap;
     struct strindex targets;            /* ids edits name */
+    struct peek {
+        struct arena *arena;
+        struct buf line;
+        struct event ev;                /* the record id_at read last */
+        uint64_t offset;
+        bool valid;
+    } peek;
     struct key *displaced;              /* notes out of file order */
     size_t ndisplaced, displaced_cap;
     uint64_t *nostream;                 /* offsets of notes not streamed in file order */
@@ -384,20 +391,24 @@ static int parse_record(struct event *ev, struct arena *a, const char *line, siz
     return 0;
 }
 
-/* The id of the record at OFFSET, for the set of ids. */
+/* The id of the record at OFFSET, for the set of ids. The record stays
+ * parsed in s->peek until the next call: the note an edit names is read
+ * once, to find it and to keep it. */
 static int id_at(void *ctx, uint64_t offset, char *id, size_t size)
 {
     struct showstream *s = ctx;
-    struct buf line = BUF_INIT;
-    struct arena *a = arena_new();
-    struct event ev = {0};
-    int rc = read_record(s->reader.fd, &line, offset, 0);
+    struct peek *pk = &s->peek;
+    arena_free(pk->arena);
+    pk->arena = arena_new();
+    pk->valid = false;
+    int rc = read_record(s->reader.fd, &pk->line, offset, 0);
     if (rc == 0)
-        rc = parse_record(&ev, a, line.data, line.len);
-    if (rc == 0)
-        snprintf(id, size, "%s", ev.id);
-    arena_free(a);
-    buf_free(&line);
+        rc = parse_record(&pk->ev, pk->arena, pk->line.data, pk->line.len);
+    if (rc == 0) {
+        snprintf(id, size, "%s", pk->ev.id);
+        pk->offset = offset;
+        pk->valid = true;
+    }
     return rc;
 }
 
@@ -616,64 +627,57 @@ static size_t expected_records(int fd)
 }
 
 /* Notes that edits name were streamed before the edit was read: read each
- * back and keep it, so replay applies the edits to it as it does. */
+ * back (finding it in the set of ids reads it) and keep it, so replay
+ * applies the edits to it as it does. */
 static int keep_edited_notes(struct showstream *s)
 {
     size_t nkept = s->nkept;              /* in file order */
-    uint64_t *moved = NULL;
+    struct kept *moved = NULL;
     size_t nmoved = 0, cap = 0;
-    struct buf line = BUF_INIT;
-    int rc = 0;
+    struct strindex looked = {0};        /* targets looked for already */
+    int rc = -1;
     for (size_t i = 0; i < nkept; i++) {
         const char *target = s->kept[i].ev->type == EVENT_EDIT ? event_str(s->kept[i].ev, "target") : NULL;
         struct kept probe = {NULL, 0};
+        bool added;
         if (!target)
+            continue;
+        strindex_put(&looked, target, 0, &added);
+        if (!added)
             continue;
         int found = showstream_ids_find(s->ids, target, &probe.offset);
         if (found < 0)
             goto done;
         if (found == 0 || bsearch(&probe, s->kept, nkept, sizeof *s->kept, compare_kept))
             continue;                     /* not there, or kept already */
-        GROW(moved, nmoved, cap);
-        moved[nmoved++] = probe.offset;
-    }
-    if (nmoved) {
-        qsort(moved, nmoved, sizeof *moved, compare_offsets);
-        size_t n = 0;
-        for (size_t i = 0; i < nmoved; i++)
-            if (n == 0 || moved[n - 1] != moved[i])
-                moved[n++] = moved[i];
-        nmoved = n;
-    }
-    for (size_t i = 0; i < nmoved; i++) {
-        struct event ev;
-        if (read_record(s->reader.fd, &line, moved[i], 0) < 0 || parse_record(&ev, s->keep, line.data, line.len) < 0)
+        if (!s->peek.valid || s->peek.offset != probe.offset || s->peek.ev.type != EVENT_NOTE) {
+            error_set("%s: the record at offset %llu is not the note it was", s->log_path,
+                      (unsigned long long)probe.offset);
             goto done;
-        if (ev.type != EVENT_NOTE)
-            return error_set("%s: the record at offset %llu is not the note it was", s->log_path,
-                             (unsigned long long)moved[i]);
-        incident_flag_ahead(NULL, &ev, s->read_clock);
-        struct event *copy = arena_alloc(s->keep, sizeof *copy);
-        *copy = ev;
-        keep_event(s, copy, moved[i]);
+        }
+        incident_flag_ahead(NULL, &s->peek.ev, s->read_clock);
+        GROW(moved, nmoved, cap);
+        moved[nmoved++] = (struct kept){copy_event(s->keep, &s->peek.ev), probe.offset};
     }
     if (nmoved) {
+        qsort(moved, nmoved, sizeof *moved, compare_kept);
+        for (size_t i = 0; i < nmoved; i++)
+            keep_event(s, moved[i].ev, moved[i].offset);
         qsort(s->kept, s->nkept, sizeof *s->kept, compare_kept);
         size_t n = 0;
-        for (size_t i = 0; i < s->ndisplaced; i++)
-            if (!bsearch(&s->displaced[i].offset, moved, nmoved, sizeof *moved, compare_offsets))
+        for (size_t i = 0; i < s->ndisplaced; i++) {
+            struct kept probe = {NULL, s->displaced[i].offset};
+            if (!bsearch(&probe, moved, nmoved, sizeof *moved, compare_kept))
                 s->displaced[n++] = s->displaced[i];
+        }
         s->ndisplaced = n;
         for (size_t i = 0; i < nmoved; i++)
-            no_stream(s, moved[i]);
+            no_stream(s, moved[i].offset);
         s->notes -= nmoved;
     }
     rc = 0;
-    goto out;
 done:
-    rc = -1;
-out:
-    buf_free(&line);
+    strindex_clear(&looked);
     free(moved);
     return rc;
 }
@@ -693,6 +697,8 @@ void showstream_free(struct showstream *s)
     free(s->retired);
     showstream_ids_free(s->ids);
     free(s->kept);
+    arena_free(s->peek.arena);
+    buf_free(&s->peek.line);
     strindex_clear(&s->targets);
     strindex_clear(&s->host_index);
     free(s->displaced);
