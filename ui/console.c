@@ -207,13 +207,18 @@ static void layout(struct console *con)
         place(&pn[PANEL_FOOTER], true, rows - 2, 0, 2, cols);
         if (ui_runbook_is_open(con)) {
             /* the runbook stands beside the timeline, in the side column's
-             * place and wider: commands need the room */
+             * place and wider: commands need the room. Under it the clocks
+             * that run first, so that following a runbook never hides the
+             * next deadline */
             int book = cols / 2;
+            int strip = con->nclocks ? 1 + (con->nclocks < 4 ? (int)con->nclocks : 4) : 0;
+            if (body - strip < 10)
+                strip = 0;
             place(&pn[PANEL_TIMELINE], true, head, 0, body, cols - book - 1);
             place(&pn[PANEL_ROLES], false, 0, 0, 0, 0);
-            place(&pn[PANEL_CLOCKS], false, 0, 0, 0, 0);
+            place(&pn[PANEL_CLOCKS], strip > 0, head + body - strip, cols - book, strip, book);
             place(&pn[PANEL_ITEMS], false, 0, 0, 0, 0);
-            place(&pn[PANEL_RUNBOOK], true, head, cols - book, body, book);
+            place(&pn[PANEL_RUNBOOK], true, head, cols - book, body - strip, book);
         } else {
             place(&pn[PANEL_RUNBOOK], false, 0, 0, 0, 0);
         }

@@ -63,6 +63,8 @@ check "  ... and the keys line says what lies below the panel's lines" \
 check "120x40: beside the timeline" grep -q "^ Timeline \[all\] 7 entries .*│ Runbook Order Service High Error Rate" "$scratch/runbook-120x40"
 check "  ... mitigation options with their when" grep -q "when: Error onset correlates with a deployment" "$scratch/runbook-120x40"
 check "  ... and recovery" grep -q "\[ \] 4 Schedule postmortem within 48 hours" "$scratch/runbook-120x40"
+check "  ... and under it the clocks stay in sight, the overdue update first" \
+    sh -c "grep -A1 '│ Clocks *\$' '$scratch/runbook-120x40' | grep -q '│ +10m00s next status update'"
 check "the runbook that did not parse is named with its line and column" \
     grep -q "runbooks: 1 file left out: runbooks/payments-down.yml:4:1:" "$scratch/runbook-120x40"
 
