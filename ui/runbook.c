@@ -478,16 +478,28 @@ static void runbook_draw(struct panel *p, struct console *con)
             waddch(w, ' ');
     }
     /* the keys, and what lies out of view, so nothing is missed for want of room */
-    struct buf keys = BUF_INIT;
-    buf_adds(&keys, rb->markdown ? " j/k scroll  b close" : " j/k step  x done  y copy command  b close");
+    struct buf more = BUF_INIT, keys = BUF_INIT;
     int below = (int)s->nlines - (first + rows);
     if (first > 0 || below > 0) {
-        buf_adds(&keys, "   more:");
+        buf_adds(&more, "more:");
         if (first > 0)
-            buf_printf(&keys, " %d line%s above%s", first, first == 1 ? "" : "s", below > 0 ? "," : "");
+            buf_printf(&more, " %d line%s above%s", first, first == 1 ? "" : "s", below > 0 ? "," : "");
         if (below > 0)
-            buf_printf(&keys, " %d line%s below", below, below == 1 ? "" : "s");
+            buf_printf(&more, " %d line%s below", below, below == 1 ? "" : "s");
     }
+    /* the keys in full, else in short, else only what is out of view: that
+     * is never the part cut off */
+    const char *const forms[] = {rb->markdown ? " j/k scroll  b close" : " j/k step  x done  y copy command  b close",
+                                 rb->markdown ? " j/k b" : " j/k x y b", ""};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        buf_reset(&keys);
+        buf_adds(&keys, forms[i]);
+        if (more.len)
+            buf_printf(&keys, "%s%s", *forms[i] ? "   " : " ", buf_str(&more));
+        if (ui_width(buf_str(&keys)) <= p->width)
+            break;
+    }
+    buf_free(&more);
     wmove(w, p->height - 1, 0);
     wattrset(w, ui_attr(con, THEME_FOOTER));
     ui_put_padded(w, buf_str(&keys), p->width);

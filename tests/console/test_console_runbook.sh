@@ -68,6 +68,16 @@ check "  ... and under it the clocks stay in sight, the overdue update first" \
 check "the runbook that did not parse is named with its line and column" \
     grep -q "runbooks: 1 file left out: runbooks/payments-down.yml:4:1:" "$scratch/runbook-120x40"
 
+# --- 100x30: the runbook's column is too narrow for its keys in full ---
+start s100x30 100x30
+wait_for s100x30 "q quit" > /dev/null
+keys s100x30 b
+wait_for s100x30 "Runbook Order Service" > /dev/null
+check "100x30: the keys in short, and what lies out of view said whole" \
+    wait_for s100x30 "│ j/k x y b   more: [0-9]* lines below *\$"
+check "  ... the clocks under the runbook there too" wait_for s100x30 "│ Clocks *\$"
+keys s100x30 q
+
 # --- a resize lays the runbook out again: beside the timeline, or in its place ---
 start resize 120x40
 wait_for resize "q quit" > /dev/null
