@@ -246,11 +246,18 @@ void ui_prompt_open(struct console *con, enum prompt_kind kind)
         }
         field_optional(pr, kind == PROMPT_ACK ? "acknowledge? " WHEN_LABEL : "mitigated? " WHEN_LABEL, CHECK_WHEN);
         break;
-    case PROMPT_UPDATE:
-        update_text(con, update_states[0], text, sizeof text);
-        field_add(pr, "status", NULL, update_states, 4);
+    case PROMPT_UPDATE: {
+        /* the status as it stands: "u Enter Enter" must never tell the world
+         * a mitigated incident is back to investigating */
+        size_t now = 0;
+        for (size_t i = 0; i < sizeof update_states / sizeof *update_states; i++)
+            if (strcmp(update_states[i], incident_status_name(con->inc->status)) == 0)
+                now = i;
+        update_text(con, update_states[now], text, sizeof text);
+        field_add(pr, "status", NULL, update_states, 4)->choice = now;
         field_add(pr, "update text", text, NULL, 0);
         break;
+    }
     case PROMPT_SEV:
         field_add(pr, "severity (c: classify)", NULL, sev_choices, con->policy->nlevels);
         pr->fields[0].choice = con->inc->sev >= 1 ? (size_t)con->inc->sev - 1 : 0;

@@ -99,7 +99,13 @@ keys mitigated q
 # --- the composer's preview is what is sent, byte for byte ---
 start composer 120x40 $pinned USER=dan
 wait_for composer "q quit" > /dev/null
-keys composer u Right Enter
+# the status picker opens where the incident stands (monitoring): u Enter
+# Enter never sends it back to investigating
+keys composer u Enter
+check "u opens on the status the incident is at" wait_for composer "## 2025-03-15 15:00:00 UTC · monitoring"
+keys composer Escape
+gone composer "update text:"
+keys composer u Left Enter
 wait_for composer "update text:" > /dev/null
 settle composer "$scratch/preview"
 # the file sink's lines: from its heading to the bottom of the box

@@ -84,7 +84,7 @@ snap
 # a sink that never answers: the screen keeps answering keys
 control '{"path": "/services/'"$secret"'", "replies": [], "default": {"hang": true}}'
 keys u
-keys Right Right Enter
+keys Right Enter                  # from identified, where the status stands
 keys C-u
 keys -l "Monitoring the fix"
 keys Enter
