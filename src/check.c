@@ -37,7 +37,7 @@ int check_due_date(const char *due)
         shaped = i == 4 || i == 7 ? due[i] == '-' : isdigit((unsigned char)due[i]) != 0;
     snprintf(iso, sizeof iso, "%.10sT00:00:00Z", due);
     if (!shaped || stamp_parse_iso(&t, iso) < 0)
-        return error_set("due date \"%.40s\" is not a day like 2025-03-22", due);
+        return error_set("due date \"%.40s\" is not a day written YYYY-MM-DD", due);
     return 0;
 }
 

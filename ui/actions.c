@@ -1047,11 +1047,16 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
     int used = ui_put(w, label, strlen(label),
                       pr->problem[0] ? width / 3 : f->choices ? width - choices_cols : width - keep);
     if (pr->problem[0]) {
-        /* what is wrong, in the prompt itself, before the value it is about */
-        char problem[300];
-        snprintf(problem, sizeof problem, "[%s] ", pr->problem);
+        /* what is wrong, in the prompt itself, before the value it is about;
+         * cut short with "…" and its bracket closed, so it never runs into
+         * the value */
+        int room = width - used - keep;
         wattrset(w, ui_attr(con, THEME_ERROR));
-        used += ui_put(w, problem, strlen(problem), width - used - keep > 0 ? width - used - keep : 0);
+        if (room > 3) {
+            used += ui_put(w, "[", 1, 1);
+            used += ui_put_fit(w, pr->problem, room - 3);
+            used += ui_put(w, "] ", 2, 2);
+        }
     }
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {

@@ -239,7 +239,11 @@ keys judge Enter Enter
 keys judge -l "2025-02-30"
 keys judge Enter
 check "a due date that does not exist is refused, as on the command line" \
-    wait_for judge 'due (YYYY-MM-DD): \[due date "2025-02-30" is not a day'
+    wait_for judge 'due (YYYY-MM-DD): \[due date "2025-02-30" is not a day written YYYY-MM-DD\] 2025-02-30'
+T resize-window -t judge -x 80 -y 24
+check "  ... at 80 columns cut short with …, its bracket closed before the value" \
+    wait_for judge 'due (YYYY-MM-DD): \[due date "2025-02-30" is not a day[^]]*…\] 2025-02-30 *$'
+T resize-window -t judge -x 120 -y 40
 keys judge C-u
 keys judge -l "2025-03-01"
 keys judge Enter
