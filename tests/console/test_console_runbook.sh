@@ -45,6 +45,14 @@ start() {
     T resize-window -t "$1" -x "${2%x*}" -y "${2#*x}" 2>/dev/null
 }
 
+# open_runbook NAME COLSxROWS: the console started, and b pressed once it is up
+open_runbook() {
+    start "$1" "$2"
+    wait_for "$1" "q quit" > /dev/null
+    keys "$1" b
+    wait_for "$1" "Runbook Order Service" > /dev/null
+}
+
 # --- the runbook at the two design sizes ---
 for size in 80x24 120x40; do
     start "s$size" "$size"
@@ -69,10 +77,7 @@ check "the runbook that did not parse is named with its line and column" \
     grep -q "runbooks: 1 file left out: runbooks/payments-down.yml:4:1:" "$scratch/runbook-120x40"
 
 # --- 100x30: the runbook's column is too narrow for its keys in full ---
-start s100x30 100x30
-wait_for s100x30 "q quit" > /dev/null
-keys s100x30 b
-wait_for s100x30 "Runbook Order Service" > /dev/null
+open_runbook s100x30 100x30
 check "100x30: the keys in short, and what lies out of view said whole" \
     wait_for s100x30 "│ j/k x y b   more: [0-9]* lines below *\$"
 check "  ... the clocks under the runbook there too" wait_for s100x30 "│ Clocks *\$"
@@ -204,10 +209,7 @@ check "the console quits" wait_for md "EXITED 0"
 
 # --- at 80 columns the footer names the runbook whole (its keys are on the
 # panel's key line), not cut mid-word ---
-start narrow 80x24
-wait_for narrow "q quit" > /dev/null
-keys narrow b
-wait_for narrow "Runbook Order Service" > /dev/null
+open_runbook narrow 80x24
 check "80x24: the footer names the runbook opened, whole" \
     wait_for narrow "^runbook runbooks/order-service-high-error-rate.yml *$"
 keys narrow q
