@@ -135,30 +135,45 @@ static void clocks_draw(struct panel *p, struct console *con)
         row = 1;
     }
     /* the running clocks, then the steps someone must still take by hand,
-     * then the settled ones: the order the core gives, regrouped */
+     * then the snoozed ones (still owed), then the settled ones: the order
+     * the core gives, regrouped */
+    enum { RUNNING, BY_HAND, SNOOZED, OFF, SETTLED, GROUPS };
+    static const char *const group_names[GROUPS] = {"running", "by hand", "snoozed", "off", "met or done"};
     const struct clock *order[CLOCK_MAX];
+    int group_of[CLOCK_MAX];
     size_t n = 0;
-    for (int pass = 0; pass < 3; pass++)
+    for (int pass = 0; pass < GROUPS; pass++)
         for (size_t i = 0; i < con->nclocks && n < CLOCK_MAX; i++) {
             const struct clock *c = &con->clocks[i];
             bool running = (c->state == CLOCK_PENDING || c->state == CLOCK_OVERDUE) && !c->quiet;
-            int group = running ? 0 : sent_nowhere(con, c) ? 1 : 2;
-            if (group == pass)
+            bool owed = c->state != CLOCK_MET && c->state != CLOCK_DONE;
+            int group = running                ? RUNNING
+                        : sent_nowhere(con, c) ? BY_HAND
+                        : c->quiet && owed     ? (c->quiet_until == INT64_MAX ? OFF : SNOOZED)
+                                               : SETTLED;
+            if (group == pass) {
+                group_of[n] = group;
                 order[n++] = c;
+            }
         }
     size_t lines = (size_t)(p->height - row);
     size_t shown = n <= lines ? n : lines >= 3 ? lines - 1 : lines;
     for (size_t i = 0; i < shown; i++)
         clock_line(p, con, order[i], row++);
     if (shown < n && row < p->height) {
-        size_t running = 0;
+        /* what the hidden ones are, each kind named: a step owed by hand, a
+         * snoozed update or one turned off is never counted as met */
+        size_t count[GROUPS] = {0};
         for (size_t i = shown; i < n; i++)
-            running += (order[i]->state == CLOCK_PENDING || order[i]->state == CLOCK_OVERDUE) && !order[i]->quiet;
-        char more[96];
-        if (running)
-            snprintf(more, sizeof more, " +%zu more clocks (%zu running)", n - shown, running);
-        else
-            snprintf(more, sizeof more, " +%zu more clocks, met or done", n - shown);
+            count[group_of[i]]++;
+        char more[160];
+        int len = snprintf(more, sizeof more, " +%zu more clocks:", n - shown);
+        for (int g = 0, first = 1; g < GROUPS && len > 0 && (size_t)len < sizeof more; g++)
+            if (count[g]) {
+                len += snprintf(more + len, sizeof more - (size_t)len, "%s %zu %s", first ? "" : ",", count[g],
+                                group_names[g]);
+                first = 0;
+            }
         wmove(w, row, 0);
         wattrset(w, ui_attr(con, THEME_CLOCK_MET));
         ui_put_padded(w, more, p->width);

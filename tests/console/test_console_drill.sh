@@ -105,6 +105,17 @@ check "  ... notes no missed update while it is snoozed" sh -c "! grep -q missed
 check "  ... and still shows it snoozed" grep -q "snoozed *next.* until 16:00" "$scratch/z2"
 keys z2 q
 wait_for z2 "EXITED 0" > /dev/null
+# at 80x24 the clocks have three lines: a snoozed update is owed, never
+# counted among the met ones when it does not fit
+start z80 80x24 "WARROOM_INCIDENT=$inc WARROOM_NOW=2025-03-15T15:40:00Z"
+wait_for z80 "q quit" > /dev/null
+settle z80 "$scratch/z80"
+check "80x24: the snoozed update is shown, or named among the clocks left out" \
+    grep -q "snoozed *next.* until 16:00\|^ +[0-9]* more clocks:.* [0-9]* snoozed" "$scratch/z80"
+check "  ... and none left out is called met unless it is" \
+    sh -c "! grep -q 'more clocks, met or done' '$scratch/z80'"
+keys z80 q
+wait_for z80 "EXITED 0" > /dev/null
 # 16:05: the snooze has run out: the missed update is said
 start z3 100x30 "WARROOM_INCIDENT=$inc WARROOM_NOW=2025-03-15T16:05:00Z"
 check "once the snooze ends the missed update is noted" wait_in "$log" '"missed_update":"2025-03-15T15:30:00Z"'
