@@ -94,12 +94,15 @@ static void flush(struct jsonw *w, size_t least)
     buf_reset(w->out);
 }
 
-static void indent(struct jsonw *w, unsigned depth)
+/* A new line indented for DEPTH levels, as JSON_INDENT(2) does (at most
+ * JSONW_DEPTH of them). */
+static void newline_indent(struct buf *out, unsigned depth)
 {
     static const char spaces[2 * JSONW_DEPTH + 1] = "                                ";
-    buf_addc(w->out, '\n');
-    buf_add(w->out, spaces, 2 * (depth < JSONW_DEPTH ? depth : JSONW_DEPTH));
+    buf_addc(out, '\n');
+    buf_add(out, spaces, 2 * (depth < JSONW_DEPTH ? depth : JSONW_DEPTH));
 }
+
 
 /* Before a value: its key was written, or it is the next element. */
 static void begin_value(struct jsonw *w)
@@ -113,7 +116,7 @@ static void begin_value(struct jsonw *w)
     if (w->some[w->depth - 1])
         buf_addc(w->out, ',');
     w->some[w->depth - 1] = true;
-    indent(w, w->depth);
+    newline_indent(w->out, w->depth);
 }
 
 static void open_with(struct jsonw *w, char c)
@@ -143,7 +146,7 @@ void jsonw_end(struct jsonw *w)
         return;
     unsigned d = --w->depth < JSONW_DEPTH ? w->depth : JSONW_DEPTH - 1;
     if (w->some[d])
-        indent(w, w->depth);
+        newline_indent(w->out, w->depth);
     buf_addc(w->out, w->closer[d]);
     flush(w, JSONW_FLUSH);
 }
@@ -250,7 +253,7 @@ void jsonw_text(struct jsonw *w, const char *text, size_t len)
             break;
         }
         buf_add(w->out, text, (size_t)(nl - text));
-        indent(w, w->depth);
+        newline_indent(w->out, w->depth);
         text = nl + 1;
     }
     flush(w, JSONW_FLUSH);
@@ -373,47 +376,42 @@ static void add_stamp(struct buf *out, int64_t t)
     buf_add(out, text, (size_t)(p - text));
 }
 
-/* The comma after a member, and the next one's line indented INDENT spaces. */
-static void next_member(struct buf *out, const char *line, size_t indent)
+/* The comma after a member, and the next one's line, DEPTH levels in. */
+static void next_member(struct buf *out, unsigned depth)
 {
     buf_addc(out, ',');
-    buf_add(out, line, 1 + indent);
+    newline_indent(out, depth);
 }
 
 int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t flags, unsigned depth)
 {
-    /* a member's line begins with these: a newline and its indent */
-    char member[1 + 2 * (JSONW_DEPTH + 1)];
-    size_t indent = 2 * ((depth < JSONW_DEPTH ? depth : JSONW_DEPTH) + 1);
-    member[0] = '\n';
-    memset(member + 1, ' ', indent);
     const char *names[EVENT_FIELDS_MAX + 6] = {"id", "at", "ts", "by", "type", "text"};
     size_t nnames = 6;
     bool edits_written = false;
     int rc = 0;
     buf_addc(out, '{');
-    buf_add(out, member, 1 + indent);
+    newline_indent(out, depth + 1);
     buf_adds(out, "\"id\": ");
     rc |= jsonout_string(out, e->ev->id, flags);
-    next_member(out, member, indent);
+    next_member(out, depth + 1);
     buf_adds(out, "\"at\": ");
     if (e->at == STAMP_NONE)
         buf_adds(out, "null");
     else
         add_stamp(out, e->at);
-    next_member(out, member, indent);
+    next_member(out, depth + 1);
     buf_adds(out, "\"ts\": ");
     if (e->ev->ts == STAMP_NONE)
         buf_adds(out, "null");
     else
         add_stamp(out, e->ev->ts);
-    next_member(out, member, indent);
+    next_member(out, depth + 1);
     buf_adds(out, "\"by\": ");
     rc |= jsonout_string(out, e->ev->by, flags);
-    next_member(out, member, indent);
+    next_member(out, depth + 1);
     buf_adds(out, "\"type\": ");
     rc |= jsonout_string(out, e->ev->type_name, flags);
-    next_member(out, member, indent);
+    next_member(out, depth + 1);
     buf_adds(out, "\"text\": ");
     rc |= jsonout_string(out, e->text, flags);
     for (unsigned f = 0; f < e->ev->nfields && rc == 0; f++) {
@@ -424,7 +422,7 @@ int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t f
         if (seen)
             continue;
         names[nnames++] = fld->key;
-        next_member(out, member, indent);
+        next_member(out, depth + 1);
         rc |= jsonout_string(out, fld->key, flags);
         buf_adds(out, ": ");
         if (e->edits && strcmp(fld->key, "edits") == 0) {
@@ -441,10 +439,10 @@ int jsonout_entry_text(struct buf *out, const struct timeline_entry *e, size_t f
         }
     }
     if (e->edits && !edits_written) {
-        next_member(out, member, indent);
+        next_member(out, depth + 1);
         buf_printf(out, "\"edits\": %u", e->edits);
     }
-    buf_add(out, member, indent - 1);   /* the closing brace two spaces less deep */
+    newline_indent(out, depth);
     buf_addc(out, '}');
     return rc ? -1 : 0;
 }
