@@ -30,19 +30,29 @@
  *   strings  the records' strings, each followed by a NUL: a long one once
  *            per record naming it, a short one (a key, a type, an author, a
  *            state) once in all
- *   trailer  u64 hash of everything before it, then "end\n"
+ *   texts    the text of every note, each followed by a NUL, in the order
+ *            of the records; a field names one as COLD | its offset here
+ *   trailer  u64 bytes of the strings (where the texts begin), u64 hash of
+ *            everything before it, then "end\n"
  * The file is mapped and the restored records point into its strings, so a
  * restore copies no text; the records are read once and their pages let go.
+ * Notes' texts lie apart because nothing but the screen reads them: replay
+ * reads the rest (ids, targets, states), and were the texts among them every
+ * page of the mapping would be read back in, the whole file in the memory of
+ * a console that shows forty lines. The texts' pages are let go as they are
+ * checked, like the records'.
  * Integers are in this machine's byte order: the file never leaves it.
  * Version 1 wrote each string after its record, copied out when restored;
- * version 2 was the same layout for a struct event of 88 bytes. */
-#define CHECKPOINT_VERSION 3
+ * version 2 was the same layout for a struct event of 88 bytes; version 3
+ * kept notes' texts among the other strings. */
+#define CHECKPOINT_VERSION 4
+#define COLD (UINT64_C(1) << 63)
 static const char magic[] = "warroom-checkpoint\n";
 static const char trailer_mark[] = "end\n";
 
 #define RECORD_BYTES (4 * 4 + 2 * 8 + 3 * 8)
 #define FIELD_BYTES (2 * 4 + 2 * 8)
-#define TRAILER_BYTES (8 + sizeof trailer_mark - 1)
+#define TRAILER_BYTES (2 * 8 + sizeof trailer_mark - 1)
 
 /* What a record holds is what struct event and struct event_field hold. A
  * member added to either changes these sizes and stops the build here: write
@@ -286,11 +296,20 @@ static uint64_t layout_place(struct layout *l, const char *s, size_t len, bool *
         DO((ev)->by, strlen((ev)->by));                                       \
         for (unsigned f_ = 0; f_ < (ev)->nfields; f_++) {                     \
             DO((ev)->fields[f_].key, strlen((ev)->fields[f_].key));           \
-            DO((ev)->fields[f_].value, (size_t)(ev)->fields[f_].len);         \
+            if (!is_text((ev), f_))                                           \
+                DO((ev)->fields[f_].value, (size_t)(ev)->fields[f_].len);     \
         }                                                                     \
     } while (0)
 
-static void put_event(struct buf *b, struct layout *l, const struct event *ev)
+/* Whether field F of EV goes with the texts: a note's text, which replay
+ * only points at. */
+static bool is_text(const struct event *ev, unsigned f)
+{
+    return ev->type == EVENT_NOTE && ev->fields[f].kind == FIELD_STRING && strcmp(ev->fields[f].key, "text") == 0;
+}
+
+/* *TEXTS: where the next text goes in the texts section. */
+static void put_event(struct buf *b, struct layout *l, uint64_t *texts, const struct event *ev)
 {
     bool new;
     put32(b, ev->line);
@@ -307,7 +326,12 @@ static void put_event(struct buf *b, struct layout *l, const struct event *ev)
         put32(b, (uint32_t)fld->kind);
         put32(b, fld->len);
         put64(b, layout_place(l, fld->key, strlen(fld->key), &new));
-        put64(b, layout_place(l, fld->value, fld->len, &new));
+        if (is_text(ev, f)) {
+            put64(b, COLD | *texts);
+            *texts += fld->len + 1;
+        } else {
+            put64(b, layout_place(l, fld->value, fld->len, &new));
+        }
     }
     /* ahead and seen are not written: replay sets them by the clock that
      * reads the records, as it does for records read from the log */
@@ -326,6 +350,16 @@ static void put_strings(struct buf *b, struct layout *l, const struct event *ev)
     } while (0)
     EVENT_STRINGS(ev, PUT_STRING);
 #undef PUT_STRING
+}
+
+static void put_texts(struct buf *b, const struct event *ev)
+{
+    for (unsigned f = 0; f < ev->nfields; f++) {
+        if (is_text(ev, f)) {
+            buf_add(b, ev->fields[f].value, ev->fields[f].len);
+            buf_addc(b, '\0');
+        }
+    }
 }
 
 /* ---- writing ---- */
@@ -364,8 +398,9 @@ void checkpoint_write(const char *path, const struct log_reader *r, struct event
     hasher_init(&hash);
     put_header(&b, &h);
     layout_reset(&l);
+    uint64_t texts = 0;
     for (size_t i = 0; ok && i < covered; i++) {
-        put_event(&b, &l, events[i]);
+        put_event(&b, &l, &texts, events[i]);
         if (b.len >= IO_CHUNK)
             ok = flush(fd, &b, &hash);
     }
@@ -375,8 +410,15 @@ void checkpoint_write(const char *path, const struct log_reader *r, struct event
         if (b.len >= IO_CHUNK)
             ok = flush(fd, &b, &hash);
     }
+    uint64_t strings = l.next;
     free(l.slots);
-    if (ok && b.len)
+    for (size_t i = 0; ok && i < covered; i++) {
+        put_texts(&b, events[i]);
+        if (b.len >= IO_CHUNK)
+            ok = flush(fd, &b, &hash);
+    }
+    put64(&b, strings);
+    if (ok)
         ok = flush(fd, &b, &hash);
     put64(&b, hasher_end(&hash));
     buf_add(&b, trailer_mark, sizeof trailer_mark - 1);
@@ -403,12 +445,15 @@ static uint32_t load32(const unsigned char *p)
     return v;
 }
 
-/* The mapped checkpoint: its strings section, and how much of the records
- * section was hashed and let go. */
+/* The mapped checkpoint: its strings and texts sections, and how far the
+ * texts were read. */
 struct source {
     const unsigned char *base;
     const char *strings;
     uint64_t nstrings;           /* bytes in the strings section, the last a NUL */
+    const char *texts;
+    uint64_t ntexts;             /* bytes in the texts section, the last a NUL */
+    uint64_t next_text;          /* where the next record's text must begin */
     bool bad;
 };
 
@@ -423,9 +468,19 @@ static const char *get_str(struct source *s, uint64_t at)
     return s->strings + at;
 }
 
-/* A value: LEN bytes, then its NUL. */
+/* A value: LEN bytes, then its NUL. A text must be the next one in the texts
+ * section, so that they are read in order and their pages let go behind. */
 static const char *get_value(struct source *s, uint64_t at, uint32_t len)
 {
+    if (at & COLD) {
+        at &= ~COLD;
+        if (at != s->next_text || at >= s->ntexts || len >= s->ntexts - at || s->texts[at + len] != '\0') {
+            s->bad = true;
+            return "";
+        }
+        s->next_text = at + len + 1;
+        return s->texts + at;
+    }
     if (at >= s->nstrings || len >= s->nstrings - at || s->strings[at + len] != '\0') {
         s->bad = true;
         return "";
@@ -466,7 +521,10 @@ static struct event *get_event(struct source *s, struct arena *a, const unsigned
         fld->kind = (enum field_kind)kind;
         fld->len = load32(q + 4);
         fld->key = get_str(s, load64(q + 8));
-        fld->value = get_value(s, load64(q + 16), fld->len);
+        uint64_t value = load64(q + 16);
+        if (((value & COLD) != 0) != is_text(ev, f))
+            return NULL;              /* a note's text lies with the texts, and nothing else */
+        fld->value = get_value(s, value, fld->len);
     }
     *used = RECORD_BYTES + (uint64_t)nfields * FIELD_BYTES;
     return s->bad || !*ev->id ? NULL : ev;
@@ -474,8 +532,16 @@ static struct event *get_event(struct source *s, struct arena *a, const unsigned
 
 /* The records' pages are read once: every DROP_EVERY bytes of them, the ones
  * read are hashed and let go (they are the file's, read again should they be
- * touched), so only the strings stay. */
+ * touched), so only the strings stay. So are the texts' pages. */
 #define DROP_EVERY (4 * 1024 * 1024)
+
+/* Lets go of MAP's pages from *DROPPED up to the page that holds UPTO. */
+static void let_go(void *map, uint64_t *dropped, uint64_t upto, uint64_t page)
+{
+    upto = upto / page * page;
+    if (upto > *dropped && madvise((char *)map + *dropped, upto - *dropped, MADV_DONTNEED) == 0)
+        *dropped = upto;
+}
 
 int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, checkpoint_reserve_fn reserve,
                        void *ctx, size_t *count)
@@ -521,11 +587,16 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
         h.fields > avail / FIELD_BYTES || h.records * RECORD_BYTES + h.fields * FIELD_BYTES >= avail)
         goto done;
     uint64_t records_bytes = h.records * RECORD_BYTES + h.fields * FIELD_BYTES;
-    struct source s = {base, (const char *)base + HEADER_BYTES + records_bytes, avail - records_bytes, false};
+    uint64_t strings_bytes = load64(base + size - TRAILER_BYTES);
+    if (strings_bytes > avail - records_bytes)
+        goto done;
+    const char *strings = (const char *)base + HEADER_BYTES + records_bytes;
+    struct source s = {base, strings, strings_bytes, strings + strings_bytes, avail - records_bytes - strings_bytes, 0,
+                       false};
     /* the log it describes: the same file, grown or as it was, and the very
      * bytes it covers */
     uint64_t prefix;
-    if (s.strings[s.nstrings - 1] != '\0' || h.dev != (uint64_t)lst.st_dev || h.ino != (uint64_t)lst.st_ino ||
+    if ((s.nstrings && s.strings[s.nstrings - 1] != '\0') || (s.ntexts && s.texts[s.ntexts - 1] != '\0') || h.dev != (uint64_t)lst.st_dev || h.ino != (uint64_t)lst.st_ino ||
         h.offset == 0 || h.offset > h.size || h.size > (uint64_t)lst.st_size || h.records > h.lines ||
         !hash_prefix(r->fd, (off_t)h.offset, &prefix) || prefix != h.prefix_hash)
         goto done;
@@ -533,8 +604,11 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
         reserve(ctx, (size_t)h.records);
     struct hasher hash;
     hasher_init(&hash);
-    const long page = sysconf(_SC_PAGESIZE);
+    const long pagesize = sysconf(_SC_PAGESIZE);
+    const uint64_t page = pagesize > 0 ? (uint64_t)pagesize : 4096;
     uint64_t at = HEADER_BYTES, hashed = 0, dropped = 0, end = HEADER_BYTES + records_bytes, fields = 0;
+    const uint64_t texts_at = (uint64_t)((const unsigned char *)s.texts - base);
+    uint64_t texts_dropped = texts_at / page * page;
     unsigned last_line = 0;
     for (uint64_t i = 0; i < h.records; i++) {
         uint64_t used;
@@ -553,16 +627,25 @@ int checkpoint_restore(const char *path, struct log_reader *r, log_event_fn fn, 
         if (at - hashed >= DROP_EVERY) {
             hasher_add(&hash, base + hashed, at - hashed);
             hashed = at;
-            uint64_t upto = page > 0 ? at / (uint64_t)page * (uint64_t)page : 0;
-            if (upto > dropped && madvise((char *)map + dropped, upto - dropped, MADV_DONTNEED) == 0)
-                dropped = upto;
+            let_go(map, &dropped, at, page);
+            let_go(map, &texts_dropped, texts_at + s.next_text, page);
         }
     }
-    /* every record and field the header counts, then the strings, the hash
-     * of all that, the trailer, and nothing after */
-    hasher_add(&hash, base + hashed, size - TRAILER_BYTES - hashed);
-    if (at != end || fields != h.fields || load64(base + size - TRAILER_BYTES) != hasher_end(&hash) ||
-        memcmp(base + size - TRAILER_BYTES + 8, trailer_mark, sizeof trailer_mark - 1) != 0) {
+    /* every record and field the header counts, then the strings, the texts
+     * (each one a record named), the hash of all that, the trailer, and
+     * nothing after; the texts are hashed a piece at a time and let go */
+    hasher_add(&hash, base + hashed, texts_at - hashed);
+    texts_dropped = texts_at / page * page;   /* read again here: let go again */
+    for (hashed = texts_at; hashed < size - TRAILER_BYTES + 8;) {
+        uint64_t n = size - TRAILER_BYTES + 8 - hashed;
+        n = n < DROP_EVERY ? n : DROP_EVERY;
+        hasher_add(&hash, base + hashed, n);
+        hashed += n;
+        let_go(map, &texts_dropped, hashed, page);
+    }
+    if (at != end || fields != h.fields || s.next_text != s.ntexts ||
+        load64(base + size - TRAILER_BYTES + 8) != hasher_end(&hash) ||
+        memcmp(base + size - TRAILER_BYTES + 16, trailer_mark, sizeof trailer_mark - 1) != 0) {
         rc = *count ? -1 : 0;
         goto done;
     }

@@ -3,7 +3,8 @@
  * long ones not, a value holding a NUL-free UTF-8 text, records stamped
  * out of order), and one that is changed, cut, of another version or
  * claiming more than it holds is not used, the load giving what a fresh
- * replay gives. Run under valgrind too: the restore reads a mapped file. */
+ * replay gives; and a restore leaves notes' texts out of memory until they
+ * are read. Run under valgrind too: the restore reads a mapped file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,37 @@ static void write_log(int n)
     }
     assert_int_equal(fclose(f), 0);
     chmod(log_path, 0600);
+}
+
+/* A log of a declare and N notes of LEN bytes of text each. */
+static void write_notes_log(int n, int len)
+{
+    write_log(1);
+    FILE *f = fopen(log_path, "a");
+    assert_non_null(f);
+    for (int i = 1; i <= n; i++) {
+        fprintf(f, "{\"v\":1,\"id\":\"n%06d\",\"ts\":\"2025-03-15T14:%02d:%02d.000Z\",\"by\":\"dave\","
+                   "\"type\":\"note\",\"text\":\"", i, i / 60 % 60, i % 60);
+        for (int k = 0; k < len; k++)
+            fputc('a' + (i + k) % 26, f);
+        fputs("\"}\n", f);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* This process's resident pages of mapped files, in KiB. */
+static long rss_file_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "RssFile:", 8) == 0)
+            kib = atol(line + 8);
+    fclose(f);
+    assert_true(kib >= 0);
+    return kib;
 }
 
 static void assert_same_events(const struct incident *a, const struct incident *b)
@@ -183,11 +215,35 @@ static void test_bad_checkpoints_are_not_used(void **state)
     incident_free(fresh);
 }
 
+/* A console that shows forty lines must not hold a million notes' texts: the
+ * restore reads them (to check them) and lets their pages go, and nothing in
+ * a load reads them back. 16 MiB of texts; the rest of the checkpoint's
+ * strings (ids, authors, keys) are a fraction of one. */
+static void test_notes_texts_are_let_go(void **state)
+{
+    (void)state;
+    bool restored, written;
+    write_notes_log(4000, 4096);
+    struct incident *fresh = load(&restored, &written);
+    assert_true(written);
+    long before = rss_file_kib();
+    struct incident *again = load(&restored, &written);
+    assert_true(restored);
+    long grew = rss_file_kib() - before;
+    print_message("resident file pages after a restore of 16 MiB of notes: %+ld KiB\n", grew);
+    assert_true(grew < 4 * 1024);
+    /* and what the screen reads is there, read from the file again */
+    assert_same_events(fresh, again);
+    incident_free(again);
+    incident_free(fresh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restored_records_are_the_logs),
         cmocka_unit_test(test_bad_checkpoints_are_not_used),
+        cmocka_unit_test(test_notes_texts_are_let_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
