@@ -5,8 +5,10 @@
  * would then run as commands. Here every sequence is read whole (ECMA-48:
  * CSI, OSC, DCS/SOS/PM/APC strings, SS3, two-character escapes, and their
  * 8-bit C1 forms) and dropped, except the bracketed-paste markers: what lies
- * between ESC[200~ and ESC[201~ is returned as one paste of text. A lone ESC
- * (nothing follows within the escape delay) is the Esc key. */
+ * between ESC[200~ and ESC[201~ is returned as one paste of text, and Home
+ * and End in the forms terminals send beside their terminfo's (tmux sends
+ * ESC[1~ and ESC[4~ whatever TERM says; curses knows ESC O H and ESC O F). A lone ESC (nothing follows within
+ * the escape delay) is the Esc key. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,7 +55,7 @@ static wint_t c1_introducer(wint_t c)
     }
 }
 
-enum sequence { SEQ_OTHER, SEQ_PASTE_START, SEQ_PASTE_END, SEQ_LONE_ESC };
+enum sequence { SEQ_OTHER, SEQ_PASTE_START, SEQ_PASTE_END, SEQ_LONE_ESC, SEQ_HOME, SEQ_END };
 
 /* Reads the rest of a sequence whose introducer (the character after ESC, or
  * the C1 form's equivalent) is INTRO; nothing of it is kept. */
@@ -75,6 +77,13 @@ static enum sequence read_sequence(wint_t intro)
                     return SEQ_PASTE_START;
                 if (c == '~' && strcmp(params, "201") == 0)
                     return SEQ_PASTE_END;
+                /* Home and End: VT220's (1~, 4~), rxvt's (7~, 8~). Not
+                 * CSI H: a terminal in keypad mode sends ESC O H for Home,
+                 * so CSI H is the cursor-home of a pasted screen dump */
+                if (c == '~' && (strcmp(params, "1") == 0 || strcmp(params, "7") == 0))
+                    return SEQ_HOME;
+                if (c == '~' && (strcmp(params, "4") == 0 || strcmp(params, "8") == 0))
+                    return SEQ_END;
                 return SEQ_OTHER;
             }
             if (c < 0x20 || c > 0x3F)
@@ -200,6 +209,11 @@ int ui_input_next(struct input *in, int wait_ms)
             read_paste(in);
             in->kind = INPUT_PASTE;
             in->key = 0;
+            return 1;
+        }
+        if (s == SEQ_HOME || s == SEQ_END) {
+            in->kind = INPUT_CODE;
+            in->key = s == SEQ_HOME ? KEY_HOME : KEY_END;
             return 1;
         }
         /* any other sequence: read whole, and nothing comes of it */

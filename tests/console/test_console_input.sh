@@ -199,6 +199,28 @@ check "  ... one resolve recorded" test "$(of_type resolve)" = 1
 check "  ... and one reopen" test "$(of_type reopen)" = 1
 T kill-window -t guard
 
+# --- Home and End in the forms terminals send: tmux ESC[1~ and ESC[4~
+# whatever TERM says, rxvt ESC[7~ and ESC[8~, xterm in keypad mode (its
+# terminfo's) ESC O H and ESC O F. ESC[H stays a pasted cursor-home (h3). ---
+kid=inc-20250101-keys
+mkdir -p "$WARROOM_DIR/$kid"
+WARROOM_NOW=2025-03-15T15:00:00Z "$WARROOM_TOOLS/genlog" "$WARROOM_DIR/$kid/events.jsonl" 300 notes
+chmod 600 "$WARROOM_DIR/$kid/events.jsonl"
+start ends WARROOM_INCIDENT="$kid" WARROOM_NOW=2025-03-15T15:00:00Z
+check "a timeline longer than the screen opens following" wait_for ends "(following)"
+for form in "1b 5b 31 7e|1b 5b 34 7e|ESC[1~ and ESC[4~" "1b 5b 37 7e|1b 5b 38 7e|ESC[7~ and ESC[8~" \
+    "1b 4f 48|1b 4f 46|ESC O H and ESC O F"; do
+    home=${form%%|*} rest=${form#*|}
+    end=${rest%%|*} form_name=${rest#*|}
+    # shellcheck disable=SC2086
+    T send-keys -t ends -H $home
+    check "$form_name: Home goes to the top" gone ends "(following)"
+    # shellcheck disable=SC2086
+    T send-keys -t ends -H $end
+    check "$form_name: End to the bottom, following again" wait_for ends "(following)"
+done
+T kill-window -t ends
+
 # --- prose typed after a search, or anywhere outside a prompt, records nothing ---
 sid=$(wr open --sev 2 --title "Search prose" --as carol)
 wr --incident "$sid" log "database failover started" > /dev/null
