@@ -94,13 +94,16 @@ static void flush(struct jsonw *w, size_t least)
     buf_reset(w->out);
 }
 
-/* A new line indented for DEPTH levels, as JSON_INDENT(2) does (at most
- * JSONW_DEPTH of them). */
+/* A new line indented for DEPTH levels, as JSON_INDENT(2) does. */
 static void newline_indent(struct buf *out, unsigned depth)
 {
-    static const char spaces[2 * JSONW_DEPTH + 1] = "                                ";
+    static const char spaces[] = "                                ";
     buf_addc(out, '\n');
-    buf_add(out, spaces, 2 * (depth < JSONW_DEPTH ? depth : JSONW_DEPTH));
+    for (size_t left = 2 * (size_t)depth; left;) {
+        size_t n = left < sizeof spaces - 1 ? left : sizeof spaces - 1;
+        buf_add(out, spaces, n);
+        left -= n;
+    }
 }
 
 
@@ -123,10 +126,13 @@ static void open_with(struct jsonw *w, char c)
 {
     begin_value(w);
     buf_addc(w->out, c);
-    if (w->depth < JSONW_DEPTH) {
-        w->some[w->depth] = false;
-        w->closer[w->depth] = c == '{' ? '}' : ']';
+    if (w->depth == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 8;
+        w->some = xrealloc(w->some, w->cap);
+        w->closer = xrealloc(w->closer, w->cap);
     }
+    w->some[w->depth] = false;
+    w->closer[w->depth] = c == '{' ? '}' : ']';
     w->depth++;
 }
 
@@ -144,7 +150,7 @@ void jsonw_end(struct jsonw *w)
 {
     if (!w->depth)
         return;
-    unsigned d = --w->depth < JSONW_DEPTH ? w->depth : JSONW_DEPTH - 1;
+    unsigned d = --w->depth;
     if (w->some[d])
         newline_indent(w->out, w->depth);
     buf_addc(w->out, w->closer[d]);
@@ -264,7 +270,7 @@ bool jsonw_entry(struct jsonw *w, const struct timeline_entry *e)
     /* nothing is flushed before the entry is whole, so a refusal takes back
      * the separator too */
     size_t mark = w->out->len;
-    bool keyed = w->keyed, some = w->depth && w->depth <= JSONW_DEPTH ? w->some[w->depth - 1] : false;
+    bool keyed = w->keyed, some = w->depth ? w->some[w->depth - 1] : false;
     begin_value(w);
     if (jsonout_entry_text(w->out, e, w->flags, w->depth) == 0) {
         flush(w, JSONW_FLUSH);
@@ -273,7 +279,7 @@ bool jsonw_entry(struct jsonw *w, const struct timeline_entry *e)
     w->out->len = mark;
     w->out->data[mark] = '\0';
     w->keyed = keyed;
-    if (w->depth && w->depth <= JSONW_DEPTH)
+    if (w->depth)
         w->some[w->depth - 1] = some;
     return false;
 }
@@ -304,6 +310,11 @@ int jsonw_finish(struct jsonw *w)
     buf_free(w->out);
     free(w->out);
     w->out = NULL;
+    free(w->some);
+    free(w->closer);
+    w->some = NULL;
+    w->closer = NULL;
+    w->cap = 0;
     if (fflush(w->f) == EOF || ferror(w->f))
         w->failed = true;
     return w->failed ? -1 : 0;

@@ -19,15 +19,13 @@ struct buf;
  * byte for byte what json_dumpf(tree, FLAGS | JSON_INDENT(2)) would write
  * for the tree the same calls would build (members in the order written), so
  * no section of it, however long, is ever held as a tree. */
-#define JSONW_DEPTH 16
-
 struct jsonw {
     FILE *f;
     size_t flags;
     struct buf *out;
-    unsigned depth;
-    bool some[JSONW_DEPTH];   /* the container at each depth has a member */
-    char closer[JSONW_DEPTH]; /* and what closes it */
+    unsigned depth, cap;      /* containers open, and room for them below */
+    bool *some;               /* the container at each depth has a member */
+    char *closer;             /* and what closes it */
     bool keyed;               /* a key was written: its value comes next */
     bool failed;              /* a write failed: nothing more is written */
 };

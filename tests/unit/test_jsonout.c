@@ -287,6 +287,59 @@ static void test_writer(void **state)
     fclose(f);
 }
 
+/* Nesting has no fixed limit: 40 levels, objects and arrays in turn, each
+ * with a member before the next level and one after it, are what jansson
+ * writes for the same tree (deeper than 16 levels indexed past the writer's
+ * fixed arrays and stopped indenting). */
+static void test_writer_deep(void **state)
+{
+    (void)state;
+    enum { LEVELS = 40 };
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    struct jsonw w;
+    jsonw_init(&w, f, 0);
+    json_t *stack[LEVELS];
+    for (int d = 0; d < LEVELS; d++) {
+        stack[d] = d % 2 ? json_array() : json_object();
+        if (d % 2) {
+            jsonw_array(&w);
+            jsonw_int(&w, d);
+            json_array_append_new(stack[d], json_integer(d));
+        } else {
+            jsonw_object(&w);
+            jsonw_member_int(&w, "before", d);
+            json_object_set_new(stack[d], "before", json_integer(d));
+            jsonw_key(&w, "next");
+        }
+    }
+    for (int d = LEVELS - 1; d >= 0; d--) {
+        if (d % 2)
+            jsonw_string(&w, "after");
+        else
+            jsonw_member_string(&w, "after", "after");
+        jsonw_end(&w);
+        if (d > 0) {
+            if ((d - 1) % 2)
+                json_array_append_new(stack[d - 1], stack[d]);
+            else
+                json_object_set_new(stack[d - 1], "next", stack[d]);
+        }
+        if (d % 2)
+            json_array_append_new(stack[d], json_string("after"));
+        else
+            json_object_set_new(stack[d], "after", json_string("after"));
+    }
+    assert_int_equal(jsonw_finish(&w), 0);
+    char *ours = written(f);
+    char *theirs = json_dumps(stack[0], JSON_INDENT(2));
+    assert_string_equal(ours, theirs);
+    free(ours);
+    free(theirs);
+    json_decref(stack[0]);
+    fclose(f);
+}
+
 /* A write that fails is said when the writer finishes, and nothing more is
  * written after it. */
 static void test_writer_failing(void **state)
@@ -321,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_entry_refused),
         cmocka_unit_test(test_writer),
         cmocka_unit_test(test_writer_failing),
+        cmocka_unit_test(test_writer_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
