@@ -861,6 +861,15 @@ static int stray_in_choice(struct console *con)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+/* Whether an Enter in a text field is a line break inside keys that came at
+ * once, as a paste the terminal did not mark sends them: text waits right
+ * behind it, or it ends a burst in which such a break came before (the
+ * paste's last line break). Typed Enter never has keys behind it. */
+static bool pasted_break(const struct console *con)
+{
+    return con->burst.text_behind || (con->burst.in_burst && con->burst.joined);
+}
+
 int ui_prompt_key(struct console *con, wint_t key, bool code)
 {
     struct prompt *pr = &con->prompt;
@@ -932,6 +941,17 @@ int ui_prompt_key(struct console *con, wint_t key, bool code)
         pr->problem[0] = '\0';
         pr->other_day = false;
         pr->completion = 0;
+        return KEY_HANDLED;
+    } else if (!code && key == '\n' && con->burst.cr_before) {
+        return KEY_HANDLED;               /* the LF of a CR LF joined just now */
+    } else if (pasted_break(con)) {
+        /* as a bracketed paste's lines: one line, and Enter alone records it,
+         * so that no line of it runs as keys */
+        editor_key(&pr->editor, ' ', false);
+        pr->problem[0] = '\0';
+        con->burst.joined = true;
+        con->burst.cr_joined = !code && key == '\r';
+        console_message(con, false, "lines that came at once stay in the prompt, joined: Enter records them");
         return KEY_HANDLED;
     } else {
         struct buf value = BUF_INIT;

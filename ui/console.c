@@ -512,6 +512,20 @@ static int search_key(struct console *con, wint_t key, bool code)
     return ignore_typing(con, "search ended") | KEY_REDRAW;
 }
 
+/* Before IN is handled: whether it came at once with the key before it, and
+ * what waits behind it (ui_prompt_key reads it to tell a paste's line break
+ * from Enter). A key that came on its own ends the burst before it. */
+static void note_burst(struct console *con, const struct input *in)
+{
+    con->burst.in_burst = con->burst.behind;
+    con->burst.behind = in->kind != INPUT_PASTE && in->behind != BEHIND_NOTHING;
+    con->burst.text_behind = in->kind != INPUT_PASTE && in->behind == BEHIND_TEXT;
+    con->burst.cr_before = con->burst.in_burst && con->burst.cr_joined;
+    con->burst.cr_joined = false;
+    if (!con->burst.in_burst)
+        con->burst.joined = false;
+}
+
 static int handle_key(struct console *con, wint_t key, bool code)
 {
     if (con->overlay != OVERLAY_NONE && !(code && key == KEY_RESIZE))
@@ -688,6 +702,7 @@ static char *choose_incident(struct console *con)
             continue;
         bool code = in.kind == INPUT_CODE;
         wint_t key = in.key;
+        note_burst(con, &in);
         if (code && key == KEY_RESIZE) {
             getmaxyx(stdscr, con->rows, con->cols);
             continue;
@@ -946,6 +961,7 @@ int console_run(struct session *session)
         }
         bool quit = false;
         while (ui_input_next(&in, 0)) {
+            note_burst(&con, &in);
             int r = in.kind == INPUT_PASTE ? handle_paste(&con, &in) : handle_key(&con, in.key, in.kind == INPUT_CODE);
             if (r & KEY_QUIT) {
                 quit = true;

@@ -152,14 +152,24 @@ struct console {
     bool ignoring;            /* typing outside a prompt: keys ignored up to Enter or Esc */
     bool quit_asked;          /* Ctrl-C in a prompt with text: asked once before quitting */
     bool refused;             /* a key was refused (already done): an Enter right after is not a note */
+    struct {                  /* keys that came at once, as a paste the terminal did not mark */
+        bool in_burst;        /* the key being handled was waiting behind the one before */
+        bool behind;          /* a key waits behind the one being handled */
+        bool text_behind;     /* and it is text */
+        bool joined;          /* a line break of this burst went into a prompt as a space */
+        bool cr_joined;       /* the key handled last was a CR so joined */
+        bool cr_before;       /* the key before the one being handled was */
+    } burst;
 };
 
 /* ---- input.c: keys, pastes, and escape sequences read whole ---- */
 #define PASTE_MAX 65536
 enum input_kind { INPUT_KEY, INPUT_CODE, INPUT_PASTE };
+enum input_behind { BEHIND_NOTHING, BEHIND_TEXT, BEHIND_KEY };
 struct input {
     enum input_kind kind;
     wint_t key;               /* INPUT_KEY: a character; INPUT_CODE: a curses key code */
+    enum input_behind behind; /* keys: what was already waiting behind it (a CR's LF aside) */
     struct buf paste;         /* INPUT_PASTE: the text, one line, clean */
     size_t cut;               /* characters of the paste left out past PASTE_MAX */
 };

@@ -178,6 +178,42 @@ static void read_paste(struct input *in)
     }
 }
 
+/* Text as a prompt takes it: what a paste holds besides its line breaks. */
+static bool is_text(int kind, wint_t c)
+{
+    return kind == OK && (c == '\t' || (c >= 0x20 && c != 0x7F && !(c >= 0x80 && c < 0xA0)));
+}
+
+static void unget(int kind, wint_t c)
+{
+    if (kind == KEY_CODE_YES)
+        ungetch((int)c);
+    else
+        unget_wch(c);
+}
+
+/* What waits behind KEY, just read: nothing, text or another key, given
+ * back to be read next. Humans never have a second key waiting by the time
+ * the first is read; a paste the terminal did not mark, or keys typed while
+ * the console was busy, do. The LF of a CR LF is part of the same line
+ * break: what follows it decides. */
+static enum input_behind peek_behind(wint_t key)
+{
+    wint_t c, d;
+    int kind = next_char(&c, 0);
+    if (kind == ERR)
+        return BEHIND_NOTHING;
+    enum input_behind behind = is_text(kind, c) ? BEHIND_TEXT : BEHIND_KEY;
+    if (kind == OK && key == '\r' && c == '\n') {
+        int next = next_char(&d, 0);
+        behind = is_text(next, d) ? BEHIND_TEXT : BEHIND_KEY;
+        if (next != ERR)
+            unget(next, d);               /* read back in order: the last given back comes first */
+    }
+    unget(kind, c);
+    return behind;
+}
+
 int ui_input_next(struct input *in, int wait_ms)
 {
     buf_reset(&in->paste);
@@ -191,29 +227,34 @@ int ui_input_next(struct input *in, int wait_ms)
         if (kind == KEY_CODE_YES) {
             in->kind = INPUT_CODE;
             in->key = c;
+            in->behind = peek_behind(c);
             return 1;
         }
         wint_t intro = c == 27 ? 0 : c1_introducer(c);
         if (c != 27 && !intro) {
             in->kind = INPUT_KEY;
             in->key = c;
+            in->behind = peek_behind(c);
             return 1;
         }
         enum sequence s = intro ? read_sequence(intro) : after_escape();
         if (s == SEQ_LONE_ESC) {
             in->kind = INPUT_KEY;
             in->key = 27;
+            in->behind = peek_behind(27);
             return 1;
         }
         if (s == SEQ_PASTE_START) {
             read_paste(in);
             in->kind = INPUT_PASTE;
             in->key = 0;
+            in->behind = BEHIND_NOTHING;
             return 1;
         }
         if (s == SEQ_HOME || s == SEQ_END) {
             in->kind = INPUT_CODE;
             in->key = s == SEQ_HOME ? KEY_HOME : KEY_END;
+            in->behind = peek_behind(in->key);
             return 1;
         }
         /* any other sequence: read whole, and nothing comes of it */

@@ -111,6 +111,7 @@ check "  ... and the header shows the status" wait_for lobby "IDENTIFIED"
 keys lobby i
 keys lobby -l "Add a canary"
 keys lobby Enter
+wait_for lobby "^owner:" > /dev/null
 keys lobby -l "dave"
 keys lobby Enter Enter Enter Enter
 check "an action item is recorded" wait_for lobby "Action item A1 added: Add a canary"

@@ -136,6 +136,32 @@ check "a 10,000-character paste says it was cut" wait_for lines "the paste was c
 keys lines Enter
 wait_for lines "recorded note" > /dev/null
 check "  ... and records what the prompt held" test "$(new_since "$before" | jq -r '.text | length')" = 4000
+
+# a paste of lines the terminal did not mark (tmux paste-buffer without -p, a
+# terminal without bracketed paste): its line breaks come as Enter, but keys
+# that come at once are not typed; they stay in the prompt, one line, and no
+# line of them runs as keys (the second line quit the console; the first
+# was recorded alone). tmux sends each LF as CR unless told -r: the file's
+# LFs come as CR, then as LF with one CR LF among them
+printf 'first line\nq\nthird line\n' > "$scratch/unmarked-CR"
+printf 'first line\nq\r\nthird line\n' > "$scratch/unmarked-LF"
+for how in "CR|" "LF|-r"; do
+    label=${how%%|*} flag=${how#*|}
+    before=$(count)
+    keys lines n
+    wait_for lines "^note" > /dev/null
+    T load-buffer -b unmarked "$scratch/unmarked-$label"
+    # shellcheck disable=SC2086
+    T paste-buffer -b unmarked -t lines $flag
+    check "an unmarked paste of lines, breaks sent as $label: one line in the prompt" \
+        wait_for lines "^note: first line q third line *$"
+    check "  ... said so" wait_for lines "lines that came at once stay in the prompt, joined: Enter records them"
+    check "  ... nothing recorded, the console still runs" \
+        sh -c "test \"\$(wc -l < '$log')\" = $before && ! tmux -S '$sock' capture-pane -p -t lines | grep -q EXITED"
+    keys lines Enter
+    wait_for lines "recorded note" > /dev/null
+    check "  ... Enter records it as one note" test "$(new_since "$before" | jq -r .text)" = "first line q third line"
+done
 T kill-window -t lines
 
 # --- bracketed paste is asked for, and given back on the way out ---
@@ -169,15 +195,27 @@ keys guard a
 check "a asks before acknowledging" wait_for guard "acknowledge? when (Enter: now"
 keys guard Escape
 wait_for guard "cancelled" > /dev/null
-keys guard a Enter a Enter a Enter
+# each a Enter as a person presses them, not at once (keys that come at once
+# are pasted text to a prompt: see above)
+keys guard a Enter
+wait_for guard "recorded ack" > /dev/null
+keys guard a
 check "a again says it is already done" wait_for guard "already acknowledged at"
+keys guard Enter
+wait_for guard "already acknowledged at" > /dev/null
+keys guard a Enter
 fence guard g1 > /dev/null
 check "  ... and a Enter pressed three times records one ack" test "$(of_type ack)" = 1
 check "  ... and nothing else" test "$(of_type note)" = 0
 keys guard Escape
 wait_for guard "cancelled" > /dev/null
-keys guard m Enter m Enter m Enter
+keys guard m Enter
+wait_for guard "recorded mitigate" > /dev/null
+keys guard m
 check "m again says it is already done" wait_for guard "already mitigated at"
+keys guard Enter
+wait_for guard "already mitigated at" > /dev/null
+keys guard m Enter
 fence guard g2 > /dev/null
 check "  ... and m Enter pressed three times records one mitigation" test "$(of_type mitigate)" = 1
 keys guard Escape
@@ -258,6 +296,7 @@ wait_for judge "cancelled" > /dev/null
 keys judge i
 keys judge -l "Canary config changes"
 keys judge Enter Enter
+wait_for judge "^due (YYYY-MM-DD):" > /dev/null
 keys judge -l "2025-02-30"
 keys judge Enter
 check "a due date that does not exist is refused, as on the command line" \
