@@ -1080,9 +1080,12 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
     }
     wattrset(w, ui_attr(con, THEME_INPUT));
     if (f->choices) {
+        pr->cursor_x = used < width ? used : width - 1;
         for (size_t i = 0; i < f->nchoices && used < width; i++) {
-            if (i == f->choice)
+            if (i == f->choice) {
                 wattron(w, A_REVERSE);
+                pr->cursor_x = used + 1 < width ? used + 1 : width - 1;
+            }
             char opt[80];
             snprintf(opt, sizeof opt, " %s ", f->choices[i]);
             used += ui_put(w, opt, strlen(opt), width - used);
@@ -1125,7 +1128,8 @@ void ui_prompt_draw(struct console *con, WINDOW *w, int width)
         cursor_x = used + cols;
     for (int c = used + cols; c < width; c++)
         waddch(w, ' ');
-    wmove(w, 0, cursor_x < width ? cursor_x : width - 1);
+    pr->cursor_x = cursor_x < width ? cursor_x : width - 1;
+    wmove(w, 0, pr->cursor_x);
 }
 
 /* A clock whose step has run out appends the step as an event. Its id is the

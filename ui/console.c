@@ -307,14 +307,12 @@ static void draw(struct console *con)
             if (i != PANEL_FOOTER)
                 con->panels[i].dirty = true;
     }
-    /* the cursor shows only while typing, at the editor's place */
+    /* the cursor shows only while typing, at the editor's place (the footer
+     * draws its hints after the prompt, so where drawing ended is not it) */
     struct panel *f = &con->panels[PANEL_FOOTER];
     if (con->prompt.kind != PROMPT_NONE && f->visible && con->overlay == OVERLAY_NONE) {
         curs_set(1);
-        int y, x;
-        getyx(f->win, y, x);
-        (void)y;
-        wmove(f->win, 0, x);
+        wmove(f->win, 0, con->prompt.cursor_x);
         wnoutrefresh(f->win);
     } else {
         curs_set(0);

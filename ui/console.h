@@ -97,6 +97,8 @@ struct prompt {
     bool other_day;                 /* a time on another day was shown and Enter pressed */
     size_t completion;              /* role name: the next name Tab offers */
     char completing[NAME_MAX_LEN + 1]; /* role name: what was typed before Tab */
+    int cursor_x;                   /* where the prompt was drawn to edit: the column of
+                                       the editor's cursor, or of the choice chosen */
 };
 
 /* An entry that found the log locked by another process: kept, in order, and

@@ -162,6 +162,25 @@ for how in "CR|" "LF|-r"; do
     wait_for lines "recorded note" > /dev/null
     check "  ... Enter records it as one note" test "$(new_since "$before" | jq -r .text)" = "first line q third line"
 done
+
+# the cursor stands where the typing goes, on the prompt's line: after the
+# text, then where Left took it (it stood at the line's end, after the hints)
+cursor() { T display -p -t lines '#{cursor_flag} #{cursor_x} #{cursor_y}'; }
+rows=$(T display -p -t lines '#{pane_height}')
+keys lines n
+wait_for lines "^note" > /dev/null
+keys lines -l "hello world"
+wait_for lines "^note: hello world" > /dev/null
+check "the cursor shows after the text typed" test "$(cursor)" = "1 17 $((rows - 2))"
+keys lines Left Left Left
+sleep 0.3
+check "  ... and where Left takes it" test "$(cursor)" = "1 14 $((rows - 2))"
+keys lines -l "X"
+check "  ... which is where typing goes" wait_for lines "^note: hello woXrld"
+keys lines Escape
+wait_for lines "cancelled" > /dev/null
+sleep 0.3
+check "  ... and hides once the prompt is closed" test "$(cursor | cut -d' ' -f1)" = 0
 T kill-window -t lines
 
 # --- bracketed paste is asked for, and given back on the way out ---
